@@ -1,0 +1,100 @@
+//! The compact binary wire format.
+//!
+//! ```text
+//! byte 0      codec version (currently 1)
+//! byte 1      topic id (TopicId as u8)
+//! bytes 2..   postcard(Header) ++ postcard(Message)
+//! ```
+//!
+//! postcard is compact (varints, no field names) and its decoder is bounds-checked, so garbage gives an
+//! error, never a panic. The version byte lets a future format be told apart from garbage, and the topic
+//! byte lets a receiver reject a payload published on the wrong topic. Decoding checks that the payload
+//! type matches the topic and that no bytes trail the message.
+
+use crate::header::Header;
+use crate::messages::Message;
+use crate::sample::Sample;
+use crate::topic::TopicId;
+
+/// The wire format version this build writes and reads.
+pub const CODEC_VERSION: u8 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodecError {
+    #[error("empty buffer")]
+    Empty,
+    #[error("unsupported codec version {0} (this build reads version {CODEC_VERSION})")]
+    Version(u8),
+    #[error("unknown topic id {0}")]
+    UnknownTopic(u8),
+    #[error("malformed {part}: {reason}")]
+    Malformed { part: &'static str, reason: String },
+    #[error("{trailing} trailing bytes after the message")]
+    Trailing { trailing: usize },
+    #[error("a {found:?} payload does not belong on topic {topic}")]
+    WrongPayload {
+        topic: TopicId,
+        found: crate::messages::MessageKind,
+    },
+    #[error("encoding failed: {0}")]
+    Encode(String),
+}
+
+/// Encodes a sample into a fresh buffer.
+pub fn encode(sample: &Sample) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::with_capacity(64);
+    encode_into(sample, &mut out)?;
+    Ok(out)
+}
+
+/// Encodes a sample, appending to `out` (reuse the buffer to avoid an allocation per message).
+pub fn encode_into(sample: &Sample, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    out.push(CODEC_VERSION);
+    out.push(sample.topic as u8);
+    let header = std::mem::take(out);
+    let with_header = postcard::to_extend(&sample.header, header)
+        .map_err(|e| CodecError::Encode(e.to_string()))?;
+    *out = postcard::to_extend(&sample.message, with_header)
+        .map_err(|e| CodecError::Encode(e.to_string()))?;
+    Ok(())
+}
+
+/// Decodes a sample. Any input, however malformed, gives `Ok` or a [`CodecError`]: never a panic.
+pub fn decode(bytes: &[u8]) -> Result<Sample, CodecError> {
+    let (&version, rest) = bytes.split_first().ok_or(CodecError::Empty)?;
+    if version != CODEC_VERSION {
+        return Err(CodecError::Version(version));
+    }
+    let (&topic_byte, rest) = rest.split_first().ok_or(CodecError::Malformed {
+        part: "topic",
+        reason: "missing".into(),
+    })?;
+    let topic = TopicId::from_u8(topic_byte).ok_or(CodecError::UnknownTopic(topic_byte))?;
+    let (header, rest): (Header, _) =
+        postcard::take_from_bytes(rest).map_err(|e| CodecError::Malformed {
+            part: "header",
+            reason: e.to_string(),
+        })?;
+    let (message, rest): (Message, _) =
+        postcard::take_from_bytes(rest).map_err(|e| CodecError::Malformed {
+            part: "payload",
+            reason: e.to_string(),
+        })?;
+    if !rest.is_empty() {
+        return Err(CodecError::Trailing {
+            trailing: rest.len(),
+        });
+    }
+    let sample = Sample {
+        topic,
+        header,
+        message,
+    };
+    if !sample.is_well_typed() {
+        return Err(CodecError::WrongPayload {
+            topic,
+            found: sample.message.kind(),
+        });
+    }
+    Ok(sample)
+}

@@ -1,0 +1,174 @@
+//! The node contract: a plain struct with a small lifecycle.
+//!
+//! A node never reads a wall clock and never talks to a transport. It gets the current vehicle time and a
+//! way to publish from its [`Context`]; the executor decides when it runs. That is what makes the same
+//! node run deterministically in simulation ([`DeterministicExecutor`](super::DeterministicExecutor)) and
+//! live on a vehicle ([`LiveExecutor`](super::LiveExecutor)).
+//!
+//! ```
+//! use cabin_bus::prelude::*;
+//!
+//! /// Counts alerts and reports the count once a second.
+//! struct AlertCounter { alerts: u64 }
+//!
+//! impl Node for AlertCounter {
+//!     fn inputs(&self) -> Vec<TopicId> { vec![TopicId::Alert] }
+//!     fn tick_period(&self) -> Option<SimDuration> { Some(SimDuration::from_secs(1)) }
+//!     fn on_message(&mut self, sample: &Sample, _ctx: &mut Context) -> NodeResult {
+//!         if sample.get::<Alert>().is_some() { self.alerts += 1; }
+//!         Ok(())
+//!     }
+//!     fn on_tick(&mut self, ctx: &mut Context) -> NodeResult {
+//!         ctx.report(Severity::Info, format!("{} alerts so far", self.alerts));
+//!         Ok(())
+//!     }
+//! }
+//! ```
+
+use crate::header::NodeName;
+use crate::messages::{Diagnostic, DiagnosticKind, Message, Payload, Severity};
+use crate::sample::Sample;
+use crate::time::{SimDuration, SimTime};
+use crate::topic::{Topic, TopicId};
+
+/// Why a node step failed. The executor reports it (diagnostics topic + log) and keeps the node running.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The input was bad (corrupt frame, NaN samples, malformed text). Expected in the field.
+    #[error("bad input on {topic}: {reason}")]
+    Input { topic: TopicId, reason: String },
+    /// The node's configuration is wrong; names the node and the key.
+    #[error("node '{node}': {reason}")]
+    Config { node: String, reason: String },
+    /// A model, file or library failed.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl NodeError {
+    pub fn input(topic: TopicId, reason: impl std::fmt::Display) -> Self {
+        NodeError::Input {
+            topic,
+            reason: reason.to_string(),
+        }
+    }
+    pub fn failed(e: impl std::fmt::Display) -> Self {
+        NodeError::Failed(e.to_string())
+    }
+}
+
+pub type NodeResult = Result<(), NodeError>;
+
+/// A node: reads topics, keeps state, publishes topics.
+pub trait Node: Send {
+    /// The topics this node reads. Asked once, at start.
+    fn inputs(&self) -> Vec<TopicId>;
+
+    /// How often `on_tick` runs, in vehicle time. `None`: only on messages (and wake-ups).
+    fn tick_period(&self) -> Option<SimDuration> {
+        None
+    }
+
+    /// Called once before any message, at the start time.
+    fn on_start(&mut self, _ctx: &mut Context) -> NodeResult {
+        Ok(())
+    }
+
+    /// Called for each input sample, in a deterministic order.
+    fn on_message(&mut self, sample: &Sample, ctx: &mut Context) -> NodeResult;
+
+    /// Called every `tick_period`, and at times requested with [`Context::wake_at`].
+    fn on_tick(&mut self, _ctx: &mut Context) -> NodeResult {
+        Ok(())
+    }
+
+    /// Called once at the end; flush what is pending.
+    fn shutdown(&mut self, _ctx: &mut Context) -> NodeResult {
+        Ok(())
+    }
+}
+
+/// What a node may do during a step: read the time, publish, report, schedule a wake-up, ask to stop.
+pub struct Context<'a> {
+    node: &'a NodeName,
+    now: SimTime,
+    outbox: &'a mut Vec<(TopicId, Message)>,
+    wakeups: &'a mut Vec<SimTime>,
+    stop: &'a mut bool,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(
+        node: &'a NodeName,
+        now: SimTime,
+        outbox: &'a mut Vec<(TopicId, Message)>,
+        wakeups: &'a mut Vec<SimTime>,
+        stop: &'a mut bool,
+    ) -> Self {
+        Context {
+            node,
+            now,
+            outbox,
+            wakeups,
+            stop,
+        }
+    }
+
+    /// The current vehicle time: the stamp of the message being handled, or the tick time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// This node's name.
+    pub fn node(&self) -> &NodeName {
+        self.node
+    }
+
+    /// Publishes `payload` on `topic`, stamped with [`Context::now`]. Delivered after this step.
+    pub fn publish<T: Payload>(&mut self, topic: Topic<T>, payload: T) {
+        self.outbox.push((topic.id, payload.into_message()));
+    }
+
+    /// Publishes a health report on the diagnostics topic.
+    pub fn report(&mut self, severity: Severity, message: impl Into<String>) {
+        let node = self.node.to_string();
+        self.diagnostic(Diagnostic {
+            severity,
+            kind: DiagnosticKind::NodeError { node },
+            message: message.into(),
+        });
+    }
+
+    /// Reports rejected input (a corrupt frame, NaN samples, a malformed message) and carries on.
+    pub fn reject_input(&mut self, topic: TopicId, reason: impl Into<String>) {
+        let node = self.node.to_string();
+        let message = reason.into();
+        tracing::warn!(node = %self.node, %topic, "input rejected: {message}");
+        self.diagnostic(Diagnostic {
+            severity: Severity::Warning,
+            kind: DiagnosticKind::InputRejected {
+                node,
+                topic: topic.path().to_string(),
+            },
+            message,
+        });
+    }
+
+    /// Publishes a diagnostic as is.
+    pub fn diagnostic(&mut self, d: Diagnostic) {
+        self.outbox
+            .push((TopicId::Diagnostics, Message::Diagnostic(d)));
+    }
+
+    /// Asks for an `on_tick` call at vehicle time `at` (ignored if `at` is not in the future).
+    pub fn wake_at(&mut self, at: SimTime) {
+        if at > self.now {
+            self.wakeups.push(at);
+        }
+    }
+
+    /// Asks the executor to finish the run (a source reached the end of its scenario or recording).
+    pub fn request_stop(&mut self) {
+        *self.stop = true;
+    }
+}

