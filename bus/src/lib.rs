@@ -17,6 +17,8 @@ pub mod assets;
 pub mod codec;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fixtures;
 pub mod header;
 pub mod messages;
 pub mod queue;

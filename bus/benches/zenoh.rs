@@ -1,0 +1,165 @@
+//! cabin bus vs raw zenoh, measured in the same run, alternating, on two peer sessions over TCP loopback:
+//! one-way latency (median, p99) for 64 B, 64 KiB and 1 MiB payloads, and 64 B throughput; plus in-process
+//! latency and allocations per message. Prints a Markdown table for docs/PERFORMANCE.md.
+//! Run: `cargo bench --profile dev -p cabin-bus --bench zenoh`.
+//!
+//! Latency is measured one way on one clock: the sender stamps `Instant::now()` before publishing, the
+//! receiving thread stamps arrival. Both paths end in a thread woken by a queue, so the difference is what
+//! the cabin layer adds: encoding, decoding, the typed header and the bounded queue.
+
+use cabin_bus::messages::{Blob, CameraFrame, Message, PixelFormat};
+use cabin_bus::{Bus, Header, NodeName, Sample, SimTime, TopicId, ZenohConfig, ZenohTransport};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use zenoh::Wait;
+
+struct Counting;
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) }
+    }
+}
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port")
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+fn frame_sample(bytes: usize, seq: u64) -> Sample {
+    let frame = CameraFrame { format: PixelFormat::Gray8, width: bytes as u32, height: 1, stride: bytes as u32, data: Blob::from(vec![7u8; bytes]) };
+    Sample { topic: TopicId::Camera, header: Header { source: NodeName::new("bench").unwrap_or_default(), seq, stamp: SimTime(seq) }, message: Message::CameraFrame(frame) }
+}
+
+fn main() {
+    let iters: usize = std::env::var("CABIN_BENCH_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(2000);
+    let p = port();
+    let mut ca = ZenohConfig::loopback(p, &[]);
+    ca.export_host_local = true;
+    let mut cb = ZenohConfig::loopback(port(), &[p]);
+    cb.export_host_local = true;
+    let a = Arc::new(ZenohTransport::open("bench", &ca).expect("a"));
+    let b = Arc::new(ZenohTransport::open("bench", &cb).expect("b"));
+    let bus_a = Bus::new("bench", a.clone());
+    let bus_b = Bus::new("bench", b.clone());
+    // Raw zenoh on the same two sessions.
+    let (raw_tx, raw_rx) = crossbeam_channel::unbounded::<Instant>();
+    let _raw_sub = b
+        .session()
+        .declare_subscriber("raw/bench")
+        .callback(move |s| {
+            let _ = s.payload().to_bytes().len();
+            let _ = raw_tx.send(Instant::now());
+        })
+        .wait()
+        .expect("raw sub");
+    let raw_pub = a.session().declare_publisher("raw/bench").wait().expect("raw pub");
+    let sub = bus_b.subscribe_with(TopicId::Camera, "bench", cabin_bus::QueuePolicy::Lossless(1 << 16)).expect("sub");
+    std::thread::sleep(Duration::from_millis(500));
+    // Warm-up / handshake.
+    for _ in 0..200 {
+        bus_a.publish_sample(Arc::new(frame_sample(64, 0))).expect("pub");
+        raw_pub.put(vec![0u8; 64]).wait().expect("raw put");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    while sub.try_recv().is_some() {}
+    while raw_rx.try_recv().is_ok() {}
+
+    println!("| payload | raw zenoh p50 | raw zenoh p99 | cabin p50 | cabin p99 | cabin overhead (p50) |");
+    println!("|---|---|---|---|---|---|");
+    for &size in &[64usize, 64 * 1024, 1024 * 1024] {
+        let n = if size >= 1 << 20 { iters / 10 } else { iters };
+        let (mut raw, mut cab) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let payload = vec![7u8; size];
+        for i in 0..n {
+            // Alternate raw and cabin so drifts in machine load hit both alike.
+            let t0 = Instant::now();
+            raw_pub.put(payload.clone()).wait().expect("raw put");
+            let t1 = raw_rx.recv_timeout(Duration::from_secs(5)).expect("raw arrives");
+            raw.push((t1 - t0).as_secs_f64() * 1e6);
+            let s = Arc::new(frame_sample(size, i as u64));
+            let t0 = Instant::now();
+            bus_a.publish_sample(s).expect("publish");
+            let _got = sub.recv_timeout(Duration::from_secs(5)).expect("cabin arrives");
+            cab.push(t0.elapsed().as_secs_f64() * 1e6);
+        }
+        let (r50, r99, c50, c99) = (pct(&mut raw, 0.5), pct(&mut raw, 0.99), pct(&mut cab, 0.5), pct(&mut cab, 0.99));
+        let label = match size {
+            64 => "64 B".to_string(),
+            s if s < 1 << 20 => format!("{} KiB", s / 1024),
+            s => format!("{} MiB", s >> 20),
+        };
+        println!("| {label} | {r50:.1} µs | {r99:.1} µs | {c50:.1} µs | {c99:.1} µs | {:+.1}% |", (c50 / r50 - 1.0) * 100.0);
+    }
+
+    // Throughput, 64 B: publish N as fast as possible, time until the receiver has them all.
+    let n = 200_000u64;
+    let t0 = Instant::now();
+    for _ in 0..n {
+        raw_pub.put(vec![0u8; 64]).wait().expect("raw put");
+    }
+    let mut got = 0;
+    while got < n {
+        if raw_rx.recv_timeout(Duration::from_secs(10)).is_err() {
+            break;
+        }
+        got += 1;
+    }
+    let raw_rate = got as f64 / t0.elapsed().as_secs_f64();
+    let s = Arc::new(frame_sample(64, 1));
+    let receiver = std::thread::spawn(move || {
+        let mut got = 0u64;
+        while got < n {
+            if sub.recv_timeout(Duration::from_secs(10)).is_none() {
+                break;
+            }
+            got += 1;
+        }
+        got
+    });
+    let t0 = Instant::now();
+    for _ in 0..n {
+        bus_a.publish_sample(s.clone()).expect("publish");
+    }
+    let got = receiver.join().unwrap_or(0);
+    let cabin_rate = got as f64 / t0.elapsed().as_secs_f64();
+    println!("\n| 64 B throughput | raw zenoh | cabin |\n|---|---|---|\n| msgs/s | {:.0} | {:.0} ({:+.1}%) |", raw_rate, cabin_rate, (cabin_rate / raw_rate - 1.0) * 100.0);
+
+    // In process: latency and allocations per message on the hot path (publish a prepared sample, receive).
+    let bus = Bus::in_process("bench");
+    let sub = bus.subscribe(TopicId::Alert, "r").expect("sub");
+    let alert = Arc::new(cabin_bus::fixtures::every_sample("bench", SimTime::ZERO).swap_remove(TopicId::Alert as usize));
+    for _ in 0..1000 {
+        bus.publish_sample(alert.clone()).expect("pub");
+        sub.try_recv();
+    }
+    let mut lat = Vec::with_capacity(100_000);
+    let before = ALLOCS.load(Ordering::Relaxed);
+    for _ in 0..100_000 {
+        let t0 = Instant::now();
+        bus.publish_sample(alert.clone()).expect("pub");
+        let r = sub.try_recv();
+        lat.push(t0.elapsed().as_secs_f64() * 1e9);
+        std::hint::black_box(r);
+    }
+    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    println!(
+        "\n| in process (alert) | p50 | p99 | allocations per message |\n|---|---|---|---|\n| publish + receive | {:.0} ns | {:.0} ns | {:.3} |",
+        pct(&mut lat, 0.5),
+        pct(&mut lat, 0.99),
+        allocs as f64 / 100_000.0
+    );
+}

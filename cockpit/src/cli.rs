@@ -1,0 +1,131 @@
+//! The command line (clap).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "cabin", version, about = "On-device smart-cockpit inference stack: driver monitoring and an in-cabin agent")]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    pub fn quiet(&self) -> bool {
+        matches!(&self.command, Command::Run(r) if r.quiet)
+    }
+}
+
+/// `max` or a positive factor of real time (`1` = wall clock, for HIL benches).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Speed {
+    Max,
+    Factor(f64),
+}
+
+impl std::str::FromStr for Speed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("max") {
+            return Ok(Speed::Max);
+        }
+        match s.parse::<f64>() {
+            Ok(f) if f.is_finite() && f > 0.0 => Ok(Speed::Factor(f)),
+            _ => Err(format!("'{s}' is not `max` or a positive number")),
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run every node of the deployment in one process (default: the built-in scenario).
+    Run(RunArgs),
+    /// Run one node of the deployment alone, joined to the others over zenoh.
+    Node(NodeArgs),
+    /// List the topics live on the bus, with their rates.
+    Topics(TopicsArgs),
+    /// Print the messages of one topic as JSON, live from the bus.
+    Echo(EchoArgs),
+    /// List the node kinds this binary can run.
+    Nodes,
+    /// Print the embedded default deployment config (a starting point for your own).
+    Config,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Deployment config (TOML); the embedded default when absent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Scenario for the `sim` node: `default` or a scenario TOML file.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Write every derived output as JSON Lines with its sim time.
+    #[arg(long)]
+    pub events: Option<PathBuf>,
+    /// Write wall-clock metrics (step latencies, counts) as JSON.
+    #[arg(long)]
+    pub metrics: Option<PathBuf>,
+    /// `max` (as fast as possible, the default) or a factor of real time (`1` = wall clock).
+    #[arg(long, default_value = "max")]
+    pub speed: Speed,
+    /// Worker threads of the deterministic executor (default: from the config).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Stop after this many seconds of sim time.
+    #[arg(long)]
+    pub until: Option<f64>,
+    /// Do not open a zenoh session (no mirror of derived topics for `cabin topics/echo`).
+    #[arg(long)]
+    pub no_bus: bool,
+    /// No progress output; only the final summary and errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct NodeArgs {
+    /// The node's name in the deployment config.
+    pub name: String,
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// zenoh endpoint(s) to listen on (default: none; the node connects to the config's endpoints).
+    #[arg(long)]
+    pub listen: Vec<String>,
+    /// Extra zenoh endpoint(s) to connect to.
+    #[arg(long)]
+    pub connect: Vec<String>,
+    /// Stop after this many wall-clock seconds (default: until Ctrl-C or the node finishes).
+    #[arg(long)]
+    pub duration: Option<f64>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TopicsArgs {
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// How long to listen, seconds.
+    #[arg(long, default_value_t = 3.0)]
+    pub seconds: f64,
+    #[arg(long)]
+    pub connect: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct EchoArgs {
+    /// Topic path (`perception/driver_state`) or full key (`cabin/demo/perception/driver_state`).
+    pub topic: String,
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Stop after this many messages.
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long)]
+    pub seconds: Option<f64>,
+    #[arg(long)]
+    pub connect: Vec<String>,
+}

@@ -1,0 +1,30 @@
+//! One file per `cabin` subcommand.
+
+mod inspect;
+mod node;
+mod run;
+
+use crate::cli::{Cli, Command};
+use anyhow::Result;
+use std::process::ExitCode;
+
+pub use run::{run_deployment, RunOutcome};
+
+pub fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Node(a) => node::run(a),
+        Command::Topics(a) => inspect::topics(a),
+        Command::Echo(a) => inspect::echo(a),
+        Command::Nodes => {
+            for (kind, description) in crate::deployment::registry().kinds() {
+                println!("{kind:<14} {description}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config => {
+            print!("{}", crate::deployment::DEFAULT_CONFIG);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! `cabin run`: every node of the deployment in one process, on the deterministic executor.
+
+use crate::cli::{RunArgs, Speed};
+use crate::deployment;
+use crate::summary::Summary;
+use anyhow::{Context as _, Result};
+use cabin_bus::config::DeploymentConfig;
+use cabin_bus::runtime::{DeterministicExecutor, EventLog, ExecutorOptions, Observer, Pacing, RunReport};
+use cabin_bus::{Bus, SimTime};
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Everything a deterministic run needs; `record`, `replay` and tests build one too.
+pub struct RunPlan {
+    pub config: DeploymentConfig,
+    pub workers: usize,
+    pub pacing: Pacing,
+    pub until: Option<SimTime>,
+    pub events: Option<PathBuf>,
+    pub metrics: Option<PathBuf>,
+    /// Mirror derived, non-host-local samples onto zenoh so `cabin topics/echo` and `cabin hmi` see them.
+    pub mirror: Option<Bus>,
+    pub quiet: bool,
+    /// Extra observers (an MCAP recorder, the HMI feed).
+    pub observers: Vec<Observer>,
+}
+
+/// What a run produced.
+pub struct RunOutcome {
+    pub report: RunReport,
+    /// SHA-256 of the events log: the run's fingerprint.
+    pub events_hash: String,
+    pub events_lines: u64,
+    pub summary: Summary,
+}
+
+impl RunPlan {
+    pub fn new(config: DeploymentConfig) -> Self {
+        let workers = config.runtime.workers;
+        RunPlan {
+            config,
+            workers,
+            pacing: Pacing::AsFastAsPossible,
+            until: None,
+            events: None,
+            metrics: None,
+            mirror: None,
+            quiet: true,
+            observers: Vec::new(),
+        }
+    }
+}
+
+/// Sets the `scenario` param of every `sim` node.
+pub fn override_scenario(config: &mut DeploymentConfig, scenario: &str) {
+    for n in config.nodes.iter_mut().filter(|n| n.kind == "sim") {
+        n.params.insert("scenario".into(), toml::Value::String(scenario.to_string()));
+    }
+}
+
+pub fn run_deployment(plan: RunPlan) -> Result<RunOutcome> {
+    let registry = deployment::registry();
+    let nodes = deployment::build(&registry, &plan.config.nodes)?;
+    let mut exec = DeterministicExecutor::new(
+        nodes,
+        ExecutorOptions { workers: plan.workers.max(1), pacing: plan.pacing, until: plan.until },
+    )?;
+    let log = match &plan.events {
+        Some(p) => {
+            let f = std::fs::File::create(p).with_context(|| format!("cannot create events file {}", p.display()))?;
+            EventLog::to_writer(Box::new(BufWriter::new(f)))
+        }
+        None => EventLog::hash_only(),
+    };
+    let log = Arc::new(parking_lot::Mutex::new(Some(log)));
+    let write_error: Arc<parking_lot::Mutex<Option<std::io::Error>>> = Arc::default();
+    {
+        let log = log.clone();
+        let write_error = write_error.clone();
+        exec.observe(move |s| {
+            if let Some(l) = log.lock().as_mut() {
+                if let Err(e) = l.record(s) {
+                    write_error.lock().get_or_insert(e);
+                }
+            }
+        });
+    }
+    let summary = Summary::new(plan.quiet);
+    {
+        let summary = summary.clone();
+        exec.observe(move |s| summary.observe(s));
+    }
+    if let Some(bus) = plan.mirror.clone() {
+        exec.observe(move |s| {
+            let info = s.topic.info();
+            if info.host_local {
+                return;
+            }
+            if let Err(e) = bus.publish_sample(s.clone()) {
+                tracing::debug!("mirror publish failed: {e}");
+            }
+        });
+    }
+    for o in plan.observers {
+        exec.observe(o);
+    }
+    let report = exec.run();
+    let log = log.lock().take().context("events log already taken")?;
+    let events_lines = log.lines();
+    let events_hash = log.finish().context("cannot finish the events file")?;
+    if let Some(e) = write_error.lock().take() {
+        return Err(anyhow::anyhow!("writing the events file failed: {e}"));
+    }
+    if let Some(p) = &plan.metrics {
+        let metrics = serde_json::json!({
+            "wall_s": report.wall.as_secs_f64(),
+            "sim_s": report.end.as_secs_f64(),
+            "rounds": report.rounds,
+            "samples": report.samples,
+            "nodes": report.nodes.iter().map(|(n, s)| serde_json::json!({"node": n, "steps": s})).collect::<Vec<_>>(),
+            "overflows": report.overflows.iter().map(|(t, sub, d)| serde_json::json!({"topic": t.path(), "subscriber": sub, "dropped": d})).collect::<Vec<_>>(),
+        });
+        std::fs::write(p, serde_json::to_string_pretty(&metrics)?).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    Ok(RunOutcome { report, events_hash, events_lines, summary })
+}
+
+/// Opens the zenoh session a main process mirrors onto. Failure is reported, not fatal: the run goes on.
+pub fn open_mirror(config: &DeploymentConfig) -> Option<Bus> {
+    match Bus::zenoh(&config.vehicle, &config.zenoh) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            tracing::warn!("no zenoh mirror ({e}); `cabin topics/echo` will not see this run");
+            None
+        }
+    }
+}
+
+pub fn pacing(speed: Speed) -> Pacing {
+    match speed {
+        Speed::Max => Pacing::AsFastAsPossible,
+        Speed::Factor(f) => Pacing::WallClock { speed: f },
+    }
+}
+
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let mut config = deployment::load(args.config.as_deref())?;
+    if let Some(s) = &args.scenario {
+        override_scenario(&mut config, s);
+    }
+    let mut plan = RunPlan::new(config);
+    if let Some(w) = args.workers {
+        plan.workers = w;
+    }
+    plan.pacing = pacing(args.speed);
+    plan.until = args.until.map(SimTime::from_secs_f64);
+    plan.events = args.events.clone();
+    plan.metrics = args.metrics.clone();
+    plan.quiet = args.quiet;
+    if !args.no_bus {
+        plan.mirror = open_mirror(&plan.config);
+    }
+    if !args.quiet {
+        eprintln!(
+            "cabin run: {} nodes ({}) on vehicle '{}', {} workers, speed {:?}{}",
+            plan.config.nodes.len(),
+            plan.config.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", "),
+            plan.config.vehicle,
+            plan.workers,
+            args.speed,
+            if plan.mirror.is_some() { format!(", bus on {:?}", plan.config.zenoh.listen) } else { String::new() }
+        );
+    }
+    let outcome = run_deployment(plan)?;
+    println!("{}", outcome.summary.render(outcome.report.wall));
+    if let Some(p) = &args.events {
+        println!("events: {} lines -> {}", outcome.events_lines, p.display());
+    }
+    println!("events sha256: {}", outcome.events_hash);
+    Ok(ExitCode::SUCCESS)
+}

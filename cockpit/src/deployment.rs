@@ -1,0 +1,76 @@
+//! Loading the deployment config and building its nodes from the registry of every crate's node kinds.
+
+use anyhow::{Context as _, Result};
+use cabin_bus::config::{DeploymentConfig, NodeSpec};
+use cabin_bus::runtime::{Node, Registry};
+use cabin_bus::{NodeName, ZenohConfig};
+use std::path::Path;
+
+/// The default deployment, embedded in the binary.
+pub const DEFAULT_CONFIG: &str = include_str!("default_config.toml");
+
+/// Every node kind of the stack.
+pub fn registry() -> Registry {
+    let mut r = Registry::new();
+    cabin_sim::register(&mut r);
+    cabin_perception::register(&mut r);
+    cabin_agent::register(&mut r);
+    r
+}
+
+/// The config from `path`, or the embedded default.
+pub fn load(path: Option<&Path>) -> Result<DeploymentConfig> {
+    match path {
+        Some(p) => Ok(DeploymentConfig::load(p)?),
+        None => Ok(DeploymentConfig::parse(DEFAULT_CONFIG, "<embedded default config>")?),
+    }
+}
+
+/// Builds the nodes of `specs`, in order.
+pub fn build<'a>(registry: &Registry, specs: impl IntoIterator<Item = &'a NodeSpec>) -> Result<Vec<(NodeName, Box<dyn Node>)>> {
+    specs
+        .into_iter()
+        .map(|spec| {
+            let node = registry
+                .build(spec)
+                .with_context(|| format!("{}:{}: cannot start node '{}' ({})", spec.file, spec.line, spec.name, spec.kind))?;
+            Ok((spec.name.clone(), node))
+        })
+        .collect()
+}
+
+/// The zenoh config of a process that *joins* a running deployment (`cabin node`, `topics`, `echo`, `hmi`):
+/// it connects to the endpoints the main process listens on, and listens on none itself unless told to.
+pub fn joining(z: &ZenohConfig, listen: &[String], connect: &[String]) -> ZenohConfig {
+    let mut c = z.clone();
+    let mut peers: Vec<String> = c.connect.clone();
+    peers.extend(c.listen.iter().cloned());
+    peers.extend(connect.iter().cloned());
+    peers.sort();
+    peers.dedup();
+    c.connect = peers.into_iter().filter(|p| !listen.contains(p)).collect();
+    c.listen = listen.to_vec();
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_config_builds_every_node() {
+        let cfg = load(None).expect("embedded config parses");
+        let reg = registry();
+        for spec in &cfg.nodes {
+            assert!(reg.kinds().any(|(k, _)| k == spec.kind), "kind {} of node {} is not registered", spec.kind, spec.name);
+        }
+    }
+
+    #[test]
+    fn joining_processes_connect_to_the_main_listener() {
+        let z = ZenohConfig { listen: vec!["tcp/127.0.0.1:7447".into()], ..Default::default() };
+        let j = joining(&z, &[], &[]);
+        assert_eq!(j.connect, vec!["tcp/127.0.0.1:7447".to_string()]);
+        assert!(j.listen.is_empty());
+    }
+}
