@@ -53,6 +53,8 @@ pub enum Command {
     Nodes,
     /// Print the embedded default deployment config (a starting point for your own).
     Config,
+    /// Serve the cockpit HMI page for a running bus (joins over zenoh; answers go out on hmi/response).
+    Hmi(HmiArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -69,9 +71,10 @@ pub struct RunArgs {
     /// Write wall-clock metrics (step latencies, counts) as JSON.
     #[arg(long)]
     pub metrics: Option<PathBuf>,
-    /// `max` (as fast as possible, the default) or a factor of real time (`1` = wall clock).
-    #[arg(long, default_value = "max")]
-    pub speed: Speed,
+    /// `max` (as fast as possible; the default without --hmi) or a factor of real time (`1` = wall clock;
+    /// the default with --hmi, so a person can watch).
+    #[arg(long)]
+    pub speed: Option<Speed>,
     /// Worker threads of the deterministic executor (default: from the config).
     #[arg(long)]
     pub workers: Option<usize>,
@@ -84,6 +87,38 @@ pub struct RunArgs {
     /// No progress output; only the final summary and errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Serve the live cockpit page on ADDR (PORT or HOST:PORT; default 127.0.0.1:7780, loopback only).
+    /// The page stays up after the run until Ctrl-C.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = crate::hmi::DEFAULT_ADDR)]
+    pub hmi: Option<String>,
+    /// Do not speak the agent's suggestions on the host (espeak-ng).
+    #[arg(long)]
+    pub no_voice: bool,
+}
+
+impl RunArgs {
+    /// The pace of the run: `--speed`, else wall clock with the HMI, else as fast as possible.
+    pub fn effective_speed(&self) -> Speed {
+        self.speed.unwrap_or(if self.hmi.is_some() { Speed::Factor(1.0) } else { Speed::Max })
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct HmiArgs {
+    /// Address to serve on: PORT or HOST:PORT (default 127.0.0.1:7780, loopback only).
+    #[arg(value_name = "ADDR", default_value = crate::hmi::DEFAULT_ADDR)]
+    pub addr: String,
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Extra zenoh endpoint(s) to connect to.
+    #[arg(long)]
+    pub connect: Vec<String>,
+    /// Do not speak the agent's suggestions on the host (espeak-ng).
+    #[arg(long)]
+    pub no_voice: bool,
+    /// Stop after this many seconds (default: until Ctrl-C).
+    #[arg(long)]
+    pub seconds: Option<f64>,
 }
 
 #[derive(Args, Debug, Clone)]

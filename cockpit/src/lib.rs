@@ -8,5 +8,6 @@ pub mod bridge;
 pub mod cli;
 pub mod commands;
 pub mod deployment;
+pub mod hmi;
 pub mod logging;
 pub mod summary;

@@ -1,5 +1,6 @@
 //! One file per `cabin` subcommand.
 
+mod hmi;
 mod inspect;
 mod node;
 mod run;
@@ -16,6 +17,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Node(a) => node::run(a),
         Command::Topics(a) => inspect::topics(a),
         Command::Echo(a) => inspect::echo(a),
+        Command::Hmi(a) => hmi::run(a),
         Command::Nodes => {
             for (kind, description) in crate::deployment::registry().kinds() {
                 println!("{kind:<14} {description}");

@@ -5,8 +5,8 @@ use crate::deployment;
 use crate::summary::Summary;
 use anyhow::{Context as _, Result};
 use cabin_bus::config::DeploymentConfig;
-use cabin_bus::runtime::{DeterministicExecutor, EventLog, ExecutorOptions, Observer, Pacing, RunReport};
-use cabin_bus::{Bus, SimTime};
+use cabin_bus::runtime::{DeterministicExecutor, EventLog, ExecutorOptions, Node, Observer, Pacing, RunReport};
+use cabin_bus::{Bus, NodeName, SimTime};
 use std::io::BufWriter;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +25,8 @@ pub struct RunPlan {
     pub quiet: bool,
     /// Extra observers (an MCAP recorder, the HMI feed).
     pub observers: Vec<Observer>,
+    /// Nodes that are not in the config, run after its nodes (the HMI's input bridge).
+    pub extra_nodes: Vec<(NodeName, Box<dyn Node>)>,
 }
 
 /// What a run produced.
@@ -49,6 +51,7 @@ impl RunPlan {
             mirror: None,
             quiet: true,
             observers: Vec::new(),
+            extra_nodes: Vec::new(),
         }
     }
 }
@@ -62,7 +65,8 @@ pub fn override_scenario(config: &mut DeploymentConfig, scenario: &str) {
 
 pub fn run_deployment(plan: RunPlan) -> Result<RunOutcome> {
     let registry = deployment::registry();
-    let nodes = deployment::build(&registry, &plan.config.nodes)?;
+    let mut nodes = deployment::build(&registry, &plan.config.nodes)?;
+    nodes.extend(plan.extra_nodes);
     let mut exec = DeterministicExecutor::new(
         nodes,
         ExecutorOptions { workers: plan.workers.max(1), pacing: plan.pacing, until: plan.until },
@@ -154,7 +158,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     if let Some(w) = args.workers {
         plan.workers = w;
     }
-    plan.pacing = pacing(args.speed);
+    let speed = args.effective_speed();
+    plan.pacing = pacing(speed);
     plan.until = args.until.map(SimTime::from_secs_f64);
     plan.events = args.events.clone();
     plan.metrics = args.metrics.clone();
@@ -162,6 +167,24 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     if !args.no_bus {
         plan.mirror = open_mirror(&plan.config);
     }
+    let hmi = match &args.hmi {
+        Some(addr) => {
+            let options = crate::hmi::HmiOptions {
+                voice: if args.no_voice { crate::hmi::Voice::off() } else { crate::hmi::Voice::espeak() },
+                vehicle: plan.config.vehicle.clone(),
+                ..Default::default()
+            };
+            let mut h = crate::hmi::run_link::RunHmi::start(addr, options)?;
+            eprintln!("cabin run: HMI at {} (open it in a browser; the camera view is shown on this host only)", h.url());
+            plan.observers.push(h.observer());
+            plan.extra_nodes.extend(h.take_bridge_node());
+            if let Some(bus) = &plan.mirror {
+                h.accept_answers_from(bus);
+            }
+            Some(h)
+        }
+        None => None,
+    };
     if !args.quiet {
         eprintln!(
             "cabin run: {} nodes ({}) on vehicle '{}', {} workers, speed {:?}{}",
@@ -169,7 +192,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             plan.config.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", "),
             plan.config.vehicle,
             plan.workers,
-            args.speed,
+            speed,
             if plan.mirror.is_some() { format!(", bus on {:?}", plan.config.zenoh.listen) } else { String::new() }
         );
     }
@@ -179,5 +202,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         println!("events: {} lines -> {}", outcome.events_lines, p.display());
     }
     println!("events sha256: {}", outcome.events_hash);
+    if let Some(h) = hmi {
+        h.run_ended(outcome.report.end);
+        eprintln!("cabin run: the run is over; the HMI stays at {} until Ctrl-C", h.url());
+        h.serve_until_ctrl_c();
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,167 @@
+//! Speaks the agent's suggestions on the host with `espeak-ng` (Debian package, offline).
+//!
+//! A suggestion is meant to be heard while driving, not read. Speaking must never hold up the run, so
+//! each phrase goes to a new `espeak-ng` process on a helper thread, with the text on its stdin (never on
+//! a command line or through a shell, whatever the language model wrote). A phrase that arrives while
+//! the previous one is still being spoken is skipped rather than queued: a stale proposal is worse than
+//! none. Without `espeak-ng` the HMI says so once and stays silent.
+
+use parking_lot::Mutex;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// The host's voice, or silence.
+#[derive(Clone)]
+pub struct Voice {
+    program: Option<String>,
+    /// Write each phrase to `<dir>/phrase-<n>.wav` instead of the speakers (benches without audio, tests).
+    wav_dir: Option<std::path::PathBuf>,
+    busy: Arc<AtomicBool>,
+    warned: Arc<AtomicBool>,
+    spoken: Arc<Mutex<Vec<String>>>,
+}
+
+impl Voice {
+    /// Speaks with `espeak-ng`.
+    pub fn espeak() -> Self {
+        Self::with_program(Some("espeak-ng".into()))
+    }
+
+    /// Never speaks (`--no-voice`, tests).
+    pub fn off() -> Self {
+        Self::with_program(None)
+    }
+
+    /// Speaks with `espeak-ng` into WAV files in `dir` rather than to the speakers.
+    pub fn espeak_to_files(dir: impl Into<std::path::PathBuf>) -> Self {
+        Voice {
+            wav_dir: Some(dir.into()),
+            ..Self::espeak()
+        }
+    }
+
+    fn with_program(program: Option<String>) -> Self {
+        Voice {
+            program,
+            wav_dir: None,
+            busy: Arc::default(),
+            warned: Arc::default(),
+            spoken: Arc::default(),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.program.is_some()
+    }
+
+    /// Starts speaking `text` and returns at once. `false` when muted, busy or unable to speak.
+    pub fn say(&self, text: &str) -> bool {
+        let Some(program) = self.program.clone() else {
+            return false;
+        };
+        let text: String = text.chars().filter(|c| !c.is_control()).take(400).collect();
+        if text.trim().is_empty() || self.busy.swap(true, Ordering::SeqCst) {
+            return false;
+        }
+        let n = {
+            let mut spoken = self.spoken.lock();
+            spoken.push(text.clone());
+            spoken.len()
+        };
+        let busy = self.busy.clone();
+        let warned = self.warned.clone();
+        let wav = self
+            .wav_dir
+            .as_ref()
+            .map(|d| d.join(format!("phrase-{n}.wav")));
+        let spawned = std::thread::Builder::new().name("cabin-voice".into()).spawn(move || {
+            let mut cmd = Command::new(&program);
+            cmd.args(["--stdin", "-s", "165"]);
+            if let Some(w) = &wav {
+                cmd.arg("-w").arg(w);
+            }
+            let child = cmd
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn();
+            match child {
+                Ok(mut child) => {
+                    if let Some(mut stdin) = child.stdin.take() {
+                        let _ = stdin.write_all(text.as_bytes());
+                        let _ = stdin.write_all(b"\n");
+                    }
+                    if let Err(e) = child.wait() {
+                        tracing::warn!("{program}: {e}");
+                    }
+                }
+                Err(e) => {
+                    if !warned.swap(true, Ordering::SeqCst) {
+                        tracing::warn!("cannot speak suggestions: {program}: {e} (install espeak-ng, or pass --no-voice)");
+                    }
+                }
+            }
+            busy.store(false, Ordering::SeqCst);
+        });
+        if spawned.is_err() {
+            self.busy.store(false, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
+    /// Everything handed to the speech process so far (for tests and the summary).
+    pub fn spoken(&self) -> Vec<String> {
+        self.spoken.lock().clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn muted_voice_says_nothing() {
+        let v = Voice::off();
+        assert!(!v.say("Stop for coffee?"));
+        assert!(v.spoken().is_empty());
+    }
+
+    fn wait_idle(v: &Voice) {
+        for _ in 0..500 {
+            if !v.busy.load(Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("the voice stayed busy for 10 s");
+    }
+
+    #[test]
+    fn espeak_ng_really_speaks_a_suggestion() {
+        if Command::new("espeak-ng").arg("--version").output().is_err() {
+            eprintln!("SKIPPED: espeak-ng is not installed (scripts/setup.sh installs it)");
+            return;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let v = Voice::espeak_to_files(dir.path());
+        assert!(v.say("Stop for coffee at Bean There in two kilometres?"));
+        wait_idle(&v);
+        let wav =
+            std::fs::read(dir.path().join("phrase-1.wav")).expect("espeak-ng wrote the phrase");
+        assert_eq!(&wav[..4], b"RIFF");
+        // 22.05 kHz 16-bit mono: a ~3 s phrase is far more than 20 kB of audio.
+        assert!(wav.len() > 20_000, "only {} bytes of speech", wav.len());
+    }
+
+    #[test]
+    fn a_missing_program_is_survived() {
+        let v = Voice::with_program(Some("/nonexistent/espeak-ng".into()));
+        assert!(v.say("hello"));
+        // The helper thread fails to spawn the program, warns once and frees the voice.
+        wait_idle(&v);
+        assert!(v.warned.load(Ordering::SeqCst));
+    }
+}
