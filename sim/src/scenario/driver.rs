@@ -1,0 +1,602 @@
+//! The driver behaviour script, which is also the ground truth.
+//!
+//! A scenario says what the driver does (glances, blinks, drowsiness, microsleeps, leaving the camera's
+//! view, covering the lens); this module turns that script into the exact state at any instant
+//! ([`DriverScript::state_at`]) — head pose, per-eye closure, gaze zone, face visible — which the
+//! synthetic camera renders and the ground-truth topic publishes, and into the list of scored
+//! [`Episode`]s. Because the renderer draws exactly this state, the truth is exact, not labelled.
+//!
+//! Conventions: head yaw positive = the driver turns to their left (the nose moves to the right of the
+//! image of an unmirrored camera facing them), pitch positive = up, roll positive = the head tilts
+//! towards the driver's left shoulder (clockwise in the image). Closure 0 = open, 1 = closed.
+
+use crate::rng::Rng;
+use cabin_bus::messages::{AlertKind, GazeZone};
+use serde::{Deserialize, Serialize};
+
+/// Where a scripted glance goes. Each has a default head pose (degrees) for a left-hand-drive car with
+/// the camera on the steering column; a glance may override it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GlanceDirection {
+    RoadAhead,
+    LeftMirror,
+    RightMirror,
+    RearviewMirror,
+    InstrumentCluster,
+    CentreDisplay,
+    LapPhone,
+    Passenger,
+}
+
+impl GlanceDirection {
+    pub fn zone(self) -> GazeZone {
+        match self {
+            GlanceDirection::RoadAhead => GazeZone::RoadAhead,
+            GlanceDirection::LeftMirror => GazeZone::LeftMirror,
+            GlanceDirection::RightMirror => GazeZone::RightMirror,
+            GlanceDirection::RearviewMirror => GazeZone::RearviewMirror,
+            GlanceDirection::InstrumentCluster => GazeZone::InstrumentCluster,
+            GlanceDirection::CentreDisplay => GazeZone::CentreDisplay,
+            GlanceDirection::LapPhone => GazeZone::LapPhone,
+            GlanceDirection::Passenger => GazeZone::Passenger,
+        }
+    }
+
+    /// Default head (yaw, pitch) in degrees for a glance in this direction. Real glances also move
+    /// the eyes; the synthetic camera renders head motion only, so these are head poses large enough
+    /// to be read from the face, kept within the +-30 deg yaw / +-20..25 deg pitch the face models handle.
+    pub fn head_pose(self) -> (f64, f64) {
+        match self {
+            GlanceDirection::RoadAhead => (0.0, 0.0),
+            GlanceDirection::LeftMirror => (28.0, -3.0),
+            GlanceDirection::RightMirror => (-28.0, -3.0),
+            GlanceDirection::RearviewMirror => (-15.0, 8.0),
+            GlanceDirection::InstrumentCluster => (0.0, -12.0),
+            GlanceDirection::CentreDisplay => (-22.0, -16.0),
+            GlanceDirection::LapPhone => (-6.0, -22.0),
+            GlanceDirection::Passenger => (-30.0, 2.0),
+        }
+    }
+}
+
+/// Kinds of scored ground-truth episodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EpisodeKind {
+    /// One glance away from driving-related zones of at least the long-distraction threshold (3 s).
+    LongDistraction,
+    /// Repeated short glances away that add up (Euro NCAP visual attention time sharing).
+    VisualTimeSharing,
+    /// A drowsy stretch (slow blinks, drooping lids).
+    Drowsiness,
+    /// An eye closure of 1 s or more.
+    Microsleep,
+    /// The lens is covered: the monitor cannot see the driver.
+    CameraBlocked,
+    /// The driver is out of the camera's view.
+    FaceAbsent,
+}
+
+impl EpisodeKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EpisodeKind::LongDistraction => "long_distraction",
+            EpisodeKind::VisualTimeSharing => "visual_time_sharing",
+            EpisodeKind::Drowsiness => "drowsiness",
+            EpisodeKind::Microsleep => "microsleep",
+            EpisodeKind::CameraBlocked => "camera_blocked",
+            EpisodeKind::FaceAbsent => "face_absent",
+        }
+    }
+
+    /// The alerts that count as detecting this episode.
+    pub fn expected_alerts(self) -> &'static [AlertKind] {
+        match self {
+            EpisodeKind::LongDistraction => &[AlertKind::LongDistraction, AlertKind::PhoneUse],
+            EpisodeKind::VisualTimeSharing => &[AlertKind::VisualTimeSharing],
+            EpisodeKind::Drowsiness => &[AlertKind::Drowsiness, AlertKind::Microsleep],
+            EpisodeKind::Microsleep => &[AlertKind::Microsleep],
+            EpisodeKind::CameraBlocked | EpisodeKind::FaceAbsent => &[AlertKind::CannotMonitor],
+        }
+    }
+}
+
+/// A scored stretch of the drive.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Episode {
+    pub kind: EpisodeKind,
+    pub start_s: f64,
+    pub end_s: f64,
+    /// What the script says (`4.5 s glance to centre_display`).
+    pub detail: String,
+    /// Line of the scenario entry.
+    pub line: usize,
+}
+
+/// A head pose in degrees.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Pose {
+    pub yaw_deg: f64,
+    pub pitch_deg: f64,
+    pub roll_deg: f64,
+}
+
+/// A stretch where the head holds a pose (a glance, or an explicit head pose), with eased transitions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GazeSegment {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub transition_s: f64,
+    pub pose: Pose,
+    pub zone: GazeZone,
+    pub line: usize,
+}
+
+/// One blink.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Blink {
+    pub start_s: f64,
+    pub duration_s: f64,
+}
+
+/// A slow eyelid closure (a microsleep when held closed for 1 s or more).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Closure {
+    pub start_s: f64,
+    pub closing_s: f64,
+    pub hold_s: f64,
+    pub opening_s: f64,
+    /// How far the lids close, 0..1.
+    pub closure: f64,
+    /// Head drop (pitch, degrees) while closed.
+    pub head_drop_deg: f64,
+}
+
+impl Closure {
+    pub fn end_s(&self) -> f64 {
+        self.start_s + self.closing_s + self.hold_s + self.opening_s
+    }
+    fn weight(&self, t: f64) -> f64 {
+        let a = t - self.start_s;
+        if a < 0.0 || t > self.end_s() {
+            0.0
+        } else if a < self.closing_s {
+            smoothstep(a / self.closing_s)
+        } else if a < self.closing_s + self.hold_s {
+            1.0
+        } else {
+            1.0 - smoothstep((a - self.closing_s - self.hold_s) / self.opening_s)
+        }
+    }
+}
+
+/// A drowsy stretch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Drowsy {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub blink_rate_per_min: f64,
+    pub blink_duration_s: f64,
+    /// Lids droop to this closure (0..1) in the middle of the stretch.
+    pub lid_droop: f64,
+    /// Slow nodding amplitude, degrees of pitch.
+    pub nod_deg: f64,
+    /// Ramp in/out time, seconds.
+    pub ramp_s: f64,
+}
+
+impl Drowsy {
+    fn envelope(&self, t: f64) -> f64 {
+        if t < self.start_s || t > self.end_s {
+            return 0.0;
+        }
+        let r = self.ramp_s.max(1e-3);
+        smoothstep(((t - self.start_s) / r).min((self.end_s - t) / r).min(1.0))
+    }
+}
+
+/// A time interval [start, end).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Interval {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub line: usize,
+}
+
+impl Interval {
+    pub fn contains(&self, t: f64) -> bool {
+        t >= self.start_s && t < self.end_s
+    }
+}
+
+/// The truth at one instant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DriverPose {
+    pub yaw_deg: f64,
+    pub pitch_deg: f64,
+    pub roll_deg: f64,
+    /// Image-left eye (the driver's right eye) and image-right eye closure, 0..1.
+    pub left_closure: f64,
+    pub right_closure: f64,
+    pub gaze_zone: GazeZone,
+    /// The face is physically in the camera's field of view.
+    pub in_view: bool,
+    pub camera_blocked: bool,
+    pub episode: Option<&'static str>,
+}
+
+impl DriverPose {
+    /// Whether the face can be seen in the frame.
+    pub fn face_visible(&self) -> bool {
+        self.in_view && !self.camera_blocked
+    }
+}
+
+/// The resolved driver script.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DriverScript {
+    pub neutral: Pose,
+    pub sway_deg: f64,
+    pub blink_rate_per_min: f64,
+    pub blink_duration_s: f64,
+    pub gaze: Vec<GazeSegment>,
+    pub blinks: Vec<Blink>,
+    pub closures: Vec<Closure>,
+    pub drowsy: Vec<Drowsy>,
+    pub face_absent: Vec<Interval>,
+    pub camera_blocked: Vec<Interval>,
+    pub episodes: Vec<Episode>,
+    /// Short glances away (below the long-distraction threshold), for ground-truth labels.
+    short_glances: Vec<Interval>,
+    sway_phase: [f64; 6],
+}
+
+pub fn smoothstep(x: f64) -> f64 {
+    let x = x.clamp(0.0, 1.0);
+    x * x * (3.0 - 2.0 * x)
+}
+
+fn blink_closure(b: &Blink, t: f64) -> f64 {
+    let p = (t - b.start_s) / b.duration_s;
+    if !(0.0..=1.0).contains(&p) {
+        0.0
+    } else if p < 0.35 {
+        smoothstep(p / 0.35)
+    } else if p < 0.45 {
+        1.0
+    } else {
+        1.0 - smoothstep((p - 0.45) / 0.55)
+    }
+}
+
+/// Inputs to [`DriverScript::build`] (already validated by the scenario parser).
+pub struct DriverInputs {
+    pub seed: u64,
+    pub duration_s: f64,
+    pub neutral: Pose,
+    pub sway_deg: f64,
+    pub blink_rate_per_min: f64,
+    pub blink_duration_s: f64,
+    pub gaze: Vec<GazeSegment>,
+    pub time_sharing: Vec<(Interval, String)>,
+    pub closures: Vec<(Closure, usize, bool)>,
+    pub drowsy: Vec<(Drowsy, usize)>,
+    pub face_absent: Vec<Interval>,
+    pub camera_blocked: Vec<Interval>,
+    pub long_distraction_s: f64,
+    /// Episodes of face absence shorter than this are not scored.
+    pub min_absent_s: f64,
+}
+
+impl DriverScript {
+    pub fn build(i: DriverInputs) -> DriverScript {
+        let mut episodes = Vec::new();
+        let mut short_glances = Vec::new();
+        let in_time_sharing = |s: &GazeSegment| {
+            i.time_sharing
+                .iter()
+                .any(|(iv, _)| s.start_s >= iv.start_s && s.end_s <= iv.end_s)
+        };
+        for g in &i.gaze {
+            if g.zone.is_driving_related() {
+                continue;
+            }
+            // Eyes are off the road from the middle of the turn away to the middle of the turn back.
+            let away = g.end_s - g.start_s - g.transition_s;
+            let iv = Interval {
+                start_s: g.start_s + g.transition_s / 2.0,
+                end_s: g.end_s - g.transition_s / 2.0,
+                line: g.line,
+            };
+            if away >= i.long_distraction_s && !in_time_sharing(g) {
+                episodes.push(Episode {
+                    kind: EpisodeKind::LongDistraction,
+                    start_s: iv.start_s,
+                    end_s: iv.end_s,
+                    detail: format!("{away:.1} s glance to {:?}", g.zone),
+                    line: g.line,
+                });
+            } else {
+                short_glances.push(iv);
+            }
+        }
+        for (iv, detail) in &i.time_sharing {
+            episodes.push(Episode {
+                kind: EpisodeKind::VisualTimeSharing,
+                start_s: iv.start_s,
+                end_s: iv.end_s,
+                detail: detail.clone(),
+                line: iv.line,
+            });
+        }
+        for (d, line) in &i.drowsy {
+            episodes.push(Episode {
+                kind: EpisodeKind::Drowsiness,
+                start_s: d.start_s,
+                end_s: d.end_s,
+                detail: format!(
+                    "{:.0} s drowsy: {:.0} blinks/min of {:.0} ms, lids {:.0}% closed",
+                    d.end_s - d.start_s,
+                    d.blink_rate_per_min,
+                    d.blink_duration_s * 1000.0,
+                    d.lid_droop * 100.0
+                ),
+                line: *line,
+            });
+        }
+        for (c, line, microsleep) in &i.closures {
+            if *microsleep {
+                episodes.push(Episode {
+                    kind: EpisodeKind::Microsleep,
+                    start_s: c.start_s,
+                    end_s: c.end_s(),
+                    detail: format!(
+                        "eyes closed {:.1} s after a {:.1} s slow closure",
+                        c.hold_s, c.closing_s
+                    ),
+                    line: *line,
+                });
+            }
+        }
+        for b in &i.camera_blocked {
+            episodes.push(Episode {
+                kind: EpisodeKind::CameraBlocked,
+                start_s: b.start_s,
+                end_s: b.end_s,
+                detail: format!("lens covered {:.1} s", b.end_s - b.start_s),
+                line: b.line,
+            });
+        }
+        for a in &i.face_absent {
+            if a.end_s - a.start_s >= i.min_absent_s {
+                episodes.push(Episode {
+                    kind: EpisodeKind::FaceAbsent,
+                    start_s: a.start_s,
+                    end_s: a.end_s,
+                    detail: format!("driver out of view {:.1} s", a.end_s - a.start_s),
+                    line: a.line,
+                });
+            }
+        }
+        episodes.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+
+        let drowsy: Vec<Drowsy> = i.drowsy.iter().map(|(d, _)| *d).collect();
+        let closures: Vec<Closure> = i.closures.iter().map(|(c, _, _)| *c).collect();
+        let blinks = generate_blinks(&i, &drowsy, &closures);
+        let mut rng = Rng::stream(i.seed, "head_sway", 0);
+        let sway_phase = std::array::from_fn(|_| rng.range(0.0, std::f64::consts::TAU));
+        DriverScript {
+            neutral: i.neutral,
+            sway_deg: i.sway_deg,
+            blink_rate_per_min: i.blink_rate_per_min,
+            blink_duration_s: i.blink_duration_s,
+            gaze: i.gaze,
+            blinks,
+            closures,
+            drowsy,
+            face_absent: i.face_absent,
+            camera_blocked: i.camera_blocked,
+            episodes,
+            short_glances,
+            sway_phase,
+        }
+    }
+
+    /// The exact driver state at `t` seconds.
+    pub fn state_at(&self, t: f64) -> DriverPose {
+        use std::f64::consts::TAU;
+        let ph = &self.sway_phase;
+        let s = self.sway_deg;
+        let mut yaw = self.neutral.yaw_deg
+            + s * (0.6 * (TAU * 0.031 * t + ph[0]).sin() + 0.4 * (TAU * 0.097 * t + ph[1]).sin());
+        let mut pitch = self.neutral.pitch_deg
+            + 0.5
+                * s
+                * (0.6 * (TAU * 0.043 * t + ph[2]).sin() + 0.4 * (TAU * 0.11 * t + ph[3]).sin());
+        let mut roll = self.neutral.roll_deg
+            + 0.3
+                * s
+                * (0.7 * (TAU * 0.023 * t + ph[4]).sin() + 0.3 * (TAU * 0.071 * t + ph[5]).sin());
+        let mut zone = GazeZone::RoadAhead;
+
+        // Glances and held head poses (non-overlapping, sorted).
+        let k = self.gaze.partition_point(|g| g.start_s <= t);
+        if k > 0 {
+            let g = &self.gaze[k - 1];
+            if t <= g.end_s {
+                let tr = g.transition_s.max(1e-3);
+                let w = smoothstep(((t - g.start_s) / tr).min((g.end_s - t) / tr).min(1.0));
+                yaw += w * (g.pose.yaw_deg - self.neutral.yaw_deg);
+                pitch += w * (g.pose.pitch_deg - self.neutral.pitch_deg);
+                roll += w * (g.pose.roll_deg - self.neutral.roll_deg);
+                if w >= 0.5 {
+                    zone = g.zone;
+                }
+            }
+        }
+
+        // Drowsiness: drooping lids, slow nodding.
+        let mut droop: f64 = 0.0;
+        for d in &self.drowsy {
+            let e = d.envelope(t);
+            if e > 0.0 {
+                droop = droop.max(d.lid_droop * e);
+                pitch -= d.nod_deg * e * (0.5 - 0.5 * (TAU * t / 17.0).cos());
+            }
+        }
+        // Blinks (sorted by start; only the last two can overlap t).
+        let bi = self.blinks.partition_point(|b| b.start_s <= t);
+        let blink = self.blinks[bi.saturating_sub(2)..bi]
+            .iter()
+            .map(|b| blink_closure(b, t))
+            .fold(0.0, f64::max);
+        let mut closure = 1.0 - (1.0 - droop) * (1.0 - blink);
+        for c in &self.closures {
+            let w = c.weight(t);
+            if w > 0.0 {
+                closure = closure.max(w * c.closure);
+                pitch -= w * c.head_drop_deg;
+            }
+        }
+
+        let in_view = !self.face_absent.iter().any(|a| a.contains(t));
+        let camera_blocked = self.camera_blocked.iter().any(|b| b.contains(t));
+        if !in_view {
+            zone = GazeZone::Off;
+        }
+        // The most specific episode in force labels the frame.
+        let episode = self
+            .episodes
+            .iter()
+            .filter(|e| t >= e.start_s && t < e.end_s)
+            .min_by(|a, b| (a.end_s - a.start_s).total_cmp(&(b.end_s - b.start_s)))
+            .map(|e| e.kind.label())
+            .or_else(|| {
+                self.short_glances
+                    .iter()
+                    .any(|g| g.contains(t))
+                    .then_some("glance")
+            });
+        DriverPose {
+            yaw_deg: yaw,
+            pitch_deg: pitch,
+            roll_deg: roll,
+            left_closure: closure,
+            right_closure: closure,
+            gaze_zone: zone,
+            in_view,
+            camera_blocked,
+            episode,
+        }
+    }
+}
+
+fn generate_blinks(i: &DriverInputs, drowsy: &[Drowsy], closures: &[Closure]) -> Vec<Blink> {
+    let mut rng = Rng::stream(i.seed, "blinks", 0);
+    let mut blinks = Vec::new();
+    let mut t = rng.range(0.5, 3.0);
+    while t < i.duration_s {
+        let d = drowsy.iter().find(|d| t >= d.start_s && t < d.end_s);
+        let (rate, dur) = d.map_or((i.blink_rate_per_min, i.blink_duration_s), |d| {
+            (d.blink_rate_per_min, d.blink_duration_s)
+        });
+        let duration_s = (dur * (1.0 + 0.15 * rng.gaussian())).clamp(0.6 * dur, 1.6 * dur);
+        let busy = closures
+            .iter()
+            .any(|c| t + duration_s > c.start_s - 0.3 && t < c.end_s() + 0.3);
+        if !busy {
+            blinks.push(Blink {
+                start_s: t,
+                duration_s,
+            });
+        }
+        if rate <= 0.0 {
+            break;
+        }
+        let mean = 60.0 / rate;
+        let refractory = (0.4 * mean).min(1.5);
+        t += duration_s + refractory + rng.exponential((mean - refractory).max(0.1));
+    }
+    blinks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs() -> DriverInputs {
+        DriverInputs {
+            seed: 1,
+            duration_s: 60.0,
+            neutral: Pose::default(),
+            sway_deg: 0.0,
+            blink_rate_per_min: 15.0,
+            blink_duration_s: 0.15,
+            gaze: vec![GazeSegment {
+                start_s: 10.0,
+                end_s: 14.6,
+                transition_s: 0.3,
+                pose: Pose {
+                    yaw_deg: -22.0,
+                    pitch_deg: -16.0,
+                    roll_deg: 0.0,
+                },
+                zone: GazeZone::CentreDisplay,
+                line: 1,
+            }],
+            time_sharing: vec![],
+            closures: vec![(
+                Closure {
+                    start_s: 30.0,
+                    closing_s: 0.8,
+                    hold_s: 1.5,
+                    opening_s: 0.3,
+                    closure: 1.0,
+                    head_drop_deg: 6.0,
+                },
+                2,
+                true,
+            )],
+            drowsy: vec![],
+            face_absent: vec![],
+            camera_blocked: vec![Interval {
+                start_s: 40.0,
+                end_s: 45.0,
+                line: 3,
+            }],
+            long_distraction_s: 3.0,
+            min_absent_s: 2.0,
+        }
+    }
+
+    #[test]
+    fn the_script_is_the_truth() {
+        let d = DriverScript::build(inputs());
+        let kinds: Vec<_> = d.episodes.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                EpisodeKind::LongDistraction,
+                EpisodeKind::Microsleep,
+                EpisodeKind::CameraBlocked
+            ]
+        );
+        let s = d.state_at(12.0);
+        assert_eq!(s.gaze_zone, GazeZone::CentreDisplay);
+        assert!((s.yaw_deg + 22.0).abs() < 1e-9);
+        assert_eq!(s.episode, Some("long_distraction"));
+        let s = d.state_at(31.5);
+        assert_eq!(s.left_closure, 1.0);
+        assert_eq!(s.episode, Some("microsleep"));
+        assert!(d.state_at(42.0).camera_blocked);
+        assert!(!d.state_at(42.0).face_visible());
+        // No blink overlaps the microsleep.
+        assert!(d
+            .blinks
+            .iter()
+            .all(|b| b.start_s + b.duration_s < 29.8 || b.start_s > 32.8));
+        assert!(d.blinks.len() > 5);
+    }
+}

@@ -1,0 +1,921 @@
+//! From the raw TOML structs to a validated [`Scenario`]: every check that needs meaning, not just
+//! syntax, with the line of the offending field.
+
+use super::driver::{Closure, DriverInputs, DriverScript, Drowsy, GazeSegment, Interval, Pose};
+use super::error::{ScenarioError, SourceText};
+use super::geofiles;
+use super::raw::*;
+use super::route::{RoutePath, RouteSpec, SpeedProfile};
+use super::sections::*;
+use super::timeline::{Keyframes, RawCurve};
+use super::Scenario;
+use cabin_bus::messages::{GazeZone, GeoPoint, Poi};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+pub(super) fn parse(
+    text: &str,
+    file: &str,
+    base_dir: Option<&Path>,
+) -> Result<Scenario, ScenarioError> {
+    let src = SourceText { file, text };
+    let raw: RawScenario = toml::from_str(text).map_err(|e| src.from_toml(&e))?;
+    let r = Resolver {
+        src,
+        base: base_dir.map(Path::to_path_buf),
+        duration: 0.0,
+    };
+    r.scenario(raw)
+}
+
+struct Resolver<'a> {
+    src: SourceText<'a>,
+    base: Option<PathBuf>,
+    duration: f64,
+}
+
+impl Resolver<'_> {
+    fn err(
+        &self,
+        span: &Range<usize>,
+        table: &str,
+        field: &str,
+        msg: impl Into<String>,
+    ) -> ScenarioError {
+        self.src.field_error(span, table, field, msg)
+    }
+
+    /// A time within the drive.
+    fn time(
+        &self,
+        span: &Range<usize>,
+        table: &str,
+        field: &str,
+        v: f64,
+    ) -> Result<f64, ScenarioError> {
+        if !v.is_finite() || v < 0.0 || v > self.duration {
+            return Err(self.err(
+                span,
+                table,
+                field,
+                format!("{v} s is outside the drive (0..{} s)", self.duration),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// A positive, finite number.
+    fn positive(
+        &self,
+        span: &Range<usize>,
+        table: &str,
+        field: &str,
+        v: f64,
+    ) -> Result<f64, ScenarioError> {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(self.err(span, table, field, format!("{v} must be a number > 0")));
+        }
+        Ok(v)
+    }
+
+    /// A finite number in [lo, hi].
+    fn within(
+        &self,
+        span: &Range<usize>,
+        table: &str,
+        field: &str,
+        v: f64,
+        lo: f64,
+        hi: f64,
+    ) -> Result<f64, ScenarioError> {
+        if !(v.is_finite() && v >= lo && v <= hi) {
+            return Err(self.err(span, table, field, format!("{v} must be within {lo}..{hi}")));
+        }
+        Ok(v)
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        match &self.base {
+            Some(b) if p.is_relative() => b.join(p),
+            _ => p.to_path_buf(),
+        }
+    }
+
+    fn scenario(mut self, raw: RawScenario) -> Result<Scenario, ScenarioError> {
+        let hspan = raw.scenario.span();
+        let h = raw.scenario.into_inner();
+        self.duration = self.positive(&hspan, "scenario", "duration_s", h.duration_s)?;
+        if self.duration > 7.0 * 86_400.0 {
+            return Err(self.err(&hspan, "scenario", "duration_s", "longer than a week"));
+        }
+        let start_time_of_day_s = parse_time_of_day(&h.start_time)
+            .map_err(|m| self.err(&hspan, "scenario", "start_time", m))?;
+        if h.name.trim().is_empty() {
+            return Err(self.err(&hspan, "scenario", "name", "must not be empty"));
+        }
+        let scoring = self.scoring(raw.scoring)?;
+        let route = self.route(raw.route)?;
+        let pois = self.pois(raw.pois)?;
+        let driver = self.driver(raw.driver, h.seed, &scoring)?;
+        let camera = self.camera(raw.camera)?;
+        let biometrics = self.biometrics(raw.biometrics)?;
+        let environment = self.environment(raw.environment)?;
+        let speech = self.speech(raw.speech)?;
+        let conversation = self.conversation(raw.conversation)?;
+        let expectations = self.expectations(raw.expect, &pois)?;
+        Ok(Scenario {
+            name: h.name,
+            description: h.description,
+            file: self.src.file.to_string(),
+            duration_s: self.duration,
+            start_time_of_day_s,
+            seed: h.seed,
+            route,
+            pois,
+            driver,
+            camera,
+            biometrics,
+            environment,
+            speech,
+            conversation,
+            expectations,
+            scoring,
+        })
+    }
+
+    fn scoring(&self, raw: Option<Spanned<RawScoring>>) -> Result<ScoringSpec, ScenarioError> {
+        let (span, s) = split(raw);
+        Ok(ScoringSpec {
+            grace_s: self.within(&span, "scoring", "grace_s", s.grace_s, 0.0, 600.0)?,
+            long_distraction_s: self.positive(
+                &span,
+                "scoring",
+                "long_distraction_s",
+                s.long_distraction_s,
+            )?,
+            min_absent_s: self.within(
+                &span,
+                "scoring",
+                "min_absent_s",
+                s.min_absent_s,
+                0.0,
+                600.0,
+            )?,
+        })
+    }
+
+    fn route(&self, raw: Spanned<RawRoute>) -> Result<RouteSpec, ScenarioError> {
+        let span = raw.span();
+        let r = raw.into_inner();
+        let points: Vec<GeoPoint> =
+            match (&r.points, &r.file) {
+                (Some(p), None) => p.iter().map(|&(lat, lon)| GeoPoint { lat, lon }).collect(),
+                (None, Some(f)) => geofiles::route_points_from_file(&self.path(f))?,
+                _ => return Err(self.err(
+                    &span,
+                    "route",
+                    "points",
+                    "give either `points = [[lat, lon], ...]` or `file = \"route.csv\"` (not both)",
+                )),
+            };
+        let field = if r.file.is_some() { "file" } else { "points" };
+        let path = RoutePath::new(points).map_err(|m| self.err(&span, "route", field, m))?;
+        let kmh = r
+            .speed_kmh
+            .resolve()
+            .map_err(|m| self.err(&span, "route", "speed_kmh", m))?;
+        if kmh.min() < 0.0 || kmh.max() > 400.0 {
+            return Err(self.err(
+                &span,
+                "route",
+                "speed_kmh",
+                "speeds must be within 0..400 km/h",
+            ));
+        }
+        let mps = Keyframes::new(kmh.points().iter().map(|&(t, v)| (t, v / 3.6)).collect())
+            .map_err(|m| self.err(&span, "route", "speed_kmh", m))?;
+        let speed = SpeedProfile::new(mps).map_err(|m| self.err(&span, "route", "speed_kmh", m))?;
+        Ok(RouteSpec {
+            name: if r.name.is_empty() {
+                "route".into()
+            } else {
+                r.name
+            },
+            path,
+            speed,
+            rate_hz: self.within(&span, "route", "rate_hz", r.rate_hz, 0.01, 1000.0)?,
+        })
+    }
+
+    fn pois(&self, raw: Option<Spanned<RawPois>>) -> Result<Vec<Poi>, ScenarioError> {
+        let (span, p) = split(raw);
+        let mut pois: Vec<Poi> = Vec::new();
+        let mut next_id = 1u64;
+        for entry in p.place {
+            let espan = entry.span();
+            let e = entry.into_inner();
+            let t = "pois.place";
+            self.within(&espan, t, "lat", e.lat, -90.0, 90.0)?;
+            self.within(&espan, t, "lon", e.lon, -180.0, 180.0)?;
+            if let Some(h) = &e.opening_hours {
+                geofiles::check_opening_hours(h)
+                    .map_err(|m| self.err(&espan, t, "opening_hours", m))?;
+            }
+            let id = e.id.unwrap_or(next_id);
+            if pois.iter().any(|q| q.id == id) {
+                return Err(self.err(&espan, t, "id", format!("POI id {id} is used twice")));
+            }
+            next_id = next_id.max(id + 1);
+            pois.push(Poi {
+                id,
+                name: e.name,
+                category: e.category,
+                position: GeoPoint {
+                    lat: e.lat,
+                    lon: e.lon,
+                },
+                brand: e.brand,
+                opening_hours: e.opening_hours,
+            });
+        }
+        for f in &p.files {
+            let path = self.path(f);
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_lowercase();
+            let more = match ext.as_str() {
+                "csv" => geofiles::pois_from_csv(&path, next_id)?,
+                "geojson" | "json" => geofiles::pois_from_geojson(&path, next_id)?,
+                _ => {
+                    return Err(self.err(
+                        &span,
+                        "pois",
+                        "files",
+                        format!("{f}: use a .csv or .geojson file"),
+                    ))
+                }
+            };
+            next_id += more.len() as u64;
+            pois.extend(more);
+        }
+        Ok(pois)
+    }
+
+    fn driver(
+        &self,
+        raw: Option<Spanned<RawDriver>>,
+        seed: u64,
+        scoring: &ScoringSpec,
+    ) -> Result<DriverScript, ScenarioError> {
+        let (span, d) = split(raw);
+        let t = "driver";
+        let mut gaze: Vec<GazeSegment> = Vec::new();
+        for g in &d.glance {
+            let s = g.span();
+            let g = g.get_ref();
+            let tb = "driver.glance";
+            let start = self.time(&s, tb, "at_s", g.at_s)?;
+            let dur = self.positive(&s, tb, "duration_s", g.duration_s)?;
+            self.time(&s, tb, "duration_s", start + dur)?;
+            let tr = self.within(&s, tb, "transition_s", g.transition_s, 0.0, dur / 2.0)?;
+            let (yaw, pitch) = g.direction.head_pose();
+            let pose = Pose {
+                yaw_deg: self.within(&s, tb, "yaw_deg", g.yaw_deg.unwrap_or(yaw), -90.0, 90.0)?,
+                pitch_deg: self.within(
+                    &s,
+                    tb,
+                    "pitch_deg",
+                    g.pitch_deg.unwrap_or(pitch),
+                    -60.0,
+                    60.0,
+                )?,
+                roll_deg: 0.0,
+            };
+            gaze.push(GazeSegment {
+                start_s: start,
+                end_s: start + dur,
+                transition_s: tr,
+                pose,
+                zone: g.direction.zone(),
+                line: self.src.line_of(s.start),
+            });
+        }
+        let mut time_sharing = Vec::new();
+        for ts in &d.time_sharing {
+            let s = ts.span();
+            let ts = ts.get_ref();
+            let tb = "driver.time_sharing";
+            let start = self.time(&s, tb, "at_s", ts.at_s)?;
+            if ts.glances < 2 {
+                return Err(self.err(&s, tb, "glances", "time sharing needs at least 2 glances"));
+            }
+            let gl = self.positive(&s, tb, "glance_s", ts.glance_s)?;
+            let between = self.positive(&s, tb, "between_s", ts.between_s)?;
+            let tr = self.within(&s, tb, "transition_s", ts.transition_s, 0.0, gl / 2.0)?;
+            let n = ts.glances as f64;
+            let end = start + n * gl + (n - 1.0) * between;
+            self.time(&s, tb, "glances", end)?;
+            if ts.direction.zone().is_driving_related() {
+                return Err(self.err(
+                    &s,
+                    tb,
+                    "direction",
+                    "time sharing is about glances away from driving-related zones",
+                ));
+            }
+            let (yaw, pitch) = ts.direction.head_pose();
+            let line = self.src.line_of(s.start);
+            for k in 0..ts.glances {
+                let g0 = start + k as f64 * (gl + between);
+                gaze.push(GazeSegment {
+                    start_s: g0,
+                    end_s: g0 + gl,
+                    transition_s: tr,
+                    pose: Pose {
+                        yaw_deg: yaw,
+                        pitch_deg: pitch,
+                        roll_deg: 0.0,
+                    },
+                    zone: ts.direction.zone(),
+                    line,
+                });
+            }
+            time_sharing.push((
+                Interval {
+                    start_s: start + tr / 2.0,
+                    end_s: end - tr / 2.0,
+                    line,
+                },
+                format!(
+                    "{} glances of {:.1} s to {:?}, {:.1} s apart ({:.1} s away in {:.1} s)",
+                    ts.glances,
+                    gl,
+                    ts.direction.zone(),
+                    between,
+                    n * (gl - tr),
+                    end - start
+                ),
+            ));
+        }
+        for h in &d.head_pose {
+            let s = h.span();
+            let h = h.get_ref();
+            let tb = "driver.head_pose";
+            let start = self.time(&s, tb, "at_s", h.at_s)?;
+            let dur = self.positive(&s, tb, "duration_s", h.duration_s)?;
+            self.time(&s, tb, "duration_s", start + dur)?;
+            gaze.push(GazeSegment {
+                start_s: start,
+                end_s: start + dur,
+                transition_s: self.within(
+                    &s,
+                    tb,
+                    "transition_s",
+                    h.transition_s,
+                    0.0,
+                    dur / 2.0,
+                )?,
+                pose: Pose {
+                    yaw_deg: self.within(&s, tb, "yaw_deg", h.yaw_deg, -90.0, 90.0)?,
+                    pitch_deg: self.within(&s, tb, "pitch_deg", h.pitch_deg, -60.0, 60.0)?,
+                    roll_deg: self.within(&s, tb, "roll_deg", h.roll_deg, -60.0, 60.0)?,
+                },
+                zone: h.zone.unwrap_or(GazeZone::RoadAhead),
+                line: self.src.line_of(s.start),
+            });
+        }
+        gaze.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+        for w in gaze.windows(2) {
+            if w[1].start_s < w[0].end_s {
+                return Err(self.src.error(
+                    w[1].line,
+                    "driver",
+                    format!(
+                        "this glance/head pose at {:.2} s overlaps the one on line {} ({:.2}..{:.2} s)",
+                        w[1].start_s, w[0].line, w[0].start_s, w[0].end_s
+                    ),
+                ));
+            }
+        }
+
+        let mut closures = Vec::new();
+        for m in &d.microsleep {
+            let s = m.span();
+            let m = m.get_ref();
+            let tb = "driver.microsleep";
+            let start = self.time(&s, tb, "at_s", m.at_s)?;
+            if !(m.duration_s.is_finite() && m.duration_s >= 1.0) {
+                return Err(self.err(
+                    &s,
+                    tb,
+                    "duration_s",
+                    format!("{} s: a microsleep keeps the eyes closed for 1 s or more (use [[driver.slow_closure]] for shorter closures)", m.duration_s),
+                ));
+            }
+            let c = Closure {
+                start_s: start,
+                closing_s: self.positive(&s, tb, "closing_s", m.closing_s)?,
+                hold_s: m.duration_s,
+                opening_s: self.positive(&s, tb, "opening_s", m.opening_s)?,
+                closure: 1.0,
+                head_drop_deg: self.within(&s, tb, "head_drop_deg", m.head_drop_deg, 0.0, 45.0)?,
+            };
+            self.time(&s, tb, "duration_s", c.end_s())?;
+            closures.push((c, self.src.line_of(s.start), true));
+        }
+        for c in &d.slow_closure {
+            let s = c.span();
+            let c = c.get_ref();
+            let tb = "driver.slow_closure";
+            let cl = Closure {
+                start_s: self.time(&s, tb, "at_s", c.at_s)?,
+                closing_s: self.positive(&s, tb, "closing_s", c.closing_s)?,
+                hold_s: self.within(&s, tb, "hold_s", c.hold_s, 0.0, 3600.0)?,
+                opening_s: self.positive(&s, tb, "opening_s", c.opening_s)?,
+                closure: self.within(&s, tb, "closure", c.closure, 0.0, 1.0)?,
+                head_drop_deg: self.within(&s, tb, "head_drop_deg", c.head_drop_deg, 0.0, 45.0)?,
+            };
+            self.time(&s, tb, "hold_s", cl.end_s())?;
+            // A full closure held 1 s or more is a microsleep whatever it is called.
+            let micro = cl.closure >= 0.99 && cl.hold_s >= 1.0;
+            closures.push((cl, self.src.line_of(s.start), micro));
+        }
+        let mut drowsy = Vec::new();
+        for dr in &d.drowsy {
+            let s = dr.span();
+            let dr = dr.get_ref();
+            let tb = "driver.drowsy";
+            let start = self.time(&s, tb, "at_s", dr.at_s)?;
+            let dur = self.positive(&s, tb, "duration_s", dr.duration_s)?;
+            self.time(&s, tb, "duration_s", start + dur)?;
+            drowsy.push((
+                Drowsy {
+                    start_s: start,
+                    end_s: start + dur,
+                    blink_rate_per_min: self.within(
+                        &s,
+                        tb,
+                        "blink_rate_per_min",
+                        dr.blink_rate_per_min,
+                        0.0,
+                        120.0,
+                    )?,
+                    blink_duration_s: self.within(
+                        &s,
+                        tb,
+                        "blink_duration_ms",
+                        dr.blink_duration_ms,
+                        50.0,
+                        2000.0,
+                    )? / 1000.0,
+                    lid_droop: self.within(&s, tb, "lid_droop", dr.lid_droop, 0.0, 0.9)?,
+                    nod_deg: self.within(&s, tb, "nod_deg", dr.nod_deg, 0.0, 30.0)?,
+                    ramp_s: self.within(&s, tb, "ramp_s", dr.ramp_s, 0.0, dur / 2.0)?,
+                },
+                self.src.line_of(s.start),
+            ));
+        }
+        let intervals =
+            |list: &[Spanned<RawInterval>], tb: &str| -> Result<Vec<Interval>, ScenarioError> {
+                list.iter()
+                    .map(|i| {
+                        let s = i.span();
+                        let i = i.get_ref();
+                        let start = self.time(&s, tb, "at_s", i.at_s)?;
+                        let dur = self.positive(&s, tb, "duration_s", i.duration_s)?;
+                        self.time(&s, tb, "duration_s", start + dur)?;
+                        Ok(Interval {
+                            start_s: start,
+                            end_s: start + dur,
+                            line: self.src.line_of(s.start),
+                        })
+                    })
+                    .collect()
+            };
+        let face_absent = intervals(&d.face_absent, "driver.face_absent")?;
+        let camera_blocked = intervals(&d.camera_blocked, "driver.camera_blocked")?;
+
+        Ok(DriverScript::build(DriverInputs {
+            seed,
+            duration_s: self.duration,
+            neutral: Pose {
+                yaw_deg: self.within(&span, t, "yaw_deg", d.neutral.yaw_deg, -45.0, 45.0)?,
+                pitch_deg: self.within(&span, t, "pitch_deg", d.neutral.pitch_deg, -30.0, 30.0)?,
+                roll_deg: self.within(&span, t, "roll_deg", d.neutral.roll_deg, -30.0, 30.0)?,
+            },
+            sway_deg: self.within(&span, t, "head_sway_deg", d.head_sway_deg, 0.0, 10.0)?,
+            blink_rate_per_min: self.within(
+                &span,
+                t,
+                "blink_rate_per_min",
+                d.blink_rate_per_min,
+                0.0,
+                120.0,
+            )?,
+            blink_duration_s: self.within(
+                &span,
+                t,
+                "blink_duration_ms",
+                d.blink_duration_ms,
+                50.0,
+                2000.0,
+            )? / 1000.0,
+            gaze,
+            time_sharing,
+            closures,
+            drowsy,
+            face_absent,
+            camera_blocked,
+            long_distraction_s: scoring.long_distraction_s,
+            min_absent_s: scoring.min_absent_s,
+        }))
+    }
+
+    fn camera(&self, raw: Option<Spanned<RawCamera>>) -> Result<CameraSpec, ScenarioError> {
+        let (span, c) = split(raw);
+        let t = "camera";
+        let need_path = |kind: &str| -> Result<PathBuf, ScenarioError> {
+            let p = c.path.as_deref().ok_or_else(|| {
+                self.err(
+                    &span,
+                    t,
+                    "path",
+                    format!("source = \"{kind}\" needs a path"),
+                )
+            })?;
+            let p = self.path(p);
+            let ok = if kind == "video" {
+                p.is_file()
+            } else {
+                p.is_dir()
+            };
+            if !ok {
+                return Err(self.err(&span, t, "path", format!("{} does not exist", p.display())));
+            }
+            Ok(p)
+        };
+        let source = match c.source.as_str() {
+            "synthetic" => CameraSource::Synthetic,
+            "video" => CameraSource::Video(need_path("video")?),
+            "images" => CameraSource::Images(need_path("images")?),
+            "none" => CameraSource::None,
+            other => {
+                return Err(self.err(
+                    &span,
+                    t,
+                    "source",
+                    format!("unknown source '{other}' (synthetic, video, images, none)"),
+                ))
+            }
+        };
+        if !(16..=4096).contains(&c.width) || !(16..=4096).contains(&c.height) {
+            return Err(self.err(
+                &span,
+                t,
+                "width",
+                "width and height must be within 16..4096",
+            ));
+        }
+        Ok(CameraSpec {
+            source,
+            fps: self.within(&span, t, "fps", c.fps, 0.1, 240.0)?,
+            width: c.width,
+            height: c.height,
+            color: c.color,
+            noise: self.within(&span, t, "noise", c.noise, 0.0, 50.0)?,
+            blur_sigma: self.within(&span, t, "blur_sigma", c.blur_sigma, 0.0, 10.0)?,
+            head_distance_m: self.within(
+                &span,
+                t,
+                "head_distance_m",
+                c.head_distance_m,
+                0.3,
+                2.0,
+            )?,
+            fov_deg: self.within(&span, t, "fov_deg", c.fov_deg, 10.0, 150.0)?,
+            exposure_lag_s: self.within(&span, t, "exposure_lag_s", c.exposure_lag_s, 0.0, 30.0)?,
+            looped: c.looped,
+        })
+    }
+
+    fn biometrics(
+        &self,
+        raw: Option<Spanned<RawBiometrics>>,
+    ) -> Result<BiometricsSpec, ScenarioError> {
+        let (span, b) = split(raw);
+        let t = "biometrics";
+        let hr = b
+            .heart_rate_bpm
+            .resolve()
+            .map_err(|m| self.err(&span, t, "heart_rate_bpm", m))?;
+        if hr.min() < 25.0 || hr.max() > 220.0 {
+            return Err(self.err(
+                &span,
+                t,
+                "heart_rate_bpm",
+                "heart rates must be within 25..220 bpm",
+            ));
+        }
+        Ok(BiometricsSpec {
+            heart_rate_bpm: hr,
+            hrv_std_bpm: self.within(&span, t, "hrv_std_bpm", b.hrv_std_bpm, 0.0, 20.0)?,
+            lf_hf_ratio: self.within(&span, t, "lf_hf_ratio", b.lf_hf_ratio, 0.01, 100.0)?,
+            respiration_hz: self.within(&span, t, "respiration_hz", b.respiration_hz, 0.05, 1.0)?,
+            ecg: b
+                .ecg
+                .map(|s| self.signal(s, "biometrics.ecg", 250.0, 0.01))
+                .transpose()?,
+            ppg: b
+                .ppg
+                .map(|s| self.signal(s, "biometrics.ppg", 64.0, 0.005))
+                .transpose()?,
+        })
+    }
+
+    fn signal(
+        &self,
+        raw: Spanned<RawSignal>,
+        t: &str,
+        default_rate: f64,
+        default_noise: f64,
+    ) -> Result<SignalSpec, ScenarioError> {
+        let span = raw.span();
+        let s = raw.into_inner();
+        let rate = self.within(
+            &span,
+            t,
+            "sample_rate_hz",
+            s.sample_rate_hz.unwrap_or(default_rate),
+            1.0,
+            10_000.0,
+        )?;
+        let source = match s.source.as_str() {
+            "generator" => SignalSource::Generator,
+            "csv" => {
+                let f = s
+                    .file
+                    .as_deref()
+                    .ok_or_else(|| self.err(&span, t, "file", "source = \"csv\" needs a file"))?;
+                if s.sample_rate_hz.is_none() {
+                    return Err(self.err(
+                        &span,
+                        t,
+                        "sample_rate_hz",
+                        "a CSV signal needs its sample rate",
+                    ));
+                }
+                let file = self.path(f);
+                let samples = read_signal_csv(&file, s.column.as_deref())?;
+                SignalSource::Csv { file, samples }
+            }
+            other => {
+                return Err(self.err(
+                    &span,
+                    t,
+                    "source",
+                    format!("unknown source '{other}' (generator, csv)"),
+                ))
+            }
+        };
+        let mut artefacts = Vec::new();
+        for a in &s.artefact {
+            let asp = a.span();
+            let a = a.get_ref();
+            let tb = format!("{t}.artefact");
+            let start = self.time(&asp, &tb, "at_s", a.at_s)?;
+            let dur = self.positive(&asp, &tb, "duration_s", a.duration_s)?;
+            artefacts.push(Artefact {
+                kind: a.kind,
+                start_s: start,
+                end_s: start + dur,
+            });
+        }
+        Ok(SignalSpec {
+            source,
+            sample_rate_hz: rate,
+            chunk_s: self.within(&span, t, "chunk_s", s.chunk_s, 0.01, 10.0)?,
+            noise: self.within(
+                &span,
+                t,
+                "noise",
+                s.noise.unwrap_or(default_noise),
+                0.0,
+                10.0,
+            )?,
+            artefacts,
+        })
+    }
+
+    fn environment(
+        &self,
+        raw: Option<Spanned<RawEnvironment>>,
+    ) -> Result<EnvironmentSpec, ScenarioError> {
+        let (span, e) = split(raw);
+        let t = "environment";
+        let curve = |c: RawCurve, f: &str| c.resolve().map_err(|m| self.err(&span, t, f, m));
+        Ok(EnvironmentSpec {
+            rate_hz: self.within(&span, t, "rate_hz", e.rate_hz, 0.01, 100.0)?,
+            co2_ppm: curve(e.co2_ppm, "co2_ppm")?,
+            temperature_c: curve(e.temperature_c, "temperature_c")?,
+            humidity_pct: curve(e.humidity_pct, "humidity_pct")?,
+            outside_temperature_c: curve(e.outside_temperature_c, "outside_temperature_c")?,
+            ambient_light: e
+                .ambient_light
+                .resolve()
+                .map_err(|m| self.err(&span, t, "ambient_light", m))?,
+            weather: e
+                .weather
+                .resolve()
+                .map_err(|m| self.err(&span, t, "weather", m))?,
+        })
+    }
+
+    fn speech(&self, raw: Option<Spanned<RawSpeech>>) -> Result<SpeechSpec, ScenarioError> {
+        let (span, s) = split(raw);
+        let t = "speech";
+        if s.voice.is_empty()
+            || !s
+                .voice
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_+".contains(c))
+        {
+            return Err(self.err(
+                &span,
+                t,
+                "voice",
+                format!("'{}' is not an espeak-ng voice name", s.voice),
+            ));
+        }
+        if !(80..=450).contains(&s.words_per_min) {
+            return Err(self.err(&span, t, "words_per_min", "must be within 80..450"));
+        }
+        if !(10..=1000).contains(&s.chunk_ms) {
+            return Err(self.err(&span, t, "chunk_ms", "must be within 10..1000"));
+        }
+        Ok(SpeechSpec {
+            mode: s.mode,
+            voice: s.voice,
+            words_per_min: s.words_per_min,
+            chunk_ms: s.chunk_ms,
+            noise_level: self.within(&span, t, "noise_level", s.noise_level, 0.0, 0.5)?,
+            amplitude: self.within(&span, t, "amplitude", s.amplitude, 0.01, 1.0)?,
+        })
+    }
+
+    fn conversation(
+        &self,
+        raw: Vec<Spanned<RawUtterance>>,
+    ) -> Result<Vec<ScriptedUtterance>, ScenarioError> {
+        let mut out: Vec<ScriptedUtterance> = Vec::new();
+        for u in raw {
+            let s = u.span();
+            let u = u.into_inner();
+            let t = "conversation";
+            let at_s = self.time(&s, t, "at_s", u.at_s)?;
+            if u.text.trim().is_empty() {
+                return Err(self.err(&s, t, "text", "empty utterance"));
+            }
+            if u.text.len() > 2000 {
+                return Err(self.err(&s, t, "text", "longer than 2000 bytes"));
+            }
+            if let Some(v) = &u.voice {
+                if v.is_empty()
+                    || !v
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_+".contains(c))
+                {
+                    return Err(self.err(
+                        &s,
+                        t,
+                        "voice",
+                        format!("'{v}' is not an espeak-ng voice name"),
+                    ));
+                }
+            }
+            out.push(ScriptedUtterance {
+                at_s,
+                speaker: u.speaker,
+                text: u.text,
+                voice: u.voice,
+                line: self.src.line_of(s.start),
+            });
+        }
+        out.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+        Ok(out)
+    }
+
+    fn expectations(
+        &self,
+        raw: Option<Spanned<RawExpect>>,
+        pois: &[Poi],
+    ) -> Result<Vec<SuggestionExpectation>, ScenarioError> {
+        let (_, e) = split(raw);
+        e.suggestion
+            .into_iter()
+            .map(|x| {
+                let s = x.span();
+                let x = x.into_inner();
+                let t = "expect.suggestion";
+                let after_s = self.time(&s, t, "after_s", x.after_s)?;
+                let before_s = self.time(&s, t, "before_s", x.before_s)?;
+                if before_s <= after_s {
+                    return Err(self.err(&s, t, "before_s", "must be later than after_s"));
+                }
+                if let Some(p) = &x.poi {
+                    if !pois.iter().any(|q| &q.name == p) {
+                        return Err(self.err(&s, t, "poi", format!("no POI named '{p}'")));
+                    }
+                }
+                Ok(SuggestionExpectation {
+                    interest: x.interest,
+                    poi: x.poi,
+                    after_s,
+                    before_s,
+                    line: self.src.line_of(s.start),
+                })
+            })
+            .collect()
+    }
+}
+
+/// A missing optional table becomes its default with an empty span.
+fn split<T: Default>(raw: Option<Spanned<T>>) -> (Range<usize>, T) {
+    match raw {
+        Some(s) => (s.span(), s.into_inner()),
+        None => (0..0, T::default()),
+    }
+}
+
+fn parse_time_of_day(s: &str) -> Result<u32, String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let nums: Option<Vec<u32>> = parts.iter().map(|p| p.trim().parse().ok()).collect();
+    match nums.as_deref() {
+        Some([h, m]) if *h < 24 && *m < 60 => Ok(h * 3600 + m * 60),
+        Some([h, m, sec]) if *h < 24 && *m < 60 && *sec < 60 => Ok(h * 3600 + m * 60 + sec),
+        _ => Err(format!("'{s}' is not a time of day HH:MM or HH:MM:SS")),
+    }
+}
+
+/// One column of a CSV of samples: `column` by header name or 0-based index; default the first
+/// numeric column. Empty cells and `nan` become NaN (a sensor fault the consumer must flag).
+fn read_signal_csv(path: &Path, column: Option<&str>) -> Result<Vec<f32>, ScenarioError> {
+    let file = path.display().to_string();
+    let e = |line: usize, field: &str, message: String| ScenarioError {
+        file: file.clone(),
+        line,
+        field: field.into(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|x| e(0, "-", format!("cannot read: {x}")))?;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, first)) = lines.next() else {
+        return Err(e(1, "-", "empty file".into()));
+    };
+    let cells: Vec<&str> = first.split(',').map(str::trim).collect();
+    let has_header = cells
+        .iter()
+        .any(|c| c.parse::<f64>().is_err() && !c.eq_ignore_ascii_case("nan"));
+    let col = match column {
+        Some(c) => match c.parse::<usize>() {
+            Ok(i) => i,
+            Err(_) => cells
+                .iter()
+                .position(|h| h.eq_ignore_ascii_case(c))
+                .ok_or_else(|| e(1, "column", format!("no column named '{c}' in the header")))?,
+        },
+        None => 0,
+    };
+    let mut out = Vec::new();
+    let parse_row = |ln: usize, l: &str, out: &mut Vec<f32>| -> Result<(), ScenarioError> {
+        let cell = l
+            .split(',')
+            .nth(col)
+            .map(str::trim)
+            .ok_or_else(|| e(ln + 1, "column", format!("row has no column {col}")))?;
+        let v = if cell.is_empty() || cell.eq_ignore_ascii_case("nan") {
+            f32::NAN
+        } else {
+            cell.parse::<f32>()
+                .map_err(|_| e(ln + 1, "column", format!("'{cell}' is not a number")))?
+        };
+        out.push(v);
+        Ok(())
+    };
+    if !has_header {
+        parse_row(0, first, &mut out)?;
+    }
+    for (ln, l) in lines {
+        parse_row(ln, l, &mut out)?;
+    }
+    if out.is_empty() {
+        return Err(e(1, "-", "no samples".into()));
+    }
+    Ok(out)
+}
