@@ -21,17 +21,24 @@ fn codec_benches(c: &mut Criterion) {
                 black_box(buf.len())
             })
         });
-        g.bench_with_input(BenchmarkId::new("decode", &name), &bytes, |b, bytes| b.iter(|| codec::decode(black_box(bytes)).expect("decodes")));
+        g.bench_with_input(BenchmarkId::new("decode", &name), &bytes, |b, bytes| {
+            b.iter(|| codec::decode(black_box(bytes)).expect("decodes"))
+        });
     }
-    let frame = fixtures::every_sample("bench", SimTime::ZERO).swap_remove(TopicId::Camera as usize);
+    let frame =
+        fixtures::every_sample("bench", SimTime::ZERO).swap_remove(TopicId::Camera as usize);
     let mut big = frame.clone();
     if let cabin_bus::messages::Message::CameraFrame(f) = &mut big.message {
         *f = fixtures::camera_frame(640, 480);
     }
     let bytes = codec::encode(&big).expect("encodes");
     g.throughput(Throughput::Bytes(bytes.len() as u64));
-    g.bench_function("encode/camera_640x480", |b| b.iter(|| codec::encode(black_box(&big)).expect("encodes")));
-    g.bench_function("decode/camera_640x480", |b| b.iter(|| codec::decode(black_box(&bytes)).expect("decodes")));
+    g.bench_function("encode/camera_640x480", |b| {
+        b.iter(|| codec::encode(black_box(&big)).expect("encodes"))
+    });
+    g.bench_function("decode/camera_640x480", |b| {
+        b.iter(|| codec::decode(black_box(&bytes)).expect("decodes"))
+    });
     g.finish();
 }
 
@@ -39,7 +46,9 @@ fn inproc_benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("in_process");
     let bus = Bus::in_process("bench");
     let sub = bus.subscribe(TopicId::Alert, "reader").expect("subscribe");
-    let sample = Arc::new(fixtures::every_sample("bench", SimTime::ZERO).swap_remove(TopicId::Alert as usize));
+    let sample = Arc::new(
+        fixtures::every_sample("bench", SimTime::ZERO).swap_remove(TopicId::Alert as usize),
+    );
     g.bench_function("publish_then_receive/alert", |b| {
         b.iter(|| {
             bus.publish_sample(sample.clone()).expect("publish");
@@ -47,7 +56,8 @@ fn inproc_benches(c: &mut Criterion) {
         })
     });
     let cam = bus.subscribe(TopicId::Camera, "reader").expect("subscribe");
-    let mut frame = fixtures::every_sample("bench", SimTime::ZERO).swap_remove(TopicId::Camera as usize);
+    let mut frame =
+        fixtures::every_sample("bench", SimTime::ZERO).swap_remove(TopicId::Camera as usize);
     if let cabin_bus::messages::Message::CameraFrame(f) = &mut frame.message {
         *f = fixtures::camera_frame(640, 480);
     }

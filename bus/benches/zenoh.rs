@@ -30,7 +30,10 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -39,12 +42,29 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 }
 
 fn frame_sample(bytes: usize, seq: u64) -> Sample {
-    let frame = CameraFrame { format: PixelFormat::Gray8, width: bytes as u32, height: 1, stride: bytes as u32, data: Blob::from(vec![7u8; bytes]) };
-    Sample { topic: TopicId::Camera, header: Header { source: NodeName::new("bench").unwrap_or_default(), seq, stamp: SimTime(seq) }, message: Message::CameraFrame(frame) }
+    let frame = CameraFrame {
+        format: PixelFormat::Gray8,
+        width: bytes as u32,
+        height: 1,
+        stride: bytes as u32,
+        data: Blob::from(vec![7u8; bytes]),
+    };
+    Sample {
+        topic: TopicId::Camera,
+        header: Header {
+            source: NodeName::new("bench").unwrap_or_default(),
+            seq,
+            stamp: SimTime(seq),
+        },
+        message: Message::CameraFrame(frame),
+    }
 }
 
 fn main() {
-    let iters: usize = std::env::var("CABIN_BENCH_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(2000);
+    let iters: usize = std::env::var("CABIN_BENCH_ITERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2000);
     let p = port();
     let mut ca = ZenohConfig::loopback(p, &[]);
     ca.export_host_local = true;
@@ -65,12 +85,24 @@ fn main() {
         })
         .wait()
         .expect("raw sub");
-    let raw_pub = a.session().declare_publisher("raw/bench").wait().expect("raw pub");
-    let sub = bus_b.subscribe_with(TopicId::Camera, "bench", cabin_bus::QueuePolicy::Lossless(1 << 16)).expect("sub");
+    let raw_pub = a
+        .session()
+        .declare_publisher("raw/bench")
+        .wait()
+        .expect("raw pub");
+    let sub = bus_b
+        .subscribe_with(
+            TopicId::Camera,
+            "bench",
+            cabin_bus::QueuePolicy::Lossless(1 << 16),
+        )
+        .expect("sub");
     std::thread::sleep(Duration::from_millis(500));
     // Warm-up / handshake.
     for _ in 0..200 {
-        bus_a.publish_sample(Arc::new(frame_sample(64, 0))).expect("pub");
+        bus_a
+            .publish_sample(Arc::new(frame_sample(64, 0)))
+            .expect("pub");
         raw_pub.put(vec![0u8; 64]).wait().expect("raw put");
         std::thread::sleep(Duration::from_millis(1));
     }
@@ -88,21 +120,33 @@ fn main() {
             // Alternate raw and cabin so drifts in machine load hit both alike.
             let t0 = Instant::now();
             raw_pub.put(payload.clone()).wait().expect("raw put");
-            let t1 = raw_rx.recv_timeout(Duration::from_secs(5)).expect("raw arrives");
+            let t1 = raw_rx
+                .recv_timeout(Duration::from_secs(5))
+                .expect("raw arrives");
             raw.push((t1 - t0).as_secs_f64() * 1e6);
             let s = Arc::new(frame_sample(size, i as u64));
             let t0 = Instant::now();
             bus_a.publish_sample(s).expect("publish");
-            let _got = sub.recv_timeout(Duration::from_secs(5)).expect("cabin arrives");
+            let _got = sub
+                .recv_timeout(Duration::from_secs(5))
+                .expect("cabin arrives");
             cab.push(t0.elapsed().as_secs_f64() * 1e6);
         }
-        let (r50, r99, c50, c99) = (pct(&mut raw, 0.5), pct(&mut raw, 0.99), pct(&mut cab, 0.5), pct(&mut cab, 0.99));
+        let (r50, r99, c50, c99) = (
+            pct(&mut raw, 0.5),
+            pct(&mut raw, 0.99),
+            pct(&mut cab, 0.5),
+            pct(&mut cab, 0.99),
+        );
         let label = match size {
             64 => "64 B".to_string(),
             s if s < 1 << 20 => format!("{} KiB", s / 1024),
             s => format!("{} MiB", s >> 20),
         };
-        println!("| {label} | {r50:.1} µs | {r99:.1} µs | {c50:.1} µs | {c99:.1} µs | {:+.1}% |", (c50 / r50 - 1.0) * 100.0);
+        println!(
+            "| {label} | {r50:.1} µs | {r99:.1} µs | {c50:.1} µs | {c99:.1} µs | {:+.1}% |",
+            (c50 / r50 - 1.0) * 100.0
+        );
     }
 
     // Throughput, 64 B: publish N as fast as possible, time until the receiver has them all.
@@ -141,7 +185,10 @@ fn main() {
     // In process: latency and allocations per message on the hot path (publish a prepared sample, receive).
     let bus = Bus::in_process("bench");
     let sub = bus.subscribe(TopicId::Alert, "r").expect("sub");
-    let alert = Arc::new(cabin_bus::fixtures::every_sample("bench", SimTime::ZERO).swap_remove(TopicId::Alert as usize));
+    let alert = Arc::new(
+        cabin_bus::fixtures::every_sample("bench", SimTime::ZERO)
+            .swap_remove(TopicId::Alert as usize),
+    );
     for _ in 0..1000 {
         bus.publish_sample(alert.clone()).expect("pub");
         sub.try_recv();

@@ -8,8 +8,16 @@ use crate::topic::TopicId;
 
 /// A greyscale frame of `width` x `height` with a deterministic gradient.
 pub fn camera_frame(width: u32, height: u32) -> CameraFrame {
-    let data: Vec<u8> = (0..width * height).map(|i| ((i % width + i / width) % 251) as u8).collect();
-    CameraFrame { format: PixelFormat::Gray8, width, height, stride: width, data: Blob::from(data) }
+    let data: Vec<u8> = (0..width * height)
+        .map(|i| ((i % width + i / width) % 251) as u8)
+        .collect();
+    CameraFrame {
+        format: PixelFormat::Gray8,
+        width,
+        height,
+        stride: width,
+        data: Blob::from(data),
+    }
 }
 
 /// One example payload for every topic, in topic order.
@@ -18,7 +26,10 @@ pub fn every_topic() -> Vec<(TopicId, Message)> {
         id: 7,
         name: "Bean There".into(),
         category: PoiCategory::Coffee,
-        position: GeoPoint { lat: 48.1372, lon: 11.5756 },
+        position: GeoPoint {
+            lat: 48.1372,
+            lon: 11.5756,
+        },
         brand: Some("Bean There".into()),
         opening_hours: Some("07:00-19:00".into()),
     };
@@ -36,13 +47,37 @@ pub fn every_topic() -> Vec<(TopicId, Message)> {
     };
     vec![
         (TopicId::Camera, Message::CameraFrame(camera_frame(64, 48))),
-        (TopicId::Audio, Message::AudioChunk(AudioChunk { sample_rate_hz: 16_000, channel: 1, samples: vec![0.0, 0.25, -0.5, 1.0] })),
-        (TopicId::Ecg, Message::BiometricChunk(BiometricChunk { kind: BiometricKind::Ecg, sample_rate_hz: 250.0, samples: vec![0.1, 0.9, f32::NAN, -0.2] })),
-        (TopicId::Ppg, Message::BiometricChunk(BiometricChunk { kind: BiometricKind::Ppg, sample_rate_hz: 100.0, samples: vec![0.5; 8] })),
+        (
+            TopicId::Audio,
+            Message::AudioChunk(AudioChunk {
+                sample_rate_hz: 16_000,
+                channel: 1,
+                samples: vec![0.0, 0.25, -0.5, 1.0],
+            }),
+        ),
+        (
+            TopicId::Ecg,
+            Message::BiometricChunk(BiometricChunk {
+                kind: BiometricKind::Ecg,
+                sample_rate_hz: 250.0,
+                samples: vec![0.1, 0.9, f32::NAN, -0.2],
+            }),
+        ),
+        (
+            TopicId::Ppg,
+            Message::BiometricChunk(BiometricChunk {
+                kind: BiometricKind::Ppg,
+                sample_rate_hz: 100.0,
+                samples: vec![0.5; 8],
+            }),
+        ),
         (
             TopicId::Vehicle,
             Message::VehicleState(VehicleState {
-                position: GeoPoint { lat: 48.13, lon: 11.57 },
+                position: GeoPoint {
+                    lat: 48.13,
+                    lon: 11.57,
+                },
                 speed_mps: 27.5,
                 heading_deg: 92.0,
                 route_progress_m: 1234.5,
@@ -64,11 +99,25 @@ pub fn every_topic() -> Vec<(TopicId, Message)> {
             TopicId::Route,
             Message::Route(Route {
                 name: "A9 north".into(),
-                polyline: vec![GeoPoint { lat: 48.1, lon: 11.5 }, GeoPoint { lat: 48.2, lon: 11.6 }],
+                polyline: vec![
+                    GeoPoint {
+                        lat: 48.1,
+                        lon: 11.5,
+                    },
+                    GeoPoint {
+                        lat: 48.2,
+                        lon: 11.6,
+                    },
+                ],
                 length_m: 13_400.0,
             }),
         ),
-        (TopicId::Pois, Message::PoiSet(PoiSet { pois: vec![poi.clone()] })),
+        (
+            TopicId::Pois,
+            Message::PoiSet(PoiSet {
+                pois: vec![poi.clone()],
+            }),
+        ),
         (
             TopicId::GroundTruth,
             Message::DriverGroundTruth(DriverGroundTruth {
@@ -84,7 +133,10 @@ pub fn every_topic() -> Vec<(TopicId, Message)> {
                 episode: Some("long_distraction".into()),
             }),
         ),
-        (TopicId::ScriptedSpeech, Message::Utterance(utterance.clone())),
+        (
+            TopicId::ScriptedSpeech,
+            Message::Utterance(utterance.clone()),
+        ),
         (
             TopicId::Face,
             Message::FaceObservation(FaceObservation {
@@ -93,11 +145,20 @@ pub fn every_topic() -> Vec<(TopicId, Message)> {
                 brightness: 96.0,
                 face: Some(Face {
                     score: 0.92,
-                    bbox: BoundingBox { x: 179.0, y: 81.0, width: 93.0, height: 93.0 },
+                    bbox: BoundingBox {
+                        x: 179.0,
+                        y: 81.0,
+                        width: 93.0,
+                        height: 93.0,
+                    },
                     keypoints: vec![Point2 { x: 205.0, y: 100.0 }; 6],
                     left_eye: eye.clone(),
                     right_eye: eye,
-                    head_pose: HeadPose { yaw_deg: -12.0, pitch_deg: 2.0, roll_deg: 1.0 },
+                    head_pose: HeadPose {
+                        yaw_deg: -12.0,
+                        pitch_deg: 2.0,
+                        roll_deg: 1.0,
+                    },
                     gaze_yaw_deg: -15.0,
                     gaze_pitch_deg: -3.0,
                     gaze_zone: GazeZone::RoadAhead,
@@ -121,8 +182,18 @@ pub fn every_topic() -> Vec<(TopicId, Message)> {
             Message::DriverState(DriverState {
                 valid: true,
                 monitoring: Monitoring::Calibrating { progress: 0.4 },
-                distraction: Distraction { eyes_off_road_s: 1.2, away_in_window_s: 4.0, ..Default::default() },
-                drowsiness: Drowsiness { kss: 5.5, perclos: 0.08, blinks_per_min: 14.0, mean_blink_ms: 180.0, microsleeps: 0 },
+                distraction: Distraction {
+                    eyes_off_road_s: 1.2,
+                    away_in_window_s: 4.0,
+                    ..Default::default()
+                },
+                drowsiness: Drowsiness {
+                    kss: 5.5,
+                    perclos: 0.08,
+                    blinks_per_min: 14.0,
+                    mean_blink_ms: 180.0,
+                    microsleeps: 0,
+                },
                 unresponsive: false,
                 heart_rate_bpm: Some(64.0),
                 hrv_rmssd_ms: Some(42.0),
@@ -132,13 +203,23 @@ pub fn every_topic() -> Vec<(TopicId, Message)> {
         ),
         (
             TopicId::Alert,
-            Message::Alert(Alert { kind: AlertKind::LongDistraction, level: AlertLevel::Warning, reason: "eyes off road 3.2 s at 99 km/h".into() }),
+            Message::Alert(Alert {
+                kind: AlertKind::LongDistraction,
+                level: AlertLevel::Warning,
+                reason: "eyes off road 3.2 s at 99 km/h".into(),
+            }),
         ),
         (TopicId::Utterance, Message::Utterance(utterance)),
         (
             TopicId::Interests,
             Message::InterestSet(InterestSet {
-                interests: vec![Interest { kind: InterestKind::Coffee, detail: None, speaker: Speaker::Passenger, confidence: 0.9, since_s: 95.0 }],
+                interests: vec![Interest {
+                    kind: InterestKind::Coffee,
+                    detail: None,
+                    speaker: Speaker::Passenger,
+                    confidence: 0.9,
+                    since_s: 95.0,
+                }],
             }),
         ),
         (
@@ -146,7 +227,11 @@ pub fn every_topic() -> Vec<(TopicId, Message)> {
             Message::Suggestion(Suggestion {
                 id: 1,
                 interest: InterestKind::Coffee,
-                action: SuggestionAction::Stop { poi, distance_m: 2100.0, detour_s: 120.0 },
+                action: SuggestionAction::Stop {
+                    poi,
+                    distance_m: 2100.0,
+                    detour_s: 120.0,
+                },
                 text: "Stop for coffee at Bean There in 2.1 km?".into(),
                 phrased_by: "template".into(),
                 reason: "passenger wanted coffee 3 min ago; open; 2 min detour".into(),
@@ -161,12 +246,22 @@ pub fn every_topic() -> Vec<(TopicId, Message)> {
                 reason: "driver distracted".into(),
             }),
         ),
-        (TopicId::Response, Message::UserResponse(UserResponse { suggestion_id: 1, answer: Answer::Decline })),
+        (
+            TopicId::Response,
+            Message::UserResponse(UserResponse {
+                suggestion_id: 1,
+                answer: Answer::Decline,
+            }),
+        ),
         (
             TopicId::Diagnostics,
             Message::Diagnostic(Diagnostic {
                 severity: Severity::Warning,
-                kind: DiagnosticKind::QueueOverflow { topic: "sensors/camera".into(), subscriber: "camera".into(), dropped: 3 },
+                kind: DiagnosticKind::QueueOverflow {
+                    topic: "sensors/camera".into(),
+                    subscriber: "camera".into(),
+                    dropped: 3,
+                },
                 message: "3 frames dropped".into(),
             }),
         ),
@@ -179,6 +274,14 @@ pub fn every_sample(source: &str, stamp: SimTime) -> Vec<Sample> {
     every_topic()
         .into_iter()
         .enumerate()
-        .map(|(i, (topic, message))| Sample { topic, header: Header { source: source.clone(), seq: i as u64, stamp }, message })
+        .map(|(i, (topic, message))| Sample {
+            topic,
+            header: Header {
+                source: source.clone(),
+                seq: i as u64,
+                stamp,
+            },
+            message,
+        })
         .collect()
 }

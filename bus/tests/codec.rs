@@ -15,13 +15,19 @@ fn every_message_type_round_trips_byte_for_byte() {
         assert_eq!(back.topic, sample.topic);
         assert_eq!(back.header, sample.header);
         // Re-encoding gives the same bytes (NaN samples make `==` on payloads useless).
-        assert_eq!(codec::encode(&back).expect("re-encodes"), bytes, "{}", sample.topic);
+        assert_eq!(
+            codec::encode(&back).expect("re-encodes"),
+            bytes,
+            "{}",
+            sample.topic
+        );
     }
 }
 
 #[test]
 fn encoding_is_compact() {
-    let s = &fixtures::every_sample("driver_state", SimTime::from_millis(1))[TopicId::Alert as usize];
+    let s =
+        &fixtures::every_sample("driver_state", SimTime::from_millis(1))[TopicId::Alert as usize];
     let n = codec::encode(s).expect("encodes").len();
     assert!(n < 80, "an alert takes {n} bytes");
 }
@@ -30,18 +36,31 @@ fn encoding_is_compact() {
 fn structured_errors_for_bad_input() {
     assert_eq!(codec::decode(&[]), Err(CodecError::Empty));
     assert_eq!(codec::decode(&[9, 0]), Err(CodecError::Version(9)));
-    assert_eq!(codec::decode(&[CODEC_VERSION, 250]), Err(CodecError::UnknownTopic(250)));
-    let good = codec::encode(&fixtures::every_sample("a", SimTime::ZERO)[TopicId::Alert as usize]).expect("encodes");
+    assert_eq!(
+        codec::decode(&[CODEC_VERSION, 250]),
+        Err(CodecError::UnknownTopic(250))
+    );
+    let good = codec::encode(&fixtures::every_sample("a", SimTime::ZERO)[TopicId::Alert as usize])
+        .expect("encodes");
     for cut in 2..good.len() {
-        assert!(codec::decode(&good[..cut]).is_err(), "truncated at {cut} must not decode");
+        assert!(
+            codec::decode(&good[..cut]).is_err(),
+            "truncated at {cut} must not decode"
+        );
     }
     let mut trailing = good.clone();
     trailing.push(0);
-    assert_eq!(codec::decode(&trailing), Err(CodecError::Trailing { trailing: 1 }));
+    assert_eq!(
+        codec::decode(&trailing),
+        Err(CodecError::Trailing { trailing: 1 })
+    );
     // A valid alert payload under the camera topic byte is rejected as the wrong payload.
     let mut wrong = good;
     wrong[1] = TopicId::Camera as u8;
-    assert!(matches!(codec::decode(&wrong), Err(CodecError::WrongPayload { .. })));
+    assert!(matches!(
+        codec::decode(&wrong),
+        Err(CodecError::WrongPayload { .. })
+    ));
 }
 
 proptest! {

@@ -2,7 +2,9 @@
 //! contained and reported, ticks / wake-ups / stop honoured.
 
 use cabin_bus::messages::*;
-use cabin_bus::runtime::{Context, DeterministicExecutor, EventLog, ExecutorOptions, Node, NodeError, NodeResult, Pacing};
+use cabin_bus::runtime::{
+    Context, DeterministicExecutor, EventLog, ExecutorOptions, Node, NodeError, NodeResult, Pacing,
+};
 use cabin_bus::{topics, NodeName, Sample, SimDuration, SimTime, TopicId};
 use parking_lot::Mutex;
 use std::sync::Arc;
@@ -28,7 +30,10 @@ impl Node for Source {
         ctx.publish(
             topics::VEHICLE,
             VehicleState {
-                position: GeoPoint { lat: 48.0 + t * 1e-5, lon: 11.0 },
+                position: GeoPoint {
+                    lat: 48.0 + t * 1e-5,
+                    lon: 11.0,
+                },
                 speed_mps: (20.0 + 10.0 * (t / 7.0).sin()) as f32,
                 heading_deg: 90.0,
                 route_progress_m: t * 25.0,
@@ -55,7 +60,9 @@ impl Node for Deriver {
     }
     fn on_message(&mut self, s: &Sample, ctx: &mut Context) -> NodeResult {
         self.count += 1;
-        std::thread::sleep(Duration::from_micros(((self.count * 7919 + self.id as u64 * 104_729) % 300) as u64));
+        std::thread::sleep(Duration::from_micros(
+            ((self.count * 7919 + self.id as u64 * 104_729) % 300) as u64,
+        ));
         match &s.message {
             Message::VehicleState(v) if self.count % 3 == self.id as u64 % 3 => {
                 ctx.publish(
@@ -68,8 +75,17 @@ impl Node for Deriver {
                     },
                 );
             }
-            Message::AgentDecision(d) if d.decision != format!("n{}", self.id) && self.count % 11 == 0 => {
-                ctx.publish(topics::ALERT, Alert { kind: AlertKind::Drowsiness, level: AlertLevel::Info, reason: format!("{} saw {}", self.id, d.reason) });
+            Message::AgentDecision(d)
+                if d.decision != format!("n{}", self.id) && self.count % 11 == 0 =>
+            {
+                ctx.publish(
+                    topics::ALERT,
+                    Alert {
+                        kind: AlertKind::Drowsiness,
+                        level: AlertLevel::Info,
+                        reason: format!("{} saw {}", self.id, d.reason),
+                    },
+                );
             }
             _ => {}
         }
@@ -92,12 +108,23 @@ impl Node for Faulty {
             panic!("faulty node blew up on message {}", self.n);
         }
         if self.n % 5 == 0 {
-            return Err(NodeError::failed(format!("model failed on message {}", self.n)));
+            return Err(NodeError::failed(format!(
+                "model failed on message {}",
+                self.n
+            )));
         }
         if self.n % 13 == 0 {
             return Err(NodeError::input(TopicId::Vehicle, "NaN speed"));
         }
-        ctx.publish(topics::DECISION, AgentDecision { decision: "faulty_ok".into(), interest: None, poi_id: Some(self.n), reason: String::new() });
+        ctx.publish(
+            topics::DECISION,
+            AgentDecision {
+                decision: "faulty_ok".into(),
+                interest: None,
+                poi_id: Some(self.n),
+                reason: String::new(),
+            },
+        );
         Ok(())
     }
 }
@@ -107,9 +134,13 @@ fn name(s: &str) -> NodeName {
 }
 
 fn graph(seconds: u64, faulty: bool) -> Vec<(NodeName, Box<dyn Node>)> {
-    let mut v: Vec<(NodeName, Box<dyn Node>)> = vec![(name("source"), Box::new(Source { seconds }))];
+    let mut v: Vec<(NodeName, Box<dyn Node>)> =
+        vec![(name("source"), Box::new(Source { seconds }))];
     for id in 0..4 {
-        v.push((name(&format!("deriver{id}")), Box::new(Deriver { id, count: 0 })));
+        v.push((
+            name(&format!("deriver{id}")),
+            Box::new(Deriver { id, count: 0 }),
+        ));
     }
     if faulty {
         v.push((name("faulty"), Box::new(Faulty { n: 0 })));
@@ -118,7 +149,14 @@ fn graph(seconds: u64, faulty: bool) -> Vec<(NodeName, Box<dyn Node>)> {
 }
 
 fn run(workers: usize, faulty: bool) -> (String, u64, Vec<String>) {
-    let mut exec = DeterministicExecutor::new(graph(20, faulty), ExecutorOptions { workers, ..Default::default() }).expect("executor");
+    let mut exec = DeterministicExecutor::new(
+        graph(20, faulty),
+        ExecutorOptions {
+            workers,
+            ..Default::default()
+        },
+    )
+    .expect("executor");
     let log = Arc::new(Mutex::new(Some(EventLog::hash_only())));
     let lines = Arc::new(Mutex::new(Vec::new()));
     let (l2, lines2) = (log.clone(), lines.clone());
@@ -156,17 +194,32 @@ fn a_failing_or_panicking_node_is_reported_and_contained() {
     let (h1, _, diags) = run(2, true);
     let (h2, _, _) = run(1, true);
     assert_eq!(h1, h2, "fault handling is deterministic too");
-    let panics = diags.iter().filter(|l| l.contains("node_panic") && l.contains("blew up")).count();
-    let errors = diags.iter().filter(|l| l.contains("node_error") && l.contains("model failed")).count();
-    let rejected = diags.iter().filter(|l| l.contains("input_rejected") && l.contains("NaN speed")).count();
+    let panics = diags
+        .iter()
+        .filter(|l| l.contains("node_panic") && l.contains("blew up"))
+        .count();
+    let errors = diags
+        .iter()
+        .filter(|l| l.contains("node_error") && l.contains("model failed"))
+        .count();
+    let rejected = diags
+        .iter()
+        .filter(|l| l.contains("input_rejected") && l.contains("NaN speed"))
+        .count();
     // 201 vehicle messages in 20 s: every 7th panics, every 5th (not 7th) fails, every 13th (neither) rejects.
     assert_eq!(panics, 201 / 7);
     assert_eq!(errors, 201 / 5 - 201 / 35);
     assert!(rejected > 0);
     // The source and the other nodes kept running to the end.
-    let mut exec = DeterministicExecutor::new(graph(5, true), ExecutorOptions::default()).expect("executor");
+    let mut exec =
+        DeterministicExecutor::new(graph(5, true), ExecutorOptions::default()).expect("executor");
     let report = exec.run();
-    let faulty = report.nodes.iter().find(|(n, _)| n == "faulty").map(|(_, s)| s.clone()).expect("faulty stats");
+    let faulty = report
+        .nodes
+        .iter()
+        .find(|(n, _)| n == "faulty")
+        .map(|(_, s)| s.clone())
+        .expect("faulty stats");
     assert_eq!(faulty.steps, 51);
     assert_eq!(faulty.panics, 51 / 7);
     assert!(report.end >= SimTime::from_millis(5000));
@@ -200,7 +253,11 @@ impl Node for Waker {
 #[test]
 fn wake_ups_fire_at_their_times_and_the_run_ends_when_idle() {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let mut exec = DeterministicExecutor::new(vec![(name("w"), Box::new(Waker { seen: seen.clone() }))], ExecutorOptions::default()).expect("executor");
+    let mut exec = DeterministicExecutor::new(
+        vec![(name("w"), Box::new(Waker { seen: seen.clone() }))],
+        ExecutorOptions::default(),
+    )
+    .expect("executor");
     let report = exec.run();
     assert_eq!(*seen.lock(), [250, 600, 1000]);
     assert_eq!(report.end, SimTime::from_millis(1000));
@@ -210,13 +267,21 @@ fn wake_ups_fire_at_their_times_and_the_run_ends_when_idle() {
 fn until_bounds_the_run_and_wall_clock_pacing_keeps_pace() {
     let mut exec = DeterministicExecutor::new(
         graph(1000, false),
-        ExecutorOptions { workers: 1, pacing: Pacing::WallClock { speed: 10.0 }, until: Some(SimTime::from_millis(2000)) },
+        ExecutorOptions {
+            workers: 1,
+            pacing: Pacing::WallClock { speed: 10.0 },
+            until: Some(SimTime::from_millis(2000)),
+        },
     )
     .expect("executor");
     let report = exec.run();
     assert_eq!(report.end, SimTime::from_millis(2000));
     // 2 s of sim time at 10x cannot finish before 0.2 s of wall time (a lower bound only: no upper timing bound).
-    assert!(report.wall >= Duration::from_millis(190), "{:?}", report.wall);
+    assert!(
+        report.wall >= Duration::from_millis(190),
+        "{:?}",
+        report.wall
+    );
 }
 
 /// Publishes two camera frames per tick: the latest-only policy keeps one and reports the drop.
@@ -257,12 +322,29 @@ impl Node for FrameSink {
 #[test]
 fn overflow_follows_the_topic_policy_and_is_reported() {
     let frames = Arc::new(Mutex::new(0));
-    let nodes: Vec<(NodeName, Box<dyn Node>)> = vec![(name("cam"), Box::new(FrameBurst)), (name("dms"), Box::new(FrameSink { frames: frames.clone() }))];
+    let nodes: Vec<(NodeName, Box<dyn Node>)> = vec![
+        (name("cam"), Box::new(FrameBurst)),
+        (
+            name("dms"),
+            Box::new(FrameSink {
+                frames: frames.clone(),
+            }),
+        ),
+    ];
     let mut exec = DeterministicExecutor::new(nodes, ExecutorOptions::default()).expect("executor");
     let overflow = Arc::new(Mutex::new(0u64));
     let o2 = overflow.clone();
     exec.observe(move |s| {
-        if let Some(Diagnostic { kind: DiagnosticKind::QueueOverflow { dropped, subscriber, .. }, .. }) = s.get::<Diagnostic>() {
+        if let Some(Diagnostic {
+            kind:
+                DiagnosticKind::QueueOverflow {
+                    dropped,
+                    subscriber,
+                    ..
+                },
+            ..
+        }) = s.get::<Diagnostic>()
+        {
             assert_eq!(subscriber, "dms");
             *o2.lock() += dropped;
         }
@@ -270,5 +352,8 @@ fn overflow_follows_the_topic_policy_and_is_reported() {
     let report = exec.run();
     assert_eq!(*frames.lock(), 10, "one frame per tick survives");
     assert_eq!(*overflow.lock(), 10, "every dropped frame is reported");
-    assert_eq!(report.overflows, vec![(TopicId::Camera, "dms".to_string(), 10)]);
+    assert_eq!(
+        report.overflows,
+        vec![(TopicId::Camera, "dms".to_string(), 10)]
+    );
 }

@@ -14,24 +14,49 @@ impl Node for Responder {
         vec![TopicId::Alert]
     }
     fn on_message(&mut self, s: &Sample, ctx: &mut Context) -> NodeResult {
-        let Some(a) = s.get::<Alert>() else { return Ok(()) };
+        let Some(a) = s.get::<Alert>() else {
+            return Ok(());
+        };
         if a.reason == "boom" {
             panic!("responder cannot handle boom");
         }
-        ctx.publish(topics::DECISION, AgentDecision { decision: "seen".into(), interest: None, poi_id: None, reason: a.reason.clone() });
+        ctx.publish(
+            topics::DECISION,
+            AgentDecision {
+                decision: "seen".into(),
+                interest: None,
+                poi_id: None,
+                reason: a.reason.clone(),
+            },
+        );
         Ok(())
     }
 }
 
 fn alert(reason: &str) -> Alert {
-    Alert { kind: AlertKind::LongDistraction, level: AlertLevel::Warning, reason: reason.into() }
+    Alert {
+        kind: AlertKind::LongDistraction,
+        level: AlertLevel::Warning,
+        reason: reason.into(),
+    }
 }
 
 async fn exercise(bus: Bus) {
     let decisions = bus.subscribe(TopicId::Decision, "test").expect("subscribe");
-    let diags = bus.subscribe(TopicId::Diagnostics, "test").expect("subscribe");
-    let nodes: Vec<(NodeName, Box<dyn Node>)> = vec![(NodeName::new("responder").expect("name"), Box::new(Responder))];
-    let exec = LiveExecutor::new(bus.clone(), nodes, LiveOptions { diagnostics_period: Duration::from_millis(100) });
+    let diags = bus
+        .subscribe(TopicId::Diagnostics, "test")
+        .expect("subscribe");
+    let nodes: Vec<(NodeName, Box<dyn Node>)> = vec![(
+        NodeName::new("responder").expect("name"),
+        Box::new(Responder),
+    )];
+    let exec = LiveExecutor::new(
+        bus.clone(),
+        nodes,
+        LiveOptions {
+            diagnostics_period: Duration::from_millis(100),
+        },
+    );
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(exec.run(async move {
         let _ = stop_rx.await;
@@ -40,19 +65,46 @@ async fn exercise(bus: Bus) {
     // Publish until the node's subscription is live (zenoh declarations propagate asynchronously).
     let mut got = None;
     for _ in 0..100 {
-        bus.publish(&me, topics::ALERT, SimTime::from_millis(1500), alert("eyes off road")).expect("publish");
-        if let Some(d) = tokio::time::timeout(Duration::from_millis(100), decisions.recv()).await.ok() {
+        bus.publish(
+            &me,
+            topics::ALERT,
+            SimTime::from_millis(1500),
+            alert("eyes off road"),
+        )
+        .expect("publish");
+        if let Some(d) = tokio::time::timeout(Duration::from_millis(100), decisions.recv())
+            .await
+            .ok()
+        {
             got = Some(d);
             break;
         }
     }
     let d = got.expect("the node answered");
-    assert_eq!(d.get::<AgentDecision>().map(|d| d.reason.as_str()), Some("eyes off road"));
+    assert_eq!(
+        d.get::<AgentDecision>().map(|d| d.reason.as_str()),
+        Some("eyes off road")
+    );
     assert_eq!(d.header.source.as_str(), "responder");
-    assert!(d.header.stamp >= SimTime::from_millis(1500), "output stamped with the input's vehicle time");
+    assert!(
+        d.header.stamp >= SimTime::from_millis(1500),
+        "output stamped with the input's vehicle time"
+    );
 
-    bus.publish(&me, topics::ALERT, SimTime::from_millis(1600), alert("boom")).expect("publish");
-    bus.publish(&me, topics::ALERT, SimTime::from_millis(1700), alert("after the panic")).expect("publish");
+    bus.publish(
+        &me,
+        topics::ALERT,
+        SimTime::from_millis(1600),
+        alert("boom"),
+    )
+    .expect("publish");
+    bus.publish(
+        &me,
+        topics::ALERT,
+        SimTime::from_millis(1700),
+        alert("after the panic"),
+    )
+    .expect("publish");
     let mut saw_panic = false;
     let mut saw_timing = false;
     let mut saw_after = false;
@@ -71,7 +123,10 @@ async fn exercise(bus: Bus) {
     assert!(saw_timing, "step timing was published");
     assert!(saw_after, "the node kept running after its panic");
     let _ = stop_tx.send(());
-    let stats = tokio::time::timeout(Duration::from_secs(10), running).await.expect("stops").expect("joins");
+    let stats = tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("stops")
+        .expect("joins");
     assert_eq!(stats[0].1.panics, 1);
 }
 
@@ -82,7 +137,10 @@ async fn live_executor_on_the_in_process_bus() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_executor_on_a_zenoh_session() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
     let bus = Bus::zenoh("live2", &ZenohConfig::loopback(port, &[])).expect("zenoh");
     exercise(bus).await;
 }

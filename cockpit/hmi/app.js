@@ -13,8 +13,8 @@ const MAX_LOG = 200;
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs, ...children) => {
-  const e = document.createElementNS(tag.startsWith("svg:") ? "http://www.w3.org/2000/svg" : "http://www.w3.org/1999/xhtml",
-    tag.replace(/^svg:/, ""));
+  const e = tag.startsWith("svg:") ? document.createElementNS("http://www.w3.org/2000/svg", tag.slice(4))
+    : document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v !== undefined && v !== null) e.setAttribute(k, String(v));
   }

@@ -38,12 +38,18 @@ impl Node for InputBridge {
     fn on_tick(&mut self, ctx: &mut Context) -> NodeResult {
         while let Ok((topic, message)) = self.rx.try_recv() {
             if message.kind() != topic.info().kind {
-                ctx.reject_input(topic, format!("a {:?} does not belong on {topic}", message.kind()));
+                ctx.reject_input(
+                    topic,
+                    format!("a {:?} does not belong on {topic}", message.kind()),
+                );
                 continue;
             }
             match message {
                 Message::UserResponse(r) => ctx.publish(cabin_bus::topics::RESPONSE, r),
-                other => ctx.reject_input(topic, format!("the bridge does not forward {:?}", other.kind())),
+                other => ctx.reject_input(
+                    topic,
+                    format!("the bridge does not forward {:?}", other.kind()),
+                ),
             }
         }
         Ok(())

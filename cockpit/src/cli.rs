@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "cabin", version, about = "On-device smart-cockpit inference stack: driver monitoring and an in-cabin agent")]
+#[command(
+    name = "cabin",
+    version,
+    about = "On-device smart-cockpit inference stack: driver monitoring and an in-cabin agent"
+)]
 pub struct Cli {
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -99,7 +103,11 @@ pub struct RunArgs {
 impl RunArgs {
     /// The pace of the run: `--speed`, else wall clock with the HMI, else as fast as possible.
     pub fn effective_speed(&self) -> Speed {
-        self.speed.unwrap_or(if self.hmi.is_some() { Speed::Factor(1.0) } else { Speed::Max })
+        self.speed.unwrap_or(if self.hmi.is_some() {
+            Speed::Factor(1.0)
+        } else {
+            Speed::Max
+        })
     }
 }
 

@@ -39,10 +39,17 @@ impl Summary {
     pub fn new(quiet: bool) -> Self {
         let bar = (!quiet).then(|| {
             let b = ProgressBar::new_spinner();
-            b.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             b
         });
-        Summary { state: Arc::default(), bar, last_draw: Arc::new(Mutex::new(Instant::now())) }
+        Summary {
+            state: Arc::default(),
+            bar,
+            last_draw: Arc::new(Mutex::new(Instant::now())),
+        }
     }
 
     /// Records a sample (called for every published sample, in order).
@@ -55,7 +62,9 @@ impl Summary {
             Message::DriverState(d) => {
                 let mon = match &d.monitoring {
                     Monitoring::Available => "monitoring".to_string(),
-                    Monitoring::Calibrating { progress } => format!("calibrating {:.0}%", progress * 100.0),
+                    Monitoring::Calibrating { progress } => {
+                        format!("calibrating {:.0}%", progress * 100.0)
+                    }
                     Monitoring::Unavailable { reason } => format!("CANNOT MONITOR ({reason})"),
                 };
                 let hr = d.heart_rate_bpm.map_or("-".into(), |h| format!("{h:.0}"));
@@ -67,15 +76,36 @@ impl Summary {
                 );
             }
             Message::Alert(a) => {
-                let verb = if a.level == AlertLevel::Cleared { "cleared" } else { "RAISED" };
-                st.alerts.push(format!("{} {verb} {:?} {:?}: {}", t(now), a.kind, a.level, a.reason));
+                let verb = if a.level == AlertLevel::Cleared {
+                    "cleared"
+                } else {
+                    "RAISED"
+                };
+                st.alerts.push(format!(
+                    "{} {verb} {:?} {:?}: {}",
+                    t(now),
+                    a.kind,
+                    a.level,
+                    a.reason
+                ));
             }
-            Message::Suggestion(x) => st.suggestions.push(format!("{} [{}] \"{}\" ({})", t(now), x.phrased_by, x.text, x.reason)),
+            Message::Suggestion(x) => st.suggestions.push(format!(
+                "{} [{}] \"{}\" ({})",
+                t(now),
+                x.phrased_by,
+                x.text,
+                x.reason
+            )),
             Message::Utterance(u) if s.topic == TopicId::Utterance => {
-                st.utterances.push(format!("{} {:?}: \"{}\"", t(now), u.speaker, u.text))
+                st.utterances
+                    .push(format!("{} {:?}: \"{}\"", t(now), u.speaker, u.text))
             }
             Message::Diagnostic(d) => {
-                let key = format!("{:?} {}", d.severity, serde_json::to_value(&d.kind).ok().and_then(|v| v.get("kind").cloned()).unwrap_or_default());
+                let kind = serde_json::to_value(&d.kind)
+                    .ok()
+                    .and_then(|v| v.as_object().and_then(|o| o.keys().next().cloned()))
+                    .unwrap_or_default();
+                let key = format!("{:?} {kind}", d.severity);
                 *st.diagnostics.entry(key).or_default() += 1;
                 if d.severity == Severity::Error && st.errors.len() < 20 {
                     st.errors.push(format!("{} {}", t(now), d.message));
@@ -115,7 +145,11 @@ impl Summary {
             "ran {} of sim time in {:.1} s wall ({:.1}x real time)",
             t(st.now),
             wall.as_secs_f64(),
-            if wall.as_secs_f64() > 0.0 { sim / wall.as_secs_f64() } else { 0.0 }
+            if wall.as_secs_f64() > 0.0 {
+                sim / wall.as_secs_f64()
+            } else {
+                0.0
+            }
         );
         let _ = writeln!(out, "\nmessages per topic:");
         for (topic, n) in &st.counts {

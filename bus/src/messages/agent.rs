@@ -70,7 +70,7 @@ pub struct InterestSet {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case")]
 pub enum SuggestionAction {
     /// Stop at a POI.
     Stop {

@@ -12,7 +12,7 @@ pub enum Severity {
 
 /// What a diagnostic is about.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case")]
 pub enum DiagnosticKind {
     /// A node step returned an error; the node keeps running.
     NodeError { node: String },
@@ -42,7 +42,6 @@ pub enum DiagnosticKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Diagnostic {
     pub severity: Severity,
-    #[serde(flatten)]
     pub kind: DiagnosticKind,
     pub message: String,
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Whether the monitor can currently judge the driver.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
+#[serde(rename_all = "snake_case")]
 pub enum Monitoring {
     /// Calibrated and seeing the driver.
     Available,

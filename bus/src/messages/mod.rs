@@ -3,6 +3,9 @@
 //! The payload structs are plain data with serde; the [`Header`](crate::Header) travels beside them in a
 //! [`Sample`](crate::Sample). [`Message`] is the closed set of payloads, so a subscriber can `match` on it
 //! and the codec can reject a payload that does not belong on a topic.
+//!
+//! Wire-format rule: no `#[serde(tag = ..)]`, `#[serde(untagged)]` or `#[serde(flatten)]` in message types —
+//! postcard is not self-describing and cannot decode them (the codec round-trip test catches it).
 
 mod agent;
 mod biometrics;

@@ -135,8 +135,11 @@ impl Slot {
             catch_unwind(AssertUnwindSafe(|| f(node.as_mut(), &mut ctx)))
         };
         self.wakeups.extend(new_wakeups);
-        self.stats
-            .record(started.elapsed(), self.period.map(SimDuration::to_std));
+        // Start-up and shutdown are not steps: only message and tick steps count in the statistics.
+        if matches!(what, "message" | "tick") {
+            self.stats
+                .record(started.elapsed(), self.period.map(SimDuration::to_std));
+        }
         let node = self.name.to_string();
         let diag = match result {
             Ok(Ok(())) => None,

@@ -101,6 +101,12 @@ impl ZenohConfig {
             "transport/shared_memory/enabled",
             self.shared_memory.to_string(),
         )?;
+        // The advanced publisher (state topics, history for late joiners) orders samples by timestamp.
+        set(
+            &mut c,
+            "timestamping/enabled",
+            "{ router: true, peer: true, client: true }".into(),
+        )?;
         Ok(c)
     }
 }

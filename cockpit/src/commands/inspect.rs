@@ -39,19 +39,28 @@ pub fn topics(args: TopicsArgs) -> Result<ExitCode> {
     std::thread::sleep(Duration::from_secs_f64(secs));
     let m = seen.lock();
     if m.is_empty() {
-        println!("no messages in {secs:.1} s (is `cabin run` or a `cabin node` running on {:?}?)", z.connect);
+        println!(
+            "no messages in {secs:.1} s (is `cabin run` or a `cabin node` running on {:?}?)",
+            z.connect
+        );
         return Ok(ExitCode::SUCCESS);
     }
     println!("{:<44} {:>8} {:>9}  {}", "key", "msgs", "rate/s", "sources");
     for (key, s) in m.iter() {
-        let kind = TopicId::from_key_expr(key).map(|(_, t)| format!(" [{:?}]", t.info().kind)).unwrap_or_default();
+        let kind = TopicId::from_key_expr(key)
+            .map(|(_, t)| format!(" [{:?}]", t.info().kind))
+            .unwrap_or_default();
         println!(
             "{:<44} {:>8} {:>9.1}  {}{kind}{}",
             key,
             s.count,
             s.count as f64 / secs,
             s.sources.iter().cloned().collect::<Vec<_>>().join(","),
-            if s.bad > 0 { format!(" ({} undecodable)", s.bad) } else { String::new() }
+            if s.bad > 0 {
+                format!(" ({} undecodable)", s.bad)
+            } else {
+                String::new()
+            }
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -63,7 +72,14 @@ pub fn echo(args: EchoArgs) -> Result<ExitCode> {
         args.topic.clone()
     } else {
         let topic = TopicId::from_path(args.topic.trim_matches('/')).with_context(|| {
-            format!("unknown topic '{}' (known: {})", args.topic, TopicId::all().map(|t| t.path()).collect::<Vec<_>>().join(", "))
+            format!(
+                "unknown topic '{}' (known: {})",
+                args.topic,
+                TopicId::all()
+                    .map(|t| t.path())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         })?;
         topic.key_expr(&config.vehicle)
     };
@@ -80,7 +96,11 @@ pub fn echo(args: EchoArgs) -> Result<ExitCode> {
     let start = Instant::now();
     let mut n = 0u64;
     loop {
-        if args.count.is_some_and(|c| n >= c) || args.seconds.is_some_and(|s| start.elapsed().as_secs_f64() >= s) {
+        if args.count.is_some_and(|c| n >= c)
+            || args
+                .seconds
+                .is_some_and(|s| start.elapsed().as_secs_f64() >= s)
+        {
             break;
         }
         if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {

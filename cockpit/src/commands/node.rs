@@ -15,17 +15,34 @@ pub fn run(args: NodeArgs) -> Result<ExitCode> {
             "no node '{}' in {} (nodes: {})",
             args.name,
             config.file,
-            config.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
+            config
+                .nodes
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })?;
     let zenoh = deployment::joining(&config.zenoh, &args.listen, &args.connect);
     let registry = deployment::registry();
     let nodes = deployment::build(&registry, [spec])?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().worker_threads(2).build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()?;
     let summaries = rt.block_on(async {
         let bus = Bus::zenoh(&config.vehicle, &zenoh).context("cannot join the zenoh bus")?;
-        eprintln!("cabin node {} ({}) on {} — Ctrl-C to stop", spec.name, spec.kind, bus.transport().describe());
-        let options = LiveOptions { diagnostics_period: Duration::from_secs_f64(config.runtime.diagnostics_period_s.max(0.05)) };
+        eprintln!(
+            "cabin node {} ({}) on {} — Ctrl-C to stop",
+            spec.name,
+            spec.kind,
+            bus.transport().describe()
+        );
+        let options = LiveOptions {
+            diagnostics_period: Duration::from_secs_f64(
+                config.runtime.diagnostics_period_s.max(0.05),
+            ),
+        };
         let duration = args.duration;
         let shutdown = async move {
             match duration {

@@ -5,7 +5,9 @@ use crate::deployment;
 use crate::summary::Summary;
 use anyhow::{Context as _, Result};
 use cabin_bus::config::DeploymentConfig;
-use cabin_bus::runtime::{DeterministicExecutor, EventLog, ExecutorOptions, Node, Observer, Pacing, RunReport};
+use cabin_bus::runtime::{
+    DeterministicExecutor, EventLog, ExecutorOptions, Node, Observer, Pacing, RunReport,
+};
 use cabin_bus::{Bus, NodeName, SimTime};
 use std::io::BufWriter;
 use std::path::PathBuf;
@@ -59,7 +61,8 @@ impl RunPlan {
 /// Sets the `scenario` param of every `sim` node.
 pub fn override_scenario(config: &mut DeploymentConfig, scenario: &str) {
     for n in config.nodes.iter_mut().filter(|n| n.kind == "sim") {
-        n.params.insert("scenario".into(), toml::Value::String(scenario.to_string()));
+        n.params
+            .insert("scenario".into(), toml::Value::String(scenario.to_string()));
     }
 }
 
@@ -69,11 +72,16 @@ pub fn run_deployment(plan: RunPlan) -> Result<RunOutcome> {
     nodes.extend(plan.extra_nodes);
     let mut exec = DeterministicExecutor::new(
         nodes,
-        ExecutorOptions { workers: plan.workers.max(1), pacing: plan.pacing, until: plan.until },
+        ExecutorOptions {
+            workers: plan.workers.max(1),
+            pacing: plan.pacing,
+            until: plan.until,
+        },
     )?;
     let log = match &plan.events {
         Some(p) => {
-            let f = std::fs::File::create(p).with_context(|| format!("cannot create events file {}", p.display()))?;
+            let f = std::fs::File::create(p)
+                .with_context(|| format!("cannot create events file {}", p.display()))?;
             EventLog::to_writer(Box::new(BufWriter::new(f)))
         }
         None => EventLog::hash_only(),
@@ -126,9 +134,15 @@ pub fn run_deployment(plan: RunPlan) -> Result<RunOutcome> {
             "nodes": report.nodes.iter().map(|(n, s)| serde_json::json!({"node": n, "steps": s})).collect::<Vec<_>>(),
             "overflows": report.overflows.iter().map(|(t, sub, d)| serde_json::json!({"topic": t.path(), "subscriber": sub, "dropped": d})).collect::<Vec<_>>(),
         });
-        std::fs::write(p, serde_json::to_string_pretty(&metrics)?).with_context(|| format!("cannot write {}", p.display()))?;
+        std::fs::write(p, serde_json::to_string_pretty(&metrics)?)
+            .with_context(|| format!("cannot write {}", p.display()))?;
     }
-    Ok(RunOutcome { report, events_hash, events_lines, summary })
+    Ok(RunOutcome {
+        report,
+        events_hash,
+        events_lines,
+        summary,
+    })
 }
 
 /// Opens the zenoh session a main process mirrors onto. Failure is reported, not fatal: the run goes on.
@@ -170,7 +184,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let hmi = match &args.hmi {
         Some(addr) => {
             let options = crate::hmi::HmiOptions {
-                voice: if args.no_voice { crate::hmi::Voice::off() } else { crate::hmi::Voice::espeak() },
+                voice: if args.no_voice {
+                    crate::hmi::Voice::off()
+                } else {
+                    crate::hmi::Voice::espeak()
+                },
                 vehicle: plan.config.vehicle.clone(),
                 ..Default::default()
             };
@@ -189,11 +207,20 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         eprintln!(
             "cabin run: {} nodes ({}) on vehicle '{}', {} workers, speed {:?}{}",
             plan.config.nodes.len(),
-            plan.config.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", "),
+            plan.config
+                .nodes
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             plan.config.vehicle,
             plan.workers,
             speed,
-            if plan.mirror.is_some() { format!(", bus on {:?}", plan.config.zenoh.listen) } else { String::new() }
+            if plan.mirror.is_some() {
+                format!(", bus on {:?}", plan.config.zenoh.listen)
+            } else {
+                String::new()
+            }
         );
     }
     let outcome = run_deployment(plan)?;
@@ -204,7 +231,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     println!("events sha256: {}", outcome.events_hash);
     if let Some(h) = hmi {
         h.run_ended(outcome.report.end);
-        eprintln!("cabin run: the run is over; the HMI stays at {} until Ctrl-C", h.url());
+        eprintln!(
+            "cabin run: the run is over; the HMI stays at {} until Ctrl-C",
+            h.url()
+        );
         h.serve_until_ctrl_c();
     }
     Ok(ExitCode::SUCCESS)
