@@ -1,0 +1,838 @@
+//! Rules that read an utterance and say which interests it raises or cancels.
+//!
+//! Deliberately rules, not a model: they are explainable (every signal names the cue it came from),
+//! they run in microseconds, and they were measured on a labelled set that includes paraphrases they
+//! were not written for (`agent/data/`, see `docs/perf/agent.md`). Per clause:
+//!
+//! 1. find the interest phrases (see [`Lexicon`](super::Lexicon));
+//! 2. a negation before a phrase ("not", "no", "never", "sick of") turns a want into a cancellation
+//!    of the speaker's own interest ("I'm not hungry"); a satisfied state or a past-tense marker
+//!    ("we already ate", "just had a coffee") cancels it for everybody; "no, let's keep going" cancels
+//!    every stop;
+//! 3. a question is a want only when it asks for a stop ("can we stop for coffee?", "is there a
+//!    gas station nearby?"); "are you hungry?" is an *inquiry*, and the answer that follows
+//!    ("yes, starving" / "yeah") becomes the answerer's want;
+//! 4. a topic word needs an intent around it ("I could use a coffee"), a state word is one by itself
+//!    ("I'm starving"); a bare mention ("this coffee is cold") raises nothing.
+
+use super::lexicon::{Lexicon, Role};
+use super::normalize::{normalise, Clause, MAX_TEXT_BYTES};
+use cabin_bus::messages::{InterestKind, Speaker};
+
+/// What an utterance does to an interest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Act {
+    /// Someone wants it.
+    Want,
+    /// It is no longer wanted (satisfied, declined, or "let's keep going").
+    Cancel,
+    /// Someone asked another person whether they want it (not a want yet).
+    Inquiry,
+}
+
+/// Whose interests a cancellation applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Only the speaker's own ("I'm not hungry").
+    Speaker,
+    /// Everybody's ("we already ate", "let's keep going").
+    All,
+}
+
+/// One interest signal read from an utterance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Signal {
+    /// `None` on a cancellation of every stop ("let's keep going").
+    pub kind: Option<InterestKind>,
+    /// A named brand or place, if one was said (then `kind` is what it offers).
+    pub brand: Option<String>,
+    pub act: Act,
+    pub scope: Scope,
+    pub confidence: f32,
+    /// The words that decided it, for the decision log.
+    pub cue: String,
+}
+
+/// Everything read from one utterance.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extraction {
+    pub signals: Vec<Signal>,
+    /// The text was longer than the rules read, and was cut.
+    pub truncated: bool,
+}
+
+fn seq_at(tokens: &[String], i: usize, seq: &[&str]) -> bool {
+    tokens
+        .get(i..i + seq.len())
+        .is_some_and(|w| w.iter().zip(seq).all(|(a, b)| a == b))
+}
+
+/// Position of the first occurrence of any of `seqs` in `tokens[from..to]`.
+fn find_any(tokens: &[String], from: usize, to: usize, seqs: &[&[&str]]) -> Option<usize> {
+    (from..to.min(tokens.len())).find(|&i| seqs.iter().any(|s| seq_at(tokens, i, s)))
+}
+
+fn has_any(tokens: &[String], seqs: &[&[&str]]) -> bool {
+    find_any(tokens, 0, tokens.len(), seqs).is_some()
+}
+
+const NEGATORS: &[&[&str]] = &[
+    &["not"],
+    &["no"],
+    &["never"],
+    &["nobody"],
+    &["none"],
+    &["nothing"],
+    &["without"],
+    &["neither"],
+    &["nor"],
+    &["hardly"],
+    &["hate"],
+    &["dislike"],
+    &["sick", "of"],
+    &["tired", "of"],
+    &["fed", "up", "with"],
+    &["can", "not", "stand"],
+    &["no", "longer"],
+];
+
+/// Negations that mean yes.
+const POSITIVE_NEGATIONS: &[&[&str]] = &[
+    &["would", "not", "mind"],
+    &["would", "not", "say", "no"],
+    &["not", "a", "bad", "idea"],
+    &["why", "not"],
+    &["can", "not", "wait"],
+    &["could", "not", "hurt"],
+    &["would", "not", "hurt"],
+    &["not", "say", "no"],
+    &["nothing", "to", "eat"],
+];
+
+/// Markers that the need was met, read before the interest phrase.
+const SATISFIED: &[&[&str]] = &[
+    &["already"],
+    &["just", "had"],
+    &["just", "got"],
+    &["just", "ate"],
+    &["had", "a"],
+    &["had", "some"],
+    &["had", "our"],
+    &["had", "my"],
+    &["had", "lunch"],
+    &["had", "breakfast"],
+    &["had", "dinner"],
+    &["had", "coffee"],
+    &["drank"],
+    &["finished"],
+    &["filled"],
+    &["topped", "up"],
+    &["refuelled"],
+    &["refueled"],
+    &["went", "to"],
+    &["been", "to"],
+    &["plenty", "of"],
+    &["enough"],
+    &["good", "on"],
+    &["good", "for"],
+    &["fine", "on"],
+    &["fine", "for"],
+    &["ok", "on"],
+    &["okay", "on"],
+    &["got", "a"],
+    &["got", "some"],
+    &["got", "coffee"],
+    &["got", "gas"],
+    &["got", "fuel"],
+    &["stopped", "for"],
+    &["full", "tank"],
+];
+
+/// Phrases that call off stops.
+const CALL_OFF: &[&[&str]] = &[
+    &["keep", "going"],
+    &["keep", "driving"],
+    &["keep", "moving"],
+    &["carry", "on"],
+    &["press", "on"],
+    &["push", "on"],
+    &["push", "through"],
+    &["drive", "on"],
+    &["no", "need", "to", "stop"],
+    &["not", "need", "to", "stop"],
+    &["not", "stop"],
+    &["no", "stops"],
+    &["no", "stopping"],
+    &["never", "mind"],
+    &["nevermind"],
+    &["forget", "it"],
+    &["forget", "about"],
+    &["forget", "the"],
+    &["skip"],
+    &["changed", "my", "mind"],
+    &["change", "of", "plan"],
+    &["scratch", "that"],
+    &["can", "wait"],
+    &["hold", "off"],
+    &["let", "us", "not"],
+    &["not", "worth", "stopping"],
+    &["not", "worth", "it"],
+    &["we", "are", "fine"],
+    &["we", "are", "good"],
+    &["we", "are", "ok"],
+    &["we", "are", "okay"],
+    &["we", "will", "manage"],
+    &["do", "not", "bother"],
+];
+
+/// Intent cues for a topic word ("coffee" alone is only a mention).
+const INTENT: &[&[&str]] = &[
+    &["need"],
+    &["needs"],
+    &["needed"],
+    &["want"],
+    &["wants"],
+    &["wanted"],
+    &["would", "like"],
+    &["would", "love"],
+    &["would", "kill"],
+    &["would", "be", "nice"],
+    &["would", "be", "great"],
+    &["would", "be", "good"],
+    &["would", "hit", "the", "spot"],
+    &["would", "not", "mind"],
+    &["would", "not", "say", "no"],
+    &["could", "use"],
+    &["could", "do", "with"],
+    &["could", "go", "for"],
+    &["could", "eat"],
+    &["could", "really"],
+    &["dying"],
+    &["craving"],
+    &["crave"],
+    &["fancy"],
+    &["let", "us"],
+    &["get"],
+    &["getting"],
+    &["grab"],
+    &["have"],
+    &["find"],
+    &["look", "for"],
+    &["looking", "for"],
+    &["go", "for"],
+    &["go", "to"],
+    &["going", "to"],
+    &["stop"],
+    &["stopping"],
+    &["must"],
+    &["have", "to"],
+    &["got", "to"],
+    &["desperate"],
+    &["desperately"],
+    &["hope"],
+    &["wish"],
+    &["time", "for"],
+    &["up", "for"],
+    &["in", "the", "mood"],
+    &["how", "about"],
+    &["what", "about"],
+    &["pick", "up"],
+    &["buy"],
+    &["sounds", "good"],
+    &["sounds", "great"],
+    &["good", "idea"],
+    &["great", "idea"],
+    &["open"],
+    &["crack"],
+    &["roll", "down"],
+    &["lower"],
+    &["take"],
+    &["please"],
+    &["pull", "over"],
+    &["low"],
+    &["running", "low"],
+    &["getting", "low"],
+    &["almost", "empty"],
+    &["nearly", "empty"],
+    &["empty"],
+    &["urgently"],
+    &["badly"],
+    &["quick"],
+    &["somewhere"],
+    &["anywhere"],
+    &["where"],
+    &["nearby"],
+    &["next"],
+];
+
+/// Questions that ask for a stop (a want), as opposed to asking someone else (an inquiry).
+const REQUEST_QUESTIONS: &[&[&str]] = &[
+    &["can", "we"],
+    &["could", "we"],
+    &["shall", "we"],
+    &["should", "we"],
+    &["may", "we"],
+    &["can", "i"],
+    &["could", "i"],
+    &["may", "i"],
+    &["is", "it", "possible"],
+    &["would", "it", "be", "possible"],
+    &["is", "there"],
+    &["are", "there"],
+    &["will", "there", "be"],
+    &["where"],
+    &["how", "far"],
+    &["how", "long", "until"],
+    &["how", "long", "till"],
+    &["how", "much", "longer"],
+    &["any", "chance"],
+    &["do", "we", "have", "time"],
+    &["mind", "if", "we"],
+    &["mind", "if", "i"],
+    &["how", "about"],
+    &["what", "about"],
+    &["why", "do", "not", "we"],
+    &["why", "not"],
+    &["can", "you", "find"],
+    &["could", "you", "find"],
+    &["can", "you", "look"],
+    &["can", "you", "open"],
+    &["could", "you", "open"],
+    &["know", "where"],
+    &["know", "if", "there"],
+    &["are", "we", "stopping"],
+    &["are", "we", "going", "to", "stop"],
+    &["when", "can", "we"],
+    &["when", "are", "we"],
+    &["when", "do", "we"],
+    &["anywhere"],
+    &["somewhere"],
+    &["any", "good"],
+];
+
+const HEDGES: &[&[&str]] = &[
+    &["maybe"],
+    &["perhaps"],
+    &["might"],
+    &["later"],
+    &["eventually"],
+    &["at", "some", "point"],
+    &["a", "bit"],
+    &["a", "little"],
+    &["kind", "of"],
+    &["kinda"],
+    &["sort", "of"],
+    &["slightly"],
+    &["soon"],
+];
+
+const INTENSIFIERS: &[&[&str]] = &[
+    &["really"],
+    &["so"],
+    &["very"],
+    &["badly"],
+    &["desperately"],
+    &["urgently"],
+    &["right", "now"],
+    &["seriously"],
+    &["definitely"],
+    &["totally"],
+    &["dying"],
+    &["must"],
+    &["need"],
+];
+
+/// Words before a one-word state that make it about a person ("I'm beat", "so tired").
+const STATE_LEADS: &[&str] = &[
+    "am",
+    "are",
+    "is",
+    "was",
+    "were",
+    "feel",
+    "feeling",
+    "felt",
+    "so",
+    "really",
+    "very",
+    "pretty",
+    "getting",
+    "get",
+    "too",
+    "bit",
+    "little",
+    "kinda",
+    "totally",
+    "absolutely",
+    "quite",
+    "dead",
+    "super",
+    "been",
+    "be",
+    "look",
+    "looks",
+    "seem",
+    "seems",
+    "all",
+    "bloody",
+    "damn",
+    "proper",
+    "utterly",
+    "completely",
+    "rather",
+    "bit",
+    "im",
+    "i",
+    "we",
+    "kids",
+    "everyone",
+    "getting",
+];
+
+const YES: &[&[&str]] = &[
+    &["yes"],
+    &["yeah"],
+    &["yep"],
+    &["yup"],
+    &["sure"],
+    &["definitely"],
+    &["absolutely"],
+    &["please"],
+    &["ok"],
+    &["okay"],
+    &["sounds", "good"],
+    &["sounds", "great"],
+    &["good", "idea"],
+    &["great", "idea"],
+    &["why", "not"],
+    &["i", "would", "love"],
+    &["i", "could"],
+    &["me", "too"],
+    &["same"],
+    &["so", "am", "i"],
+    &["so", "do", "i"],
+    &["go", "on", "then"],
+    &["of", "course"],
+    &["for", "sure"],
+    &["count", "me", "in"],
+    &["i", "am", "in"],
+    &["let", "us", "do", "it"],
+    &["do", "it"],
+    &["that", "would", "be", "nice"],
+    &["that", "would", "be", "great"],
+];
+
+const NO: &[&[&str]] = &[
+    &["no"],
+    &["nope"],
+    &["nah"],
+    &["not", "really"],
+    &["i", "am", "good"],
+    &["i", "am", "fine"],
+    &["not", "now"],
+    &["no", "thanks"],
+    &["no", "thank", "you"],
+    &["maybe", "later"],
+];
+
+/// Kinds a "let's keep going" calls off: every stop, not the cabin.
+pub const STOP_KINDS: &[InterestKind] = &[
+    InterestKind::Coffee,
+    InterestKind::Food,
+    InterestKind::Fuel,
+    InterestKind::Charging,
+    InterestKind::Toilet,
+    InterestKind::Rest,
+    InterestKind::Place,
+];
+
+/// The last thing said about an interest, so an answer ("yeah", "me too") can be read.
+#[derive(Clone, Debug, PartialEq)]
+struct LastTopic {
+    kind: InterestKind,
+    brand: Option<String>,
+    speaker: Speaker,
+    at_s: f64,
+    inquiry: bool,
+}
+
+/// How long an answer may follow its question, seconds.
+const ANSWER_WINDOW_S: f64 = 45.0;
+
+/// The rule-based extractor, with a little dialogue memory for answers.
+#[derive(Clone, Debug, Default)]
+pub struct Extractor {
+    lexicon: Lexicon,
+    last: Option<LastTopic>,
+}
+
+fn subject_scope(tokens: &[String]) -> Scope {
+    let we = has_any(
+        tokens,
+        &[
+            &["we"],
+            &["us"],
+            &["nobody"],
+            &["no", "one"],
+            &["everyone"],
+            &["everybody"],
+        ],
+    );
+    let i = has_any(tokens, &[&["i"], &["me"], &["my"]]);
+    if i && !we {
+        Scope::Speaker
+    } else {
+        Scope::All
+    }
+}
+
+fn negated_before(tokens: &[String], pos: usize) -> Option<usize> {
+    let from = pos.saturating_sub(6);
+    let neg = (from..pos).rev().find(|&i| {
+        NEGATORS
+            .iter()
+            .any(|s| seq_at(tokens, i, s) && i + s.len() <= pos)
+    })?;
+    let positive = (neg.saturating_sub(3)..=neg).any(|i| {
+        POSITIVE_NEGATIONS
+            .iter()
+            .any(|s| seq_at(tokens, i, s) && i + s.len() > neg)
+    });
+    (!positive).then_some(neg)
+}
+
+impl Extractor {
+    pub fn new(lexicon: Lexicon) -> Self {
+        Extractor {
+            lexicon,
+            last: None,
+        }
+    }
+
+    pub fn lexicon_mut(&mut self) -> &mut Lexicon {
+        &mut self.lexicon
+    }
+
+    /// Forgets the dialogue context (a new drive).
+    pub fn reset(&mut self) {
+        self.last = None;
+    }
+
+    /// Reads one utterance said by `speaker` at `now_s` (seconds of vehicle time).
+    pub fn extract(&mut self, speaker: Speaker, text: &str, now_s: f64) -> Extraction {
+        let norm = normalise(text);
+        let mut out = Extraction {
+            signals: Vec::new(),
+            truncated: text.len() > MAX_TEXT_BYTES,
+        };
+        let mut any_hit = false;
+        for clause in &norm.clauses {
+            any_hit |= self.clause(clause, &mut out.signals);
+        }
+        if !any_hit {
+            if let Some(s) = self.answer(&norm.tokens, speaker, now_s) {
+                out.signals.push(s);
+            } else if has_any(&norm.tokens, CALL_OFF) {
+                out.signals.push(Signal {
+                    kind: None,
+                    brand: None,
+                    act: Act::Cancel,
+                    scope: Scope::All,
+                    confidence: 0.9,
+                    cue: "calls off the stop".into(),
+                });
+            }
+        }
+        // one signal per (kind, brand, act): the most confident
+        out.signals.sort_by(|a, b| {
+            (a.kind, &a.brand, a.act)
+                .cmp(&(b.kind, &b.brand, b.act))
+                .then(b.confidence.total_cmp(&a.confidence))
+        });
+        out.signals
+            .dedup_by(|b, a| a.kind == b.kind && a.brand == b.brand && a.act == b.act);
+        if let Some(s) = out
+            .signals
+            .iter()
+            .filter(|s| matches!(s.act, Act::Want | Act::Inquiry))
+            .last()
+        {
+            self.last = s.kind.map(|kind| LastTopic {
+                kind,
+                brand: s.brand.clone(),
+                speaker,
+                at_s: now_s,
+                inquiry: s.act == Act::Inquiry,
+            });
+        }
+        out
+    }
+
+    /// An answer to the last inquiry or want of someone else ("yeah", "me too", "no thanks").
+    fn answer(&mut self, tokens: &[String], speaker: Speaker, now_s: f64) -> Option<Signal> {
+        let last = self.last.clone()?;
+        if now_s - last.at_s > ANSWER_WINDOW_S || now_s < last.at_s || tokens.len() > 8 {
+            return None;
+        }
+        if last.speaker == speaker && speaker != Speaker::Unknown {
+            return None;
+        }
+        let starts = |set: &[&[&str]]| {
+            (0..tokens.len().min(2)).any(|i| set.iter().any(|s| seq_at(tokens, i, s)))
+        };
+        if starts(NO) {
+            self.last = None;
+            return None;
+        }
+        if starts(YES) {
+            self.last = None;
+            return Some(Signal {
+                kind: Some(last.kind),
+                brand: last.brand,
+                act: Act::Want,
+                scope: Scope::Speaker,
+                confidence: 0.7,
+                cue: if last.inquiry {
+                    "answered yes".into()
+                } else {
+                    "agreed".into()
+                },
+            });
+        }
+        None
+    }
+
+    /// Reads one clause; returns whether it named any interest.
+    fn clause(&self, clause: &Clause, out: &mut Vec<Signal>) -> bool {
+        let t = &clause.tokens;
+        let mut hits = Vec::new();
+        let mut i = 0;
+        while i < t.len() {
+            match self.lexicon.lookup(t, i) {
+                Some((n, hit)) => {
+                    if hit.role != Role::Ignore {
+                        hits.push((i, n, hit.clone()));
+                    }
+                    i += n;
+                }
+                None => i += 1,
+            }
+        }
+        if hits.is_empty() {
+            return false;
+        }
+        let scope = subject_scope(t);
+        let call_off = find_any(t, 0, t.len(), CALL_OFF);
+        let request = clause.question
+            && (0..t.len().min(4)).any(|i| REQUEST_QUESTIONS.iter().any(|s| seq_at(t, i, s)));
+        let hedged = has_any(t, HEDGES);
+        let intense = has_any(t, INTENSIFIERS);
+        let intent = has_any(t, INTENT);
+        let mut named = false;
+        for (pos, len, hit) in hits {
+            named = true;
+            let neg = negated_before(t, pos);
+            let satisfied_marker = find_any(t, pos.saturating_sub(5), pos, SATISFIED)
+                .filter(|&m| !(seq_at(t, m, &["got"]) && seq_at(t, m + 1, &["to"])));
+            let satisfied = hit.role == Role::Satisfied || satisfied_marker.is_some();
+            let called_off = call_off.is_some_and(|c| c < pos) && !satisfied;
+            let phrase = t[pos..pos + len].join(" ");
+            let mut push = |act: Act, scope: Scope, confidence: f32, cue: String| {
+                out.push(Signal {
+                    kind: Some(hit.kind),
+                    brand: hit.brand.clone(),
+                    act,
+                    scope,
+                    confidence: confidence.clamp(0.05, 1.0),
+                    cue,
+                });
+            };
+            if satisfied {
+                if neg.is_some() {
+                    // "we haven't eaten", "I'm not full"
+                    push(Act::Want, scope, 0.8, format!("not yet: '{phrase}'"));
+                } else {
+                    push(
+                        Act::Cancel,
+                        Scope::All,
+                        0.9,
+                        format!("satisfied: '{phrase}'"),
+                    );
+                }
+                continue;
+            }
+            if let Some(n) = neg {
+                push(
+                    Act::Cancel,
+                    scope,
+                    0.85,
+                    format!("negated: '{} .. {phrase}'", t[n]),
+                );
+                continue;
+            }
+            if called_off {
+                push(
+                    Act::Cancel,
+                    Scope::All,
+                    0.9,
+                    format!("called off: '{phrase}'"),
+                );
+                continue;
+            }
+            if clause.question {
+                if request {
+                    push(
+                        Act::Want,
+                        Scope::Speaker,
+                        0.75,
+                        format!("asks for '{phrase}'"),
+                    );
+                } else if t.len() <= 3 && !super::normalize::starts_like_question(t) {
+                    push(Act::Want, Scope::Speaker, 0.6, format!("'{phrase}?'"));
+                } else {
+                    push(
+                        Act::Inquiry,
+                        Scope::Speaker,
+                        0.5,
+                        format!("asks others about '{phrase}'"),
+                    );
+                }
+                continue;
+            }
+            let mut conf = match hit.role {
+                Role::State => {
+                    let led = len > 1
+                        || t.len() <= 2
+                        || pos
+                            .checked_sub(1)
+                            .is_some_and(|p| STATE_LEADS.contains(&t[p].as_str()));
+                    if !led {
+                        continue;
+                    }
+                    0.8
+                }
+                _ if intent => 0.8,
+                _ if hit.brand.is_some()
+                    && pos > 0
+                    && matches!(t[pos - 1].as_str(), "at" | "to") =>
+                {
+                    0.7
+                }
+                _ if t.len() <= 3 => 0.6,
+                _ => continue,
+            };
+            if intense {
+                conf += 0.1;
+            }
+            if hedged {
+                conf -= 0.2;
+            }
+            push(Act::Want, Scope::Speaker, conf, format!("wants '{phrase}'"));
+        }
+        named
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use InterestKind::*;
+
+    fn acts(
+        e: &mut Extractor,
+        who: Speaker,
+        text: &str,
+        t: f64,
+    ) -> Vec<(Option<InterestKind>, Act)> {
+        e.extract(who, text, t)
+            .signals
+            .into_iter()
+            .map(|s| (s.kind, s.act))
+            .collect()
+    }
+
+    #[test]
+    fn wants_cancels_negations_and_questions() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        assert_eq!(
+            acts(&mut e, p, "I could really use a coffee", 0.0),
+            [(Some(Coffee), Act::Want)]
+        );
+        assert_eq!(
+            acts(&mut e, p, "I'm starving", 0.0),
+            [(Some(Food), Act::Want)]
+        );
+        assert_eq!(
+            acts(&mut e, p, "I'm not hungry", 0.0),
+            [(Some(Food), Act::Cancel)]
+        );
+        assert_eq!(
+            acts(&mut e, p, "We already ate", 0.0),
+            [(Some(Food), Act::Cancel)]
+        );
+        assert_eq!(
+            acts(&mut e, p, "No, let's keep going", 0.0),
+            [(None, Act::Cancel)]
+        );
+        assert_eq!(
+            acts(&mut e, p, "Can we stop for coffee?", 0.0),
+            [(Some(Coffee), Act::Want)]
+        );
+        assert_eq!(
+            acts(&mut e, p, "Are you hungry?", 0.0),
+            [(Some(Food), Act::Inquiry)]
+        );
+        assert_eq!(acts(&mut e, p, "This coffee is cold", 0.0), []);
+        assert_eq!(
+            acts(&mut e, p, "We haven't eaten all day", 0.0),
+            [(Some(Food), Act::Want)]
+        );
+        assert_eq!(
+            acts(&mut e, p, "I'm not hungry, but I'd love a coffee", 0.0),
+            [(Some(Coffee), Act::Want), (Some(Food), Act::Cancel)]
+        );
+    }
+
+    #[test]
+    fn answers_follow_the_question_of_someone_else() {
+        let mut e = Extractor::default();
+        assert_eq!(
+            acts(&mut e, Speaker::Driver, "Are you hungry?", 10.0),
+            [(Some(Food), Act::Inquiry)]
+        );
+        assert_eq!(
+            acts(&mut e, Speaker::Passenger, "Yeah, a bit", 15.0),
+            [(Some(Food), Act::Want)]
+        );
+        assert_eq!(
+            acts(&mut e, Speaker::Driver, "Do you want a coffee?", 20.0),
+            [(Some(Coffee), Act::Inquiry)]
+        );
+        assert_eq!(acts(&mut e, Speaker::Passenger, "No thanks", 22.0), []);
+        // too late to be an answer
+        acts(&mut e, Speaker::Driver, "Anyone need the loo?", 30.0);
+        assert_eq!(acts(&mut e, Speaker::Passenger, "yes", 200.0), []);
+    }
+
+    #[test]
+    fn brands_and_look_alikes() {
+        let mut e = Extractor::default();
+        let s = e
+            .extract(Speaker::Driver, "Let's stop at Starbucks", 0.0)
+            .signals;
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].brand.as_deref(), Some("Starbucks"));
+        assert_eq!(s[0].kind, Some(Coffee));
+        assert_eq!(
+            acts(
+                &mut e,
+                Speaker::Driver,
+                "Let's do the rest of the way in one go",
+                0.0
+            ),
+            []
+        );
+        assert_eq!(acts(&mut e, Speaker::Driver, "step on the gas", 0.0), []);
+    }
+}

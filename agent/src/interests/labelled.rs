@@ -1,0 +1,208 @@
+//! The labelled utterance set and how the extractor is scored on it.
+//!
+//! `agent/data/utterances.jsonl` is the development set (the rules were written looking at it);
+//! `agent/data/utterances_heldout.jsonl` holds paraphrases written separately and not used to tune
+//! the rules: its figures are the honest ones. One JSON object per line:
+//!
+//! ```json
+//! {"text": "Yeah, a bit", "speaker": "passenger", "context": "Are you hungry?",
+//!  "expect": [{"kind": "food", "act": "want"}]}
+//! ```
+//!
+//! `kind` is an interest kind in snake_case, `place` with a `detail` for a named brand, or `any` for
+//! a cancellation of every stop; `act` is `want` or `cancel`; `context` is said just before by the
+//! other person. An utterance that raises nothing has `"expect": []`. Scoring counts (kind, act,
+//! detail) triples: precision = correct / predicted, recall = correct / expected.
+
+use super::extract::{Act, Extractor};
+use super::memory::kind_name;
+use crate::error::{AgentError, Result};
+use cabin_bus::messages::Speaker;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    pub kind: String,
+    pub act: String,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelledUtterance {
+    pub text: String,
+    #[serde(default)]
+    pub speaker: Option<String>,
+    #[serde(default)]
+    pub context: Option<String>,
+    pub expect: Vec<Label>,
+}
+
+/// Reads a JSON Lines file of labelled utterances; errors name the line.
+pub fn load(path: &Path) -> Result<Vec<LabelledUtterance>> {
+    let text = std::fs::read_to_string(path).map_err(|e| AgentError::io(path, e))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.trim_start().starts_with("//") {
+            continue;
+        }
+        let item: LabelledUtterance =
+            serde_json::from_str(line).map_err(|e| AgentError::DataFile {
+                path: path.to_path_buf(),
+                line: i + 1,
+                reason: e.to_string(),
+            })?;
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// Precision and recall, overall and per kind, with the misses listed.
+#[derive(Clone, Debug, Default)]
+pub struct Score {
+    pub utterances: usize,
+    pub true_positives: usize,
+    pub false_positives: usize,
+    pub false_negatives: usize,
+    /// Per kind: (tp, fp, fn).
+    pub per_kind: BTreeMap<String, (usize, usize, usize)>,
+    /// "text: expected [..] got [..]" for every utterance that was not exactly right.
+    pub errors: Vec<String>,
+}
+
+impl Score {
+    pub fn precision(&self) -> f64 {
+        let p = self.true_positives + self.false_positives;
+        if p == 0 {
+            1.0
+        } else {
+            self.true_positives as f64 / p as f64
+        }
+    }
+    pub fn recall(&self) -> f64 {
+        let e = self.true_positives + self.false_negatives;
+        if e == 0 {
+            1.0
+        } else {
+            self.true_positives as f64 / e as f64
+        }
+    }
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+}
+
+fn speaker(s: Option<&str>) -> Speaker {
+    match s {
+        Some("driver") => Speaker::Driver,
+        Some("unknown") => Speaker::Unknown,
+        _ => Speaker::Passenger,
+    }
+}
+
+/// What the extractor says about one labelled item, as labels.
+pub fn predict(extractor: &mut Extractor, item: &LabelledUtterance) -> Vec<Label> {
+    extractor.reset();
+    let who = speaker(item.speaker.as_deref());
+    if let Some(ctx) = &item.context {
+        let other = if who == Speaker::Driver {
+            Speaker::Passenger
+        } else {
+            Speaker::Driver
+        };
+        extractor.extract(other, ctx, 0.0);
+    }
+    let mut labels: Vec<Label> = extractor
+        .extract(who, &item.text, 5.0)
+        .signals
+        .into_iter()
+        .filter_map(|s| {
+            let act = match s.act {
+                Act::Want => "want",
+                Act::Cancel => "cancel",
+                Act::Inquiry => return None,
+            };
+            let (kind, detail) = match (&s.brand, s.kind) {
+                (Some(b), _) => ("place".to_string(), Some(b.to_lowercase())),
+                (None, Some(k)) => (kind_name(k).to_string(), None),
+                (None, None) => ("any".to_string(), None),
+            };
+            Some(Label {
+                kind,
+                act: act.into(),
+                detail,
+            })
+        })
+        .collect();
+    labels.sort();
+    labels.dedup();
+    labels
+}
+
+/// Scores the extractor on `items`.
+pub fn evaluate(extractor: &mut Extractor, items: &[LabelledUtterance]) -> Score {
+    let mut score = Score {
+        utterances: items.len(),
+        ..Default::default()
+    };
+    for item in items {
+        let mut expected: Vec<Label> = item
+            .expect
+            .iter()
+            .map(|l| Label {
+                detail: l.detail.as_ref().map(|d| d.to_lowercase()),
+                ..l.clone()
+            })
+            .collect();
+        expected.sort();
+        expected.dedup();
+        let got = predict(extractor, item);
+        for l in &got {
+            let e = score.per_kind.entry(l.kind.clone()).or_default();
+            if expected.contains(l) {
+                score.true_positives += 1;
+                e.0 += 1;
+            } else {
+                score.false_positives += 1;
+                e.1 += 1;
+            }
+        }
+        for l in &expected {
+            if !got.contains(l) {
+                score.false_negatives += 1;
+                score.per_kind.entry(l.kind.clone()).or_default().2 += 1;
+            }
+        }
+        if got != expected {
+            let show = |v: &[Label]| {
+                v.iter()
+                    .map(|l| match &l.detail {
+                        Some(d) => format!("{} {}:{d}", l.act, l.kind),
+                        None => format!("{} {}", l.act, l.kind),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            score.errors.push(format!(
+                "{:?}{}: expected [{}] got [{}]",
+                item.text,
+                item.context
+                    .as_ref()
+                    .map(|c| format!(" (after {c:?})"))
+                    .unwrap_or_default(),
+                show(&expected),
+                show(&got)
+            ));
+        }
+    }
+    score
+}

@@ -1,0 +1,408 @@
+//! The words that name an interest: topic words ("coffee", "hungry", "loo"), brands ("Starbucks"),
+//! and the brands of the POIs loaded for this drive (added at run time, bounded).
+//!
+//! A phrase is matched on whole tokens, longest first, so "rest area" wins over "rest" and "gas
+//! station" over "gas". Every phrase says which interest it names and how: a *topic* needs an intent
+//! around it ("I could use a coffee"), a *state* is an intent on its own ("I'm starving"), a
+//! *satisfied* word cancels ("I'm full").
+
+use cabin_bus::messages::{InterestKind, PoiCategory};
+use std::collections::HashMap;
+
+/// How a phrase relates to its interest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The thing wanted: "coffee", "toilet", "petrol".
+    Topic,
+    /// A bodily or cabin state that is itself a want: "hungry", "sleepy", "stuffy".
+    State,
+    /// A state that says the need is met: "full", "stuffed".
+    Satisfied,
+    /// A phrase that only looks like one: "the rest of", "step on the gas", "in charge".
+    Ignore,
+}
+
+/// What a matched phrase names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub kind: InterestKind,
+    pub role: Role,
+    /// For a brand or named place: its display name (and `kind` is what it offers).
+    pub brand: Option<String>,
+}
+
+use InterestKind::*;
+use Role::*;
+
+/// Topic words. Multi-word phrases are separated by spaces; all lower case, accents folded.
+const WORDS: &[(&str, InterestKind, Role)] = &[
+    // coffee
+    ("coffee", Coffee, Topic),
+    ("coffees", Coffee, Topic),
+    ("espresso", Coffee, Topic),
+    ("espressos", Coffee, Topic),
+    ("latte", Coffee, Topic),
+    ("lattes", Coffee, Topic),
+    ("cappuccino", Coffee, Topic),
+    ("americano", Coffee, Topic),
+    ("macchiato", Coffee, Topic),
+    ("mocha", Coffee, Topic),
+    ("flat white", Coffee, Topic),
+    ("caffeine", Coffee, Topic),
+    ("caffeine fix", Coffee, Topic),
+    ("cup of joe", Coffee, Topic),
+    ("cafe", Coffee, Topic),
+    ("coffee shop", Coffee, Topic),
+    ("coffeehouse", Coffee, Topic),
+    ("brew", Coffee, Topic),
+    // food
+    ("hungry", Food, State),
+    ("starving", Food, State),
+    ("famished", Food, State),
+    ("peckish", Food, State),
+    ("ravenous", Food, State),
+    ("munchies", Food, State),
+    ("stomach is growling", Food, State),
+    ("stomach is rumbling", Food, State),
+    ("eat", Food, Topic),
+    ("eating", Food, Topic),
+    ("food", Food, Topic),
+    ("lunch", Food, Topic),
+    ("dinner", Food, Topic),
+    ("breakfast", Food, Topic),
+    ("brunch", Food, Topic),
+    ("supper", Food, Topic),
+    ("snack", Food, Topic),
+    ("snacks", Food, Topic),
+    ("bite to eat", Food, Topic),
+    ("a bite", Food, Topic),
+    ("meal", Food, Topic),
+    ("burger", Food, Topic),
+    ("burgers", Food, Topic),
+    ("pizza", Food, Topic),
+    ("sandwich", Food, Topic),
+    ("sandwiches", Food, Topic),
+    ("fries", Food, Topic),
+    ("restaurant", Food, Topic),
+    ("diner", Food, Topic),
+    ("full", Food, Satisfied),
+    ("stuffed", Food, Satisfied),
+    ("ate", Food, Satisfied),
+    ("eaten", Food, Satisfied),
+    // fuel
+    ("fuel", Fuel, Topic),
+    ("petrol", Fuel, Topic),
+    ("diesel", Fuel, Topic),
+    ("gas", Fuel, Topic),
+    ("gasoline", Fuel, Topic),
+    ("refuel", Fuel, Topic),
+    ("refuelling", Fuel, Topic),
+    ("refueling", Fuel, Topic),
+    ("fill up", Fuel, Topic),
+    ("fill the tank", Fuel, Topic),
+    ("tank", Fuel, Topic),
+    ("gas station", Fuel, Topic),
+    ("petrol station", Fuel, Topic),
+    ("filling station", Fuel, Topic),
+    ("fuel station", Fuel, Topic),
+    ("fuel light", Fuel, State),
+    ("running on empty", Fuel, State),
+    ("running on fumes", Fuel, State),
+    ("low on gas", Fuel, State),
+    ("low on fuel", Fuel, State),
+    ("low on petrol", Fuel, State),
+    ("low on diesel", Fuel, State),
+    ("filled up", Fuel, Satisfied),
+    ("tank is full", Fuel, Satisfied),
+    // charging
+    ("charge", Charging, Topic),
+    ("charging", Charging, Topic),
+    ("charger", Charging, Topic),
+    ("chargers", Charging, Topic),
+    ("recharge", Charging, Topic),
+    ("supercharger", Charging, Topic),
+    ("charging station", Charging, Topic),
+    ("charging point", Charging, Topic),
+    ("plug in", Charging, Topic),
+    ("battery", Charging, Topic),
+    ("battery is low", Charging, State),
+    ("battery is getting low", Charging, State),
+    ("low on battery", Charging, State),
+    ("low battery", Charging, State),
+    ("range is low", Charging, State),
+    ("range is getting low", Charging, State),
+    ("fully charged", Charging, Satisfied),
+    // toilet
+    ("toilet", Toilet, Topic),
+    ("toilets", Toilet, Topic),
+    ("bathroom", Toilet, Topic),
+    ("restroom", Toilet, Topic),
+    ("restrooms", Toilet, Topic),
+    ("loo", Toilet, Topic),
+    ("washroom", Toilet, Topic),
+    ("lavatory", Toilet, Topic),
+    ("wc", Toilet, Topic),
+    ("pee", Toilet, Topic),
+    ("wee", Toilet, Topic),
+    ("potty", Toilet, Topic),
+    ("comfort stop", Toilet, Topic),
+    ("bathroom break", Toilet, Topic),
+    ("toilet break", Toilet, Topic),
+    ("nature calls", Toilet, State),
+    ("nature is calling", Toilet, State),
+    ("bursting", Toilet, State),
+    ("bladder", Toilet, Topic),
+    // rest
+    ("tired", Rest, State),
+    ("sleepy", Rest, State),
+    ("exhausted", Rest, State),
+    ("drowsy", Rest, State),
+    ("knackered", Rest, State),
+    ("fatigued", Rest, State),
+    ("worn out", Rest, State),
+    ("wiped out", Rest, State),
+    ("beat", Rest, State),
+    ("yawning", Rest, State),
+    ("nodding off", Rest, State),
+    ("falling asleep", Rest, State),
+    ("fall asleep", Rest, State),
+    ("eyes are heavy", Rest, State),
+    ("eyes are closing", Rest, State),
+    ("break", Rest, Topic),
+    ("rest", Rest, Topic),
+    ("nap", Rest, Topic),
+    ("power nap", Rest, Topic),
+    ("stretch", Rest, Topic),
+    ("stretch my legs", Rest, Topic),
+    ("stretch our legs", Rest, Topic),
+    ("stretch the legs", Rest, Topic),
+    ("leg stretch", Rest, Topic),
+    ("pull over", Rest, Topic),
+    ("rest area", Rest, Topic),
+    ("rest stop", Rest, Topic),
+    ("services", Rest, Topic),
+    ("breather", Rest, Topic),
+    // fresh air
+    ("stuffy", FreshAir, State),
+    ("airless", FreshAir, State),
+    ("musty", FreshAir, State),
+    ("suffocating", FreshAir, State),
+    ("stale", FreshAir, State),
+    ("fresh air", FreshAir, Topic),
+    ("some air", FreshAir, Topic),
+    ("air in here", FreshAir, State),
+    ("hot in here", FreshAir, State),
+    ("warm in here", FreshAir, State),
+    ("window", FreshAir, Topic),
+    ("windows", FreshAir, Topic),
+    ("ventilation", FreshAir, Topic),
+    ("can not breathe", FreshAir, State),
+    ("charged", Charging, Satisfied),
+    // look-alikes: matched (longest first) so the word inside them is not read as an interest
+    ("rest of", Rest, Ignore),
+    ("gas pedal", Fuel, Ignore),
+    ("on the gas", Fuel, Ignore),
+    ("in charge", Charging, Ignore),
+    ("free of charge", Charging, Ignore),
+    ("break down", Rest, Ignore),
+    ("broke down", Rest, Ignore),
+    ("lucky break", Rest, Ignore),
+    ("coffee table", Coffee, Ignore),
+    ("tank top", Fuel, Ignore),
+    ("think tank", Fuel, Ignore),
+    ("full speed", Food, Ignore),
+    ("full of", Food, Ignore),
+    ("full moon", Food, Ignore),
+    ("beat the traffic", Rest, Ignore),
+    ("beat the rush", Rest, Ignore),
+];
+
+/// Well-known chains: name as spoken -> (display name, what it offers).
+const BRANDS: &[(&str, &str, InterestKind)] = &[
+    ("starbucks", "Starbucks", Coffee),
+    ("costa", "Costa", Coffee),
+    ("costa coffee", "Costa", Coffee),
+    ("tim hortons", "Tim Hortons", Coffee),
+    ("timmies", "Tim Hortons", Coffee),
+    ("dunkin", "Dunkin", Coffee),
+    ("dunkin donuts", "Dunkin", Coffee),
+    ("pret", "Pret", Coffee),
+    ("pret a manger", "Pret", Coffee),
+    ("caffe nero", "Caffe Nero", Coffee),
+    ("peet", "Peet's", Coffee),
+    ("mcdonald", "McDonald's", Food),
+    ("mcdonalds", "McDonald's", Food),
+    ("mcdonald s", "McDonald's", Food),
+    ("maccies", "McDonald's", Food),
+    ("burger king", "Burger King", Food),
+    ("kfc", "KFC", Food),
+    ("subway", "Subway", Food),
+    ("wendy", "Wendy's", Food),
+    ("wendys", "Wendy's", Food),
+    ("taco bell", "Taco Bell", Food),
+    ("five guys", "Five Guys", Food),
+    ("nando", "Nando's", Food),
+    ("nandos", "Nando's", Food),
+    ("greggs", "Greggs", Food),
+    ("chipotle", "Chipotle", Food),
+    ("pizza hut", "Pizza Hut", Food),
+    ("in n out", "In-N-Out", Food),
+    ("shell", "Shell", Fuel),
+    ("bp", "BP", Fuel),
+    ("esso", "Esso", Fuel),
+    ("exxon", "Exxon", Fuel),
+    ("chevron", "Chevron", Fuel),
+    ("texaco", "Texaco", Fuel),
+    ("totalenergies", "TotalEnergies", Fuel),
+    ("aral", "Aral", Fuel),
+    ("circle k", "Circle K", Fuel),
+    ("repsol", "Repsol", Fuel),
+    ("tesla supercharger", "Tesla", Charging),
+    ("ionity", "Ionity", Charging),
+    ("fastned", "Fastned", Charging),
+    ("electrify america", "Electrify America", Charging),
+    ("chargepoint", "ChargePoint", Charging),
+];
+
+/// At most this many run-time names (POI brands) are added.
+pub const MAX_DYNAMIC: usize = 1024;
+
+/// The interest kind a POI category serves (for a brand seen in the POI data).
+pub fn kind_of_category(c: PoiCategory) -> Option<InterestKind> {
+    match c {
+        PoiCategory::Coffee => Some(Coffee),
+        PoiCategory::Restaurant | PoiCategory::FastFood => Some(Food),
+        PoiCategory::Fuel => Some(Fuel),
+        PoiCategory::Charging => Some(Charging),
+        PoiCategory::RestArea => Some(Rest),
+        PoiCategory::Toilet => Some(Toilet),
+        PoiCategory::Shop | PoiCategory::Other => None,
+    }
+}
+
+/// Phrases indexed by their first token.
+#[derive(Clone, Debug)]
+pub struct Lexicon {
+    by_first: HashMap<String, Vec<(Vec<String>, Hit)>>,
+    dynamic: usize,
+}
+
+impl Default for Lexicon {
+    fn default() -> Self {
+        let mut l = Lexicon {
+            by_first: HashMap::new(),
+            dynamic: 0,
+        };
+        for &(phrase, kind, role) in WORDS {
+            l.insert(
+                phrase,
+                Hit {
+                    kind,
+                    role,
+                    brand: None,
+                },
+            );
+        }
+        for &(phrase, name, kind) in BRANDS {
+            l.insert(
+                phrase,
+                Hit {
+                    kind,
+                    role: Topic,
+                    brand: Some(name.to_string()),
+                },
+            );
+        }
+        l
+    }
+}
+
+impl Lexicon {
+    fn insert(&mut self, phrase: &str, hit: Hit) {
+        let tokens: Vec<String> = super::normalize::normalise(phrase).tokens;
+        let Some(first) = tokens.first().cloned() else {
+            return;
+        };
+        let list = self.by_first.entry(first).or_default();
+        if list.iter().any(|(t, _)| *t == tokens) {
+            return;
+        }
+        list.push((tokens, hit));
+        list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    }
+
+    /// Adds a brand seen in the POI data (bounded by [`MAX_DYNAMIC`]). Returns false when full or
+    /// when the name is not usable (empty, too long, or an everyday word already in the lexicon).
+    pub fn add_brand(&mut self, name: &str, kind: InterestKind) -> bool {
+        if self.dynamic >= MAX_DYNAMIC || name.trim().is_empty() || name.len() > 48 {
+            return false;
+        }
+        let tokens = super::normalize::normalise(name).tokens;
+        if tokens.is_empty() || tokens.len() > 4 {
+            return false;
+        }
+        if self
+            .lookup(&tokens, 0)
+            .is_some_and(|(n, _)| n == tokens.len())
+        {
+            return false;
+        }
+        self.dynamic += 1;
+        self.insert(
+            name,
+            Hit {
+                kind,
+                role: Topic,
+                brand: Some(name.trim().to_string()),
+            },
+        );
+        true
+    }
+
+    /// The longest phrase starting at `tokens[i]`: (its length in tokens, what it names).
+    pub fn lookup(&self, tokens: &[String], i: usize) -> Option<(usize, &Hit)> {
+        let list = self.by_first.get(tokens.get(i)?)?;
+        list.iter()
+            .find(|(p, _)| {
+                tokens
+                    .get(i..i + p.len())
+                    .is_some_and(|s| s == p.as_slice())
+            })
+            .map(|(p, h)| (p.len(), h))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Vec<String> {
+        s.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn longest_phrase_wins_and_brands_carry_names() {
+        let l = Lexicon::default();
+        let (n, h) = l.lookup(&t("gas station ahead"), 0).expect("hit");
+        assert_eq!((n, h.kind), (2, Fuel));
+        let (n, h) = l.lookup(&t("rest area"), 0).expect("hit");
+        assert_eq!((n, h.kind, h.role), (2, Rest, Topic));
+        let (_, h) = l.lookup(&t("starbucks"), 0).expect("hit");
+        assert_eq!(h.brand.as_deref(), Some("Starbucks"));
+        assert!(l.lookup(&t("window"), 1).is_none());
+    }
+
+    #[test]
+    fn dynamic_brands_are_bounded_and_skip_common_words() {
+        let mut l = Lexicon::default();
+        assert!(l.add_brand("Bean There", Coffee));
+        assert!(!l.add_brand("Coffee", Coffee), "already a topic word");
+        assert!(!l.add_brand("", Coffee));
+        let (_, h) = l.lookup(&t("bean there"), 0).expect("hit");
+        assert_eq!(h.brand.as_deref(), Some("Bean There"));
+        for i in 0..2000 {
+            l.add_brand(&format!("chain{i}"), Food);
+        }
+        assert!(l.dynamic <= MAX_DYNAMIC);
+    }
+}

@@ -1,0 +1,242 @@
+//! Text to clauses of lower-case tokens: the only form the rules ever look at.
+//!
+//! Contractions are expanded ("let's" -> "let us", "don't" -> "do not") so one rule covers both
+//! spellings; accents are folded ("café" -> "cafe"); a clause ends at punctuation or at "but", so the
+//! negation in "I'm not hungry, but I could use a coffee" stays in its own clause. Input is capped and
+//! anything that is not a letter, digit or apostrophe becomes a separator: hostile or binary text
+//! yields a few harmless tokens, never an error.
+
+/// Longest text looked at; a longer utterance is truncated (reported by the caller).
+pub const MAX_TEXT_BYTES: usize = 2000;
+/// Most tokens looked at.
+pub const MAX_TOKENS: usize = 200;
+
+/// One clause: its tokens, and whether it (or the utterance) asks a question.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clause {
+    pub tokens: Vec<String>,
+    pub question: bool,
+}
+
+/// The utterance as the rules see it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Normalised {
+    pub clauses: Vec<Clause>,
+    /// The whole utterance ends with a question mark or starts like a question.
+    pub question: bool,
+    /// All tokens in order (clause boundaries removed).
+    pub tokens: Vec<String>,
+}
+
+fn fold(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'ç' => 'c',
+        'ñ' => 'n',
+        '\u{2019}' | '\u{2018}' | '`' | '´' => '\'',
+        c => c,
+    }
+}
+
+fn expand(word: &str, out: &mut Vec<String>) {
+    let fixed: Option<&[&str]> = match word {
+        "let's" | "lets" => Some(&["let", "us"]),
+        "can't" | "cant" | "cannot" => Some(&["can", "not"]),
+        "won't" | "wont" => Some(&["will", "not"]),
+        "shan't" => Some(&["shall", "not"]),
+        "ain't" => Some(&["is", "not"]),
+        "i'm" | "im" => Some(&["i", "am"]),
+        "gonna" => Some(&["going", "to"]),
+        "wanna" => Some(&["want", "to"]),
+        "gotta" => Some(&["got", "to"]),
+        "dont" => Some(&["do", "not"]),
+        "didnt" => Some(&["did", "not"]),
+        "doesnt" => Some(&["does", "not"]),
+        "isnt" => Some(&["is", "not"]),
+        "arent" => Some(&["are", "not"]),
+        "wasnt" => Some(&["was", "not"]),
+        "havent" => Some(&["have", "not"]),
+        "hasnt" => Some(&["has", "not"]),
+        "wouldnt" => Some(&["would", "not"]),
+        "couldnt" => Some(&["could", "not"]),
+        "shouldnt" => Some(&["should", "not"]),
+        "ive" => Some(&["i", "have"]),
+        "weve" => Some(&["we", "have"]),
+        "were'nt" => Some(&["were", "not"]),
+        "whats" => Some(&["what", "is"]),
+        "wheres" => Some(&["where", "is"]),
+        "theres" => Some(&["there", "is"]),
+        _ => None,
+    };
+    if let Some(parts) = fixed {
+        out.extend(parts.iter().map(|s| s.to_string()));
+        return;
+    }
+    if let Some(stem) = word.strip_suffix("n't") {
+        out.push(stem.to_string());
+        out.push("not".into());
+        return;
+    }
+    for (suffix, full) in [
+        ("'re", "are"),
+        ("'ve", "have"),
+        ("'ll", "will"),
+        ("'d", "would"),
+        ("'m", "am"),
+    ] {
+        if let Some(stem) = word.strip_suffix(suffix) {
+            if !stem.is_empty() {
+                out.push(stem.to_string());
+                out.push(full.into());
+                return;
+            }
+        }
+    }
+    if let Some(stem) = word.strip_suffix("'s") {
+        // "it's" -> "it is"; "mcdonald's" keeps its name (possessive or brand)
+        if matches!(
+            stem,
+            "it" | "that" | "what" | "where" | "there" | "here" | "he" | "she"
+        ) {
+            out.push(stem.to_string());
+            out.push("is".into());
+        } else {
+            out.push(stem.to_string());
+        }
+        return;
+    }
+    let w = word.trim_matches('\'');
+    if !w.is_empty() {
+        out.push(w.to_string());
+    }
+}
+
+const QUESTION_STARTS: &[&str] = &[
+    "are", "is", "do", "does", "did", "can", "could", "shall", "should", "would", "will", "have",
+    "has", "what", "where", "when", "how", "why", "who", "which", "anyone", "anybody", "may",
+];
+
+pub(crate) fn starts_like_question(tokens: &[String]) -> bool {
+    tokens
+        .first()
+        .is_some_and(|t| QUESTION_STARTS.contains(&t.as_str()))
+}
+
+/// Splits and normalises `text`. Never fails; long input is cut at [`MAX_TEXT_BYTES`].
+pub fn normalise(text: &str) -> Normalised {
+    let mut end = text.len().min(MAX_TEXT_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
+    let mut clauses: Vec<Clause> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut total = 0usize;
+    let flush_word = |word: &mut String, current: &mut Vec<String>| {
+        if !word.is_empty() {
+            expand(word, current);
+            word.clear();
+        }
+    };
+    fn flush_clause(clauses: &mut Vec<Clause>, current: &mut Vec<String>, question: bool) {
+        if !current.is_empty() {
+            clauses.push(Clause {
+                tokens: std::mem::take(current),
+                question,
+            });
+        }
+    }
+    for c in text.chars().flat_map(char::to_lowercase).map(fold) {
+        if total >= MAX_TOKENS {
+            break;
+        }
+        if c.is_alphanumeric() || c == '\'' {
+            word.push(c);
+            continue;
+        }
+        flush_word(&mut word, &mut current);
+        if current.last().is_some_and(|w| w == "but" || w == "though") {
+            current.pop();
+            flush_clause(&mut clauses, &mut current, false);
+        }
+        total = clauses.iter().map(|c| c.tokens.len()).sum::<usize>() + current.len();
+        match c {
+            '?' => flush_clause(&mut clauses, &mut current, true),
+            '.' | '!' | ',' | ';' | ':' | '\n' => flush_clause(&mut clauses, &mut current, false),
+            _ => {}
+        }
+    }
+    flush_word(&mut word, &mut current);
+    if current.last().is_some_and(|w| w == "but" || w == "though") {
+        current.pop();
+    }
+    flush_clause(&mut clauses, &mut current, false);
+    for c in clauses.iter_mut() {
+        c.tokens.truncate(MAX_TOKENS);
+        if !c.question && starts_like_question(&c.tokens) {
+            c.question = true;
+        }
+    }
+    let question = clauses.last().is_some_and(|c| c.question);
+    let tokens: Vec<String> = clauses
+        .iter()
+        .flat_map(|c| c.tokens.iter().cloned())
+        .take(MAX_TOKENS)
+        .collect();
+    Normalised {
+        clauses,
+        question,
+        tokens,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(n: &Normalised) -> Vec<Vec<&str>> {
+        n.clauses
+            .iter()
+            .map(|c| c.tokens.iter().map(|s| s.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn contractions_clauses_and_questions() {
+        let n = normalise("I'm not hungry, but I’d love a Café au lait!");
+        assert_eq!(
+            toks(&n),
+            vec![
+                vec!["i", "am", "not", "hungry"],
+                vec!["i", "would", "love", "a", "cafe", "au", "lait"]
+            ]
+        );
+        assert!(!n.question);
+        let n = normalise("Can we stop for coffee");
+        assert!(n.question);
+        let n = normalise("we don't need gas but let's get lunch");
+        assert_eq!(
+            toks(&n),
+            vec![
+                vec!["we", "do", "not", "need", "gas"],
+                vec!["let", "us", "get", "lunch"]
+            ]
+        );
+    }
+
+    #[test]
+    fn hostile_input_is_bounded() {
+        let long = "coffee ".repeat(10_000);
+        let n = normalise(&long);
+        assert!(n.tokens.len() <= MAX_TOKENS);
+        let binary = String::from_utf8_lossy(&[0xff, 0x00, 0x13, b'a', 0xfe]).into_owned();
+        let n = normalise(&binary);
+        assert_eq!(n.tokens, vec!["a"]);
+        assert!(normalise("").clauses.is_empty());
+    }
+}

@@ -1,0 +1,141 @@
+//! Speech to text for several microphone channels: VAD per 32 ms chunk, segmentation, Moonshine per
+//! segment. No bus here, so tests and benchmarks measure exactly what the node runs.
+
+use super::moonshine::{Moonshine, Transcript};
+use super::segmenter::{Segmenter, SegmenterConfig};
+use super::vad::{SileroVad, VadStream, SAMPLE_RATE, VAD_CHUNK};
+use crate::error::{AgentError, Result};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Where the speech models are and how to run them.
+#[derive(Clone, Debug)]
+pub struct SpeechModelPaths {
+    pub vad: PathBuf,
+    pub encoder: PathBuf,
+    pub decoder: PathBuf,
+    pub tokenizer: PathBuf,
+}
+
+impl SpeechModelPaths {
+    /// The models prepared by setup (`models/stt/...`).
+    pub fn installed() -> Result<Self> {
+        Ok(SpeechModelPaths {
+            vad: crate::resolve_model("stt/silero_vad.onnx")?,
+            encoder: crate::resolve_model("stt/moonshine/encoder_model.onnx")?,
+            decoder: crate::resolve_model("stt/moonshine/decoder_model_merged.onnx")?,
+            tokenizer: crate::resolve_model("stt/moonshine/tokenizer.bin")?,
+        })
+    }
+}
+
+/// A finished utterance of one channel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Heard {
+    pub channel: u8,
+    pub transcript: Transcript,
+    pub duration_s: f32,
+}
+
+struct ChannelStream {
+    vad: VadStream,
+    segmenter: Segmenter,
+    /// Samples waiting to fill a 512-sample chunk.
+    pending: Vec<f32>,
+}
+
+/// VAD + segmentation + Moonshine over any number of channels (up to `max_channels`).
+pub struct SpeechToText {
+    vad: SileroVad,
+    moonshine: Moonshine,
+    segmenter: SegmenterConfig,
+    streams: BTreeMap<u8, ChannelStream>,
+    max_channels: usize,
+}
+
+impl SpeechToText {
+    pub fn load(
+        paths: &SpeechModelPaths,
+        threads: usize,
+        segmenter: SegmenterConfig,
+        max_channels: usize,
+    ) -> Result<Self> {
+        Ok(SpeechToText {
+            vad: SileroVad::load(&paths.vad, threads)?,
+            moonshine: Moonshine::load(&paths.encoder, &paths.decoder, &paths.tokenizer, threads)?,
+            segmenter,
+            streams: BTreeMap::new(),
+            max_channels: max_channels.max(1),
+        })
+    }
+
+    /// Transcribes one whole segment directly (no VAD).
+    pub fn transcribe(&mut self, audio: &[f32]) -> Result<Transcript> {
+        self.moonshine.transcribe(audio)
+    }
+
+    /// Adds 16 kHz samples of `channel`; returns the utterances this audio completed.
+    pub fn push(&mut self, channel: u8, samples: &[f32]) -> Result<Vec<Heard>> {
+        if !self.streams.contains_key(&channel) && self.streams.len() >= self.max_channels {
+            return Err(AgentError::Audio(format!(
+                "channel {channel}: at most {} channels are listened to",
+                self.max_channels
+            )));
+        }
+        let cfg = self.segmenter.clone();
+        let stream = self
+            .streams
+            .entry(channel)
+            .or_insert_with(|| ChannelStream {
+                vad: VadStream::default(),
+                segmenter: Segmenter::new(cfg),
+                pending: Vec::with_capacity(VAD_CHUNK),
+            });
+        let mut segments = Vec::new();
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let take = (VAD_CHUNK - stream.pending.len()).min(rest.len());
+            stream.pending.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if stream.pending.len() == VAD_CHUNK {
+                let p = self.vad.probability(&mut stream.vad, &stream.pending)?;
+                if let Some(seg) = stream.segmenter.push(&stream.pending, p) {
+                    segments.push(seg);
+                }
+                stream.pending.clear();
+            }
+        }
+        let mut heard = Vec::new();
+        for seg in segments {
+            heard.push(self.decode(channel, &seg)?);
+        }
+        Ok(heard)
+    }
+
+    /// Ends every stream: transcribes the speech still in progress.
+    pub fn flush(&mut self) -> Vec<Result<Heard>> {
+        let mut segments = Vec::new();
+        for (&ch, s) in self.streams.iter_mut() {
+            if let Some(seg) = s.segmenter.flush() {
+                segments.push((ch, seg));
+            }
+            s.pending.clear();
+            s.vad = VadStream::default();
+        }
+        segments
+            .into_iter()
+            .map(|(ch, seg)| self.decode(ch, &seg))
+            .collect()
+    }
+
+    fn decode(&mut self, channel: u8, segment: &[f32]) -> Result<Heard> {
+        let _span = tracing::debug_span!("transcribe", channel, samples = segment.len()).entered();
+        let transcript = self.moonshine.transcribe(segment)?;
+        tracing::debug!(channel, text = %transcript.text, "heard");
+        Ok(Heard {
+            channel,
+            transcript,
+            duration_s: segment.len() as f32 / SAMPLE_RATE as f32,
+        })
+    }
+}

@@ -1,0 +1,519 @@
+//! When to speak, and what: the pure policy. No I/O and no clock of its own; the node hands it the
+//! situation (live interests, ranked candidates, the driver gate, the cabin air) at each vehicle
+//! update, and it answers with at most one proposal and the decisions that explain it.
+//!
+//! Rules, in order:
+//! 1. one suggestion at a time: while one awaits an answer (up to `response_timeout_s`), nothing new;
+//! 2. one suggestion per interest, ever: an interest proposed once is never proposed again (a new
+//!    remark after it expired or was cancelled is a new interest);
+//! 3. a declined POI is never proposed again on this drive;
+//! 4. the best-ranked candidate is proposed when it is within `propose_within_s` of the car (a
+//!    drowsy driver: `drowsy_window_factor` times sooner, with a larger detour budget), and only if
+//!    the [`DriverGate`] allows it; otherwise it is *held back*, logged with the reason, and the
+//!    best candidate at the moment the driver is attentive again is proposed instead;
+//! 5. a cabin action (fresh air) when someone says the air is stale, or when CO2 is high and the
+//!    driver tires, through the same gate, at most once per `cabin_repeat_s` and re-armed only after
+//!    CO2 has fallen below `co2_clear_ppm`.
+//!
+//! Decisions are logged on change only (a held-back candidate is logged when holding starts or its
+//! reason changes, not at every vehicle update), so the decision topic stays readable.
+
+use super::gate::DriverGate;
+use crate::interests::{kind_name, LiveInterest};
+use crate::poi::Ranked;
+use cabin_bus::messages::{AgentDecision, Answer, InterestKind, Poi};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Policy settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyConfig {
+    /// Propose a stop when the car reaches its exit within this long, seconds.
+    pub propose_within_s: f64,
+    /// A drowsy driver hears about a stop this many times sooner.
+    pub drowsy_window_factor: f64,
+    /// And may take a detour this many times longer.
+    pub drowsy_budget_scale: f64,
+    /// Interests below this confidence are not acted on.
+    pub min_confidence: f32,
+    /// How long to wait for an answer, seconds.
+    pub response_timeout_s: f64,
+    /// CO2 at or above which a tiring driver is offered fresh air, ppm.
+    pub co2_high_ppm: f32,
+    /// CO2 below which the fresh-air offer re-arms, ppm.
+    pub co2_clear_ppm: f32,
+    /// At most one fresh-air offer per this long, seconds.
+    pub cabin_repeat_s: f64,
+    /// Offer a rest or coffee stop to a drowsy driver even if nobody asked.
+    pub drowsy_rest: bool,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            propose_within_s: 240.0,
+            drowsy_window_factor: 2.0,
+            drowsy_budget_scale: 1.5,
+            min_confidence: 0.4,
+            response_timeout_s: 60.0,
+            co2_high_ppm: 1200.0,
+            co2_clear_ppm: 1000.0,
+            cabin_repeat_s: 1200.0,
+            drowsy_rest: true,
+        }
+    }
+}
+
+/// What the node knows at one instant.
+pub struct Situation<'a> {
+    pub now_s: f64,
+    /// Live interests with their confidence now.
+    pub live: &'a [(LiveInterest, f32)],
+    /// Candidate (interest, POI) pairs, best first.
+    pub ranked: &'a [Ranked],
+    /// The POIs of `ranked`, by candidate POI index (for names and ids).
+    pub poi_of: &'a dyn Fn(u32) -> &'a Poi,
+    pub gate: &'a DriverGate,
+    pub co2_ppm: Option<f32>,
+    /// How far ahead was searched, metres, and how many fitting POIs were closed at arrival.
+    pub look_ahead_m: f64,
+    pub closed: usize,
+    /// The route and POIs are known (else nothing can be proposed yet).
+    pub have_map: bool,
+}
+
+/// The policy's answer for one instant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// Propose this stop now. `reason` says why this POI and why now.
+    Propose {
+        ranked: Ranked,
+        reason: String,
+    },
+    /// Propose a cabin action now.
+    Cabin {
+        interest_id: Option<u32>,
+        action: String,
+        reason: String,
+    },
+    Nothing,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Pending {
+    suggestion_id: u64,
+    at_s: f64,
+}
+
+/// A proposal made on this drive (for answers and the preference store).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Proposal {
+    pub suggestion_id: u64,
+    pub interest_id: Option<u32>,
+    pub interest: InterestKind,
+    pub poi: Option<Poi>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Held {
+    interest_id: Option<u32>,
+    since_s: f64,
+    reason: String,
+}
+
+/// What an answer did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnswerOutcome {
+    pub proposal: Proposal,
+    pub answer: Answer,
+    pub decision: AgentDecision,
+}
+
+const HISTORY: usize = 64;
+const DECLINED_MAX: usize = 256;
+
+/// The policy's state over a drive. See the module docs.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    config: PolicyConfig,
+    pending: Option<Pending>,
+    served: BTreeSet<u32>,
+    declined_pois: VecDeque<u64>,
+    held: Option<Held>,
+    history: VecDeque<Proposal>,
+    next_suggestion: u64,
+    /// Last decision key logged per interest id (0 = cabin), to log on change only.
+    status: BTreeMap<u32, String>,
+    cabin_armed: bool,
+    cabin_last_s: Option<f64>,
+}
+
+fn decision(
+    what: &str,
+    interest: Option<InterestKind>,
+    poi_id: Option<u64>,
+    reason: String,
+) -> AgentDecision {
+    AgentDecision {
+        decision: what.into(),
+        interest,
+        poi_id,
+        reason,
+    }
+}
+
+impl Policy {
+    pub fn new(config: PolicyConfig) -> Self {
+        Policy {
+            config,
+            pending: None,
+            served: BTreeSet::new(),
+            declined_pois: VecDeque::new(),
+            held: None,
+            history: VecDeque::new(),
+            next_suggestion: 1,
+            status: BTreeMap::new(),
+            cabin_armed: true,
+            cabin_last_s: None,
+        }
+    }
+
+    pub fn config(&self) -> &PolicyConfig {
+        &self.config
+    }
+
+    /// The proposal window ahead, seconds (longer for a drowsy driver).
+    pub fn window_s(&self, gate: &DriverGate) -> f64 {
+        if gate.drowsy() {
+            self.config.propose_within_s * self.config.drowsy_window_factor
+        } else {
+            self.config.propose_within_s
+        }
+    }
+
+    /// The detour budget multiplier now.
+    pub fn budget_scale(&self, gate: &DriverGate) -> f64 {
+        if gate.drowsy() {
+            self.config.drowsy_budget_scale
+        } else {
+            1.0
+        }
+    }
+
+    pub fn is_served(&self, interest_id: u32) -> bool {
+        self.served.contains(&interest_id)
+    }
+
+    pub fn is_declined(&self, poi_id: u64) -> bool {
+        self.declined_pois.contains(&poi_id)
+    }
+
+    pub fn awaiting_answer(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Interests the policy would still act on (unserved, confident enough).
+    pub fn actionable(&self, interest: &LiveInterest, confidence: f32) -> bool {
+        !self.served.contains(&interest.id) && confidence >= self.config.min_confidence
+    }
+
+    fn log_once(
+        &mut self,
+        key_id: u32,
+        key: String,
+        d: AgentDecision,
+        out: &mut Vec<AgentDecision>,
+    ) {
+        if self.status.get(&key_id) != Some(&key) {
+            self.status.insert(key_id, key);
+            out.push(d);
+        }
+    }
+
+    fn new_suggestion(&mut self, proposal: Proposal) -> u64 {
+        let id = self.next_suggestion;
+        self.next_suggestion += 1;
+        self.history.push_back(Proposal {
+            suggestion_id: id,
+            ..proposal
+        });
+        while self.history.len() > HISTORY {
+            self.history.pop_front();
+        }
+        id
+    }
+
+    /// The id the next proposal will get.
+    pub fn next_suggestion_id(&self) -> u64 {
+        self.next_suggestion
+    }
+
+    /// Decides what to do at `s.now_s`. Returns the verdict and the decisions to log.
+    pub fn evaluate(&mut self, s: &Situation<'_>) -> (Verdict, Vec<AgentDecision>) {
+        let mut out = Vec::new();
+        let now = s.now_s;
+        // forget bookkeeping of interests that are gone (ids are never reused)
+        let live_ids: BTreeSet<u32> = s.live.iter().map(|(i, _)| i.id).collect();
+        self.served.retain(|id| live_ids.contains(id));
+        self.status
+            .retain(|id, _| *id == 0 || live_ids.contains(id));
+        if let Some(co2) = s.co2_ppm {
+            if co2 < self.config.co2_clear_ppm {
+                self.cabin_armed = true;
+            }
+        }
+        if let Some(p) = &self.pending {
+            if now - p.at_s >= self.config.response_timeout_s {
+                out.push(decision(
+                    "no_answer",
+                    None,
+                    None,
+                    format!(
+                        "suggestion {} got no answer in {:.0} s; not repeated",
+                        p.suggestion_id, self.config.response_timeout_s
+                    ),
+                ));
+                self.pending = None;
+            } else {
+                return (Verdict::Nothing, out);
+            }
+        }
+        let gate = s.gate.may_speak(now);
+
+        // cabin action: a spoken "it's stuffy" or high CO2 with a tiring driver
+        let spoken_air = s
+            .live
+            .iter()
+            .find(|(i, c)| i.kind == InterestKind::FreshAir && self.actionable(i, *c));
+        let co2_due = s.co2_ppm.is_some_and(|c| c >= self.config.co2_high_ppm)
+            && s.gate.tired()
+            && self.cabin_armed
+            && self
+                .cabin_last_s
+                .is_none_or(|t| now - t >= self.config.cabin_repeat_s);
+        if spoken_air.is_some() || co2_due {
+            let (interest_id, why) = match spoken_air {
+                Some((i, c)) => (
+                    Some(i.id),
+                    format!(
+                        "the {} said the air is stale (confidence {c:.2})",
+                        crate::interests::speaker_name(i.speaker)
+                    ),
+                ),
+                None => (
+                    None,
+                    format!(
+                        "CO2 {:.0} ppm (>= {:.0}) and the driver is tiring (KSS {:.1})",
+                        s.co2_ppm.unwrap_or(0.0),
+                        self.config.co2_high_ppm,
+                        s.gate.kss()
+                    ),
+                ),
+            };
+            match &gate {
+                Err(block) => {
+                    let d = decision(
+                        "held_back",
+                        Some(InterestKind::FreshAir),
+                        None,
+                        format!("fresh air held back: {block}; wanted because {why}"),
+                    );
+                    self.log_once(0, format!("held:{block}"), d, &mut out);
+                }
+                Ok(()) => {
+                    if let Some(id) = interest_id {
+                        self.served.insert(id);
+                    }
+                    self.cabin_armed = false;
+                    self.cabin_last_s = Some(now);
+                    self.status.remove(&0);
+                    let sid = self.new_suggestion(Proposal {
+                        suggestion_id: 0,
+                        interest_id,
+                        interest: InterestKind::FreshAir,
+                        poi: None,
+                    });
+                    self.pending = Some(Pending {
+                        suggestion_id: sid,
+                        at_s: now,
+                    });
+                    return (
+                        Verdict::Cabin {
+                            interest_id,
+                            action: "fresh_air".into(),
+                            reason: format!("why: {why}; why now: driver attentive"),
+                        },
+                        out,
+                    );
+                }
+            }
+        }
+
+        let best = s.ranked.iter().find(|r| {
+            !self.served.contains(&r.interest_id)
+                && !self.is_declined((s.poi_of)(r.candidate.poi).id)
+        });
+        let Some(best) = best else {
+            if s.have_map {
+                for (i, c) in s.live.iter() {
+                    if !self.actionable(i, *c) || i.kind == InterestKind::FreshAir {
+                        continue;
+                    }
+                    let closed = if s.closed > 0 {
+                        format!(" ({} fitting POIs closed at arrival)", s.closed)
+                    } else {
+                        String::new()
+                    };
+                    let d = decision(
+                        "waiting",
+                        Some(i.kind),
+                        None,
+                        format!(
+                            "{}: no matching POI open within {:.1} km ahead and the detour budget{closed}",
+                            i.label(),
+                            s.look_ahead_m / 1000.0
+                        ),
+                    );
+                    self.log_once(i.id, "waiting".into(), d, &mut out);
+                }
+            }
+            return (Verdict::Nothing, out);
+        };
+        let poi = (s.poi_of)(best.candidate.poi).clone();
+        let interest = s
+            .live
+            .iter()
+            .find(|(i, _)| i.id == best.interest_id)
+            .map(|(i, _)| i.clone());
+        let Some(interest) = interest else {
+            return (Verdict::Nothing, out);
+        };
+        if let Err(block) = gate {
+            let since = match &self.held {
+                Some(h) if h.interest_id == Some(interest.id) => h.since_s,
+                _ => now,
+            };
+            self.held = Some(Held {
+                interest_id: Some(interest.id),
+                since_s: since,
+                reason: block.clone(),
+            });
+            let d = decision(
+                "held_back",
+                Some(interest.kind),
+                Some(poi.id),
+                format!("{} for {}: held back, {block}", poi.name, interest.label()),
+            );
+            // log when holding starts or the reason's kind changes, not every update
+            let key = format!("held:{}", block.split(':').next().unwrap_or(&block));
+            let key = key.split(" for ").next().unwrap_or(&key).to_string();
+            self.log_once(interest.id, key, d, &mut out);
+            return (Verdict::Nothing, out);
+        }
+        let held = self
+            .held
+            .take()
+            .filter(|h| h.interest_id == Some(interest.id))
+            .map(|h| format!("; held back {:.0} s before ({})", now - h.since_s, h.reason))
+            .unwrap_or_default();
+        let others: Vec<String> = s
+            .ranked
+            .iter()
+            .filter(|r| r.candidate.poi != best.candidate.poi)
+            .filter(|r| !self.is_declined((s.poi_of)(r.candidate.poi).id))
+            .take(2)
+            .map(|r| format!("{} ({:.2})", (s.poi_of)(r.candidate.poi).name, r.score))
+            .collect();
+        let alternatives = if others.is_empty() {
+            String::new()
+        } else {
+            format!("; not chosen: {}", others.join(", "))
+        };
+        let drowsy = if s.gate.drowsy() {
+            format!(", {} so proposed early", s.gate.describe_drowsiness())
+        } else {
+            String::new()
+        };
+        let reason = format!(
+            "why this POI: {}; why now: exit in {:.0} s ({:.1} km), within the {:.0} s window{drowsy}, driver attentive{held}{alternatives}",
+            best.why,
+            best.candidate.eta_s,
+            best.candidate.ahead_m / 1000.0,
+            self.window_s(s.gate)
+        );
+        self.served.insert(interest.id);
+        self.status.remove(&interest.id);
+        let sid = self.new_suggestion(Proposal {
+            suggestion_id: 0,
+            interest_id: Some(interest.id),
+            interest: interest.kind,
+            poi: Some(poi),
+        });
+        self.pending = Some(Pending {
+            suggestion_id: sid,
+            at_s: now,
+        });
+        (
+            Verdict::Propose {
+                ranked: best.clone(),
+                reason,
+            },
+            out,
+        )
+    }
+
+    /// The driver's answer to a suggestion. `Err` for an id that was never proposed.
+    pub fn on_answer(
+        &mut self,
+        suggestion_id: u64,
+        answer: Answer,
+    ) -> Result<AnswerOutcome, String> {
+        let proposal = self
+            .history
+            .iter()
+            .find(|p| p.suggestion_id == suggestion_id)
+            .cloned()
+            .ok_or_else(|| format!("no suggestion {suggestion_id} was made"))?;
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.suggestion_id == suggestion_id)
+        {
+            self.pending = None;
+        }
+        let what = match &proposal.poi {
+            Some(p) => format!("{} for {}", p.name, kind_name(proposal.interest)),
+            None => "fresh air".to_string(),
+        };
+        let d = match answer {
+            Answer::Accept => decision(
+                "accepted",
+                Some(proposal.interest),
+                proposal.poi.as_ref().map(|p| p.id),
+                format!("suggestion {suggestion_id} ({what}) accepted"),
+            ),
+            Answer::Decline => {
+                if let Some(p) = &proposal.poi {
+                    if !self.declined_pois.contains(&p.id) {
+                        self.declined_pois.push_back(p.id);
+                        while self.declined_pois.len() > DECLINED_MAX {
+                            self.declined_pois.pop_front();
+                        }
+                    }
+                }
+                decision(
+                    "declined",
+                    Some(proposal.interest),
+                    proposal.poi.as_ref().map(|p| p.id),
+                    format!(
+                        "suggestion {suggestion_id} ({what}) declined: remembered, not proposed again"
+                    ),
+                )
+            }
+        };
+        Ok(AnswerOutcome {
+            proposal,
+            answer,
+            decision: d,
+        })
+    }
+}
