@@ -1,0 +1,2 @@
+//! Benchmarks (written in a later step).
+fn main() {}
