@@ -12,9 +12,9 @@ pub const DEFAULT_CONFIG: &str = include_str!("default_config.toml");
 /// Every node kind of the stack.
 pub fn registry() -> Registry {
     let mut r = Registry::new();
-    // TMPHMI cabin_sim::register(&mut r);
+    cabin_sim::register(&mut r);
     cabin_perception::register(&mut r);
-    // TMPHMI cabin_agent::register(&mut r);
+    cabin_agent::register(&mut r);
     r
 }
 
