@@ -88,13 +88,17 @@ fn main() {
     let raw_pub = a
         .session()
         .declare_publisher("raw/bench")
+        // Like with like: the QoS of cabin's camera publisher (lowest data priority, drop when congested).
+        .priority(zenoh::qos::Priority::DataLow)
+        .congestion_control(zenoh::qos::CongestionControl::Drop)
         .wait()
         .expect("raw pub");
     let sub = bus_b
         .subscribe_with(
             TopicId::Camera,
             "bench",
-            cabin_bus::QueuePolicy::Lossless(1 << 16),
+            // Deep enough for the whole throughput burst, so the count measures speed, not refusals.
+            cabin_bus::QueuePolicy::Lossless(1 << 18),
         )
         .expect("sub");
     std::thread::sleep(Duration::from_millis(500));

@@ -42,7 +42,8 @@ pub enum CodecError {
 
 /// Encodes a sample into a fresh buffer.
 pub fn encode(sample: &Sample) -> Result<Vec<u8>, CodecError> {
-    let mut out = Vec::with_capacity(64);
+    // Sized up front so a camera frame is copied once, not re-grown.
+    let mut out = Vec::with_capacity(64 + sample.message.bulk_len());
     encode_into(sample, &mut out)?;
     Ok(out)
 }

@@ -58,6 +58,16 @@ macro_rules! messages {
                 }
             }
 
+            /// Bytes of bulk data (pixels, samples) in the payload: a size hint for encoders.
+            pub fn bulk_len(&self) -> usize {
+                match self {
+                    Message::CameraFrame(f) => f.data.len(),
+                    Message::AudioChunk(a) => a.samples.len() * 4,
+                    Message::BiometricChunk(b) => b.samples.len() * 4,
+                    _ => 0,
+                }
+            }
+
             /// The payload alone as JSON (no variant tag): what the events log and the HMI show.
             pub fn payload_json(&self) -> serde_json::Result<serde_json::Value> {
                 match self {
