@@ -29,6 +29,15 @@ const fmtTime = (t) => {
   const m = Math.floor(t / 60), s = t - m * 60;
   return String(m).padStart(2, "0") + ":" + s.toFixed(1).padStart(4, "0");
 };
+// Enums arrive as serde writes them: a unit variant as "name", a struct variant as {"name": {fields}}.
+const variant = (v) => {
+  if (typeof v === "string") return [v, {}];
+  if (v && typeof v === "object") {
+    const k = Object.keys(v)[0];
+    return k === undefined ? [null, {}] : [k, v[k] || {}];
+  }
+  return [null, {}];
+};
 const fmt = (x, d) => (x === null || x === undefined || !isFinite(x)) ? "–" : Number(x).toFixed(d);
 const words = (s) => String(s || "").replace(/_/g, " ");
 
@@ -217,7 +226,7 @@ function render() {
   $("sim-time").textContent = fmtTime(S.t);
   const rs = S.run ? S.run.state : "unknown";
   $("run-state").dataset.state = rs;
-  $("run-state").textContent = rs === "ended" ? "run ended" : rs;
+  $("run-state").textContent = rs === "ended" ? "run ended" : rs === "unknown" ? "—" : rs;
   renderDriver();
   renderAlerts();
   renderSuggestion();
@@ -238,11 +247,11 @@ function renderDriver() {
   const d = S.driver;
   const mon = $("monitoring");
   if (!d) { mon.dataset.status = "none"; mon.textContent = "no data yet"; return; }
-  const m = d.monitoring || {};
-  mon.dataset.status = m.status || "none";
-  mon.textContent = m.status === "available" ? "available"
-    : m.status === "calibrating" ? "calibrating " + Math.round((m.progress || 0) * 100) + "%"
-    : m.status === "unavailable" ? "unavailable: " + (m.reason || "") : "—";
+  const [status, m] = variant(d.monitoring);
+  mon.dataset.status = status || "none";
+  mon.textContent = status === "available" ? "available"
+    : status === "calibrating" ? "calibrating " + Math.round((m.progress || 0) * 100) + "%"
+    : status === "unavailable" ? "unavailable: " + (m.reason || "") : "—";
 
   const dist = d.distraction || {};
   const att = $("attention");
@@ -251,7 +260,7 @@ function renderDriver() {
   else if (dist.long_distraction) { state = "distracted"; text = "long distraction"; }
   else if (dist.visual_time_sharing) { state = "distracted"; text = "glancing away repeatedly"; }
   else if (dist.eyes_off_road_s > 0.5) { state = "distracted"; text = "eyes off road " + fmt(dist.eyes_off_road_s, 1) + " s"; }
-  if (m.status === "unavailable") { state = "unknown"; text = "cannot tell"; }
+  if (status === "unavailable") { state = "unknown"; text = "cannot tell"; }
   att.dataset.state = state;
   att.textContent = text;
   const zone = S.face && S.face.face ? words(S.face.face.gaze_zone) : "–";
@@ -326,12 +335,13 @@ function renderSuggestion() {
     panel.dataset.interest = s.interest;
     $("suggestion-text").textContent = s.text;
     const facts = [];
-    if (s.action && s.action.kind === "stop") {
-      facts.push(s.action.poi.name + " (" + words(s.action.poi.category) + ")");
-      facts.push(fmt(s.action.distance_m / 1000, 1) + " km ahead");
-      facts.push("+" + fmt(s.action.detour_s / 60, 1) + " min detour");
-    } else if (s.action && s.action.kind === "cabin") {
-      facts.push("cabin: " + words(s.action.action));
+    const [kind, act] = variant(s.action);
+    if (kind === "stop" && act.poi) {
+      facts.push(act.poi.name + " (" + words(act.poi.category) + ")");
+      facts.push(fmt(act.distance_m / 1000, 1) + " km ahead");
+      facts.push("+" + fmt(act.detour_s / 60, 1) + " min detour");
+    } else if (kind === "cabin") {
+      facts.push("cabin: " + words(act.action));
     }
     facts.push("phrased by " + s.phrased_by);
     facts.push("#" + s.id + " at " + fmtTime(s.t));
@@ -396,7 +406,8 @@ function renderMap() {
     kids.push(el("svg:polyline", { class: "route-done", points: done.map((c) => c.map((n) => n.toFixed(1)).join(",")).join(" ") }));
   }
   const s = currentSuggestion();
-  const suggestedPoi = s && s.action && s.action.kind === "stop" ? s.action.poi.id : null;
+  const [akind, act] = s ? variant(s.action) : [null, {}];
+  const suggestedPoi = akind === "stop" && act.poi ? act.poi.id : null;
   for (const p of pois) {
     const [x, y] = P(p.position);
     const c = el("svg:circle", { class: "poi" + (p.id === suggestedPoi ? " suggested" : ""), "data-testid": "poi",

@@ -69,12 +69,7 @@ fn updates_reach_many_clients_in_order_and_late_joiners_get_the_state() {
             })
             .await;
             // State values are conflated and sent after the events of a batch: read on until the newest.
-            if !frames
-                .iter()
-                .any(|v| is_sample(v, "perception/driver_state"))
-            {
-                frames.extend(read_until(ws, |v| is_sample(v, "perception/driver_state")).await);
-            }
+            ensure_seen(ws, &mut frames, |v| is_sample(v, "perception/driver_state")).await;
             let decisions: Vec<String> = frames
                 .iter()
                 .filter(|v| is_sample(v, "agent/decision"))
@@ -102,7 +97,11 @@ fn updates_reach_many_clients_in_order_and_late_joiners_get_the_state() {
 
         // A page opened now gets hello, the recent events and the current state at once.
         let mut late = connect(addr).await;
-        let frames = read_until(&mut late, |v| is_sample(v, "map/route")).await;
+        let mut frames = read_until(&mut late, |v| is_sample(v, "map/route")).await;
+        ensure_seen(&mut late, &mut frames, |v| {
+            is_sample(v, "perception/driver_state")
+        })
+        .await;
         assert_eq!(frames[0]["type"], "hello");
         assert!(frames
             .iter()

@@ -128,16 +128,20 @@ impl Browser {
 
     /// Saves a screenshot of the whole page under target/test-artefacts/ and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        let h = self
-            .eval("document.documentElement.scrollHeight")
-            .await
-            .as_u64()
-            .unwrap_or(1200);
-        let _ = self
-            .client
-            .set_window_size(1600, (h as u32).clamp(800, 2400) + 20)
-            .await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Grow the window until the viewport holds the whole page (the window has some chrome).
+        for _ in 0..3 {
+            let dims = self.eval("[document.documentElement.scrollHeight, window.innerHeight, window.outerHeight]").await;
+            let n = |i: usize| dims[i].as_u64().unwrap_or(0) as u32;
+            let (page, inner, outer) = (n(0), n(1), n(2));
+            if page == 0 || inner >= page {
+                break;
+            }
+            let _ = self
+                .client
+                .set_window_size(1600, (page + outer.saturating_sub(inner)).min(4000))
+                .await;
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
         let png = self.client.screenshot().await.expect("screenshot");
         let path = super::artefact_dir().join(name);
         std::fs::write(&path, &png).expect("write screenshot");

@@ -443,6 +443,13 @@ pub async fn read_until(ws: &mut Ws, mut pred: impl FnMut(&Value) -> bool) -> Ve
     }
 }
 
+/// Makes sure a frame matching `pred` is in `frames`, reading more if needed.
+pub async fn ensure_seen(ws: &mut Ws, frames: &mut Vec<Value>, pred: impl Fn(&Value) -> bool) {
+    if !frames.iter().any(&pred) {
+        frames.extend(read_until(ws, pred).await);
+    }
+}
+
 pub async fn send_text(ws: &mut Ws, text: &str) {
     ws.send(WsMessage::text(text)).await.expect("send");
 }
