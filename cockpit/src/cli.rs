@@ -53,6 +53,10 @@ pub enum Command {
     Topics(TopicsArgs),
     /// Print the messages of one topic as JSON, live from the bus.
     Echo(EchoArgs),
+    /// Run the camera pipeline on your own image, image folder or video.
+    Perceive(PerceiveArgs),
+    /// Show or erase a driver's on-device preference profile.
+    Profile(ProfileArgs),
     /// List the node kinds this binary can run.
     Nodes,
     /// Print the embedded default deployment config (a starting point for your own).
@@ -171,4 +175,36 @@ pub struct EchoArgs {
     pub seconds: Option<f64>,
     #[arg(long)]
     pub connect: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PerceiveArgs {
+    /// A still image, a folder of images, or a video file.
+    pub input: PathBuf,
+    /// Print one JSON object per image/frame.
+    #[arg(long)]
+    pub json: bool,
+    /// Write annotated output (a file for one image, else a folder).
+    #[arg(long)]
+    pub annotate: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ProfileArgs {
+    #[command(subcommand)]
+    pub action: ProfileAction,
+    /// Driver profile name.
+    #[arg(long, default_value = "default", global = true)]
+    pub profile: String,
+    /// Preference database (default: the on-device store).
+    #[arg(long, global = true)]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug, Clone, Copy)]
+pub enum ProfileAction {
+    /// Print what the store learned for the profile.
+    Show,
+    /// Erase the profile.
+    Forget,
 }

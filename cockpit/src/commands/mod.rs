@@ -3,6 +3,8 @@
 mod hmi;
 mod inspect;
 mod node;
+mod perceive;
+mod profile;
 mod run;
 
 use crate::cli::{Cli, Command};
@@ -18,6 +20,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Topics(a) => inspect::topics(a),
         Command::Echo(a) => inspect::echo(a),
         Command::Hmi(a) => hmi::run(a),
+        Command::Perceive(a) => perceive::run(a),
+        Command::Profile(a) => profile::run(a),
         Command::Nodes => {
             for (kind, description) in crate::deployment::registry().kinds() {
                 println!("{kind:<14} {description}");
