@@ -1,14 +1,18 @@
-//! cabin bus vs raw zenoh, measured in the same run, alternating, on two peer sessions over TCP loopback:
-//! one-way latency (median, p99) for 64 B, 64 KiB and 1 MiB payloads, and 64 B throughput; plus in-process
-//! latency and allocations per message. Prints a Markdown table for docs/PERFORMANCE.md.
-//! Run: `cargo bench --profile dev -p cabin-bus --bench zenoh`.
+//! cabin bus vs raw zenoh, measured in the same run, alternating, on two peer sessions over TCP loopback
+//! (and again with zenoh shared memory on): one-way latency (median, p99) for 64 B, 64 KiB and 1 MiB
+//! payloads, 64 B throughput, and in-process latency and allocations per message. Prints Markdown tables
+//! for docs/PERFORMANCE.md. Run: `cargo bench --profile dev -p cabin-bus --bench zenoh`.
 //!
 //! Latency is measured one way on one clock: the sender stamps `Instant::now()` before publishing, the
 //! receiving thread stamps arrival. Both paths end in a thread woken by a queue, so the difference is what
-//! the cabin layer adds: encoding, decoding, the typed header and the bounded queue.
+//! the cabin layer adds: encoding, decoding, the typed header and the bounded queue. Raw zenoh uses the QoS
+//! of cabin's camera publisher (lowest data priority, drop when congested), so like is compared with like.
 
 use cabin_bus::messages::{Blob, CameraFrame, Message, PixelFormat};
-use cabin_bus::{Bus, Header, NodeName, Sample, SimTime, TopicId, ZenohConfig, ZenohTransport};
+use cabin_bus::{
+    Bus, Header, NodeName, QueuePolicy, Sample, SimTime, Subscription, TopicId, ZenohConfig,
+    ZenohTransport,
+};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -60,49 +64,51 @@ fn frame_sample(bytes: usize, seq: u64) -> Sample {
     }
 }
 
-fn main() {
-    let iters: usize = std::env::var("CABIN_BENCH_ITERS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2000);
+/// Two sessions, a cabin subscription on B and a raw zenoh publisher/subscriber pair on the same sessions.
+struct Rig {
+    bus_a: Bus,
+    sub: Subscription,
+    raw_pub: zenoh::pubsub::Publisher<'static>,
+    raw_rx: crossbeam_channel::Receiver<Instant>,
+    _raw_sub: zenoh::pubsub::Subscriber<()>,
+    _b: Arc<ZenohTransport>,
+}
+
+fn rig(vehicle: &str, shared_memory: bool) -> Rig {
     let p = port();
     let mut ca = ZenohConfig::loopback(p, &[]);
-    ca.export_host_local = true;
     let mut cb = ZenohConfig::loopback(port(), &[p]);
-    cb.export_host_local = true;
-    let a = Arc::new(ZenohTransport::open("bench", &ca).expect("a"));
-    let b = Arc::new(ZenohTransport::open("bench", &cb).expect("b"));
-    let bus_a = Bus::new("bench", a.clone());
-    let bus_b = Bus::new("bench", b.clone());
-    // Raw zenoh on the same two sessions.
+    for c in [&mut ca, &mut cb] {
+        c.export_host_local = true;
+        c.shared_memory = shared_memory;
+    }
+    let a = Arc::new(ZenohTransport::open(vehicle, &ca).expect("a"));
+    let b = Arc::new(ZenohTransport::open(vehicle, &cb).expect("b"));
+    let bus_a = Bus::new(vehicle, a.clone());
+    let bus_b = Bus::new(vehicle, b.clone());
     let (raw_tx, raw_rx) = crossbeam_channel::unbounded::<Instant>();
-    let _raw_sub = b
+    let raw_key = format!("raw/{vehicle}");
+    let raw_sub = b
         .session()
-        .declare_subscriber("raw/bench")
+        .declare_subscriber(raw_key.clone())
         .callback(move |s| {
-            let _ = s.payload().to_bytes().len();
+            std::hint::black_box(s.payload().to_bytes().len());
             let _ = raw_tx.send(Instant::now());
         })
         .wait()
         .expect("raw sub");
     let raw_pub = a
         .session()
-        .declare_publisher("raw/bench")
-        // Like with like: the QoS of cabin's camera publisher (lowest data priority, drop when congested).
+        .declare_publisher(raw_key)
         .priority(zenoh::qos::Priority::DataLow)
         .congestion_control(zenoh::qos::CongestionControl::Drop)
         .wait()
         .expect("raw pub");
+    // Deep enough for the whole throughput burst, so the count measures speed, not refusals.
     let sub = bus_b
-        .subscribe_with(
-            TopicId::Camera,
-            "bench",
-            // Deep enough for the whole throughput burst, so the count measures speed, not refusals.
-            cabin_bus::QueuePolicy::Lossless(1 << 18),
-        )
+        .subscribe_with(TopicId::Camera, "bench", QueuePolicy::Lossless(1 << 18))
         .expect("sub");
     std::thread::sleep(Duration::from_millis(500));
-    // Warm-up / handshake.
     for _ in 0..200 {
         bus_a
             .publish_sample(Arc::new(frame_sample(64, 0)))
@@ -113,27 +119,38 @@ fn main() {
     std::thread::sleep(Duration::from_millis(200));
     while sub.try_recv().is_some() {}
     while raw_rx.try_recv().is_ok() {}
+    Rig {
+        bus_a,
+        sub,
+        raw_pub,
+        raw_rx,
+        _raw_sub: raw_sub,
+        _b: b,
+    }
+}
 
-    println!("| payload | raw zenoh p50 | raw zenoh p99 | cabin p50 | cabin p99 | cabin overhead (p50) |");
-    println!("|---|---|---|---|---|---|");
-    for &size in &[64usize, 64 * 1024, 1024 * 1024] {
+fn latency_rows(r: &Rig, label: &str, sizes: &[usize], iters: usize) {
+    for &size in sizes {
         let n = if size >= 1 << 20 { iters / 10 } else { iters };
         let (mut raw, mut cab) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let payload = vec![7u8; size];
         for i in 0..n {
             // Alternate raw and cabin so drifts in machine load hit both alike.
             let t0 = Instant::now();
-            raw_pub.put(payload.clone()).wait().expect("raw put");
-            let t1 = raw_rx
+            r.raw_pub.put(payload.clone()).wait().expect("raw put");
+            let t1 = r
+                .raw_rx
                 .recv_timeout(Duration::from_secs(5))
                 .expect("raw arrives");
             raw.push((t1 - t0).as_secs_f64() * 1e6);
             let s = Arc::new(frame_sample(size, i as u64));
             let t0 = Instant::now();
-            bus_a.publish_sample(s).expect("publish");
-            let _got = sub
-                .recv_timeout(Duration::from_secs(5))
-                .expect("cabin arrives");
+            r.bus_a.publish_sample(s).expect("publish");
+            std::hint::black_box(
+                r.sub
+                    .recv_timeout(Duration::from_secs(5))
+                    .expect("cabin arrives"),
+            );
             cab.push(t0.elapsed().as_secs_f64() * 1e6);
         }
         let (r50, r99, c50, c99) = (
@@ -142,49 +159,60 @@ fn main() {
             pct(&mut cab, 0.5),
             pct(&mut cab, 0.99),
         );
-        let label = match size {
+        let size_label = match size {
             64 => "64 B".to_string(),
             s if s < 1 << 20 => format!("{} KiB", s / 1024),
             s => format!("{} MiB", s >> 20),
         };
-        println!(
-            "| {label} | {r50:.1} µs | {r99:.1} µs | {c50:.1} µs | {c99:.1} µs | {:+.1}% |",
-            (c50 / r50 - 1.0) * 100.0
-        );
+        println!("| {size_label} | {label} | {r50:.1} µs | {r99:.1} µs | {c50:.1} µs | {c99:.1} µs | {:+.1}% |", (c50 / r50 - 1.0) * 100.0);
+    }
+}
+
+fn main() {
+    let iters: usize = std::env::var("CABIN_BENCH_ITERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2000);
+    let tcp = rig("bench", false);
+    println!("| payload | transport | raw zenoh p50 | raw zenoh p99 | cabin p50 | cabin p99 | cabin overhead (p50) |");
+    println!("|---|---|---|---|---|---|---|");
+    latency_rows(&tcp, "TCP loopback", &[64, 64 * 1024, 1024 * 1024], iters);
+    {
+        let shm = rig("benchshm", true);
+        latency_rows(&shm, "shared memory", &[64 * 1024, 1024 * 1024], iters);
     }
 
     // Throughput, 64 B: publish N as fast as possible, time until the receiver has them all.
     let n = 200_000u64;
     let t0 = Instant::now();
     for _ in 0..n {
-        raw_pub.put(vec![0u8; 64]).wait().expect("raw put");
+        tcp.raw_pub.put(vec![0u8; 64]).wait().expect("raw put");
     }
     let mut got = 0;
-    while got < n {
-        if raw_rx.recv_timeout(Duration::from_secs(10)).is_err() {
-            break;
-        }
+    while got < n && tcp.raw_rx.recv_timeout(Duration::from_secs(10)).is_ok() {
         got += 1;
     }
     let raw_rate = got as f64 / t0.elapsed().as_secs_f64();
+    let raw_got = got;
     let s = Arc::new(frame_sample(64, 1));
+    let t0 = Instant::now();
+    let Rig { bus_a, sub, .. } = tcp;
     let receiver = std::thread::spawn(move || {
         let mut got = 0u64;
-        while got < n {
-            if sub.recv_timeout(Duration::from_secs(10)).is_none() {
-                break;
-            }
+        while got < n && sub.recv_timeout(Duration::from_secs(10)).is_some() {
             got += 1;
         }
         got
     });
-    let t0 = Instant::now();
     for _ in 0..n {
         bus_a.publish_sample(s.clone()).expect("publish");
     }
     let got = receiver.join().unwrap_or(0);
     let cabin_rate = got as f64 / t0.elapsed().as_secs_f64();
-    println!("\n| 64 B throughput | raw zenoh | cabin |\n|---|---|---|\n| msgs/s | {:.0} | {:.0} ({:+.1}%) |", raw_rate, cabin_rate, (cabin_rate / raw_rate - 1.0) * 100.0);
+    println!(
+        "\n| 64 B throughput | raw zenoh | cabin |\n|---|---|---|\n| msgs/s (received of {n}) | {raw_rate:.0} ({raw_got}) | {cabin_rate:.0} ({got}), {:+.1}% |",
+        (cabin_rate / raw_rate - 1.0) * 100.0
+    );
 
     // In process: latency and allocations per message on the hot path (publish a prepared sample, receive).
     let bus = Bus::in_process("bench");
