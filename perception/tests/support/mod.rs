@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: real photos from `models/photos/`, frames built from them.
 #![allow(dead_code)]
 
+pub mod render;
+
 use cabin_bus::messages::{CameraFrame, PixelFormat};
 use cabin_perception::camera::camera_frame_from_mat;
 use opencv::core::{Mat, Scalar, Size, CV_8UC3};
