@@ -17,6 +17,7 @@
 //! Models run on ONNX Runtime with one thread each ([`onnx`]); time comes from the runtime, never the
 //! wall clock.
 
+pub mod biometrics;
 pub mod camera;
 pub mod error;
 pub mod onnx;

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod render;
+pub mod signals;
 
 use cabin_bus::messages::{CameraFrame, PixelFormat};
 use cabin_perception::camera::camera_frame_from_mat;
