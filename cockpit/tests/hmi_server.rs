@@ -484,3 +484,87 @@ fn the_page_is_served_and_foreign_sites_cannot_open_the_socket() {
     });
     h.service.stop();
 }
+
+#[test]
+fn answers_from_other_hmis_on_the_bus_enter_the_run_once() {
+    use cabin_bus::runtime::{DeterministicExecutor, ExecutorOptions};
+    use cabin_bus::{topics, Bus, NodeName};
+    use cabin_cockpit::hmi::run_link::RunHmi;
+    use cabin_cockpit::hmi::HmiOptions;
+
+    let rt = runtime();
+    // As `cabin run --hmi` does with its zenoh mirror (here the in-process transport: same Bus API).
+    let bus = Bus::in_process("demo");
+    let mut run_hmi = RunHmi::start("127.0.0.1:0", HmiOptions::default()).expect("HMI starts");
+    run_hmi.accept_answers_from(&bus);
+    let addr: std::net::SocketAddr = run_hmi
+        .url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .expect("addr");
+    let script = Script::new(
+        vec![(at(0.5), TopicId::Suggestion, coffee_suggestion(9))],
+        at(120.0),
+    )
+    .stop_after_response(SimDuration::from_secs(2));
+    let responses = script.responses.clone();
+    let mut nodes: Vec<(NodeName, Box<dyn cabin_bus::runtime::Node>)> =
+        vec![(NodeName::new("sim").expect("name"), Box::new(script))];
+    nodes.extend(run_hmi.take_bridge_node());
+    let observer = run_hmi.observer();
+    let run = std::thread::spawn(move || {
+        let mut exec = DeterministicExecutor::new(
+            nodes,
+            ExecutorOptions {
+                workers: 1,
+                pacing: Pacing::WallClock { speed: 2.0 },
+                until: Some(at(150.0)),
+            },
+        )
+        .expect("executor");
+        exec.observe(observer);
+        exec.run()
+    });
+    rt.block_on(async {
+        let mut ws = connect(addr).await;
+        let mut seen = read_until(&mut ws, |v| is_sample(v, "agent/suggestion")).await;
+        ensure_seen(&mut ws, &mut seen, |v| {
+            v["type"] == "run" && v["state"] == "running"
+        })
+        .await;
+        let other = NodeName::new("hmi").expect("name");
+        let echo = NodeName::new("input_bridge").expect("name");
+        let answer = |a| UserResponse {
+            suggestion_id: 9,
+            answer: a,
+        };
+        // Our own answers echoed back by the mirror are ignored; another HMI's first answer counts.
+        bus.publish(&echo, topics::RESPONSE, at(0.0), answer(Answer::Accept))
+            .expect("publish");
+        bus.publish(&other, topics::RESPONSE, at(0.0), answer(Answer::Decline))
+            .expect("publish");
+        bus.publish(&other, topics::RESPONSE, at(0.0), answer(Answer::Accept))
+            .expect("publish");
+        ensure_seen(&mut ws, &mut seen, |v| is_sample(v, "hmi/response")).await;
+        let r = seen
+            .iter()
+            .find(|v| is_sample(v, "hmi/response"))
+            .expect("response");
+        assert_eq!(
+            (r["msg"]["answer"].as_str(), r["src"].as_str()),
+            (Some("decline"), Some("input_bridge"))
+        );
+    });
+    join_within(run, Duration::from_secs(180));
+    let got = responses.lock().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        got[0].1,
+        UserResponse {
+            suggestion_id: 9,
+            answer: Answer::Decline
+        }
+    );
+    run_hmi.stop();
+}

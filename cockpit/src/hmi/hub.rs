@@ -313,6 +313,11 @@ impl Hub {
         self.shared.lock().clients.len()
     }
 
+    /// Samples fed so far.
+    pub fn samples(&self) -> u64 {
+        self.samples.load(Ordering::Relaxed)
+    }
+
     /// Events dropped for all clients so far.
     pub fn dropped_total(&self) -> u64 {
         self.dropped_total.load(Ordering::Relaxed)
@@ -322,7 +327,7 @@ impl Hub {
         let shared = self.shared.lock();
         HubStats {
             clients: shared.clients.values().map(|c| c.stats()).collect(),
-            samples: self.samples.load(Ordering::Relaxed),
+            samples: self.samples(),
             dropped_total: self.dropped_total(),
         }
     }

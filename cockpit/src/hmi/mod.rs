@@ -230,7 +230,7 @@ impl Hmi {
             "rejected": s.rejected,
             "clients": self.hub.client_count(),
             "dropped_all_clients": self.hub.dropped_total(),
-            "samples": self.hub.stats().samples,
+            "samples": self.hub.samples(),
         })
         .to_string()
     }
