@@ -1,10 +1,28 @@
 //! # cabin-sim
 //!
-//! The replay simulator: scripted drives ([`scenario`]) rendered into the inputs the real stack sees.
-//! placeholder while the crate is built up.
+//! The replay simulator: scripted drives rendered into the inputs the real stack consumes, recordings
+//! of runs, and scores against the script's ground truth.
+//!
+//! ```text
+//! scenario (TOML) -> sim node -> sensors/camera, sensors/ecg|ppg, sensors/audio, vehicle/*, map/*
+//!                             -> sim/ground_truth (for scoring only, never an input of perception)
+//! run -> mcap::Recorder -> FILE.mcap -> replay node -> the same inputs again
+//! events log + scenario -> score -> per-episode detection and latency, false alerts per hour
+//! ```
+//!
+//! - [`scenario`]: the drive format, parsing with file/line/field errors, the driver script (= truth).
+//! - [`camera`]: the synthetic driver camera (2.5D face mesh) and real footage.
+//! - [`biometrics`]: McSharry's ECG model, a PPG model, CSV signals, artefacts.
+//! - [`speech`]: espeak-ng synthesis for the microphone.
+//! - [`source`]: the `sim` and `replay` nodes; [`register`] adds them to a registry.
 
+pub mod biometrics;
+pub mod camera;
 pub mod error;
 pub mod rng;
 pub mod scenario;
+pub mod source;
+pub mod speech;
 
 pub use error::{Result, SimError};
+pub use source::register;

@@ -68,7 +68,7 @@ fn default_scenario_has_every_episode_of_the_story() {
         .unwrap();
     let closed: Vec<f64> = (0..400)
         .map(|i| micro.start_s + i as f64 * 0.01)
-        .filter(|&t| s.driver.state_at(t).left_closure >= 0.999)
+        .filter(|&t| s.driver.state_at(t).left_eye_closure >= 0.999)
         .collect();
     assert!(
         closed.len() as f64 * 0.01 >= 1.0,

@@ -217,9 +217,9 @@ pub struct DriverPose {
     pub yaw_deg: f64,
     pub pitch_deg: f64,
     pub roll_deg: f64,
-    /// Image-left eye (the driver's right eye) and image-right eye closure, 0..1.
-    pub left_closure: f64,
-    pub right_closure: f64,
+    /// Eyelid closure of the driver's left eye (the image's right) and right eye, 0..1.
+    pub left_eye_closure: f64,
+    pub right_eye_closure: f64,
     pub gaze_zone: GazeZone,
     /// The face is physically in the camera's field of view.
     pub in_view: bool,
@@ -483,8 +483,8 @@ impl DriverScript {
             yaw_deg: yaw,
             pitch_deg: pitch,
             roll_deg: roll,
-            left_closure: closure,
-            right_closure: closure,
+            left_eye_closure: closure,
+            right_eye_closure: closure,
             gaze_zone: zone,
             in_view,
             camera_blocked,
@@ -588,7 +588,7 @@ mod tests {
         assert!((s.yaw_deg + 22.0).abs() < 1e-9);
         assert_eq!(s.episode, Some("long_distraction"));
         let s = d.state_at(31.5);
-        assert_eq!(s.left_closure, 1.0);
+        assert_eq!(s.left_eye_closure, 1.0);
         assert_eq!(s.episode, Some("microsleep"));
         assert!(d.state_at(42.0).camera_blocked);
         assert!(!d.state_at(42.0).face_visible());
