@@ -19,6 +19,7 @@
 
 pub mod biometrics;
 pub mod camera;
+pub mod driver_state;
 pub mod error;
 pub mod onnx;
 
