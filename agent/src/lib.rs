@@ -20,14 +20,19 @@
 //! The policy decides; the language model only phrases, and its text is checked against the data
 //! before use. Nodes: [`listen::SpeechNode`] (`speech`) and [`AgentNode`] (`agent`); see [`register`].
 
+pub mod assistant;
 pub mod error;
 pub mod interests;
+pub mod language;
 pub mod listen;
 mod onnx;
 pub mod poi;
 pub mod policy;
 
+pub use assistant::{AgentConfig, AgentCore, AgentNode};
 pub use error::{AgentError, Result};
+pub use interests::{profile_forget, profile_show};
+pub use listen::{SpeechConfig, SpeechNode};
 
 use std::path::{Path, PathBuf};
 
@@ -41,4 +46,18 @@ pub fn resolve_model(path: &str) -> Result<PathBuf> {
         return Err(cabin_bus::assets::AssetError::Missing(p.to_path_buf()).into());
     }
     Ok(cabin_bus::assets::model_path(path)?)
+}
+
+/// Registers the agent crate's node kinds: `speech` and `agent`.
+pub fn register(registry: &mut cabin_bus::runtime::Registry) {
+    registry.register(
+        "speech",
+        "speech to text on device: Silero VAD + Moonshine base-en on 16 kHz cabin audio -> utterances; scripted speech forwarded",
+        |spec| Ok(Box::new(SpeechNode::from_spec(spec)?)),
+    );
+    registry.register(
+        "agent",
+        "in-cabin assistant: interests from utterances, POIs ahead within a detour budget, safety-gated proposals phrased by a local LLM (or http/template)",
+        |spec| Ok(Box::new(AgentNode::from_spec(spec)?)),
+    );
 }

@@ -125,6 +125,7 @@ pub fn corridor(
     }
     let segs = route.segments_between(from, to);
     let pts = route.points();
+    let last_seg = route.segment_count() - 1;
     let mut found: Vec<(u32, f64, f64)> = Vec::new(); // (poi, offset, along)
     let mut start = segs.start;
     let mut xy: Vec<[f64; 2]> = Vec::new();
@@ -141,9 +142,16 @@ pub fn corridor(
         }
         let dlat = max_offset / M_PER_DEG_LAT;
         let dlon = max_offset / m_per_deg_lon(lo[1].abs().max(hi[1].abs()).min(89.0));
+        // Project on the chunk plus `max_offset` of route on either side: a POI in this chunk's box
+        // whose nearest route point lies in a neighbouring chunk must find that point, not a
+        // clamped end of this chunk.
+        let proj = route.segments_between(
+            route.cum_m(start) - max_offset,
+            route.cum_m(end) + max_offset,
+        );
         let frame = LocalFrame::new(chunk[0]);
         xy.clear();
-        xy.extend(chunk.iter().map(|p| frame.to_xy(*p)));
+        xy.extend(pts[proj.start..=proj.end].iter().map(|p| frame.to_xy(*p)));
         for i in index.in_box([lo[0] - dlon, lo[1] - dlat], [hi[0] + dlon, hi[1] + dlat]) {
             let poi = index.poi(i);
             if !wanted(poi) {
@@ -151,18 +159,22 @@ pub fn corridor(
             }
             result.examined += 1;
             let p = frame.to_xy(poi.position);
-            let mut best = (f64::MAX, 0.0);
+            let mut best = (f64::MAX, 0.0, false);
+            let n = xy.len() - 1;
             for (k, w) in xy.windows(2).enumerate() {
                 let (d, t) = project_on_segment(p, w[0], w[1]);
                 if d < best.0 {
-                    let s = start + k;
+                    let s = proj.start + k;
+                    let clamped =
+                        (k == 0 && t == 0.0 && s != 0) || (k + 1 == n && t == 1.0 && s != last_seg);
                     best = (
                         d,
                         route.cum_m(s) + t * (route.cum_m(s + 1) - route.cum_m(s)),
+                        clamped,
                     );
                 }
             }
-            if best.0 <= max_offset && best.1 >= from && best.1 <= to {
+            if !best.2 && best.0 <= max_offset && best.1 >= from && best.1 <= to {
                 found.push((i, best.0, best.1));
             }
         }
@@ -244,6 +256,7 @@ mod tests {
             poi(3, 48.001, 10.99, None),                // behind the start
             poi(4, 47.999, 11.20, Some("06:00-08:00")), // closed at noon
             poi(5, 48.0005, 11.005, None),              // too close (behind min_ahead once moving)
+            poi(6, 48.0015, 11.0995, None),             // just past the end of a short look-ahead
         ];
         (
             PoiIndex::build(pois).0,
@@ -263,8 +276,8 @@ mod tests {
         };
         let r = corridor(&index, &route, &q, &CorridorConfig::default(), |_| true);
         let ids: Vec<u64> = r.candidates.iter().map(|c| index.poi(c.poi).id).collect();
-        assert_eq!(ids, vec![1]);
-        let c = &r.candidates[0];
+        assert_eq!(ids, vec![6, 1]);
+        let c = &r.candidates[1];
         assert!((c.offset_m - 222.4).abs() < 2.0, "{}", c.offset_m);
         assert!((c.ahead_m - 6_440.0).abs() < 20.0, "{}", c.ahead_m);
         assert!((c.detour_s - 2.0 * c.offset_m * 1.3 / 13.9).abs() < 1e-9);

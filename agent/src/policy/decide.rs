@@ -86,11 +86,13 @@ pub struct Situation<'a> {
 pub enum Verdict {
     /// Propose this stop now. `reason` says why this POI and why now.
     Propose {
+        suggestion_id: u64,
         ranked: Ranked,
         reason: String,
     },
     /// Propose a cabin action now.
     Cabin {
+        suggestion_id: u64,
         interest_id: Option<u32>,
         action: String,
         reason: String,
@@ -338,6 +340,7 @@ impl Policy {
                     });
                     return (
                         Verdict::Cabin {
+                            suggestion_id: sid,
                             interest_id,
                             action: "fresh_air".into(),
                             reason: format!("why: {why}; why now: driver attentive"),
@@ -454,6 +457,7 @@ impl Policy {
         });
         (
             Verdict::Propose {
+                suggestion_id: sid,
                 ranked: best.clone(),
                 reason,
             },

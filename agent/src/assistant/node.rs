@@ -1,0 +1,164 @@
+//! The `agent` node: interest memory + POI matching + policy + language backend on the bus.
+//!
+//! Inputs: utterances, vehicle state, route, POIs, driver state, alerts, cabin environment and the
+//! driver's answers. Outputs: the interest set (on change), suggestions, and every decision with its
+//! reason. Decisions are taken on each input (the vehicle state, ~10 Hz, is the heartbeat), in
+//! vehicle time from `ctx.now()`; nothing here reads the wall clock except the language backend's
+//! own time budget.
+
+use super::config::{AgentConfig, BackendKind, PreferenceMode};
+use super::core::{AgentCore, Outputs};
+use crate::interests::PreferenceStore;
+use crate::language::{HttpBackend, LanguageBackend, LocalBackend, TemplateBackend};
+use cabin_bus::prelude::*;
+
+/// Builds the configured backend; on failure the template, with the reason.
+pub fn build_backend(config: &AgentConfig) -> (Box<dyn LanguageBackend>, Option<String>) {
+    match config.backend_kind() {
+        BackendKind::Template => (Box::new(TemplateBackend), None),
+        BackendKind::Local => match config.local().and_then(LocalBackend::start) {
+            Ok(b) => {
+                tracing::info!("local language model: {}", b.description());
+                (Box::new(b), None)
+            }
+            Err(e) => (
+                Box::new(TemplateBackend),
+                Some(format!("local model unavailable: {e}")),
+            ),
+        },
+        BackendKind::Http => match HttpBackend::new(config.http()) {
+            Ok(b) => (Box::new(b), None),
+            Err(e) => (
+                Box::new(TemplateBackend),
+                Some(format!("http backend unavailable: {e}")),
+            ),
+        },
+    }
+}
+
+/// The agent node. See the module docs.
+pub struct AgentNode {
+    config: AgentConfig,
+    core: Option<AgentCore>,
+}
+
+impl AgentNode {
+    pub fn new(config: AgentConfig) -> Self {
+        AgentNode { config, core: None }
+    }
+
+    pub fn from_spec(spec: &NodeSpec) -> Result<Self, NodeError> {
+        let config: AgentConfig = spec.params()?;
+        config.validate().map_err(|reason| NodeError::Config {
+            node: spec.name.to_string(),
+            reason: format!("{}:{}: {reason}", spec.file, spec.line),
+        })?;
+        Ok(Self::new(config))
+    }
+
+    /// Builds the core now (model, store, POI file), reporting what failed.
+    fn start(&mut self, ctx: &mut Context) {
+        let (backend, note) = build_backend(&self.config);
+        if let Some(n) = &note {
+            tracing::error!("{n}");
+            ctx.report(Severity::Error, n.clone());
+        }
+        let store = match self.config.preferences {
+            PreferenceMode::Off => None,
+            _ => {
+                let path = self.config.profile_db();
+                match PreferenceStore::open(&path, &self.config.profile) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        ctx.report(
+                            Severity::Error,
+                            format!("preferences unavailable, ranking without them: {e}"),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        let mut core = AgentCore::new(self.config.clone(), backend, store);
+        core.set_backend_note(note);
+        if let Some(file) = &self.config.poi_file {
+            let mut out = Outputs::default();
+            match crate::poi::load_poi_file(std::path::Path::new(file)) {
+                Ok(pois) => core.set_file_pois(pois, &mut out),
+                Err(e) => ctx.report(Severity::Error, format!("POI file not loaded: {e}")),
+            }
+            Self::emit(out, ctx);
+        }
+        self.core = Some(core);
+    }
+
+    fn emit(out: Outputs, ctx: &mut Context) {
+        for (topic, reason) in out.rejected {
+            ctx.reject_input(topic, reason);
+        }
+        for (severity, msg) in out.reports {
+            ctx.report(severity, msg);
+        }
+        if let Some(set) = out.interests {
+            ctx.publish(topics::INTERESTS, set);
+        }
+        for d in out.decisions {
+            ctx.publish(topics::DECISION, d);
+        }
+        for s in out.suggestions {
+            ctx.publish(topics::SUGGESTION, s);
+        }
+    }
+}
+
+impl Node for AgentNode {
+    fn inputs(&self) -> Vec<TopicId> {
+        vec![
+            TopicId::Utterance,
+            TopicId::Vehicle,
+            TopicId::Route,
+            TopicId::Pois,
+            TopicId::DriverState,
+            TopicId::Alert,
+            TopicId::Environment,
+            TopicId::Response,
+        ]
+    }
+
+    fn on_start(&mut self, ctx: &mut Context) -> NodeResult {
+        if self.core.is_none() {
+            self.start(ctx);
+        }
+        Ok(())
+    }
+
+    fn on_message(&mut self, sample: &Sample, ctx: &mut Context) -> NodeResult {
+        if self.core.is_none() {
+            self.start(ctx);
+        }
+        let Some(core) = self.core.as_mut() else {
+            return Err(NodeError::failed("agent not started"));
+        };
+        let now = ctx.now().as_secs_f64();
+        let _span = tracing::debug_span!("agent", topic = %sample.topic, t = now).entered();
+        let mut out = Outputs::default();
+        let wrong = || NodeError::input(sample.topic, "payload does not match the topic");
+        match sample.topic {
+            TopicId::Utterance => core.on_utterance(now, sample.get().ok_or_else(wrong)?, &mut out),
+            TopicId::Vehicle => core.on_vehicle(now, sample.get().ok_or_else(wrong)?, &mut out),
+            TopicId::Route => core.on_route(sample.get().ok_or_else(wrong)?, &mut out),
+            TopicId::Pois => core.on_pois(sample.get().ok_or_else(wrong)?, &mut out),
+            TopicId::DriverState => {
+                core.on_driver_state(now, sample.get().ok_or_else(wrong)?, &mut out)
+            }
+            TopicId::Alert => core.on_alert(now, sample.get().ok_or_else(wrong)?, &mut out),
+            TopicId::Environment => {
+                core.on_environment(now, sample.get().ok_or_else(wrong)?, &mut out)
+            }
+            TopicId::Response => core.on_response(now, sample.get().ok_or_else(wrong)?, &mut out),
+            other => return Err(NodeError::input(other, "not an input of the agent")),
+        }
+        Self::emit(out, ctx);
+        Ok(())
+    }
+}

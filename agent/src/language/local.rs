@@ -1,0 +1,394 @@
+//! The `local` backend: a GGUF chat model run in this process with llama.cpp (`llama-cpp-2`).
+//!
+//! The llama.cpp context borrows its model and is not `Send`, while a node must be: the model and
+//! context live on a dedicated worker thread owned by the backend, which talks to it over channels.
+//! `LlamaBackend::init()` happens once per process (a `OnceLock`) with llama.cpp's logging voided.
+//!
+//! Recipe (measured on SmolLM2-135M-Instruct; see `/work/shared/README.md`): the chat template is
+//! the GGUF's own (`tokenizer.chat_template`; ChatML for SmolLM2, `chatml` when a model has none or
+//! llama.cpp cannot apply it), always with a system message; the prompt is tokenised with special
+//! tokens parsed, BOS only if the model asks for one and the template did not add it; the prompt is
+//! fed in chunks of `n_batch`; sampling is greedy; generation stops at end-of-generation tokens
+//! (`<|im_end|>`), at the first line break after some text, at the token budget or at the time
+//! budget. Fixed `n_threads` and `n_threads_batch`: llama.cpp's default on a 2-core machine was
+//! 0.3 tokens/s. Pieces are collected as bytes and decoded once, so a character split across tokens
+//! is never mangled. Greedy decoding with a fixed thread count gives byte-identical text run to run
+//! (tested); only the time budget depends on the machine, and hitting it is logged.
+
+use super::{chat_messages, LanguageBackend, Phrase, PhraseRequest};
+use crate::error::{AgentError, Result};
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
+use llama_cpp_2::sampling::LlamaSampler;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::OnceLock;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Settings of the local model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocalConfig {
+    /// A GGUF chat model.
+    pub model: PathBuf,
+    /// llama.cpp threads for generation and prompt processing.
+    pub threads: i32,
+    /// Most tokens generated per sentence.
+    pub max_tokens: usize,
+    /// Wall-clock budget per sentence (a safety net; hitting it is logged).
+    pub time_budget: Duration,
+    /// Context length, tokens.
+    pub n_ctx: u32,
+    /// Prompt chunk size, tokens.
+    pub n_batch: u32,
+}
+
+impl LocalConfig {
+    pub fn new(model: PathBuf) -> Self {
+        LocalConfig {
+            model,
+            threads: 2,
+            max_tokens: 48,
+            time_budget: Duration::from_secs(8),
+            n_ctx: 1024,
+            n_batch: 256,
+        }
+    }
+}
+
+/// Why generation stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    EndOfTurn,
+    LineBreak,
+    TokenBudget,
+    TimeBudget,
+    ContextFull,
+}
+
+/// One generation, with its timings (timings are for logs and benchmarks only).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Generated {
+    pub text: String,
+    pub prompt_tokens: usize,
+    pub tokens: usize,
+    pub stop: StopReason,
+    /// From the request to the first generated token (prompt processing included).
+    pub time_to_first_token: Duration,
+    /// Time spent generating after the first token.
+    pub decode_time: Duration,
+}
+
+impl Generated {
+    /// Decode speed after the first token, tokens per second.
+    pub fn tokens_per_s(&self) -> f64 {
+        let t = self.decode_time.as_secs_f64();
+        if self.tokens > 1 && t > 0.0 {
+            (self.tokens - 1) as f64 / t
+        } else {
+            0.0
+        }
+    }
+}
+
+struct Job {
+    /// (role, content) in order: system first.
+    messages: Vec<(String, String)>,
+    reply: Sender<Result<Generated>>,
+}
+
+static LLAMA: OnceLock<std::result::Result<LlamaBackend, String>> = OnceLock::new();
+
+/// The process-wide llama.cpp backend (initialised once, logs voided).
+fn llama_backend() -> Result<&'static LlamaBackend> {
+    LLAMA
+        .get_or_init(|| {
+            let mut b = LlamaBackend::init().map_err(|e| e.to_string())?;
+            b.void_logs();
+            Ok(b)
+        })
+        .as_ref()
+        .map_err(|e| AgentError::Language {
+            backend: "local",
+            reason: format!("llama.cpp backend: {e}"),
+        })
+}
+
+fn fail(reason: impl std::fmt::Display) -> AgentError {
+    AgentError::Language {
+        backend: "local",
+        reason: reason.to_string(),
+    }
+}
+
+/// A chat model on its own thread. See the module docs.
+pub struct LocalBackend {
+    jobs: Option<Sender<Job>>,
+    worker: Option<JoinHandle<()>>,
+    description: String,
+}
+
+impl LocalBackend {
+    /// Loads the model on a new worker thread; returns when it is ready (or failed to load).
+    pub fn start(config: LocalConfig) -> Result<Self> {
+        if !config.model.is_file() {
+            return Err(fail(format!("model {} not found", config.model.display())));
+        }
+        if !(1..=64).contains(&config.threads) {
+            return Err(fail(format!(
+                "threads = {}: must be 1..=64",
+                config.threads
+            )));
+        }
+        let (jobs_tx, jobs_rx) = channel::<Job>();
+        let (ready_tx, ready_rx) = channel::<Result<String>>();
+        let worker = std::thread::Builder::new()
+            .name("cabin-llm".into())
+            .spawn(move || worker(config, jobs_rx, ready_tx))
+            .map_err(|e| fail(format!("cannot start the model thread: {e}")))?;
+        match ready_rx.recv() {
+            Ok(Ok(description)) => Ok(LocalBackend {
+                jobs: Some(jobs_tx),
+                worker: Some(worker),
+                description,
+            }),
+            Ok(Err(e)) => {
+                let _ = worker.join();
+                Err(e)
+            }
+            Err(_) => {
+                let _ = worker.join();
+                Err(fail("the model thread ended while loading"))
+            }
+        }
+    }
+
+    /// "SmolLM2-135M-Instruct.Q4_1.gguf, 2 threads, template from the GGUF".
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Generates a reply to `user` under `system`.
+    pub fn generate(&mut self, system: &str, user: &str) -> Result<Generated> {
+        self.generate_chat(&[("system", system), ("user", user)])
+    }
+
+    /// Generates the next assistant turn of a chat given as (role, content) pairs.
+    pub fn generate_chat(&mut self, messages: &[(&str, &str)]) -> Result<Generated> {
+        let jobs = self.jobs.as_ref().ok_or_else(|| fail("stopped"))?;
+        let (reply, answer) = channel();
+        jobs.send(Job {
+            messages: messages
+                .iter()
+                .map(|(r, c)| (r.to_string(), c.to_string()))
+                .collect(),
+            reply,
+        })
+        .map_err(|_| fail("the model thread has stopped"))?;
+        answer
+            .recv()
+            .map_err(|_| fail("the model thread stopped while generating"))?
+    }
+}
+
+impl Drop for LocalBackend {
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+impl LanguageBackend for LocalBackend {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    fn phrase(&mut self, request: &PhraseRequest) -> Result<Phrase> {
+        let chat = chat_messages(request);
+        let chat: Vec<(&str, &str)> = chat.iter().map(|(r, c)| (*r, c.as_str())).collect();
+        let g = self.generate_chat(&chat)?;
+        tracing::debug!(
+            tokens = g.tokens,
+            prompt_tokens = g.prompt_tokens,
+            ttft_ms = g.time_to_first_token.as_millis() as u64,
+            tokens_per_s = g.tokens_per_s(),
+            stop = ?g.stop,
+            "local model phrased"
+        );
+        match g.stop {
+            StopReason::EndOfTurn | StopReason::LineBreak => {}
+            incomplete => {
+                // a cut sentence may still read as valid ("... It is"): never use it
+                tracing::warn!(
+                    tokens = g.tokens,
+                    "local model stopped early: {incomplete:?}"
+                );
+                return Err(fail(format!(
+                    "sentence incomplete after {} tokens ({incomplete:?})",
+                    g.tokens
+                )));
+            }
+        }
+        Ok(Phrase {
+            text: g.text,
+            note: format!("{} tokens, stop: {:?}", g.tokens, g.stop),
+        })
+    }
+}
+
+fn worker(config: LocalConfig, jobs: Receiver<Job>, ready: Sender<Result<String>>) {
+    let setup = || -> Result<(&'static LlamaBackend, LlamaModel)> {
+        let backend = llama_backend()?;
+        let model =
+            LlamaModel::load_from_file(backend, &config.model, &LlamaModelParams::default())
+                .map_err(|e| fail(format!("cannot load {}: {e}", config.model.display())))?;
+        Ok((backend, model))
+    };
+    let (backend, model) = match setup() {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let (template, from_gguf) = match model.chat_template(None) {
+        Ok(t) => (t, true),
+        Err(_) => match LlamaChatTemplate::new("chatml") {
+            Ok(t) => (t, false),
+            Err(e) => {
+                let _ = ready.send(Err(fail(e)));
+                return;
+            }
+        },
+    };
+    let params = LlamaContextParams::default()
+        .with_n_ctx(NonZeroU32::new(config.n_ctx.max(64)))
+        .with_n_batch(config.n_batch.max(16))
+        .with_n_ubatch(config.n_batch.max(16))
+        .with_n_threads(config.threads)
+        .with_n_threads_batch(config.threads);
+    let mut ctx = match model.new_context(backend, params) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = ready.send(Err(fail(format!("cannot create a context: {e}"))));
+            return;
+        }
+    };
+    let name = config
+        .model
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let _ = ready.send(Ok(format!(
+        "{name}, {} threads, chat template {}",
+        config.threads,
+        if from_gguf {
+            "from the GGUF"
+        } else {
+            "chatml (fallback)"
+        }
+    )));
+    let n_ctx = ctx.n_ctx() as usize;
+    let n_batch = (config.n_batch.max(16) as usize).min(n_ctx);
+    for job in jobs {
+        let started = Instant::now();
+        let result = (|| -> Result<Generated> {
+            let messages = job
+                .messages
+                .into_iter()
+                .map(|(role, content)| LlamaChatMessage::new(role, content).map_err(fail))
+                .collect::<Result<Vec<_>>>()?;
+            let prompt = match model.apply_chat_template(&template, &messages, true) {
+                Ok(p) => p,
+                Err(_) => {
+                    // a template llama.cpp cannot apply: ChatML, which most chat models understand
+                    let chatml = LlamaChatTemplate::new("chatml").map_err(fail)?;
+                    model
+                        .apply_chat_template(&chatml, &messages, true)
+                        .map_err(|e| fail(format!("chat template: {e}")))?
+                }
+            };
+            let vocab = model.vocab();
+            let mut tokens = vocab.tokenize(prompt.as_bytes(), false, true);
+            if vocab.should_add_bos() && tokens.first() != Some(&vocab.bos()) {
+                tokens.insert(0, vocab.bos());
+            }
+            if tokens.len() + 8 >= n_ctx {
+                return Err(fail(format!(
+                    "prompt of {} tokens does not fit the {n_ctx}-token context",
+                    tokens.len()
+                )));
+            }
+            ctx.clear_kv_cache();
+            let mut batch = LlamaBatch::new(n_batch, 1);
+            let mut pos: i32 = 0;
+            let last = tokens.len() - 1;
+            for (c, chunk) in tokens.chunks(n_batch).enumerate() {
+                batch.clear();
+                for (j, t) in chunk.iter().enumerate() {
+                    let is_last = c * n_batch + j == last;
+                    batch.add(*t, pos, &[0], is_last).map_err(fail)?;
+                    pos += 1;
+                }
+                ctx.decode(&mut batch)
+                    .map_err(|e| fail(format!("prompt: {e}")))?;
+            }
+            let mut sampler = LlamaSampler::greedy();
+            let mut bytes: Vec<u8> = Vec::new();
+            let mut generated = 0usize;
+            let mut first_token: Option<Instant> = None;
+            let mut stop = StopReason::TokenBudget;
+            while generated < config.max_tokens {
+                if started.elapsed() > config.time_budget {
+                    stop = StopReason::TimeBudget;
+                    break;
+                }
+                if pos as usize + 1 >= n_ctx {
+                    stop = StopReason::ContextFull;
+                    break;
+                }
+                let token = sampler.sample(&ctx, batch.n_tokens() - 1);
+                sampler.accept(token);
+                if first_token.is_none() {
+                    first_token = Some(Instant::now());
+                }
+                if vocab.is_eog(token) {
+                    stop = StopReason::EndOfTurn;
+                    break;
+                }
+                generated += 1;
+                let piece = vocab.token_to_piece(token, false, None);
+                let had_text = bytes.iter().any(|b| !b.is_ascii_whitespace());
+                if had_text && piece.contains(&b'\n') {
+                    if let Some(i) = piece.iter().position(|&b| b == b'\n') {
+                        bytes.extend_from_slice(&piece[..i]);
+                    }
+                    stop = StopReason::LineBreak;
+                    break;
+                }
+                bytes.extend_from_slice(&piece);
+                batch.clear();
+                batch.add(token, pos, &[0], true).map_err(fail)?;
+                pos += 1;
+                ctx.decode(&mut batch)
+                    .map_err(|e| fail(format!("decode: {e}")))?;
+            }
+            let first = first_token.unwrap_or_else(Instant::now);
+            Ok(Generated {
+                text: String::from_utf8_lossy(&bytes).trim().to_string(),
+                prompt_tokens: tokens.len(),
+                tokens: generated,
+                stop,
+                time_to_first_token: first.duration_since(started),
+                decode_time: first.elapsed(),
+            })
+        })();
+        let _ = job.reply.send(result);
+    }
+}

@@ -1,0 +1,118 @@
+//! The local backend with the real model (SmolLM2-135M-Instruct GGUF, llama.cpp): it generates,
+//! stops on end of turn, and gives byte-identical text for the same prompt, twice in one backend and
+//! in a freshly loaded one; the phrase is checked against the facts or the template is used.
+
+use cabin_agent::language::{
+    chat_messages, check, CheckConfig, LanguageBackend, LocalBackend, LocalConfig, PhraseRequest,
+    Proposal,
+};
+use cabin_bus::messages::{InterestKind, PoiCategory, Speaker};
+
+fn config() -> LocalConfig {
+    let model = cabin_agent::resolve_model("llm/SmolLM2-135M-Instruct.Q4_1.gguf")
+        .expect("model installed (scripts/setup.sh)");
+    // A loaded CI machine must not hit the time budget (that would cut the text short): this test
+    // is about greedy determinism, not speed.
+    LocalConfig {
+        time_budget: std::time::Duration::from_secs(120),
+        ..LocalConfig::new(model)
+    }
+}
+
+fn coffee_request() -> PhraseRequest {
+    PhraseRequest {
+        proposal: Proposal::Stop {
+            poi_id: 1,
+            name: "Bean There Coffee".into(),
+            brand: Some("Bean There".into()),
+            category: PoiCategory::Coffee,
+            distance_km: 6.4,
+            detour_min: 1,
+            eta_min: 4,
+        },
+        interest: InterestKind::Coffee,
+        interest_detail: None,
+        speaker: Speaker::Passenger,
+        drowsy: false,
+    }
+}
+
+#[test]
+fn local_model_generates_byte_identical_text() {
+    let mut llm = LocalBackend::start(config()).expect("load");
+    println!("{}", llm.description());
+    let chat = chat_messages(&coffee_request());
+    let chat: Vec<(&str, &str)> = chat.iter().map(|(r, c)| (*r, c.as_str())).collect();
+    let a = llm.generate_chat(&chat).expect("generate");
+    let b = llm.generate_chat(&chat).expect("generate");
+    println!(
+        "{:?}\n{} prompt tokens, {} tokens, stop {:?}, ttft {:.0} ms, {:.1} tokens/s",
+        a.text,
+        a.prompt_tokens,
+        a.tokens,
+        a.stop,
+        a.time_to_first_token.as_secs_f64() * 1000.0,
+        a.tokens_per_s()
+    );
+    assert!(!a.text.is_empty());
+    assert!(a.tokens > 0);
+    assert_eq!(
+        a.text.as_bytes(),
+        b.text.as_bytes(),
+        "same prompt, same bytes"
+    );
+    drop(llm);
+    let mut fresh = LocalBackend::start(config()).expect("reload");
+    let c = fresh.generate_chat(&chat).expect("generate");
+    assert_eq!(
+        a.text.as_bytes(),
+        c.text.as_bytes(),
+        "a reloaded model gives the same bytes"
+    );
+}
+
+#[test]
+fn local_model_phrases_several_proposals() {
+    let mut llm = LocalBackend::start(config()).expect("load");
+    let mut requests = vec![coffee_request()];
+    let mut r = coffee_request();
+    r.drowsy = true;
+    r.speaker = Speaker::Unknown;
+    r.interest = InterestKind::Rest;
+    r.proposal = Proposal::Stop {
+        poi_id: 7,
+        name: "Rastplatz Moosburg".into(),
+        brand: None,
+        category: PoiCategory::RestArea,
+        distance_km: 3.2,
+        detour_min: 1,
+        eta_min: 2,
+    };
+    requests.push(r);
+    requests.push(PhraseRequest {
+        proposal: Proposal::Cabin {
+            action: "fresh_air".into(),
+            co2_ppm: Some(1250),
+        },
+        interest: InterestKind::FreshAir,
+        interest_detail: None,
+        speaker: Speaker::Unknown,
+        drowsy: false,
+    });
+    let mut passed = 0;
+    for req in &requests {
+        let p = llm.phrase(req).expect("phrase");
+        let verdict = check(&p.text, req, &CheckConfig::default());
+        println!("{:?}\n  -> {verdict:?}", p.text);
+        passed += verdict.is_ok() as usize;
+    }
+    println!("{passed}/{} passed the check", requests.len());
+}
+
+#[test]
+fn a_missing_model_is_a_clear_error() {
+    let mut c = config();
+    c.model = "/nonexistent/model.gguf".into();
+    let e = LocalBackend::start(c).err().expect("fails");
+    assert!(e.to_string().contains("/nonexistent/model.gguf"), "{e}");
+}
