@@ -10,9 +10,9 @@
 //!
 //! - [`camera`]: the camera pipeline as a library (BlazeFace, iris model, head pose, gaze zone, camera
 //!   health), plus [`perceive_path`] for the `cabin perceive` command;
-//! - `biometrics`: ECG/PPG beat detection, heart rate, HRV and signal quality;
-//! - `driver_state`: the pure policy fusing them into a driver state and alerts;
-//! - `nodes`: the three bus nodes and [`register`].
+//! - [`biometrics`]: ECG/PPG beat detection, heart rate, HRV and signal quality;
+//! - [`driver_state`]: the pure policy fusing them into a driver state and alerts;
+//! - [`nodes`]: the three bus nodes and [`register`].
 //!
 //! Models run on ONNX Runtime with one thread each ([`onnx`]); time comes from the runtime, never the
 //! wall clock.
@@ -21,10 +21,10 @@ pub mod biometrics;
 pub mod camera;
 pub mod driver_state;
 pub mod error;
+pub mod nodes;
 pub mod onnx;
 
 pub use camera::perceive_path;
 pub use error::{PerceptionError, Result};
 
-/// Registers this crate's node kinds.
-pub fn register(_registry: &mut cabin_bus::runtime::Registry) {}
+pub use nodes::register;

@@ -14,5 +14,5 @@ pub mod drowsiness;
 pub mod policy;
 pub mod window;
 
-pub use config::DriverStateConfig;
+pub use config::{DriverStateConfig, DEFAULT_DRIVER_STATE_TOML};
 pub use policy::{DriverPolicy, StepOutput};
