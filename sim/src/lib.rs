@@ -15,10 +15,12 @@
 //! - [`biometrics`]: McSharry's ECG model, a PPG model, CSV signals, artefacts.
 //! - [`speech`]: espeak-ng synthesis for the microphone.
 //! - [`source`]: the `sim` and `replay` nodes; [`register`] adds them to a registry.
+//! - [`mcap`]: recording runs to MCAP (Foxglove-readable) and reading them back exactly.
 
 pub mod biometrics;
 pub mod camera;
 pub mod error;
+pub mod mcap;
 pub mod rng;
 pub mod scenario;
 pub mod source;
