@@ -16,7 +16,7 @@
 //!    ("I'm starving"); a bare mention ("this coffee is cold") raises nothing.
 
 use super::lexicon::{Lexicon, Role};
-use super::normalize::{normalise, Clause, MAX_TEXT_BYTES};
+use super::normalize::{normalise, starts_like_question, Clause, MAX_TEXT_BYTES};
 use cabin_bus::messages::{InterestKind, Speaker};
 
 /// What an utterance does to an interest.
@@ -187,6 +187,7 @@ const CALL_OFF: &[&[&str]] = &[
 
 /// Intent cues for a topic word ("coffee" alone is only a mention).
 const INTENT: &[&[&str]] = &[
+    &["should"],
     &["need"],
     &["needs"],
     &["needed"],
@@ -344,6 +345,8 @@ const INTENSIFIERS: &[&[&str]] = &[
 
 /// Words before a one-word state that make it about a person ("I'm beat", "so tired").
 const STATE_LEADS: &[&str] = &[
+    "and",
+    "also",
     "am",
     "are",
     "is",
@@ -647,6 +650,16 @@ impl Extractor {
                     cue,
                 });
             };
+            if clause.question && !request && !(t.len() <= 3 && !starts_like_question(t)) {
+                // "Have you had lunch?", "Aren't you hungry?": asking someone else
+                push(
+                    Act::Inquiry,
+                    Scope::Speaker,
+                    0.5,
+                    format!("asks others about '{phrase}'"),
+                );
+                continue;
+            }
             if satisfied {
                 if neg.is_some() {
                     // "we haven't eaten", "I'm not full"
@@ -687,7 +700,7 @@ impl Extractor {
                         0.75,
                         format!("asks for '{phrase}'"),
                     );
-                } else if t.len() <= 3 && !super::normalize::starts_like_question(t) {
+                } else if t.len() <= 3 && !starts_like_question(t) {
                     push(Act::Want, Scope::Speaker, 0.6, format!("'{phrase}?'"));
                 } else {
                     push(

@@ -53,6 +53,7 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("cup of joe", Coffee, Topic),
     ("cafe", Coffee, Topic),
     ("coffee shop", Coffee, Topic),
+    ("coffee break", Coffee, Topic),
     ("coffeehouse", Coffee, Topic),
     ("brew", Coffee, Topic),
     // food

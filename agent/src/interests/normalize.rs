@@ -121,6 +121,10 @@ const QUESTION_STARTS: &[&str] = &[
 ];
 
 pub(crate) fn starts_like_question(tokens: &[String]) -> bool {
+    // "don't worry", "do not stop": imperatives, not questions
+    if tokens.first().is_some_and(|t| t == "do") && tokens.get(1).is_some_and(|t| t == "not") {
+        return false;
+    }
     tokens
         .first()
         .is_some_and(|t| QUESTION_STARTS.contains(&t.as_str()))
