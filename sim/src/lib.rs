@@ -16,6 +16,7 @@
 //! - [`speech`]: espeak-ng synthesis for the microphone.
 //! - [`source`]: the `sim` and `replay` nodes; [`register`] adds them to a registry.
 //! - [`mcap`]: recording runs to MCAP (Foxglove-readable) and reading them back exactly.
+//! - [`score`]: an events log against the scenario's ground-truth episodes.
 
 pub mod biometrics;
 pub mod camera;
@@ -23,8 +24,10 @@ pub mod error;
 pub mod mcap;
 pub mod rng;
 pub mod scenario;
+pub mod score;
 pub mod source;
 pub mod speech;
 
 pub use error::{Result, SimError};
+pub use score::{score, ScoreReport};
 pub use source::register;

@@ -1,0 +1,261 @@
+//! Scoring a run against the scenario's ground truth: did my change make the driver monitor better
+//! or worse?
+//!
+//! For each scripted episode (long distraction, visual time sharing, drowsiness, microsleep, camera
+//! blocked, driver out of view): whether an alert of a matching kind came between the episode's start
+//! and its end plus a grace period, and how long after the start. Alerts raised outside every episode
+//! window are false alerts, reported per hour of normal driving. Suggestions are listed with their
+//! time, the episode in force (a suggestion while the driver is distracted is a finding) and the time
+//! since the last scripted utterance, and checked against the scenario's `[[expect.suggestion]]`.
+//!
+//! The input is the events log `cabin run` / `cabin replay` write (JSON Lines, parsed with
+//! `EventLog::parse_line`); a malformed line is reported and skipped, never fatal.
+
+mod report;
+
+pub use report::{
+    AlertOnset, EpisodeScore, ExpectationScore, ScoreReport, SuggestionScore, UnexpectedAlert,
+};
+
+use crate::error::{Result, SimError};
+use crate::scenario::{Episode, Scenario};
+use cabin_bus::messages::{Alert, AlertKind, AlertLevel, Suggestion, SuggestionAction};
+use cabin_bus::runtime::EventLog;
+use cabin_bus::sample::Sample;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+/// Scores the events log at `events` against `scenario`.
+pub fn score(scenario: &Scenario, events: &Path) -> Result<ScoreReport> {
+    let file = std::fs::File::open(events).map_err(|e| SimError::io(events, e))?;
+    let mut samples = Vec::new();
+    let mut bad_lines = Vec::new();
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| SimError::io(events, e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match EventLog::parse_line(&line) {
+            Ok(s) => samples.push(s),
+            Err(e) => {
+                if bad_lines.len() < 20 {
+                    bad_lines.push(format!("{}:{}: {e}", events.display(), i + 1));
+                }
+                tracing::warn!(file = %events.display(), line = i + 1, "unreadable event: {e}");
+            }
+        }
+    }
+    let mut report = score_samples(scenario, &samples);
+    report.events_file = Some(events.display().to_string());
+    report.bad_lines = bad_lines;
+    Ok(report)
+}
+
+/// Scores samples already in memory (the derived outputs of a run, in order).
+pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
+    let grace = scenario.scoring.grace_s;
+    let episodes = scenario.episodes();
+    let onsets = alert_onsets(samples);
+    let alerts: Vec<(f64, &Alert)> = samples
+        .iter()
+        .filter_map(|s| s.get::<Alert>().map(|a| (s.header.stamp.as_secs_f64(), a)))
+        .filter(|(_, a)| a.level != AlertLevel::Cleared)
+        .collect();
+
+    let episode_scores: Vec<EpisodeScore> = episodes
+        .iter()
+        .map(|e| {
+            let expected = e.kind.expected_alerts();
+            let hit = alerts.iter().find(|(t, a)| {
+                *t >= e.start_s && *t <= e.end_s + grace && expected.contains(&a.kind)
+            });
+            let threshold = match e.kind {
+                crate::scenario::EpisodeKind::LongDistraction => {
+                    scenario.scoring.long_distraction_s
+                }
+                _ => 0.0,
+            };
+            EpisodeScore {
+                kind: e.kind,
+                start_s: e.start_s,
+                end_s: e.end_s,
+                detail: e.detail.clone(),
+                line: e.line,
+                expected: expected.to_vec(),
+                earliest_s: e.start_s + threshold,
+                detected: hit.is_some(),
+                alert: hit.map(|(_, a)| a.kind),
+                alert_at_s: hit.map(|(t, _)| *t),
+                latency_s: hit.map(|(t, _)| t - e.start_s),
+            }
+        })
+        .collect();
+
+    let in_window = |t: f64, e: &Episode| t >= e.start_s && t <= e.end_s + grace;
+    let mut false_alerts = Vec::new();
+    let mut unexpected = Vec::new();
+    for o in &onsets {
+        let windows: Vec<&Episode> = episodes.iter().filter(|e| in_window(o.at_s, e)).collect();
+        if windows.is_empty() {
+            false_alerts.push(o.clone());
+        } else if !windows
+            .iter()
+            .any(|e| e.kind.expected_alerts().contains(&o.kind))
+        {
+            unexpected.push(UnexpectedAlert {
+                onset: o.clone(),
+                during: windows.iter().map(|e| e.kind.label().to_string()).collect(),
+            });
+        }
+    }
+    let covered = union_length(
+        episodes
+            .iter()
+            .map(|e| {
+                (
+                    e.start_s.max(0.0),
+                    (e.end_s + grace).min(scenario.duration_s),
+                )
+            })
+            .collect(),
+    );
+    let normal_driving_s = (scenario.duration_s - covered).max(0.0);
+    let false_alerts_per_hour = if normal_driving_s > 0.0 {
+        false_alerts.len() as f64 / (normal_driving_s / 3600.0)
+    } else {
+        0.0
+    };
+
+    let suggestions: Vec<SuggestionScore> = samples
+        .iter()
+        .filter_map(|s| {
+            s.get::<Suggestion>()
+                .map(|g| (s.header.stamp.as_secs_f64(), g))
+        })
+        .map(|(t, g)| {
+            let poi = match &g.action {
+                SuggestionAction::Stop { poi, .. } => Some(poi.name.clone()),
+                SuggestionAction::Cabin { action } => Some(format!("cabin: {action}")),
+            };
+            let distance_m = match &g.action {
+                SuggestionAction::Stop { distance_m, .. } => Some(*distance_m),
+                _ => None,
+            };
+            let during = episodes
+                .iter()
+                .filter(|e| t >= e.start_s && t <= e.end_s)
+                .map(|e| e.kind.label().to_string())
+                .next();
+            let since = scenario
+                .conversation
+                .iter()
+                .rev()
+                .find(|u| u.at_s <= t)
+                .map(|u| (t - u.at_s, u.text.clone()));
+            SuggestionScore {
+                at_s: t,
+                interest: g.interest,
+                poi,
+                distance_m,
+                text: g.text.clone(),
+                during_episode: during,
+                since_utterance_s: since.as_ref().map(|s| s.0),
+                after_utterance: since.map(|s| s.1),
+            }
+        })
+        .collect();
+    let expectations = scenario
+        .expectations
+        .iter()
+        .map(|x| {
+            let hit = suggestions.iter().find(|s| {
+                s.interest == x.interest
+                    && s.at_s >= x.after_s
+                    && s.at_s <= x.before_s
+                    && x.poi
+                        .as_ref()
+                        .is_none_or(|p| s.poi.as_deref() == Some(p.as_str()))
+            });
+            ExpectationScore {
+                interest: x.interest,
+                poi: x.poi.clone(),
+                after_s: x.after_s,
+                before_s: x.before_s,
+                line: x.line,
+                met: hit.is_some(),
+                at_s: hit.map(|s| s.at_s),
+            }
+        })
+        .collect();
+    let end_s = samples.last().map_or(0.0, |s| s.header.stamp.as_secs_f64());
+    ScoreReport {
+        scenario: scenario.name.clone(),
+        scenario_file: scenario.file.clone(),
+        events_file: None,
+        duration_s: scenario.duration_s,
+        events_end_s: end_s,
+        events: samples.len() as u64,
+        grace_s: grace,
+        episodes: episode_scores,
+        normal_driving_s,
+        false_alerts,
+        false_alerts_per_hour,
+        unexpected_alerts: unexpected,
+        suggestions,
+        expectations,
+        bad_lines: Vec::new(),
+    }
+}
+
+/// Alerts going from cleared (or never raised) to raised, per kind. Escalations are not new alerts.
+fn alert_onsets(samples: &[Sample]) -> Vec<AlertOnset> {
+    let mut level: BTreeMap<AlertKind, AlertLevel> = BTreeMap::new();
+    let mut out = Vec::new();
+    for s in samples {
+        let Some(a) = s.get::<Alert>() else { continue };
+        let before = level.insert(a.kind, a.level).unwrap_or(AlertLevel::Cleared);
+        if before == AlertLevel::Cleared && a.level != AlertLevel::Cleared {
+            out.push(AlertOnset {
+                at_s: s.header.stamp.as_secs_f64(),
+                kind: a.kind,
+                level: a.level,
+                reason: a.reason.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Total length of a union of intervals.
+fn union_length(mut v: Vec<(f64, f64)>) -> f64 {
+    v.retain(|(a, b)| b > a);
+    v.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let mut total = 0.0;
+    let mut cur: Option<(f64, f64)> = None;
+    for (a, b) in v {
+        match cur {
+            Some((ca, cb)) if a <= cb => cur = Some((ca, cb.max(b))),
+            Some((ca, cb)) => {
+                total += cb - ca;
+                cur = Some((a, b));
+            }
+            None => cur = Some((a, b)),
+        }
+    }
+    if let Some((a, b)) = cur {
+        total += b - a;
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn union_of_overlapping_windows() {
+        assert_eq!(union_length(vec![(0.0, 2.0), (1.0, 3.0), (5.0, 6.0)]), 4.0);
+        assert_eq!(union_length(vec![]), 0.0);
+    }
+}
