@@ -6,6 +6,8 @@ use cabin_agent::language::{
     chat_messages, check, CheckConfig, LanguageBackend, LocalBackend, LocalConfig, PhraseRequest,
     Proposal,
 };
+mod common;
+
 use cabin_bus::messages::{InterestKind, PoiCategory, Speaker};
 
 fn config() -> LocalConfig {
@@ -115,4 +117,67 @@ fn a_missing_model_is_a_clear_error() {
     c.model = "/nonexistent/model.gguf".into();
     let e = LocalBackend::start(c).err().expect("fails");
     assert!(e.to_string().contains("/nonexistent/model.gguf"), "{e}");
+}
+
+/// The coffee episode with the local model as the agent's backend: the suggestion is phrased by the
+/// model (it passes the check), and two runs give byte-identical events.
+#[test]
+fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
+    use cabin_bus::prelude::*;
+
+    let run = || {
+        let mut s = common::Script::new(200.0)
+            .at(0.0, topics::ROUTE, common::straight_route(40.0))
+            .at(
+                0.0,
+                topics::POIS,
+                PoiSet {
+                    pois: vec![common::poi(
+                        1,
+                        "Bean There Coffee",
+                        PoiCategory::Coffee,
+                        common::beside_route(10.0, 150.0),
+                    )],
+                },
+            )
+            .at(
+                20.0,
+                topics::UTTERANCE,
+                common::said(Speaker::Passenger, "I could really use a coffee."),
+            );
+        for t in 0..=200 {
+            s = s.at(
+                t as f64,
+                topics::VEHICLE,
+                common::vehicle(t as f64 * 0.025, t as f64),
+            );
+        }
+        let spec = NodeSpec::inline(
+            "agent",
+            "agent",
+            "backend = \"local\"\npreferences = \"off\"\ntime_budget_ms = 120000",
+        )
+        .expect("spec");
+        let node: Box<dyn Node> =
+            Box::new(cabin_agent::AgentNode::from_spec(&spec).expect("agent"));
+        let out = common::run(s, vec![("agent", node)]);
+        let lines: Vec<String> = out
+            .iter()
+            .filter(|s| cabin_bus::runtime::EventLog::wants(s))
+            .map(|s| cabin_bus::runtime::EventLog::line(s).expect("json"))
+            .collect();
+        (common::on(&out, topics::SUGGESTION), lines)
+    };
+    let (sugg, a) = run();
+    assert_eq!(sugg.len(), 1);
+    let s = &sugg[0].1;
+    println!("{:.0} s: {:?} [{}]", sugg[0].0, s.text, s.phrased_by);
+    assert_eq!(
+        s.phrased_by, "local",
+        "the model's sentence passed the check: {:?}",
+        s.text
+    );
+    assert!(s.text.contains("Bean There Coffee"));
+    let (_, b) = run();
+    assert_eq!(a, b, "byte-identical events with the local model");
 }
