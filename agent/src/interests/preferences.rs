@@ -242,6 +242,31 @@ impl PreferenceStore {
         &self.profile
     }
 
+    /// Runs SQLite's `PRAGMA integrity_check`; `Ok` when the file is sound.
+    pub fn check_integrity(&self) -> Result<()> {
+        let verdict: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| store_err(&self.path, e))?;
+        if verdict == "ok" {
+            Ok(())
+        } else {
+            Err(store_err(&self.path, format!("integrity check: {verdict}")))
+        }
+    }
+
+    /// Answers recorded for this profile.
+    pub fn answers(&self) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM responses WHERE profile = ?1",
+                [&self.profile],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| store_err(&self.path, e))
+    }
+
     /// This profile's preferences as they are now.
     pub fn snapshot(&self) -> Result<PreferenceSnapshot> {
         load_snapshot(&self.conn, &self.path, &self.profile)
