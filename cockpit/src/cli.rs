@@ -63,6 +63,12 @@ pub enum Command {
     Config,
     /// Serve the cockpit HMI page for a running bus (joins over zenoh; answers go out on hmi/response).
     Hmi(HmiArgs),
+    /// Run the deployment and record every topic to an MCAP file (Foxglove-readable, replayable).
+    Record(crate::commands::record::RecordArgs),
+    /// Feed a recording's inputs back into the nodes and write their new outputs.
+    Replay(crate::commands::replay::ReplayArgs),
+    /// Score a run's events against the scenario's ground truth (table, or --json for CI).
+    Score(crate::commands::score::ScoreArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -5,7 +5,10 @@ mod inspect;
 mod node;
 mod perceive;
 mod profile;
+pub mod record;
+pub mod replay;
 mod run;
+pub mod score;
 
 use crate::cli::{Cli, Command};
 use anyhow::Result;
@@ -22,6 +25,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Hmi(a) => hmi::run(a),
         Command::Perceive(a) => perceive::run(a),
         Command::Profile(a) => profile::run(a),
+        Command::Record(a) => record::run(a),
+        Command::Replay(a) => replay::run(a),
+        Command::Score(a) => score::run(a),
         Command::Nodes => {
             for (kind, description) in crate::deployment::registry().kinds() {
                 println!("{kind:<14} {description}");

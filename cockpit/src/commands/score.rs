@@ -1,0 +1,79 @@
+//! `cabin score [--scenario S | --events FILE] [--json]`: the stack's outputs against the scenario's
+//! ground truth (per-episode detection and latency, false alerts per hour, suggestions).
+//!
+//! With `--events`, scores that events log (from `cabin run --events` or `cabin replay --events`)
+//! against the scenario (`--scenario`, default the built-in one). Without it, runs the deployment on
+//! the scenario first and scores that run. `--json` prints the report for CI; `--strict` exits 1 unless
+//! every episode was detected, no false alert was raised and every expected suggestion was made.
+
+use super::run::{self, override_scenario, RunPlan};
+use crate::deployment;
+use anyhow::{Context as _, Result};
+use cabin_bus::runtime::EventLog;
+use cabin_sim::scenario::Scenario;
+use clap::Args;
+use parking_lot::Mutex;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Args, Debug, Clone)]
+pub struct ScoreArgs {
+    /// The scenario with the ground truth: `default` or a scenario TOML file.
+    #[arg(long, default_value = "default")]
+    pub scenario: String,
+    /// An events log to score; without it the deployment is run on the scenario first.
+    #[arg(long)]
+    pub events: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 1 unless everything was detected with no false alerts.
+    #[arg(long)]
+    pub strict: bool,
+    /// Deployment config for the run (without --events).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long)]
+    pub workers: Option<usize>,
+}
+
+pub fn run(args: ScoreArgs) -> Result<ExitCode> {
+    let scenario = Scenario::from_name_or_path(&args.scenario)?;
+    let report = match &args.events {
+        Some(path) => cabin_sim::score(&scenario, path)?,
+        None => {
+            let mut config = deployment::load(args.config.as_deref())?;
+            override_scenario(&mut config, &args.scenario);
+            let mut plan = RunPlan::new(config);
+            if let Some(w) = args.workers {
+                plan.workers = w;
+            }
+            plan.quiet = true;
+            let derived = Arc::new(Mutex::new(Vec::new()));
+            let d = derived.clone();
+            plan.observers.push(Box::new(move |s| {
+                if EventLog::wants(s) {
+                    d.lock().push((**s).clone());
+                }
+            }));
+            let outcome = run::run_deployment(plan).context("running the scenario to score it")?;
+            eprintln!(
+                "cabin score: ran '{}' to {} (events sha256 {})",
+                scenario.name, outcome.report.end, outcome.events_hash
+            );
+            let samples = std::mem::take(&mut *derived.lock());
+            cabin_sim::score::score_samples(&scenario, &samples)
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.table());
+    }
+    Ok(if args.strict && !report.passed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
