@@ -15,16 +15,17 @@ use std::sync::OnceLock;
 static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
 
 /// The process-wide ONNX Runtime environment, initialised on first use.
+///
+/// `ort` 2.0.0-rc.15 allows one environment per process, and the perception crate runs models in the same
+/// process: both use `ort`'s own process-wide environment (`ort::test_util::test_env`, a `OnceLock` inside
+/// `ort`) after loading the library, so whichever crate comes first creates it and the other shares it.
 pub fn environment() -> Result<&'static Environment> {
     ENVIRONMENT
         .get_or_init(|| {
             let lib = cabin_bus::assets::onnxruntime_library().map_err(|e| e.to_string())?;
-            let builder =
-                ort::init_from(&lib).map_err(|e| format!("cannot load {}: {e}", lib.display()))?;
-            builder
-                .with_name("cabin-agent")
-                .build()
-                .map_err(|e| e.to_string())
+            ort::init_from(&lib).map_err(|e| format!("cannot load {}: {e}", lib.display()))?;
+            std::panic::catch_unwind(|| ort::test_util::test_env().clone())
+                .map_err(|_| "cannot create the process-wide ONNX Runtime environment".to_string())
         })
         .as_ref()
         .map_err(|e| AgentError::Onnx(e.clone()))
