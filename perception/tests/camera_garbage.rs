@@ -84,9 +84,24 @@ fn degenerate_images_are_explicit_camera_states() {
     // A hand over the lens: uniform but not black.
     let covered = p.process(&uniform_frame(640, 480, 120)).unwrap();
     assert_eq!(covered.camera, CameraStatus::Black);
+    // A hand over the lens with the auto-exposure opened up (what the simulator renders): a faint ramp,
+    // mean ~27, strong sensor noise. Not black by brightness, but without any structure: blocked.
+    let mut rng = Rng(3);
+    let covered: Vec<u8> = (0..480usize)
+        .flat_map(|y| std::iter::repeat_n(18.0 + 24.0 * y as f64 / 480.0, 640))
+        .map(|v| (v + 7.7 * rng.normal()).round().clamp(0.0, 255.0) as u8)
+        .collect();
+    let f = CameraFrame {
+        format: PixelFormat::Gray8,
+        width: 640,
+        height: 480,
+        stride: 640,
+        data: covered.into(),
+    };
+    let o = p.process(&f).unwrap();
+    assert_eq!(o.camera, CameraStatus::Black, "brightness {}", o.brightness);
     let white = p.process(&uniform_frame(640, 480, 255)).unwrap();
     assert_eq!(white.camera, CameraStatus::Saturated);
-    // Noise has contrast but no face.
     let mut rng = Rng(7);
     let noise: Vec<u8> = (0..640 * 480 * 3)
         .map(|_| (rng.next_u64() & 0xff) as u8)
@@ -98,7 +113,24 @@ fn degenerate_images_are_explicit_camera_states() {
         stride: 1920,
         data: noise.into(),
     };
-    assert_eq!(p.process(&f).unwrap().camera, CameraStatus::FaceLost);
+    // Pixel noise without any coarse structure cannot show a face either: reported like a covered lens.
+    assert_eq!(p.process(&f).unwrap().camera, CameraStatus::Black);
+    // A structured scene without a face (the empty cabin): face lost.
+    let r = support::render::FaceRenderer::new();
+    let mut empty = r.render(&Default::default());
+    opencv::imgproc::rectangle(
+        &mut empty,
+        opencv::core::Rect::new(150, 40, 340, 360),
+        opencv::core::Scalar::new(35.0, 35.0, 38.0, 0.0),
+        -1,
+        opencv::imgproc::LINE_8,
+        0,
+    )
+    .unwrap();
+    assert_eq!(
+        p.process(&frame(&empty)).unwrap().camera,
+        CameraStatus::FaceLost
+    );
     // Tiny and odd-shaped frames are processed, not crashed on.
     for (w, h) in [(1u32, 1u32), (3, 2), (2000, 1), (1, 900)] {
         let o = p

@@ -94,6 +94,10 @@ pub struct ImageStats {
     pub std: f32,
     /// Fraction of pixels at or above 250.
     pub saturated: f32,
+    /// Standard deviation of the 8x8-block means (a 16x16 grid over the letterbox, padding excluded):
+    /// the image's coarse structure with pixel noise averaged away. A covered lens under auto-exposure
+    /// is bright enough and noisy, but has almost none.
+    pub coarse_std: f32,
 }
 
 /// The 896 anchor centres in input pixels, in the model's output order.
@@ -312,6 +316,10 @@ impl FaceDetector {
         let px = self.small.data_bytes()?;
         let plane = INPUT_SIZE * INPUT_SIZE;
         let (mut sum, mut sum2, mut sat, mut count) = (0u64, 0u64, 0u64, 0u64);
+        const CELL: usize = 8;
+        const CELLS: usize = INPUT_SIZE / CELL;
+        let mut cell_sum = [0u32; CELLS * CELLS];
+        let mut cell_n = [0u32; CELLS * CELLS];
         let (r_i, b_i) = match frame.channels() {
             Channels::Rgb => (0, 2),
             _ => (2, 0),
@@ -337,16 +345,33 @@ impl FaceDetector {
                     sum2 += l * l;
                     sat += (l >= 250) as u64;
                     count += 1;
+                    let c = (y / CELL) * CELLS + x / CELL;
+                    cell_sum[c] += l as u32;
+                    cell_n[c] += 1;
                 }
             }
         }
         let n = count.max(1) as f64;
         let mean = sum as f64 / n;
         let var = (sum2 as f64 / n - mean * mean).max(0.0);
+        // Coarse structure: only cells entirely inside the picture.
+        let means: Vec<f64> = cell_sum
+            .iter()
+            .zip(&cell_n)
+            .filter(|(_, &n)| n as usize == CELL * CELL)
+            .map(|(&s, &n)| s as f64 / n as f64)
+            .collect();
+        let coarse_std = if means.len() >= 2 {
+            let m = means.iter().sum::<f64>() / means.len() as f64;
+            (means.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / means.len() as f64).sqrt()
+        } else {
+            var.sqrt()
+        };
         let stats = ImageStats {
             mean: mean as f32,
             std: var.sqrt() as f32,
             saturated: (sat as f64 / n) as f32,
+            coarse_std: coarse_std as f32,
         };
         Ok((lb, stats))
     }

@@ -7,14 +7,17 @@
 //! | status | rule (defaults) |
 //! | --- | --- |
 //! | `Corrupt` | the frame failed validation (zero size, short stride, truncated buffer) |
-//! | `Black` | mean luma < 12, or contrast (luma std) < 4 while not saturated: lens covered, no light |
+//! | `Black` | mean luma < 12, or contrast (luma std) < 4 while not saturated: no light, lens covered; or, when no face is found, coarse structure (std of 8x8-block means) < 10: a hand over the lens with the auto-exposure opened up (bright enough, noisy, but featureless) |
 //! | `Saturated` | >= 60 % of pixels at 250+ or mean luma > 240: glare, IR flood |
 //! | `Frozen` | the same bytes as the previous frame `frozen_after` frames in a row (a real sensor never repeats a frame exactly: noise) |
 //! | `NoFrames` | no frame for `no_frames_after_s` |
 //! | `FaceLost` | the image is usable but no face passed the presence test |
 //!
 //! Statistics come from the detector's 128x128 letterbox (padding excluded), so they cost nothing extra.
-//! A dark IR-like frame (mean ~25) is not `Black`: it has contrast and still carries a face.
+//! A dark IR-like frame (mean ~25) is not `Black`: it has contrast and still carries a face. The
+//! coarse-structure test runs only after the detector found no face, so a dim but visible face is never
+//! called blocked. Measured on the simulator's frames (`sim/examples/render_poses`): covered lens coarse
+//! std 6.7 (mean 27, pixel std 10); empty cabin at night 17.7; driver at night 24-27; daylight ~63.
 
 use super::detector::ImageStats;
 use cabin_bus::messages::{Blob, CameraFrame, CameraStatus};
@@ -26,9 +29,12 @@ use serde::{Deserialize, Serialize};
 pub struct CameraHealthConfig {
     pub black_mean_max: f32,
     pub blocked_std_max: f32,
+    /// Without a face, coarse structure below this means a covered lens.
+    pub blocked_coarse_std_max: f32,
     pub saturated_fraction: f32,
     pub saturated_mean_min: f32,
-    /// Identical consecutive frames before `Frozen` (at 30 fps, 15 = 0.5 s).
+    /// Identical consecutive frames before `Frozen` (at 30 fps, 15 = 0.5 s); 0 disables the check (for
+    /// a noise-free synthetic camera whose frames legitimately repeat).
     pub frozen_after: u32,
     /// Seconds without a frame before `NoFrames`.
     pub no_frames_after_s: f64,
@@ -39,6 +45,7 @@ impl Default for CameraHealthConfig {
         CameraHealthConfig {
             black_mean_max: 12.0,
             blocked_std_max: 4.0,
+            blocked_coarse_std_max: 10.0,
             saturated_fraction: 0.6,
             saturated_mean_min: 240.0,
             frozen_after: 15,
@@ -74,6 +81,9 @@ impl CameraHealth {
     /// Whether this frame repeats the previous one often enough to call the camera frozen. Keeps a
     /// reference (not a copy) to the frame's bytes for the next comparison.
     pub fn is_frozen(&mut self, frame: &CameraFrame) -> bool {
+        if self.config.frozen_after == 0 {
+            return false;
+        }
         let same = match &self.previous {
             Some((w, h, s, data)) => {
                 *w == frame.width
@@ -89,7 +99,7 @@ impl CameraHealth {
             0
         };
         self.previous = Some((frame.width, frame.height, frame.stride, frame.data.clone()));
-        self.repeats >= self.config.frozen_after.max(1)
+        self.repeats >= self.config.frozen_after
     }
 
     /// The image-quality verdict of a frame's statistics: `Black`, `Saturated` or `Ok`.
@@ -101,6 +111,16 @@ impl CameraHealth {
             CameraStatus::Black
         } else {
             CameraStatus::Ok
+        }
+    }
+
+    /// The verdict for a frame in which no face was found: `Black` (covered lens: no coarse structure)
+    /// or `FaceLost`.
+    pub fn classify_without_face(&self, s: &ImageStats) -> CameraStatus {
+        if s.coarse_std < self.config.blocked_coarse_std_max {
+            CameraStatus::Black
+        } else {
+            CameraStatus::FaceLost
         }
     }
 
@@ -123,6 +143,7 @@ mod tests {
             mean,
             std,
             saturated,
+            coarse_std: std,
         }
     }
 
@@ -133,6 +154,25 @@ mod tests {
         assert_eq!(h.classify(&stats(90.0, 2.0, 0.0)), CameraStatus::Black);
         assert_eq!(h.classify(&stats(252.0, 2.0, 0.9)), CameraStatus::Saturated);
         assert_eq!(h.classify(&stats(25.0, 14.0, 0.0)), CameraStatus::Ok);
+        // The simulator's covered lens: mean 27, pixel std 10, coarse std 6.7 -> blocked, not face lost.
+        let covered = ImageStats {
+            mean: 27.0,
+            std: 10.2,
+            saturated: 0.0,
+            coarse_std: 6.7,
+        };
+        assert_eq!(h.classify(&covered), CameraStatus::Ok);
+        assert_eq!(h.classify_without_face(&covered), CameraStatus::Black);
+        let empty_cabin_at_night = ImageStats {
+            mean: 71.0,
+            std: 19.2,
+            saturated: 0.0,
+            coarse_std: 17.7,
+        };
+        assert_eq!(
+            h.classify_without_face(&empty_cabin_at_night),
+            CameraStatus::FaceLost
+        );
     }
 
     #[test]

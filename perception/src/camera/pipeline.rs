@@ -227,7 +227,7 @@ impl CameraPipeline {
         };
         let Some(det) = self.select(&detections) else {
             self.tracked = None;
-            analysis.observation.camera = CameraStatus::FaceLost;
+            analysis.observation.camera = self.health.classify_without_face(&stats);
             return Ok(analysis);
         };
         self.tracked = Some(det.clone());
