@@ -14,7 +14,7 @@ use crate::cli::{Cli, Command};
 use anyhow::Result;
 use std::process::ExitCode;
 
-pub use run::{run_deployment, RunOutcome};
+pub use run::{override_scenario, run_deployment, RunOutcome, RunPlan};
 
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
