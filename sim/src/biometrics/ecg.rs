@@ -70,9 +70,10 @@ impl EcgModel {
         m
     }
 
-    fn deriv(&self, t: f64, s: [f64; 3]) -> [f64; 3] {
+    /// The model's derivative; `rr` (the RR interval) is held over one output sample: it changes on a
+    /// scale of seconds, and evaluating it is the costly part.
+    fn deriv(&self, t: f64, s: [f64; 3], rr: f64) -> [f64; 3] {
         let [x, y, z] = s;
-        let rr = self.heart.rr_s(t);
         let w = TAU / rr;
         let hr_fact = (60.0 / rr / 60.0).sqrt();
         let hr_fact2 = hr_fact.sqrt();
@@ -93,16 +94,17 @@ impl EcgModel {
     }
 
     fn next_raw(&mut self) -> f64 {
+        let rr = self.heart.rr_s(self.t);
         for _ in 0..self.steps_per_sample {
             let h = self.dt;
             let s = [self.x, self.y, self.z];
-            let k1 = self.deriv(self.t, s);
+            let k1 = self.deriv(self.t, s, rr);
             let add = |a: [f64; 3], b: [f64; 3], f: f64| {
                 [a[0] + f * b[0], a[1] + f * b[1], a[2] + f * b[2]]
             };
-            let k2 = self.deriv(self.t + h / 2.0, add(s, k1, h / 2.0));
-            let k3 = self.deriv(self.t + h / 2.0, add(s, k2, h / 2.0));
-            let k4 = self.deriv(self.t + h, add(s, k3, h));
+            let k2 = self.deriv(self.t + h / 2.0, add(s, k1, h / 2.0), rr);
+            let k3 = self.deriv(self.t + h / 2.0, add(s, k2, h / 2.0), rr);
+            let k4 = self.deriv(self.t + h, add(s, k3, h), rr);
             for i in 0..3 {
                 let v = s[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
                 match i {

@@ -42,6 +42,9 @@ impl HeartModel {
                 ((density(f) * df).sqrt(), f, rng.range(0.0, TAU))
             })
             .collect();
+        // Components far from both peaks carry no power: drop them (the sum is evaluated often).
+        let peak = components.iter().map(|c| c.0).fold(0.0, f64::max);
+        components.retain(|c| c.0 > 1e-4 * peak);
         // Normalise to unit variance: var = sum(a^2) / 2.
         let var: f64 = components.iter().map(|c| c.0 * c.0 / 2.0).sum();
         let k = if var > 0.0 { 1.0 / var.sqrt() } else { 0.0 };

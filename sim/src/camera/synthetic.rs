@@ -170,7 +170,7 @@ impl SyntheticCamera {
     fn blocked_scene(&mut self) {
         let (w, h, c) = (self.width, self.height, self.channels);
         for y in 0..h {
-            let v = 3 + (4 * y / h) as u8;
+            let v = 1 + (2 * y / h) as u8;
             self.scene[y * w * c..(y + 1) * w * c].fill(v);
         }
     }

@@ -1,0 +1,64 @@
+//! Times the synthetic camera by stage: `target/debug/examples/render_timing` (one thread).
+//! blocked = blur + gain/noise; absent = + background; face = + the face mesh.
+
+use cabin_bus::messages::{AmbientLight, GazeZone};
+use cabin_sim::camera::{Lighting, SyntheticCamera};
+use cabin_sim::scenario::{CameraColor, CameraSource, CameraSpec, DriverPose, Steps};
+use std::time::Instant;
+
+fn main() {
+    let spec = CameraSpec {
+        source: CameraSource::Synthetic,
+        fps: 10.0,
+        width: 640,
+        height: 480,
+        color: CameraColor::Ir,
+        noise: 2.0,
+        blur_sigma: 0.7,
+        head_distance_m: 0.65,
+        fov_deg: 50.0,
+        exposure_lag_s: 0.8,
+        looped: false,
+    };
+    let mut cam = SyntheticCamera::new(
+        &spec,
+        Lighting::new(Steps::constant(AmbientLight::Day), 0.8),
+        1,
+    )
+    .expect("camera");
+    let mut pose = DriverPose {
+        yaw_deg: 10.0,
+        pitch_deg: -5.0,
+        roll_deg: 2.0,
+        left_eye_closure: 0.3,
+        right_eye_closure: 0.3,
+        gaze_zone: GazeZone::RoadAhead,
+        in_view: true,
+        camera_blocked: false,
+        episode: None,
+    };
+    for (name, in_view, blocked) in [
+        ("face", true, false),
+        ("absent", false, false),
+        ("blocked", true, true),
+        ("face", true, false),
+    ] {
+        pose.in_view = in_view;
+        pose.camera_blocked = blocked;
+        let n = 300;
+        let mut times: Vec<f64> = (0..n)
+            .map(|i| {
+                let t0 = Instant::now();
+                std::hint::black_box(cam.render(i, i as f64 * 0.1, &pose));
+                t0.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        times.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "{name:<8} median {:.2} ms  p10 {:.2}  p90 {:.2}",
+            times[n as usize / 2],
+            times[n as usize / 10],
+            times[9 * n as usize / 10]
+        );
+    }
+}
