@@ -129,7 +129,12 @@ fn frame_mat(f: &CameraFrame) -> Result<Mat, String> {
         .map_err(|e| e.to_string())?
         .try_clone()
         .map_err(|e| e.to_string())?;
-    debug_assert_eq!(shaped.typ(), typ);
+    if shaped.typ() != typ {
+        return Err(format!(
+            "cannot lay out a {:?} frame for encoding",
+            f.format
+        ));
+    }
     if f.format == PixelFormat::Rgb8 {
         let mut bgr = Mat::default();
         opencv::imgproc::cvt_color(&shaped, &mut bgr, opencv::imgproc::COLOR_RGB2BGR, 0)

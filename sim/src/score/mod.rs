@@ -86,8 +86,8 @@ pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
                 earliest_s: e.start_s + threshold,
                 detected: hit.is_some(),
                 alert: hit.map(|(_, a)| a.kind),
-                alert_at_s: hit.map(|(t, _)| *t),
-                latency_s: hit.map(|(t, _)| t - e.start_s),
+                alert_at_s: hit.map(|(t, _)| ms(*t)),
+                latency_s: hit.map(|(t, _)| ms(t - e.start_s)),
             }
         })
         .collect();
@@ -160,7 +160,7 @@ pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
                 distance_m,
                 text: g.text.clone(),
                 during_episode: during,
-                since_utterance_s: since.as_ref().map(|s| s.0),
+                since_utterance_s: since.as_ref().map(|s| ms(s.0)),
                 after_utterance: since.map(|s| s.1),
             }
         })
@@ -198,7 +198,7 @@ pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
         events: samples.len() as u64,
         grace_s: grace,
         episodes: episode_scores,
-        normal_driving_s,
+        normal_driving_s: ms(normal_driving_s),
         false_alerts,
         false_alerts_per_hour,
         unexpected_alerts: unexpected,
@@ -206,6 +206,12 @@ pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
         expectations,
         bad_lines: Vec::new(),
     }
+}
+
+/// Seconds rounded to the millisecond (event times are whole milliseconds of sim time anyway; this
+/// keeps float noise like 3.1499999999999915 out of the report).
+fn ms(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }
 
 /// Alerts going from cleared (or never raised) to raised, per kind. Escalations are not new alerts.

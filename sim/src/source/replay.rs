@@ -142,12 +142,12 @@ impl ReplaySource {
         let now = ctx.now();
         loop {
             self.fill(ctx);
-            let Some(s) = self.next.as_ref() else { break };
+            let Some(s) = self.next.take() else { break };
             if s.header.stamp > now {
                 ctx.wake_at(s.header.stamp);
+                self.next = Some(s);
                 return;
             }
-            let s = self.next.take().expect("checked above");
             if let Err(e) = publish_recorded(ctx, s.topic, &s.message) {
                 ctx.report(Severity::Warning, format!("replay skipped a message: {e}"));
             } else {
