@@ -10,12 +10,21 @@ mod common;
 
 use cabin_bus::messages::{InterestKind, PoiCategory, Speaker};
 
+/// One model at a time: on a 2-core machine parallel tests would each spin llama.cpp threads
+/// against each other (the 0.3 tokens/s pathology of oversubscription).
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn config() -> LocalConfig {
     let model = cabin_agent::resolve_model("llm/SmolLM2-135M-Instruct.Q4_1.gguf")
         .expect("model installed (scripts/setup.sh)");
     // A loaded CI machine must not hit the time budget (that would cut the text short): this test
     // is about greedy determinism, not speed.
     LocalConfig {
+        threads: 1,
         time_budget: std::time::Duration::from_secs(120),
         ..LocalConfig::new(model)
     }
@@ -41,6 +50,7 @@ fn coffee_request() -> PhraseRequest {
 
 #[test]
 fn local_model_generates_byte_identical_text() {
+    let _one = serial();
     let mut llm = LocalBackend::start(config()).expect("load");
     println!("{}", llm.description());
     let chat = chat_messages(&coffee_request());
@@ -75,6 +85,7 @@ fn local_model_generates_byte_identical_text() {
 
 #[test]
 fn local_model_phrases_several_proposals() {
+    let _one = serial();
     let mut llm = LocalBackend::start(config()).expect("load");
     let mut requests = vec![coffee_request()];
     let mut r = coffee_request();
@@ -123,6 +134,7 @@ fn a_missing_model_is_a_clear_error() {
 /// model (it passes the check), and two runs give byte-identical events.
 #[test]
 fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
+    let _one = serial();
     use cabin_bus::prelude::*;
 
     let run = || {
@@ -155,7 +167,7 @@ fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
         let spec = NodeSpec::inline(
             "agent",
             "agent",
-            "backend = \"local\"\npreferences = \"off\"\ntime_budget_ms = 120000",
+            "backend = \"local\"\nthreads = 1\npreferences = \"off\"\ntime_budget_ms = 120000",
         )
         .expect("spec");
         let node: Box<dyn Node> =

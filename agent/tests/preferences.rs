@@ -26,7 +26,11 @@ fn child_writer() {
     let mut store = PreferenceStore::open(Path::new(&db), "crash").expect("open");
     let p = coffee_poi(1, "Roastco Nord", Some("Roastco"), 100.0);
     for i in 0.. {
-        let answer = if i % 3 == 0 { Answer::Decline } else { Answer::Accept };
+        let answer = if i % 3 == 0 {
+            Answer::Decline
+        } else {
+            Answer::Accept
+        };
         store
             .record(&p, InterestKind::Coffee, answer, i as f64)
             .expect("record");
@@ -46,7 +50,10 @@ fn the_store_survives_a_killed_writer() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = 0;
     while seen < 200 {
-        assert!(Instant::now() < deadline, "the writer made no progress ({seen} answers)");
+        assert!(
+            Instant::now() < deadline,
+            "the writer made no progress ({seen} answers)"
+        );
         std::thread::sleep(Duration::from_millis(20));
         if let Ok(s) = PreferenceStore::open(&db, "crash") {
             seen = s.answers().unwrap_or(0);
@@ -69,7 +76,11 @@ fn drive(pois: Vec<Poi>, db: &Path, mode: &str, answer: Option<Answer>) -> Vec<(
     let mut s = Script::new(200.0)
         .at(0.0, topics::ROUTE, straight_route(40.0))
         .at(0.0, topics::POIS, PoiSet { pois })
-        .at(20.0, topics::UTTERANCE, said(Speaker::Passenger, "I could really use a coffee."));
+        .at(
+            20.0,
+            topics::UTTERANCE,
+            said(Speaker::Passenger, "I could really use a coffee."),
+        );
     if let Some(a) = answer {
         s = s.at(
             170.0,
@@ -81,7 +92,11 @@ fn drive(pois: Vec<Poi>, db: &Path, mode: &str, answer: Option<Answer>) -> Vec<(
         );
     }
     for t in 0..=200 {
-        s = s.at(t as f64, topics::VEHICLE, vehicle(t as f64 * 0.025, t as f64));
+        s = s.at(
+            t as f64,
+            topics::VEHICLE,
+            vehicle(t as f64 * 0.025, t as f64),
+        );
     }
     let params = format!(
         "backend = \"template\"\npreferences = \"{mode}\"\nprofile = \"alice\"\nprofile_db = \"{}\"",
@@ -118,11 +133,18 @@ fn accepted_chains_are_preferred_on_later_drives() {
     }
     let shown = profile_show(&db, "alice").expect("show");
     println!("{shown}");
-    assert!(shown.contains("roastco") && shown.contains("preferred"), "{shown}");
+    assert!(
+        shown.contains("roastco") && shown.contains("preferred"),
+        "{shown}"
+    );
     // now both are on the way: the preferred chain wins over the shorter detour
     let s = drive(vec![roastco.clone(), bean.clone()], &db, "read", None);
     assert_eq!(proposed(&s), ["Roastco Nord"]);
-    assert!(s[0].1.reason.contains("preferred chain Roastco"), "{}", s[0].1.reason);
+    assert!(
+        s[0].1.reason.contains("preferred chain Roastco"),
+        "{}",
+        s[0].1.reason
+    );
     // forgetting the profile restores the plain ranking
     profile_forget(&db, "alice").expect("forget");
     let s = drive(vec![roastco, bean], &db, "read", None);
@@ -135,7 +157,12 @@ fn a_category_declined_three_times_is_never_proposed() {
     let db = dir.path().join("prefs.sqlite");
     let mut store = PreferenceStore::open(&db, "alice").expect("open");
     let burger = {
-        let mut p = poi(7, "Burger Hut", PoiCategory::FastFood, beside_route(10.0, 100.0));
+        let mut p = poi(
+            7,
+            "Burger Hut",
+            PoiCategory::FastFood,
+            beside_route(10.0, 100.0),
+        );
         p.brand = Some("Burger Hut".into());
         p
     };
@@ -145,13 +172,32 @@ fn a_category_declined_three_times_is_never_proposed() {
             .expect("record");
     }
     drop(store);
-    let inn = poi(8, "Gasthof Post", PoiCategory::Restaurant, beside_route(10.2, 900.0));
+    let inn = poi(
+        8,
+        "Gasthof Post",
+        PoiCategory::Restaurant,
+        beside_route(10.2, 900.0),
+    );
     let mut s = Script::new(200.0)
         .at(0.0, topics::ROUTE, straight_route(40.0))
-        .at(0.0, topics::POIS, PoiSet { pois: vec![burger, inn] })
-        .at(20.0, topics::UTTERANCE, said(Speaker::Passenger, "I'm starving."));
+        .at(
+            0.0,
+            topics::POIS,
+            PoiSet {
+                pois: vec![burger, inn],
+            },
+        )
+        .at(
+            20.0,
+            topics::UTTERANCE,
+            said(Speaker::Passenger, "I'm starving."),
+        );
     for t in 0..=200 {
-        s = s.at(t as f64, topics::VEHICLE, vehicle(t as f64 * 0.025, t as f64));
+        s = s.at(
+            t as f64,
+            topics::VEHICLE,
+            vehicle(t as f64 * 0.025, t as f64),
+        );
     }
     let params = format!(
         "backend = \"template\"\npreferences = \"read\"\nprofile = \"alice\"\nprofile_db = \"{}\"",
@@ -160,6 +206,12 @@ fn a_category_declined_three_times_is_never_proposed() {
     let spec = NodeSpec::inline("agent", "agent", &params).expect("spec");
     let node: Box<dyn Node> = Box::new(cabin_agent::AgentNode::from_spec(&spec).expect("agent"));
     let sugg = on(&run(s, vec![("agent", node)]), topics::SUGGESTION);
-    assert_eq!(proposed(&sugg), ["Gasthof Post"], "never fast food for alice");
-    assert!(profile_show(&db, "alice").expect("show").contains("never wanted"));
+    assert_eq!(
+        proposed(&sugg),
+        ["Gasthof Post"],
+        "never fast food for alice"
+    );
+    assert!(profile_show(&db, "alice")
+        .expect("show")
+        .contains("never wanted"));
 }

@@ -84,11 +84,12 @@ pub struct Generated {
 }
 
 impl Generated {
-    /// Decode speed after the first token, tokens per second.
+    /// Decode speed: generated tokens (each one decoded once after it is sampled) per second of
+    /// decode time.
     pub fn tokens_per_s(&self) -> f64 {
         let t = self.decode_time.as_secs_f64();
-        if self.tokens > 1 && t > 0.0 {
-            (self.tokens - 1) as f64 / t
+        if self.tokens > 0 && t > 0.0 {
+            self.tokens as f64 / t
         } else {
             0.0
         }
