@@ -72,6 +72,7 @@ function onSample(m) {
         why: msg.source === "speech_to_text" ? "heard" : "scripted" });
       break;
     case "agent/decision":
+      if (msg.decision === "no_answer") expireSuggestion(msg);
       pushTranscript({ kind: "decision", t: m.t, who: "agent · " + words(msg.decision), text: msg.reason,
         decision: msg.decision });
       break;
@@ -86,6 +87,13 @@ function onSample(m) {
         text: (msg.answer === "accept" ? "accepted" : "declined") + " suggestion #" + msg.suggestion_id, id: msg.suggestion_id });
       break;
   }
+}
+
+// The agent stopped waiting for an answer: the newest unanswered suggestion of that interest expires.
+function expireSuggestion(d) {
+  const open = S.suggestions.filter((s) => !S.answers.has(s.id) && !s.expired);
+  const match = open.filter((s) => !d.interest || s.interest === d.interest).pop() || open.pop();
+  if (match) match.expired = true;
 }
 
 function onAlert(t, a) {
@@ -320,6 +328,8 @@ function suggestionStatus(s) {
   const a = S.answers.get(s.id);
   if (a) return { state: a.answer, confirmed: !!a.confirmed };
   if (S.pending.has(s.id)) return { state: "sending", confirmed: false };
+  if (s.expired) return { state: "expired", confirmed: false };
+  if (S.run && S.run.state === "ended") return { state: "run_ended", confirmed: false };
   return { state: "pending", confirmed: false };
 }
 
@@ -346,7 +356,7 @@ function renderSuggestion() {
     facts.push("phrased by " + s.phrased_by);
     facts.push("#" + s.id + " at " + fmtTime(s.t));
     $("suggestion-facts").replaceChildren(...facts.map((f) => el("span", {}, f)));
-    $("suggestion-reason").textContent = "Why: " + s.reason;
+    $("suggestion-reason").textContent = /^why\b/i.test(s.reason) ? s.reason : "Why: " + s.reason;
     const answered = st.state !== "pending";
     $("accept").disabled = answered;
     $("decline").disabled = answered;
@@ -356,6 +366,8 @@ function renderSuggestion() {
     status.dataset.id = s.id;
     status.textContent = st.state === "pending" ? "Waiting for the driver's answer"
       : st.state === "sending" ? "Sending…"
+      : st.state === "expired" ? "No answer given; the agent stopped waiting"
+      : st.state === "run_ended" ? "Not answered before the run ended"
       : (st.state === "accept" ? "Accepted" : "Declined — the agent will not propose it again") +
         (st.confirmed ? " (received by the agent's bus)" : " (sent)");
     const err = S.errors.get(s.id);
