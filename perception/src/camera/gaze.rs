@@ -2,7 +2,8 @@
 //!
 //! Gaze angles = head yaw/pitch + eye-in-head yaw/pitch from the iris offset (the iris centre's offset
 //! from the eye centre over the eye width, turned into an angle on an eyeball of `eyeball_ratio` eye widths
-//! radius: `asin(offset / eyeball_ratio)`, clamped to `max_eye_deg`). The zone is looked up in a map of
+//! radius: `asin(offset / eyeball_ratio)`, clamped to `max_eye_deg`, times `eye_weight` — damped by
+//! default, see the comment in `config/gaze_zones.toml`). The zone is looked up in a map of
 //! yaw/pitch rectangles *relative to the driver's neutral gaze* (the camera node uses the configured
 //! mounting neutral; the driver-state node re-zones with the neutral it learned for this driver).
 //!
@@ -73,8 +74,8 @@ impl Default for GazeZoneMap {
                 neutral_yaw_deg: 0.0,
                 neutral_pitch_deg: 0.0,
                 eyeball_ratio: 0.4,
-                max_eye_deg: 25.0,
-                eye_weight: 1.0,
+                max_eye_deg: 15.0,
+                eye_weight: 0.5,
                 zones: vec![ZoneRect {
                     zone: GazeZone::RoadAhead,
                     yaw_deg: [-15.0, 15.0],
