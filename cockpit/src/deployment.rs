@@ -49,7 +49,10 @@ pub fn build<'a>(
 }
 
 /// The zenoh config of a process that *joins* a running deployment (`cabin node`, `topics`, `echo`, `hmi`):
-/// it connects to the endpoints the main process listens on, and listens on none itself unless told to.
+/// it connects to the endpoints the main process listens on. zenoh peers do not relay for each other, so a
+/// joining peer also listens itself — on an ephemeral port, on loopback when everything it connects to is
+/// on loopback, else on every interface (an ECU on the vehicle network) — and gossip tells the other peers
+/// where to reach it. `--listen` overrides.
 pub fn joining(z: &ZenohConfig, listen: &[String], connect: &[String]) -> ZenohConfig {
     let mut c = z.clone();
     let mut peers: Vec<String> = c.connect.clone();
@@ -58,7 +61,12 @@ pub fn joining(z: &ZenohConfig, listen: &[String], connect: &[String]) -> ZenohC
     peers.sort();
     peers.dedup();
     c.connect = peers.into_iter().filter(|p| !listen.contains(p)).collect();
-    c.listen = listen.to_vec();
+    c.listen = if listen.is_empty() {
+        let local = c.connect.iter().all(|p| p.contains("/127.0.0.1:") || p.contains("/localhost:") || p.contains("/[::1]:"));
+        vec![if local { "tcp/127.0.0.1:0" } else { "tcp/0.0.0.0:0" }.to_string()]
+    } else {
+        listen.to_vec()
+    };
     c
 }
 
@@ -88,6 +96,8 @@ mod tests {
         };
         let j = joining(&z, &[], &[]);
         assert_eq!(j.connect, vec!["tcp/127.0.0.1:7447".to_string()]);
-        assert!(j.listen.is_empty());
+        assert_eq!(j.listen, vec!["tcp/127.0.0.1:0".to_string()], "reachable by the other peers, on loopback only");
+        let remote = ZenohConfig { connect: vec!["tcp/192.168.7.2:7447".into()], ..Default::default() };
+        assert_eq!(joining(&remote, &[], &[]).listen, vec!["tcp/0.0.0.0:0".to_string()]);
     }
 }
