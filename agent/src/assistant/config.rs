@@ -41,7 +41,9 @@ pub struct AgentConfig {
     pub backend: Option<BackendKind>,
     /// GGUF chat model for `local` (relative to `models/` or absolute).
     pub model: String,
-    /// llama.cpp threads (generation and prompt).
+    /// llama.cpp threads (generation and prompt). 1 by default: on the 2-core cockpit ECU the other
+    /// nodes run at the same time, and 2 llama.cpp threads then oversubscribe the cores (see
+    /// docs/perf/agent.md).
     pub threads: i32,
     /// Most tokens per generated sentence.
     pub max_tokens: usize,
@@ -97,7 +99,7 @@ impl Default for AgentConfig {
         AgentConfig {
             backend: None,
             model: "llm/SmolLM2-135M-Instruct.Q4_1.gguf".into(),
-            threads: 2,
+            threads: 1,
             max_tokens: 48,
             time_budget_ms: 8000,
             http_url: "http://127.0.0.1:8080/v1/chat/completions".into(),
@@ -257,7 +259,7 @@ mod tests {
         assert_eq!(c.backend, Some(BackendKind::Template));
         assert_eq!(c.detour_budget_s, 120.0);
         assert_eq!(c.preferences, PreferenceMode::Off);
-        assert_eq!(c.threads, 2);
+        assert_eq!(c.threads, 1);
         let bad = NodeSpec::inline("agent", "agent", "detour_budget = 120").expect("spec");
         let e = bad.params::<AgentConfig>().unwrap_err().to_string();
         assert!(e.contains("detour_budget") && e.contains("agent"), "{e}");

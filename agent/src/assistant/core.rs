@@ -435,6 +435,7 @@ impl AgentCore {
             self.publish_interests(now_s, out);
         }
         self.drowsy_interest(now_s, out);
+        out.decisions.extend(self.policy.expire_pending(now_s));
         let cfg = self.memory.config().clone();
         let live: Vec<(LiveInterest, f32)> = self
             .memory

@@ -51,7 +51,7 @@ impl LocalConfig {
     pub fn new(model: PathBuf) -> Self {
         LocalConfig {
             model,
-            threads: 2,
+            threads: 1,
             max_tokens: 48,
             time_budget: Duration::from_secs(8),
             n_ctx: 1024,

@@ -32,8 +32,12 @@ pub struct SpeechConfig {
     pub pad_ms: u32,
     /// Longer speech is cut into pieces, s (Moonshine takes at most 64 s).
     pub max_segment_s: f32,
-    /// Microphone channels listened to (0 = driver, 1 = passenger, others = unknown speaker).
+    /// Microphone channels listened to.
     pub max_channels: usize,
+    /// Who sits at each microphone channel (index = channel); channels past the list are
+    /// `unknown`. Default `["driver", "passenger"]`; a single shared cabin microphone is honestly
+    /// `["unknown"]`.
+    pub channel_speakers: Vec<Speaker>,
 }
 
 impl Default for SpeechConfig {
@@ -51,6 +55,7 @@ impl Default for SpeechConfig {
             pad_ms: 96,
             max_segment_s: 20.0,
             max_channels: 4,
+            channel_speakers: vec![Speaker::Driver, Speaker::Passenger],
         }
     }
 }
@@ -79,7 +84,7 @@ impl SpeechConfig {
     }
 }
 
-/// Who speaks into a microphone channel.
+/// Who speaks into a microphone channel by default (0 driver, 1 passenger).
 pub fn speaker_of_channel(channel: u8) -> Speaker {
     match channel {
         0 => Speaker::Driver,
@@ -132,7 +137,7 @@ impl SpeechNode {
         Ok(())
     }
 
-    fn publish(ctx: &mut Context, heard: Heard) {
+    fn publish(&self, ctx: &mut Context, heard: Heard) {
         if heard.transcript.text.trim().is_empty() {
             tracing::debug!(channel = heard.channel, "segment transcribed to nothing");
             return;
@@ -140,7 +145,12 @@ impl SpeechNode {
         ctx.publish(
             topics::UTTERANCE,
             Utterance {
-                speaker: speaker_of_channel(heard.channel),
+                speaker: self
+                    .config
+                    .channel_speakers
+                    .get(heard.channel as usize)
+                    .copied()
+                    .unwrap_or(Speaker::Unknown),
                 text: heard.transcript.text,
                 source: UtteranceSource::SpeechToText,
                 duration_s: heard.duration_s,
@@ -208,7 +218,7 @@ impl SpeechNode {
             .push(chunk.channel, &samples)
             .map_err(|e| NodeError::input(topic, e))?;
         for h in heard {
-            Self::publish(ctx, h);
+            self.publish(ctx, h);
         }
         Ok(())
     }
@@ -254,14 +264,35 @@ impl Node for SpeechNode {
     }
 
     fn shutdown(&mut self, ctx: &mut Context) -> NodeResult {
-        if let Some(stt) = self.stt.as_mut() {
-            for h in stt.flush() {
-                match h {
-                    Ok(h) => Self::publish(ctx, h),
-                    Err(e) => ctx.reject_input(TopicId::Audio, e.to_string()),
-                }
+        let flushed = self.stt.as_mut().map(|stt| stt.flush()).unwrap_or_default();
+        for h in flushed {
+            match h {
+                Ok(h) => self.publish(ctx, h),
+                Err(e) => ctx.reject_input(TopicId::Audio, e.to_string()),
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_map_channels_to_speakers() {
+        let spec = NodeSpec::inline(
+            "speech",
+            "speech",
+            "channel_speakers = [\"unknown\"]\nmin_silence_ms = 320",
+        )
+        .expect("spec");
+        let node = SpeechNode::from_spec(&spec).expect("node");
+        assert_eq!(node.config.channel_speakers, vec![Speaker::Unknown]);
+        assert_eq!(node.config.segmenter().min_silence_chunks, 10);
+        let bad = NodeSpec::inline("speech", "speech", "treads = 2").expect("spec");
+        assert!(SpeechNode::from_spec(&bad).is_err());
+        let bad = NodeSpec::inline("speech", "speech", "threads = 0").expect("spec");
+        assert!(SpeechNode::from_spec(&bad).is_err());
     }
 }

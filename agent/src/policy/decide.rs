@@ -249,6 +249,26 @@ impl Policy {
         self.next_suggestion
     }
 
+    /// Ends the wait for an answer after `response_timeout_s` (call before searching candidates, so
+    /// the search runs in the same step the wait ends).
+    pub fn expire_pending(&mut self, now_s: f64) -> Option<AgentDecision> {
+        let p = self.pending.as_ref()?;
+        if now_s - p.at_s < self.config.response_timeout_s {
+            return None;
+        }
+        let d = decision(
+            "no_answer",
+            None,
+            None,
+            format!(
+                "suggestion {} got no answer in {:.0} s; not repeated",
+                p.suggestion_id, self.config.response_timeout_s
+            ),
+        );
+        self.pending = None;
+        Some(d)
+    }
+
     /// Decides what to do at `s.now_s`. Returns the verdict and the decisions to log.
     pub fn evaluate(&mut self, s: &Situation<'_>) -> (Verdict, Vec<AgentDecision>) {
         let mut out = Vec::new();
@@ -263,21 +283,9 @@ impl Policy {
                 self.cabin_armed = true;
             }
         }
-        if let Some(p) = &self.pending {
-            if now - p.at_s >= self.config.response_timeout_s {
-                out.push(decision(
-                    "no_answer",
-                    None,
-                    None,
-                    format!(
-                        "suggestion {} got no answer in {:.0} s; not repeated",
-                        p.suggestion_id, self.config.response_timeout_s
-                    ),
-                ));
-                self.pending = None;
-            } else {
-                return (Verdict::Nothing, out);
-            }
+        out.extend(self.expire_pending(now));
+        if self.pending.is_some() {
+            return (Verdict::Nothing, out);
         }
         let gate = s.gate.may_speak(now);
 
