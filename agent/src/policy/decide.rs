@@ -327,7 +327,11 @@ impl Policy {
                         None,
                         format!("fresh air held back: {block}; wanted because {why}"),
                     );
-                    self.log_once(0, format!("held:{block}"), d, &mut out);
+                    let key: String = block
+                        .chars()
+                        .filter(|c| !c.is_ascii_digit() && *c != '.')
+                        .collect();
+                    self.log_once(0, format!("held:{key}"), d, &mut out);
                 }
                 Ok(()) => {
                     if let Some(id) = interest_id {
@@ -399,14 +403,15 @@ impl Policy {
             return (Verdict::Nothing, out);
         };
         if let Err(block) = gate {
-            let since = match &self.held {
-                Some(h) if h.interest_id == Some(interest.id) => h.since_s,
-                _ => now,
+            // the first cause of a hold is kept (the distraction), not the settle wait after it
+            let (since, cause) = match &self.held {
+                Some(h) if h.interest_id == Some(interest.id) => (h.since_s, h.reason.clone()),
+                _ => (now, block.clone()),
             };
             self.held = Some(Held {
                 interest_id: Some(interest.id),
                 since_s: since,
-                reason: block.clone(),
+                reason: cause,
             });
             let d = decision(
                 "held_back",
@@ -414,10 +419,12 @@ impl Policy {
                 Some(poi.id),
                 format!("{} for {}: held back, {block}", poi.name, interest.label()),
             );
-            // log when holding starts or the reason's kind changes, not every update
-            let key = format!("held:{}", block.split(':').next().unwrap_or(&block));
-            let key = key.split(" for ").next().unwrap_or(&key).to_string();
-            self.log_once(interest.id, key, d, &mut out);
+            // logged when holding starts or its kind of reason changes, not at every update
+            let key: String = block
+                .chars()
+                .filter(|c| !c.is_ascii_digit() && *c != '.')
+                .collect();
+            self.log_once(interest.id, format!("held:{key}:{}", poi.id), d, &mut out);
             return (Verdict::Nothing, out);
         }
         let held = self
@@ -527,5 +534,220 @@ impl Policy {
             answer,
             decision: d,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::poi::Candidate;
+    use crate::policy::GateConfig;
+    use cabin_bus::messages::{
+        Alert, AlertKind, AlertLevel, DriverState, Drowsiness, GeoPoint, Monitoring, PoiCategory,
+        Speaker,
+    };
+
+    fn interest(id: u32, kind: InterestKind) -> LiveInterest {
+        LiveInterest {
+            id,
+            kind,
+            offers: kind,
+            detail: None,
+            speaker: Speaker::Passenger,
+            confidence: 0.9,
+            since_s: 0.0,
+            first_s: 0.0,
+        }
+    }
+
+    fn ranked(interest_id: u32, poi: u32) -> Ranked {
+        Ranked {
+            interest_id,
+            candidate: Candidate {
+                poi,
+                along_m: 5000.0,
+                ahead_m: 4000.0,
+                offset_m: 100.0,
+                detour_m: 260.0,
+                detour_s: 18.7,
+                eta_s: 160.0,
+                arrival_tod_s: 43_000.0,
+            },
+            score: 1.0,
+            why: "test".into(),
+        }
+    }
+
+    fn pois() -> Vec<Poi> {
+        (0..2)
+            .map(|i| Poi {
+                id: 100 + i,
+                name: format!("Cafe {i}"),
+                category: PoiCategory::Coffee,
+                position: GeoPoint::default(),
+                brand: None,
+                opening_hours: None,
+            })
+            .collect()
+    }
+
+    struct World {
+        pois: Vec<Poi>,
+        gate: DriverGate,
+    }
+
+    impl World {
+        fn new() -> Self {
+            World {
+                pois: pois(),
+                gate: DriverGate::new(GateConfig::default()),
+            }
+        }
+        fn eval(
+            &self,
+            p: &mut Policy,
+            now: f64,
+            live: &[(LiveInterest, f32)],
+            ranked: &[Ranked],
+            co2: Option<f32>,
+        ) -> (Verdict, Vec<AgentDecision>) {
+            let poi_of = |i: u32| &self.pois[i as usize];
+            p.evaluate(&Situation {
+                now_s: now,
+                live,
+                ranked,
+                poi_of: &poi_of,
+                gate: &self.gate,
+                co2_ppm: co2,
+                look_ahead_m: 6000.0,
+                closed: 0,
+                have_map: true,
+            })
+        }
+    }
+
+    #[test]
+    fn one_suggestion_per_interest_and_one_at_a_time() {
+        let w = World::new();
+        let mut p = Policy::new(PolicyConfig::default());
+        let live = [(interest(1, InterestKind::Coffee), 0.9)];
+        let r = [ranked(1, 0)];
+        let (v, _) = w.eval(&mut p, 10.0, &live, &r, None);
+        assert!(matches!(
+            v,
+            Verdict::Propose {
+                suggestion_id: 1,
+                ..
+            }
+        ));
+        // waiting for the answer: nothing else, not even for another interest
+        let both = [live[0].clone(), (interest(2, InterestKind::Coffee), 0.9)];
+        let r2 = [ranked(1, 0), ranked(2, 1)];
+        assert_eq!(w.eval(&mut p, 20.0, &both, &r2, None).0, Verdict::Nothing);
+        // no answer after 60 s: interest 1 is never proposed again, interest 2 may be
+        let (v, d) = w.eval(&mut p, 71.0, &both, &r2, None);
+        assert!(d.iter().any(|d| d.decision == "no_answer"));
+        match v {
+            Verdict::Propose { ranked, .. } => assert_eq!(ranked.interest_id, 2),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_declined_poi_is_never_proposed_again() {
+        let w = World::new();
+        let mut p = Policy::new(PolicyConfig::default());
+        let live = [(interest(1, InterestKind::Coffee), 0.9)];
+        assert!(matches!(
+            w.eval(&mut p, 10.0, &live, &[ranked(1, 0)], None).0,
+            Verdict::Propose { .. }
+        ));
+        let out = p.on_answer(1, Answer::Decline).expect("known suggestion");
+        assert_eq!(out.decision.decision, "declined");
+        assert!(p.is_declined(100));
+        assert!(p.on_answer(7, Answer::Accept).is_err());
+        // a new coffee interest: the declined cafe is skipped, the other one is proposed
+        let live = [(interest(2, InterestKind::Coffee), 0.9)];
+        let (v, _) = w.eval(&mut p, 30.0, &live, &[ranked(2, 0), ranked(2, 1)], None);
+        match v {
+            Verdict::Propose { ranked, .. } => assert_eq!(ranked.candidate.poi, 1),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn held_back_while_distracted_then_proposed_with_the_reason() {
+        let mut w = World::new();
+        let mut p = Policy::new(PolicyConfig::default());
+        let live = [(interest(1, InterestKind::Coffee), 0.9)];
+        let alert = |level| Alert {
+            kind: AlertKind::PhoneUse,
+            level,
+            reason: "x".into(),
+        };
+        w.gate.on_alert(&alert(AlertLevel::Warning), 5.0);
+        let (v, d) = w.eval(&mut p, 10.0, &live, &[ranked(1, 0)], None);
+        assert_eq!(v, Verdict::Nothing);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].decision, "held_back");
+        // logged once, not at every update
+        assert!(w
+            .eval(&mut p, 10.5, &live, &[ranked(1, 0)], None)
+            .1
+            .is_empty());
+        w.gate.on_alert(&alert(AlertLevel::Cleared), 20.0);
+        assert_eq!(
+            w.eval(&mut p, 21.0, &live, &[ranked(1, 0)], None).0,
+            Verdict::Nothing
+        );
+        match w.eval(&mut p, 23.5, &live, &[ranked(1, 0)], None).0 {
+            Verdict::Propose { reason, .. } => {
+                assert!(
+                    reason.contains("held back 14 s before (phone use alert"),
+                    "{reason}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn fresh_air_rearms_only_after_the_air_clears() {
+        let mut w = World::new();
+        let tired = DriverState {
+            valid: true,
+            monitoring: Monitoring::Available,
+            distraction: Default::default(),
+            drowsiness: Drowsiness {
+                kss: 6.5,
+                ..Default::default()
+            },
+            unresponsive: false,
+            heart_rate_bpm: None,
+            hrv_rmssd_ms: None,
+            speed_mps: 20.0,
+            calibration: 1.0,
+        };
+        w.gate.on_driver_state(&tired, 0.0);
+        let mut p = Policy::new(PolicyConfig::default());
+        assert!(matches!(
+            w.eval(&mut p, 1.0, &[], &[], Some(1300.0)).0,
+            Verdict::Cabin { .. }
+        ));
+        p.on_answer(1, Answer::Accept).expect("answer");
+        // still high, still within the repeat time: no second offer
+        assert_eq!(
+            w.eval(&mut p, 2000.0, &[], &[], Some(1300.0)).0,
+            Verdict::Nothing
+        );
+        // cleared, then high again after the repeat time
+        assert_eq!(
+            w.eval(&mut p, 2001.0, &[], &[], Some(900.0)).0,
+            Verdict::Nothing
+        );
+        assert!(matches!(
+            w.eval(&mut p, 2002.0, &[], &[], Some(1300.0)).0,
+            Verdict::Cabin { .. }
+        ));
     }
 }
