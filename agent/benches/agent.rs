@@ -372,6 +372,12 @@ fn llm(c: &mut Criterion) {
         let mut ttft = Vec::new();
         let mut tps = Vec::new();
         let mut last = None;
+        let cold = llm.generate_chat(&chat).expect("generate");
+        println!(
+            "llm/{threads} threads, cold (no cached prefix): {} prompt tokens, time to first token {:.0} ms",
+            cold.prompt_tokens,
+            cold.time_to_first_token.as_secs_f64() * 1000.0
+        );
         for _ in 0..10 {
             let g = llm.generate_chat(&chat).expect("generate");
             ttft.push(g.time_to_first_token.as_secs_f64() * 1000.0);
@@ -382,8 +388,8 @@ fn llm(c: &mut Criterion) {
         tps.sort_by(f64::total_cmp);
         if let Some(g) = last {
             println!(
-                "llm/{threads} threads: {} prompt tokens, {} generated; median time to first token {:.0} ms (min {:.0}), median decode {:.1} tokens/s (max {:.1}); {:?}",
-                g.prompt_tokens, g.tokens, ttft[5], ttft[0], tps[5], tps[9], g.text
+                "llm/{threads} threads, warm: {} prompt tokens ({} cached), {} generated; median time to first token {:.0} ms (min {:.0}), median decode {:.1} tokens/s (max {:.1}); {:?}",
+                g.prompt_tokens, g.cached_prompt_tokens, g.tokens, ttft[5], ttft[0], tps[5], tps[9], g.text
             );
         }
         g.bench_function(format!("phrase_{threads}_threads"), |b| {

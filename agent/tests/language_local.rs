@@ -68,6 +68,11 @@ fn local_model_generates_byte_identical_text() {
     );
     assert!(!a.text.is_empty());
     assert!(a.tokens > 0);
+    assert_eq!(a.cached_prompt_tokens, 0, "first request: nothing cached");
+    assert!(
+        b.cached_prompt_tokens > 200,
+        "second request reuses the fixed prefix"
+    );
     assert_eq!(
         a.text.as_bytes(),
         b.text.as_bytes(),

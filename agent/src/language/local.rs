@@ -10,7 +10,9 @@
 //! tokens parsed, BOS only if the model asks for one and the template did not add it; the prompt is
 //! fed in chunks of `n_batch`; sampling is greedy; generation stops at end-of-generation tokens
 //! (`<|im_end|>`), at the first line break after some text, at the token budget or at the time
-//! budget. Fixed `n_threads` and `n_threads_batch`: llama.cpp's default on a 2-core machine was
+//! budget. The fixed part of the chat (system message and examples, ~270 tokens) stays in the KV
+//! cache between requests, so only the facts (~40 tokens) are decoded per proposal. Fixed
+//! `n_threads` and `n_threads_batch`: llama.cpp's default on a 2-core machine was
 //! 0.3 tokens/s. Pieces are collected as bytes and decoded once, so a character split across tokens
 //! is never mangled. Greedy decoding with a fixed thread count gives byte-identical text run to run
 //! (tested); only the time budget depends on the machine, and hitting it is logged.
@@ -75,6 +77,8 @@ pub enum StopReason {
 pub struct Generated {
     pub text: String,
     pub prompt_tokens: usize,
+    /// Prompt tokens whose KV cache was reused from the previous request (the fixed prefix).
+    pub cached_prompt_tokens: usize,
     pub tokens: usize,
     pub stop: StopReason,
     /// From the request to the first generated token (prompt processing included).
@@ -297,49 +301,94 @@ fn worker(config: LocalConfig, jobs: Receiver<Job>, ready: Sender<Result<String>
     )));
     let n_ctx = ctx.n_ctx() as usize;
     let n_batch = (config.n_batch.max(16) as usize).min(n_ctx);
+    let mut cached_prefix_tokens = Vec::new();
     for job in jobs {
         let started = Instant::now();
+        let cached_prefix = &mut cached_prefix_tokens;
         let result = (|| -> Result<Generated> {
             let messages = job
                 .messages
                 .into_iter()
                 .map(|(role, content)| LlamaChatMessage::new(role, content).map_err(fail))
                 .collect::<Result<Vec<_>>>()?;
-            let prompt = match model.apply_chat_template(&template, &messages, true) {
-                Ok(p) => p,
-                Err(_) => {
-                    // a template llama.cpp cannot apply: ChatML, which most chat models understand
-                    let chatml = LlamaChatTemplate::new("chatml").map_err(fail)?;
-                    model
-                        .apply_chat_template(&chatml, &messages, true)
-                        .map_err(|e| fail(format!("chat template: {e}")))?
-                }
+            // a template llama.cpp cannot apply: ChatML, which most chat models understand
+            let chatml = LlamaChatTemplate::new("chatml").map_err(fail)?;
+            let tmpl = if model
+                .apply_chat_template(&template, &messages, true)
+                .is_ok()
+            {
+                &template
+            } else {
+                &chatml
+            };
+            let prompt = model
+                .apply_chat_template(tmpl, &messages, true)
+                .map_err(|e| fail(format!("chat template: {e}")))?;
+            // The fixed part (system message and examples) is computed once and kept in the KV
+            // cache; only the last message is decoded per request. The split is always the same
+            // (prefix chunks, then the suffix as its own batch), on the first request too, so a
+            // cached and a fresh run do the same arithmetic and give the same bytes.
+            let prefix_text = match messages.len() {
+                0 | 1 => String::new(),
+                n => model
+                    .apply_chat_template(tmpl, &messages[..n - 1], false)
+                    .ok()
+                    .filter(|p| prompt.starts_with(p.as_str()))
+                    .unwrap_or_default(),
             };
             let vocab = model.vocab();
-            let mut tokens = vocab.tokenize(prompt.as_bytes(), false, true);
-            if vocab.should_add_bos() && tokens.first() != Some(&vocab.bos()) {
-                tokens.insert(0, vocab.bos());
+            let mut prefix = vocab.tokenize(prefix_text.as_bytes(), false, true);
+            let mut suffix = vocab.tokenize(prompt[prefix_text.len()..].as_bytes(), false, true);
+            if vocab.should_add_bos() {
+                let first = if prefix.is_empty() {
+                    &mut suffix
+                } else {
+                    &mut prefix
+                };
+                if first.first() != Some(&vocab.bos()) {
+                    first.insert(0, vocab.bos());
+                }
             }
-            if tokens.len() + 8 >= n_ctx {
+            let total = prefix.len() + suffix.len();
+            if suffix.is_empty() || total + 8 >= n_ctx {
                 return Err(fail(format!(
-                    "prompt of {} tokens does not fit the {n_ctx}-token context",
-                    tokens.len()
+                    "prompt of {total} tokens does not fit the {n_ctx}-token context"
                 )));
             }
-            ctx.clear_kv_cache();
             let mut batch = LlamaBatch::new(n_batch, 1);
-            let mut pos: i32 = 0;
-            let last = tokens.len() - 1;
-            for (c, chunk) in tokens.chunks(n_batch).enumerate() {
+            let reuse = !prefix.is_empty() && prefix == *cached_prefix;
+            if reuse {
+                ctx.kv_cache_seq_rm(0, Some(prefix.len() as u32), None)
+                    .map_err(|e| fail(format!("cache: {e}")))?;
+            } else {
+                ctx.clear_kv_cache();
+                cached_prefix.clear();
+                let mut pos: i32 = 0;
+                for chunk in prefix.chunks(n_batch) {
+                    batch.clear();
+                    for t in chunk {
+                        batch.add(*t, pos, &[0], false).map_err(fail)?;
+                        pos += 1;
+                    }
+                    ctx.decode(&mut batch)
+                        .map_err(|e| fail(format!("prompt: {e}")))?;
+                }
+                *cached_prefix = prefix.clone();
+            }
+            let mut pos = prefix.len() as i32;
+            let last = suffix.len() - 1;
+            for (c, chunk) in suffix.chunks(n_batch).enumerate() {
                 batch.clear();
                 for (j, t) in chunk.iter().enumerate() {
-                    let is_last = c * n_batch + j == last;
-                    batch.add(*t, pos, &[0], is_last).map_err(fail)?;
+                    batch
+                        .add(*t, pos, &[0], c * n_batch + j == last)
+                        .map_err(fail)?;
                     pos += 1;
                 }
                 ctx.decode(&mut batch)
                     .map_err(|e| fail(format!("prompt: {e}")))?;
             }
+            let cached_tokens = if reuse { prefix.len() } else { 0 };
             let mut sampler = LlamaSampler::greedy();
             let mut bytes: Vec<u8> = Vec::new();
             let mut generated = 0usize;
@@ -383,13 +432,18 @@ fn worker(config: LocalConfig, jobs: Receiver<Job>, ready: Sender<Result<String>
             let first = first_token.unwrap_or_else(Instant::now);
             Ok(Generated {
                 text: String::from_utf8_lossy(&bytes).trim().to_string(),
-                prompt_tokens: tokens.len(),
+                prompt_tokens: total,
+                cached_prompt_tokens: cached_tokens,
                 tokens: generated,
                 stop,
                 time_to_first_token: first.duration_since(started),
                 decode_time: first.elapsed(),
             })
         })();
+        if result.is_err() {
+            // the cache state is unknown after a failure: rebuild it next time
+            cached_prefix_tokens.clear();
+        }
         let _ = job.reply.send(result);
     }
 }
