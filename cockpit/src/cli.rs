@@ -57,6 +57,9 @@ pub enum Command {
     Perceive(PerceiveArgs),
     /// Show or erase a driver's on-device preference profile.
     Profile(ProfileArgs),
+    /// Hardware-in-the-loop: play the scenario at wall-clock pace to nodes in other processes/ECUs over
+    /// zenoh and report end-to-end latency per output topic.
+    Hil(HilArgs),
     /// List the node kinds this binary can run.
     Nodes,
     /// Print the embedded default deployment config (a starting point for your own).
@@ -213,4 +216,23 @@ pub enum ProfileAction {
     Show,
     /// Erase the profile.
     Forget,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct HilArgs {
+    /// Deployment config; its `sim`/`replay` nodes run here, the others under test elsewhere.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// A factor of real time (`1` = wall clock).
+    #[arg(long, default_value = "1")]
+    pub speed: Speed,
+    /// Stop after this many seconds of sim time.
+    #[arg(long)]
+    pub until: Option<f64>,
+    /// Seconds to wait for the nodes under test to join before starting.
+    #[arg(long, default_value_t = 2.0)]
+    pub warmup: f64,
+    /// Seconds to wait for the last outputs after the end.
+    #[arg(long, default_value_t = 1.0)]
+    pub drain: f64,
 }

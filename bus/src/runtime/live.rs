@@ -35,10 +35,13 @@ impl Default for LiveOptions {
     }
 }
 
-/// Vehicle time in live mode: the newest input stamp plus wall time elapsed since it arrived.
+/// Vehicle time in live mode: the newest input stamp plus wall time elapsed since it arrived. Until the
+/// first input arrives it counts from zero at start-up; the first input sets it (a node joining a drive
+/// already under way adopts the drive's time at once).
 struct LiveClock {
     stamp: SimTime,
     at: Instant,
+    synced: bool,
 }
 
 impl LiveClock {
@@ -46,9 +49,10 @@ impl LiveClock {
         self.stamp + SimDuration::from_nanos(self.at.elapsed().as_nanos() as u64)
     }
     fn observe(&mut self, stamp: SimTime) {
-        if stamp > self.now() {
+        if !self.synced || stamp > self.now() {
             self.stamp = stamp;
             self.at = Instant::now();
+            self.synced = true;
         }
     }
 }
@@ -197,6 +201,7 @@ async fn run_node(
     let mut clock = LiveClock {
         stamp: SimTime::ZERO,
         at: Instant::now(),
+        synced: false,
     };
     let mut wakeups: Vec<SimTime> = Vec::new();
     let mut ticker =
@@ -220,7 +225,9 @@ async fn run_node(
         tokio::select! {
             Some(sample) = rx.recv() => {
                 clock.observe(sample.header.stamp);
-                let now = sample.header.stamp.max(clock.now());
+                // A message step happens at the time its input refers to, so outputs carry the input's
+                // vehicle time (what end-to-end latency and replay comparisons key on).
+                let now = sample.header.stamp;
                 step(&bus, &shared, node.as_mut(), now, &mut wakeups, &mut stopped, Some(sample.topic), |n, c| n.on_message(&sample, c));
             }
             _ = async { match ticker.as_mut() { Some(t) => { t.tick().await; } None => std::future::pending::<()>().await } } => {

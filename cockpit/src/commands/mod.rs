@@ -1,5 +1,6 @@
 //! One file per `cabin` subcommand.
 
+mod hil;
 mod hmi;
 mod inspect;
 mod node;
@@ -23,6 +24,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Topics(a) => inspect::topics(a),
         Command::Echo(a) => inspect::echo(a),
         Command::Hmi(a) => hmi::run(a),
+        Command::Hil(a) => hil::run(a),
         Command::Perceive(a) => perceive::run(a),
         Command::Profile(a) => profile::run(a),
         Command::Record(a) => record::run(a),
