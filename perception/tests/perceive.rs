@@ -34,6 +34,10 @@ fn a_still_image_is_perceived_and_annotated() {
     opencv::core::absdiff(&written, &orig, &mut diff).unwrap();
     let changed = opencv::core::count_non_zero(&diff.reshape(1, 0).unwrap()).unwrap();
     assert!(changed > 2000, "{changed} values changed");
+    // A target without an image extension is a folder.
+    let folder = dir.path().join("annotated");
+    perceive_path(&photo_path("camera.png"), Some(&folder)).unwrap();
+    assert!(folder.join("camera.png").is_file());
 }
 
 #[test]

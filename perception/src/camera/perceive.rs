@@ -64,7 +64,8 @@ fn corrupt(seq: u64) -> FaceObservation {
 
 /// Runs the camera pipeline on a still image, a folder of images or a video file, and returns one
 /// `(name, observation)` per image or frame (names: the file name, or `frame_000042` for video frames).
-/// With `annotate`, writes annotated images: to that file for a single image, else into that folder.
+/// With `annotate`, writes annotated images: for a single image to that file (or, if it is a folder or has
+/// no image extension, to `<folder>/<stem>.png`); for a folder or a video into that folder.
 pub fn perceive_path(
     input: &Path,
     annotate: Option<&Path>,
@@ -125,7 +126,10 @@ pub fn perceive_path_with(
         let img = read_image(input)?;
         let a = run(&mut pipeline, &img, 0)?;
         if let Some(target) = annotate_to {
-            let target = if target.is_dir() {
+            // An image path is written as is; an existing folder, or a path without an image
+            // extension, is a folder to write `<stem>.png` into.
+            let target = if target.is_dir() || !is_image(target) {
+                std::fs::create_dir_all(target).map_err(|e| PerceptionError::io(target, e))?;
                 let stem = input
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
