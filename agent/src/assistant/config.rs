@@ -47,7 +47,8 @@ pub struct AgentConfig {
     pub threads: i32,
     /// Most tokens per generated sentence.
     pub max_tokens: usize,
-    /// Wall-clock budget per generated sentence, ms (past it: template).
+    /// Wall-clock budget per generated sentence, ms (past it: template); 0 = none (token budget only,
+    /// for byte-identical replays).
     pub time_budget_ms: u64,
     /// Chat-completions endpoint for `http`.
     pub http_url: String,

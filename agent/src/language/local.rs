@@ -41,7 +41,9 @@ pub struct LocalConfig {
     pub threads: i32,
     /// Most tokens generated per sentence.
     pub max_tokens: usize,
-    /// Wall-clock budget per sentence (a safety net; hitting it is logged).
+    /// Wall-clock budget per sentence (a safety net; hitting it is logged). Zero: no wall-clock budget,
+    /// only `max_tokens` — what a deterministic replay needs, since a wall-clock cut-off would make the
+    /// phrasing depend on the machine's load.
     pub time_budget: Duration,
     /// Context length, tokens.
     pub n_ctx: u32,
@@ -395,7 +397,7 @@ fn worker(config: LocalConfig, jobs: Receiver<Job>, ready: Sender<Result<String>
             let mut first_token: Option<Instant> = None;
             let mut stop = StopReason::TokenBudget;
             while generated < config.max_tokens {
-                if started.elapsed() > config.time_budget {
+                if !config.time_budget.is_zero() && started.elapsed() > config.time_budget {
                     stop = StopReason::TimeBudget;
                     break;
                 }

@@ -72,9 +72,19 @@ struct CameraStream {
     published: u64,
 }
 
+/// One microphone per seat zone, all cut into chunks on the same clock: channel 0 hears the driver,
+/// channel 1 the passenger (what the speech node maps to speakers), each with its own noise floor.
 struct AudioStream {
-    mic: Microphone,
+    mics: Vec<(u8, Microphone)>,
     next: SimTime,
+}
+
+/// The microphone channel of a seat zone.
+fn channel_of(speaker: Speaker) -> u8 {
+    match speaker {
+        Speaker::Passenger => 1,
+        _ => 0,
+    }
 }
 
 /// The simulator source node.
@@ -168,18 +178,31 @@ impl SimSource {
         let mut text_too = matches!(mode, SpeechMode::Text | SpeechMode::Both);
         if matches!(mode, SpeechMode::Audio | SpeechMode::Both) {
             let s = &scenario.speech;
-            match Microphone::new(
-                &scenario.conversation,
-                &s.voice,
-                s.words_per_min,
-                s.amplitude,
-                s.chunk_ms,
-                s.noise_level,
-                scenario.seed,
-            ) {
-                Ok(mic) => {
+            let mics: Result<Vec<(u8, Microphone)>> = [0u8, 1]
+                .into_iter()
+                .map(|channel| {
+                    let heard: Vec<_> = scenario
+                        .conversation
+                        .iter()
+                        .filter(|u| channel_of(u.speaker) == channel)
+                        .cloned()
+                        .collect();
+                    Microphone::new(
+                        &heard,
+                        &s.voice,
+                        s.words_per_min,
+                        s.amplitude,
+                        s.chunk_ms,
+                        s.noise_level,
+                        scenario.seed.wrapping_add(channel as u64),
+                    )
+                    .map(|m| (channel, m))
+                })
+                .collect();
+            match mics {
+                Ok(mics) => {
                     audio = Some(AudioStream {
-                        mic,
+                        mics,
                         next: SimTime::ZERO,
                     })
                 }
@@ -331,17 +354,21 @@ impl SimSource {
         }
         if let Some(a) = self.audio.as_mut() {
             while a.next <= now {
-                let (k, samples) = a.mic.next_chunk();
-                ctx.publish(
-                    topics::AUDIO,
-                    AudioChunk {
-                        sample_rate_hz: SAMPLE_RATE_HZ,
-                        channel: 0,
-                        samples,
-                    },
-                );
-                let next = (k + 1) * a.mic.chunk_len() as u64;
-                a.next = SimTime::from_nanos(next * 1_000_000_000 / SAMPLE_RATE_HZ as u64);
+                let mut next = a.next;
+                for (channel, mic) in a.mics.iter_mut() {
+                    let (k, samples) = mic.next_chunk();
+                    ctx.publish(
+                        topics::AUDIO,
+                        AudioChunk {
+                            sample_rate_hz: SAMPLE_RATE_HZ,
+                            channel: *channel,
+                            samples,
+                        },
+                    );
+                    let end = (k + 1) * mic.chunk_len() as u64;
+                    next = SimTime::from_nanos(end * 1_000_000_000 / SAMPLE_RATE_HZ as u64);
+                }
+                a.next = next;
             }
         }
         while let Some(u) = self.text.get(self.next_text) {
