@@ -10,7 +10,7 @@
 //! and the merge is sequential. So the same inputs give byte-identical outputs with 1 or N workers, and
 //! at any pacing (as fast as possible for simulation, or paced to the wall clock for HIL benches).
 
-use super::node::{Context, Node, NodeError};
+use super::node::{step_diagnostic, Context, Node, NodeError};
 use super::stats::{StepStats, StepSummary};
 use crate::header::{Header, NodeName};
 use crate::messages::{Diagnostic, DiagnosticKind, Message, Severity};
@@ -86,13 +86,6 @@ struct Slot {
     total_dropped: Vec<u64>,
 }
 
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic with a non-string payload".into())
-}
-
 impl Slot {
     fn next_tick(&self) -> Option<SimTime> {
         self.period
@@ -140,40 +133,7 @@ impl Slot {
             self.stats
                 .record(started.elapsed(), self.period.map(SimDuration::to_std));
         }
-        let node = self.name.to_string();
-        let diag = match result {
-            Ok(Ok(())) => None,
-            Ok(Err(NodeError::Input { topic, reason })) => {
-                tracing::warn!(node = %self.name, %topic, "input rejected: {reason}");
-                Some(Diagnostic {
-                    severity: Severity::Warning,
-                    kind: DiagnosticKind::InputRejected {
-                        node,
-                        topic: topic.path().into(),
-                    },
-                    message: reason,
-                })
-            }
-            Ok(Err(e)) => {
-                self.stats.errors += 1;
-                tracing::error!(node = %self.name, "step failed: {e}");
-                Some(Diagnostic {
-                    severity: Severity::Error,
-                    kind: DiagnosticKind::NodeError { node },
-                    message: e.to_string(),
-                })
-            }
-            Err(p) => {
-                self.stats.panics += 1;
-                let msg = panic_message(p.as_ref());
-                tracing::error!(node = %self.name, "step panicked (contained): {msg}");
-                Some(Diagnostic {
-                    severity: Severity::Error,
-                    kind: DiagnosticKind::NodePanic { node },
-                    message: msg,
-                })
-            }
-        };
+        let diag = step_diagnostic(&self.name, result, &mut self.stats);
         if let Some(d) = diag {
             self.outbox
                 .push((TopicId::Diagnostics, Message::Diagnostic(d)));

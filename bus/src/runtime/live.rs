@@ -6,7 +6,7 @@
 //! per-node latency percentiles, deadline misses (a step longer than the tick period), queue overflows and
 //! undecodable messages are published on the diagnostics topic at a fixed wall-clock period.
 
-use super::node::{Context, Node, NodeError};
+use super::node::{step_diagnostic, Context, Node, NodeError};
 use super::stats::{StepStats, StepSummary};
 use crate::header::NodeName;
 use crate::messages::{Diagnostic, DiagnosticKind, Message, Severity};
@@ -276,50 +276,10 @@ fn step(
         catch_unwind(AssertUnwindSafe(|| f(node, &mut ctx)))
     });
     let deadline = node.tick_period().map(SimDuration::to_std);
-    {
+    let diag = {
         let mut st = shared.stats.lock();
         st.record(started.elapsed(), deadline);
-        match &result {
-            Ok(Err(NodeError::Input { .. })) | Ok(Ok(())) => {}
-            Ok(Err(_)) => st.errors += 1,
-            Err(_) => st.panics += 1,
-        }
-    }
-    let diag = match result {
-        Ok(Ok(())) => None,
-        Ok(Err(NodeError::Input { topic, reason })) => Some(Diagnostic {
-            severity: Severity::Warning,
-            kind: DiagnosticKind::InputRejected {
-                node: name.to_string(),
-                topic: topic.path().into(),
-            },
-            message: reason,
-        }),
-        Ok(Err(e)) => {
-            tracing::error!(node = %name, "step failed: {e}");
-            Some(Diagnostic {
-                severity: Severity::Error,
-                kind: DiagnosticKind::NodeError {
-                    node: name.to_string(),
-                },
-                message: e.to_string(),
-            })
-        }
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "panic".into());
-            tracing::error!(node = %name, "step panicked (contained): {msg}");
-            Some(Diagnostic {
-                severity: Severity::Error,
-                kind: DiagnosticKind::NodePanic {
-                    node: name.to_string(),
-                },
-                message: msg,
-            })
-        }
+        step_diagnostic(name, result, &mut st)
     };
     if let Some(d) = diag {
         outbox.push((TopicId::Diagnostics, Message::Diagnostic(d)));

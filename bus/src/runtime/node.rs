@@ -172,3 +172,53 @@ impl<'a> Context<'a> {
         *self.stop = true;
     }
 }
+
+/// What a guarded step returned: the node's own result, or the payload of a contained panic.
+pub(crate) type StepResult = std::thread::Result<NodeResult>;
+
+/// Turns a step's outcome into the diagnostic both executors publish (and log): a rejected input is a
+/// warning, a failure or a contained panic an error. Counts failures and panics in `stats`.
+pub(crate) fn step_diagnostic(
+    node: &NodeName,
+    result: StepResult,
+    stats: &mut super::StepStats,
+) -> Option<Diagnostic> {
+    let name = node.to_string();
+    match result {
+        Ok(Ok(())) => None,
+        Ok(Err(NodeError::Input { topic, reason })) => {
+            tracing::warn!(%node, %topic, "input rejected: {reason}");
+            Some(Diagnostic {
+                severity: Severity::Warning,
+                kind: DiagnosticKind::InputRejected {
+                    node: name,
+                    topic: topic.path().into(),
+                },
+                message: reason,
+            })
+        }
+        Ok(Err(e)) => {
+            stats.errors += 1;
+            tracing::error!(%node, "step failed: {e}");
+            Some(Diagnostic {
+                severity: Severity::Error,
+                kind: DiagnosticKind::NodeError { node: name },
+                message: e.to_string(),
+            })
+        }
+        Err(p) => {
+            stats.panics += 1;
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic with a non-string payload".into());
+            tracing::error!(%node, "step panicked (contained): {msg}");
+            Some(Diagnostic {
+                severity: Severity::Error,
+                kind: DiagnosticKind::NodePanic { node: name },
+                message: msg,
+            })
+        }
+    }
+}
