@@ -62,8 +62,15 @@ pub fn joining(z: &ZenohConfig, listen: &[String], connect: &[String]) -> ZenohC
     peers.dedup();
     c.connect = peers.into_iter().filter(|p| !listen.contains(p)).collect();
     c.listen = if listen.is_empty() {
-        let local = c.connect.iter().all(|p| p.contains("/127.0.0.1:") || p.contains("/localhost:") || p.contains("/[::1]:"));
-        vec![if local { "tcp/127.0.0.1:0" } else { "tcp/0.0.0.0:0" }.to_string()]
+        let local = c.connect.iter().all(|p| {
+            p.contains("/127.0.0.1:") || p.contains("/localhost:") || p.contains("/[::1]:")
+        });
+        vec![if local {
+            "tcp/127.0.0.1:0"
+        } else {
+            "tcp/0.0.0.0:0"
+        }
+        .to_string()]
     } else {
         listen.to_vec()
     };
@@ -96,8 +103,18 @@ mod tests {
         };
         let j = joining(&z, &[], &[]);
         assert_eq!(j.connect, vec!["tcp/127.0.0.1:7447".to_string()]);
-        assert_eq!(j.listen, vec!["tcp/127.0.0.1:0".to_string()], "reachable by the other peers, on loopback only");
-        let remote = ZenohConfig { connect: vec!["tcp/192.168.7.2:7447".into()], ..Default::default() };
-        assert_eq!(joining(&remote, &[], &[]).listen, vec!["tcp/0.0.0.0:0".to_string()]);
+        assert_eq!(
+            j.listen,
+            vec!["tcp/127.0.0.1:0".to_string()],
+            "reachable by the other peers, on loopback only"
+        );
+        let remote = ZenohConfig {
+            connect: vec!["tcp/192.168.7.2:7447".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            joining(&remote, &[], &[]).listen,
+            vec!["tcp/0.0.0.0:0".to_string()]
+        );
     }
 }

@@ -152,12 +152,26 @@ fn speech_is_audio_when_espeak_is_there_else_text_with_a_warning() {
         .output()
         .is_ok();
     if espeak {
-        assert_eq!(audio.len(), 120, "100 ms chunks for 6 s from two seat microphones");
-        assert_eq!(audio.iter().filter(|c| c.channel == 1).count(), 60, "passenger microphone");
+        assert_eq!(
+            audio.len(),
+            120,
+            "100 ms chunks for 6 s from two seat microphones"
+        );
+        assert_eq!(
+            audio.iter().filter(|c| c.channel == 1).count(),
+            60,
+            "passenger microphone"
+        );
         // The scripted speaker's microphone hears the utterance; the other one only its noise floor.
         let energy = |c: &AudioChunk| c.samples.iter().map(|v| v * v).sum::<f32>();
-        let loudest = audio.iter().max_by(|a, b| energy(a).total_cmp(&energy(b))).map(|c| c.channel);
-        let audio: Vec<&AudioChunk> = audio.into_iter().filter(|c| Some(c.channel) == loudest).collect();
+        let loudest = audio
+            .iter()
+            .max_by(|a, b| energy(a).total_cmp(&energy(b)))
+            .map(|c| c.channel);
+        let audio: Vec<&AudioChunk> = audio
+            .into_iter()
+            .filter(|c| Some(c.channel) == loudest)
+            .collect();
         assert_eq!(audio.len(), 60);
         // Silence before the utterance at 2 s, speech after it.
         let energy = |c: &AudioChunk| c.samples.iter().map(|v| v * v).sum::<f32>();

@@ -31,7 +31,10 @@ pub fn run(args: PerceiveArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot perceive {}", args.input.display()))?;
     for (name, obs) in &results {
         if args.json {
-            println!("{}", serde_json::json!({ "input": name, "observation": obs }));
+            println!(
+                "{}",
+                serde_json::json!({ "input": name, "observation": obs })
+            );
         } else {
             println!("{}", line(name, obs));
         }
