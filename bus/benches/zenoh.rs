@@ -4,7 +4,7 @@
 //! for docs/PERFORMANCE.md. Run: `cargo bench --profile dev -p cabin-bus --bench zenoh`.
 //!
 //! Latency is measured one way on one clock: the sender stamps `Instant::now()` before publishing, the
-//! receiving thread stamps arrival. Both paths end in a thread woken by a queue, so the difference is what
+//! receiving thread stamps arrival when it holds the message (for both paths). Both paths end in a thread woken by a queue, so the difference is what
 //! the cabin layer adds: encoding, decoding, the typed header and the bounded queue. Raw zenoh uses the QoS
 //! of cabin's camera publisher (lowest data priority, drop when congested), so like is compared with like.
 
@@ -143,7 +143,9 @@ fn latency_rows(r: &Rig, label: &str, sizes: &[usize], iters: usize) {
             r.raw_pub.put(payload.clone()).wait().expect("raw put");
             // Camera QoS drops under congestion: a lost sample is counted, not waited for forever.
             match r.raw_rx.recv_timeout(Duration::from_secs(1)) {
-                Ok(t1) => raw.push((t1 - t0).as_secs_f64() * 1e6),
+                // Stamped when this thread has it, as for cabin below (not inside zenoh's callback), so
+                // both figures include the same wake-up of the receiving thread.
+                Ok(_) => raw.push(t0.elapsed().as_secs_f64() * 1e6),
                 Err(_) => lost.0 += 1,
             }
             let s = Arc::new(frame_sample(size, i as u64));
