@@ -1,21 +1,28 @@
-//! Shared, immutable byte buffers for large payloads (camera frames, audio).
+//! Shared, immutable byte buffers for large payloads (camera frames).
 //!
-//! Cloning a [`Blob`] is a reference-count increment, so the in-process transport hands the same pixels
-//! to every subscriber without copying them. On the wire it is a length-prefixed byte string.
+//! A [`Blob`] is a [`bytes::Bytes`]: cloning it is a reference-count increment, so the in-process
+//! transport hands the same pixels to every subscriber without copying them, and the zenoh transport sends
+//! and receives them without copying them either (see [`crate::codec::encode_parts`] and
+//! [`crate::codec::decode_shared`]). On the wire it is a length-prefixed byte string.
 
+use bytes::Bytes;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cell::RefCell;
 use std::ops::Deref;
-use std::sync::Arc;
 
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Blob(Arc<[u8]>);
+pub struct Blob(Bytes);
 
 impl Blob {
-    pub fn new(bytes: impl Into<Arc<[u8]>>) -> Self {
+    pub fn new(bytes: impl Into<Bytes>) -> Self {
         Blob(bytes.into())
     }
     pub fn as_slice(&self) -> &[u8] {
         &self.0
+    }
+    /// The shared buffer itself (a reference-count increment, no copy).
+    pub fn to_bytes(&self) -> Bytes {
+        self.0.clone()
     }
 }
 
@@ -32,6 +39,12 @@ impl From<Vec<u8>> for Blob {
     }
 }
 
+impl From<Bytes> for Blob {
+    fn from(b: Bytes) -> Self {
+        Blob(b)
+    }
+}
+
 impl std::fmt::Debug for Blob {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Blob({} bytes)", self.0.len())
@@ -44,6 +57,38 @@ impl Serialize for Blob {
     }
 }
 
+thread_local! {
+    /// The buffer a zero-copy decode is reading from. serde gives a `Deserialize` impl no way to receive
+    /// context, so [`decode_from`] parks the source here for the duration of one decode; a `Blob` whose
+    /// bytes lie inside it becomes a slice of it instead of a copy.
+    static SOURCE: RefCell<Option<Bytes>> = const { RefCell::new(None) };
+}
+
+/// Runs `decode` with `source` as the buffer that borrowed blobs are sliced from (no copy).
+pub(crate) fn decode_from<T>(source: &Bytes, decode: impl FnOnce(&[u8]) -> T) -> T {
+    struct Reset(Option<Bytes>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            SOURCE.with(|s| *s.borrow_mut() = previous);
+        }
+    }
+    let previous = SOURCE.with(|s| s.borrow_mut().replace(source.clone()));
+    let _reset = Reset(previous);
+    decode(source)
+}
+
+fn borrowed(v: &[u8]) -> Blob {
+    let shared = SOURCE.with(|s| {
+        let s = s.borrow();
+        let src = s.as_ref()?;
+        let (start, end) = (src.as_ptr() as usize, src.as_ptr() as usize + src.len());
+        let (p, q) = (v.as_ptr() as usize, v.as_ptr() as usize + v.len());
+        (p >= start && q <= end).then(|| src.slice_ref(v))
+    });
+    Blob(shared.unwrap_or_else(|| Bytes::copy_from_slice(v)))
+}
+
 impl<'de> Deserialize<'de> for Blob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -52,8 +97,11 @@ impl<'de> Deserialize<'de> for Blob {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a byte string")
             }
+            fn visit_borrowed_bytes<E: serde::de::Error>(self, v: &'de [u8]) -> Result<Blob, E> {
+                Ok(borrowed(v))
+            }
             fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Blob, E> {
-                Ok(Blob(v.into()))
+                Ok(Blob(Bytes::copy_from_slice(v)))
             }
             fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Blob, E> {
                 Ok(Blob(v.into()))

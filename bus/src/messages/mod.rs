@@ -20,6 +20,7 @@ mod vehicle;
 pub use agent::*;
 pub use biometrics::*;
 pub use blob::Blob;
+pub(crate) use blob::decode_from;
 pub use camera::*;
 pub use diagnostics::*;
 pub use driver::*;

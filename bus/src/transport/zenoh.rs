@@ -9,6 +9,8 @@
 //!   convention.
 //! - Camera frames are published with congestion control `Drop` (a stale frame is worthless); events with
 //!   `Block` so they are not lost.
+//! - Pixels are not copied by this layer: they go out as their own zenoh slice next to the encoded header
+//!   ([`codec::encode_parts`]) and come in as a slice of zenoh's receive buffer ([`codec::decode_shared`]).
 
 use super::{Subscription, Transport};
 use crate::codec;
@@ -16,9 +18,11 @@ use crate::error::{BusError, Result};
 use crate::queue::BoundedQueue;
 use crate::sample::Sample;
 use crate::topic::{QueuePolicy, TopicId, TOPICS};
+use bytes::Bytes;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use zenoh::bytes::ZBytes;
 use zenoh::qos::{CongestionControl, Priority};
 use zenoh::sample::Locality;
 use zenoh::Wait;
@@ -214,6 +218,44 @@ impl ZenohTransport {
     }
 }
 
+/// The zenoh payload for encoded parts: the pixels are appended as their own slice, not copied.
+fn wire_payload(parts: codec::WireParts) -> ZBytes {
+    match parts.tail {
+        None => ZBytes::from(parts.prefix),
+        Some(tail) => {
+            let mut w = ZBytes::writer();
+            w.append(ZBytes::from(parts.prefix));
+            w.append(ZBytes::from(tail));
+            w.finish()
+        }
+    }
+}
+
+/// Payloads from this size on are shared with zenoh rather than read in place: worth the one small
+/// allocation that sharing costs only when a buffer (camera pixels) would otherwise be copied.
+const SHARE_FROM: usize = 4096;
+
+/// Decodes a received payload without copying its pixels. A small payload in one slice is read in place;
+/// a large one in one slice (the usual case, and shared memory) is shared as it is; a payload zenoh holds
+/// in several slices is joined once.
+fn decode_payload(payload: &ZBytes) -> std::result::Result<Sample, codec::CodecError> {
+    let mut slices = payload.slices();
+    match (slices.next(), slices.next()) {
+        (Some(one), None) if one.len() < SHARE_FROM => codec::decode(one),
+        (Some(_), None) => codec::decode_shared(&Bytes::from_owner(Contiguous(payload.clone()))),
+        _ => codec::decode_shared(&Bytes::from(payload.to_bytes().into_owned())),
+    }
+}
+
+/// A single-slice [`ZBytes`] seen as bytes (checked by [`decode_payload`] before it is built).
+struct Contiguous(ZBytes);
+
+impl AsRef<[u8]> for Contiguous {
+    fn as_ref(&self) -> &[u8] {
+        self.0.slices().next().unwrap_or(&[])
+    }
+}
+
 impl Transport for ZenohTransport {
     fn publish(&self, sample: Arc<Sample>) -> Result<()> {
         if !sample.is_well_typed() {
@@ -222,11 +264,11 @@ impl Transport for ZenohTransport {
                 found: sample.message.kind(),
             });
         }
-        let bytes = codec::encode(&sample)?;
+        let payload = wire_payload(codec::encode_parts(&sample)?);
         let publisher = self.publisher(sample.topic)?;
         let r = match publisher.as_ref() {
-            Publisher::Plain(p) => p.put(bytes).wait(),
-            Publisher::Advanced(p) => p.put(bytes).wait(),
+            Publisher::Plain(p) => p.put(payload).wait(),
+            Publisher::Advanced(p) => p.put(payload).wait(),
         };
         r.map_err(|e| BusError::Zenoh(e.to_string()))
     }
@@ -241,8 +283,7 @@ impl Transport for ZenohTransport {
         let q = queue.clone();
         let failures = self.decode_failures.clone();
         let callback = move |s: zenoh::sample::Sample| {
-            let bytes = s.payload().to_bytes();
-            match codec::decode(&bytes) {
+            match decode_payload(s.payload()) {
                 Ok(sample) if sample.topic == topic => {
                     q.push(Arc::new(sample));
                 }
