@@ -9,6 +9,9 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// How many times a blocking receive looks again (yielding in between) before it sleeps.
+const SPINS_BEFORE_SLEEP: u32 = 8;
+
 /// What happened to a pushed item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PushOutcome {
@@ -90,6 +93,14 @@ impl<T> BoundedQueue<T> {
 
     /// Waits up to `timeout` for an item.
     pub fn recv_timeout(&self, timeout: Duration) -> Option<T> {
+        // Look again a few times, yielding the core, before sleeping: when items arrive back to back a
+        // sleeping consumer makes every push pay a futex wake-up in the producer (zenoh's receive thread).
+        for _ in 0..SPINS_BEFORE_SLEEP {
+            if let Some(x) = self.items.lock().pop_front() {
+                return Some(x);
+            }
+            std::thread::yield_now();
+        }
         let deadline = Instant::now() + timeout;
         let mut q = self.items.lock();
         loop {
