@@ -1,10 +1,10 @@
 //! The wire codec: every message type round-trips; garbage gives a typed error, never a panic.
 
+use bytes::Bytes;
 use cabin_bus::codec::{self, CodecError, CODEC_VERSION};
 use cabin_bus::fixtures;
 use cabin_bus::messages::CameraFrame;
 use cabin_bus::{SimTime, TopicId};
-use bytes::Bytes;
 use proptest::prelude::*;
 
 #[test]

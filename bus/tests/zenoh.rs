@@ -117,7 +117,9 @@ fn host_local_topics_cross_only_when_exported() {
         .recv_timeout(Duration::from_secs(10))
         .expect("exported frame crosses");
     // The pixels crossed as their own zenoh slice and arrived as a slice of zenoh's buffer: intact.
-    let got = f.get::<cabin_bus::messages::CameraFrame>().expect("a frame");
+    let got = f
+        .get::<cabin_bus::messages::CameraFrame>()
+        .expect("a frame");
     assert_eq!(got.data.len(), 640 * 480);
     assert_eq!(got, &sent);
 }

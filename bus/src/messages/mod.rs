@@ -19,8 +19,8 @@ mod vehicle;
 
 pub use agent::*;
 pub use biometrics::*;
-pub use blob::Blob;
 pub(crate) use blob::decode_from;
+pub use blob::Blob;
 pub use camera::*;
 pub use diagnostics::*;
 pub use driver::*;

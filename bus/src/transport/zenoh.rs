@@ -282,26 +282,24 @@ impl Transport for ZenohTransport {
         let queue = Arc::new(BoundedQueue::new(policy));
         let q = queue.clone();
         let failures = self.decode_failures.clone();
-        let callback = move |s: zenoh::sample::Sample| {
-            match decode_payload(s.payload()) {
-                Ok(sample) if sample.topic == topic => {
-                    q.push(Arc::new(sample));
-                }
-                Ok(sample) => {
-                    let why = format!("sample for {} arrived on {}", sample.topic, topic);
-                    tracing::warn!(%topic, "{why}");
-                    failures
-                        .count
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    *failures.last.lock() = Some((topic, why));
-                }
-                Err(e) => {
-                    tracing::warn!(%topic, error = %e, "undecodable message dropped");
-                    failures
-                        .count
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    *failures.last.lock() = Some((topic, e.to_string()));
-                }
+        let callback = move |s: zenoh::sample::Sample| match decode_payload(s.payload()) {
+            Ok(sample) if sample.topic == topic => {
+                q.push(Arc::new(sample));
+            }
+            Ok(sample) => {
+                let why = format!("sample for {} arrived on {}", sample.topic, topic);
+                tracing::warn!(%topic, "{why}");
+                failures
+                    .count
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                *failures.last.lock() = Some((topic, why));
+            }
+            Err(e) => {
+                tracing::warn!(%topic, error = %e, "undecodable message dropped");
+                failures
+                    .count
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                *failures.last.lock() = Some((topic, e.to_string()));
             }
         };
         let key = topic.key_expr(&self.vehicle);
