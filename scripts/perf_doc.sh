@@ -21,7 +21,7 @@ section gives the load and the command. No test asserts a timing.
 | CI: clean build + whole test suite, 2 cores (`bash .ci/run`) | see the README | well under 90 min |
 | `cabin run`, default 10-min drive, whole stack with real models, camera 10 fps | 73–111 s wall (5–8x real time, by load) | about a minute |
 | in-process bus, publish + receive | 82 ns p50, 0 allocations | < 1 µs, no allocation |
-| cabin vs raw zenoh, one-way p50 | 64 B −2%, 64 KiB +45% (TCP) / −3% (shared memory), 1 MiB noisy (−27%…+14%); small-message throughput −44% | < 10% (not met at 64 KiB over TCP, nor for throughput) |
+| cabin vs raw zenoh, one-way p50 (3 runs, idle machine) | 64 B −0…+2%, 64 KiB −2…−0% (TCP) / +1…+4% (shared memory), 1 MiB −8…−4% (TCP) / +4…+7% (shared memory); 65 B throughput −9…−37% | < 10%: met for latency; not reliably for small-message throughput |
 | camera pipeline, 640x480, one core | 7.0 ms median at load ~2 (10.4 ms at load 5–7) | < 8 ms |
 | synthetic camera frame, 640x480 | 1.85 ms | < 5 ms |
 | sim without camera, 10-min drive | ~1,900x real time (replay ~14,000x) | >= 50x |
