@@ -208,7 +208,7 @@ fn coffee_episode_over_zenoh_loopback() {
     };
     assert_eq!(poi.name, "Bean There Coffee");
     assert!(
-        t >= 168.0 && t <= 172.0,
+        (168.0..=172.0).contains(&t),
         "proposed after the distraction and the settle time: {t}"
     );
     let mut held = false;

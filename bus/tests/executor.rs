@@ -61,7 +61,7 @@ impl Node for Deriver {
     fn on_message(&mut self, s: &Sample, ctx: &mut Context) -> NodeResult {
         self.count += 1;
         std::thread::sleep(Duration::from_micros(
-            ((self.count * 7919 + self.id as u64 * 104_729) % 300) as u64,
+            (self.count * 7919 + self.id as u64 * 104_729) % 300,
         ));
         match &s.message {
             Message::VehicleState(v) if self.count % 3 == self.id as u64 % 3 => {
@@ -76,7 +76,7 @@ impl Node for Deriver {
                 );
             }
             Message::AgentDecision(d)
-                if d.decision != format!("n{}", self.id) && self.count % 11 == 0 =>
+                if d.decision != format!("n{}", self.id) && self.count.is_multiple_of(11) =>
             {
                 ctx.publish(
                     topics::ALERT,
@@ -104,16 +104,16 @@ impl Node for Faulty {
     }
     fn on_message(&mut self, _: &Sample, ctx: &mut Context) -> NodeResult {
         self.n += 1;
-        if self.n % 7 == 0 {
+        if self.n.is_multiple_of(7) {
             panic!("faulty node blew up on message {}", self.n);
         }
-        if self.n % 5 == 0 {
+        if self.n.is_multiple_of(5) {
             return Err(NodeError::failed(format!(
                 "model failed on message {}",
                 self.n
             )));
         }
-        if self.n % 13 == 0 {
+        if self.n.is_multiple_of(13) {
             return Err(NodeError::input(TopicId::Vehicle, "NaN speed"));
         }
         ctx.publish(

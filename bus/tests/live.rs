@@ -72,10 +72,7 @@ async fn exercise(bus: Bus) {
             alert("eyes off road"),
         )
         .expect("publish");
-        if let Some(d) = tokio::time::timeout(Duration::from_millis(100), decisions.recv())
-            .await
-            .ok()
-        {
+        if let Ok(d) = tokio::time::timeout(Duration::from_millis(100), decisions.recv()).await {
             got = Some(d);
             break;
         }

@@ -121,7 +121,7 @@ impl Drive {
         for _ in 0..ticks {
             self.tick += 1;
             let t = self.t();
-            if self.tick % 3 == 0 {
+            if self.tick.is_multiple_of(3) {
                 let v = VehicleState {
                     position: GeoPoint::default(),
                     speed_mps: self.speed,
@@ -133,7 +133,7 @@ impl Drive {
             }
             self.policy
                 .observe_face(t, &observation(self.tick, &script(t - start)));
-            if self.tick % 3 == 0 {
+            if self.tick.is_multiple_of(3) {
                 let out = self.policy.step(t);
                 self.alerts.extend(out.alerts.into_iter().map(|a| (t, a)));
                 self.states.push((t, out.state));

@@ -67,7 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         n += 1;
         let mat = Mat::new_rows_cols_with_data(f.height as i32, f.width as i32, &f.data)?;
         let file = format!("{name}.png");
-        opencv::imgcodecs::imwrite(&out.join(&file), &mat, &Vector::new())?;
+        opencv::imgcodecs::imwrite(out.join(&file), &mat, &Vector::new())?;
         truth.push(
             serde_json::json!({"file": file, "yaw": yaw, "pitch": pitch, "roll": roll,
             "closure": closure, "face_visible": in_view && !blocked, "t": t, "render_ms": ms}),

@@ -53,7 +53,7 @@ fn an_image_folder_is_the_camera_in_name_order_and_a_bad_image_is_skipped_and_re
     std::fs::create_dir(&frames).unwrap();
     for i in 0..4 {
         opencv::imgcodecs::imwrite(
-            &frames.join(format!("f{i}.png")),
+            frames.join(format!("f{i}.png")),
             &image(i, 160, 120),
             &Vector::new(),
         )

@@ -557,8 +557,7 @@ impl Extractor {
         if let Some(s) = out
             .signals
             .iter()
-            .filter(|s| matches!(s.act, Act::Want | Act::Inquiry))
-            .last()
+            .rfind(|s| matches!(s.act, Act::Want | Act::Inquiry))
         {
             self.last = s.kind.map(|kind| LastTopic {
                 kind,

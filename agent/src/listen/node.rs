@@ -162,7 +162,7 @@ impl SpeechNode {
         let topic = TopicId::Audio;
         let Some(stt) = self.stt.as_mut() else {
             self.refused += 1;
-            if self.refused == 1 || self.refused % 1000 == 0 {
+            if self.refused == 1 || self.refused.is_multiple_of(1000) {
                 return Err(NodeError::input(
                     topic,
                     format!(

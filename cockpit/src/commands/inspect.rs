@@ -45,7 +45,7 @@ pub fn topics(args: TopicsArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<44} {:>8} {:>9}  {}", "key", "msgs", "rate/s", "sources");
+    println!("{:<44} {:>8} {:>9}  sources", "key", "msgs", "rate/s");
     for (key, s) in m.iter() {
         let kind = TopicId::from_key_expr(key)
             .map(|(_, t)| format!(" [{:?}]", t.info().kind))

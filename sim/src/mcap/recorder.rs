@@ -423,7 +423,7 @@ impl WriterState {
         }
         .map_err(|e| Failure::Sample(e.to_string()))?;
         let view_ch = self.channel(sample.topic, false, schema)?;
-        let raw_ch = self.channel(sample.topic, true, || unreachable_schema())?;
+        let raw_ch = self.channel(sample.topic, true, unreachable_schema)?;
         let t = sample.header.stamp.as_nanos();
         let header = |channel_id| mcap::records::MessageHeader {
             channel_id,
