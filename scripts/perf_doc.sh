@@ -19,7 +19,7 @@ section gives the load and the command. No test asserts a timing.
 | what | figure | goal |
 |---|---|---|
 | CI: clean build + whole test suite, 2 cores (`bash .ci/run`) | see the README | well under 90 min |
-| `cabin run`, default 10-min drive, whole stack with real models, camera 10 fps | 73–111 s wall (5–8x real time, by load) | about a minute |
+| `cabin run`, default 10-min drive, whole stack with real models, camera 10 fps | 52 s wall on an idle machine (11.6x real time); 73–111 s under other builds' load | about a minute |
 | in-process bus, publish + receive | 82 ns p50, 0 allocations | < 1 µs, no allocation |
 | cabin vs raw zenoh, one-way p50 (3 runs, idle machine) | 64 B −0…+2%, 64 KiB −2…−0% (TCP) / +1…+4% (shared memory), 1 MiB −8…−4% (TCP) / +4…+7% (shared memory); 65 B throughput −9…−37% | < 10%: met for latency; not reliably for small-message throughput |
 | camera pipeline, 640x480, one core | 7.0 ms median at load ~2 (10.4 ms at load 5–7) | < 8 ms |
@@ -28,7 +28,7 @@ section gives the load and the command. No test asserts a timing.
 | sim with camera at 30 fps | ~15x real time | >= 1x |
 | vehicle update -> agent decision, 1M POIs | 29–31 µs | < 1 ms |
 | speech to text (Moonshine, 1 thread) | RTF 0.07–0.09 | < 0.2 |
-| LLM decode vs llama.cpp's C API, same model and threads | within noise (31–51 vs 36.5–48 tok/s, loaded) | within 10% |
+| LLM decode vs llama.cpp's C API, same model and threads (idle machine) | 1 thread 52.6–55.0 vs 49.8–53.9 tok/s; 2 threads 80.2–94.9 vs 81.5–95.4 tok/s | within 10% |
 
 HEAD
   for f in bus perception sim agent; do
