@@ -22,7 +22,7 @@ section gives the load and the command. No test asserts a timing.
 | `cabin run`, default 10-min drive, whole stack with real models, camera 10 fps | 52 s wall on an idle machine (11.6x real time); 73–111 s under other builds' load | about a minute |
 | in-process bus, publish + receive | 82 ns p50, 0 allocations | < 1 µs, no allocation |
 | cabin vs raw zenoh, one-way p50 (3 runs, idle machine) | 64 B −0…+2%, 64 KiB −2…−0% (TCP) / +1…+4% (shared memory), 1 MiB −8…−4% (TCP) / +4…+7% (shared memory); 65 B throughput −9…−37% | < 10%: met for latency; not reliably for small-message throughput |
-| camera pipeline, 640x480, one core | 7.0 ms median at load ~2 (10.4 ms at load 5–7) | < 8 ms |
+| camera pipeline, 640x480, one core | 7.0–7.1 ms median, 7.5 ms p99 idle (10.4 ms median at load 5–7) | < 8 ms |
 | synthetic camera frame, 640x480 | 1.85 ms | < 5 ms |
 | sim without camera, 10-min drive | ~1,900x real time (replay ~14,000x) | >= 50x |
 | sim with camera at 30 fps | ~15x real time | >= 1x |
