@@ -21,6 +21,7 @@ pub mod error;
 pub mod fixtures;
 pub mod header;
 pub mod messages;
+pub mod poi_file;
 pub mod queue;
 pub mod runtime;
 pub mod sample;

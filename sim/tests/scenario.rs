@@ -143,6 +143,37 @@ fn example_scenario_parses_with_its_poi_files() {
 }
 
 #[test]
+fn a_bad_poi_file_names_the_file_line_and_field_and_duplicate_ids_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write =
+        |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write");
+    let scenario = |files: &str| {
+        let text = format!("{MINIMAL}\n[pois]\nfiles = [{files}]\n");
+        let path = dir.path().join("drive.toml");
+        std::fs::write(&path, text).expect("write");
+        Scenario::load(&path)
+    };
+    write(
+        "bad.csv",
+        "name,category,lat,lon\nBean There,coffee,48.1,11.5\nRast,casino,48.2,11.6\n",
+    );
+    let e = scenario("\"bad.csv\"").expect_err("unknown category");
+    assert!(e.file.ends_with("bad.csv"), "{e}");
+    assert_eq!((e.line, e.field.as_str()), (3, "category"), "{e}");
+    write("a.csv", "id,name,lat,lon\n7,Bean There,48.1,11.5\n");
+    write(
+        "b.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":7,
+        "geometry":{"type":"Point","coordinates":[11.6,48.2]},"properties":{"name":"Rast"}}]}"#,
+    );
+    let e = scenario("\"a.csv\", \"b.geojson\"").expect_err("id 7 twice");
+    assert_eq!(e.field, "id", "{e}");
+    write("c.csv", "name,lat,lon\nKiosk,48.3,11.7\n");
+    let s = scenario("\"a.csv\", \"c.csv\"").expect("ids given and numbered");
+    assert_eq!(s.pois.iter().map(|p| p.id).collect::<Vec<_>>(), [7, 8]);
+}
+
+#[test]
 fn unknown_field_names_line_and_field() {
     let extra = "\n[driver]\nblink_rate_per_min = 12\nblink_durration_ms = 100\n";
     let e = parse_err(extra);

@@ -3,7 +3,7 @@
 //! counted and reported, not indexed.
 
 use super::geo::is_valid;
-use super::hours::OpeningHours;
+use cabin_bus::messages::OpeningHours;
 use cabin_bus::messages::Poi;
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};

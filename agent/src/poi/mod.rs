@@ -4,16 +4,15 @@
 
 mod corridor;
 mod geo;
-mod hours;
 mod index;
 mod load;
 mod rank;
 mod route;
 
+pub use cabin_bus::messages::OpeningHours;
 pub use corridor::{corridor, Candidate, CorridorConfig, CorridorQuery, CorridorResult};
 pub use geo::{haversine_m, is_valid, project_on_segment, LocalFrame, EARTH_RADIUS_M};
-pub use hours::OpeningHours;
 pub use index::{LoadReport, PoiIndex};
-pub use load::{load_poi_file, parse_category, parse_csv, parse_geojson, FILE_ID_OFFSET};
+pub use load::{load_poi_file, FILE_ID_OFFSET};
 pub use rank::{match_weight, rank, RankContext, Ranked};
 pub use route::RouteIndex;

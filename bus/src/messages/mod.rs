@@ -14,6 +14,7 @@ mod camera;
 mod diagnostics;
 mod driver;
 mod face;
+mod opening_hours;
 mod speech;
 mod vehicle;
 
@@ -25,6 +26,7 @@ pub use camera::*;
 pub use diagnostics::*;
 pub use driver::*;
 pub use face::*;
+pub use opening_hours::OpeningHours;
 pub use speech::*;
 pub use vehicle::*;
 

@@ -24,7 +24,6 @@ pub use driver::{
     GazeSegment, GlanceDirection, Interval, Pose,
 };
 pub use error::ScenarioError;
-pub use geofiles::{is_open, opening_ranges};
 pub use route::{LocalFrame, Projection, RoutePath, RouteSpec, SpeedProfile, VehicleSample};
 pub use sections::{
     Artefact, ArtefactKind, BiometricsSpec, CameraColor, CameraSource, CameraSpec, EnvironmentSpec,
@@ -33,7 +32,7 @@ pub use sections::{
 };
 pub use timeline::{Keyframes, Steps};
 
-use cabin_bus::messages::Poi;
+use cabin_bus::messages::{OpeningHours, Poi};
 use cabin_bus::time::SimDuration;
 use serde::Serialize;
 use std::path::Path;
@@ -139,8 +138,12 @@ impl Scenario {
                     .route
                     .speed
                     .time_at_distance(proj.along_m, self.duration_s);
-                let open = at_s
-                    .is_some_and(|t| is_open(p.opening_hours.as_deref(), self.time_of_day_at(t)));
+                let hours = OpeningHours::parse(p.opening_hours.as_deref());
+                let open = at_s.is_some_and(|t| {
+                    hours
+                        .as_ref()
+                        .is_ok_and(|h| h.is_open_at(self.time_of_day_at(t) as f64))
+                });
                 PoiPassage {
                     poi_id: p.id,
                     name: p.name.clone(),

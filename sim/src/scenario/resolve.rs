@@ -9,7 +9,8 @@ use super::route::{RoutePath, RouteSpec, SpeedProfile};
 use super::sections::*;
 use super::timeline::{Keyframes, RawCurve};
 use super::Scenario;
-use cabin_bus::messages::{GazeZone, GeoPoint, Poi};
+use cabin_bus::messages::{GazeZone, GeoPoint, OpeningHours, Poi};
+use cabin_bus::poi_file::PoiFormat;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -220,7 +221,7 @@ impl Resolver<'_> {
             self.within(&espan, t, "lat", e.lat, -90.0, 90.0)?;
             self.within(&espan, t, "lon", e.lon, -180.0, 180.0)?;
             if let Some(h) = &e.opening_hours {
-                geofiles::check_opening_hours(h)
+                OpeningHours::parse(Some(h))
                     .map_err(|m| self.err(&espan, t, "opening_hours", m))?;
             }
             let id = e.id.unwrap_or(next_id);
@@ -242,25 +243,30 @@ impl Resolver<'_> {
         }
         for f in &p.files {
             let path = self.path(f);
-            let ext = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("")
-                .to_lowercase();
-            let more = match ext.as_str() {
-                "csv" => geofiles::pois_from_csv(&path, next_id)?,
-                "geojson" | "json" => geofiles::pois_from_geojson(&path, next_id)?,
-                _ => {
-                    return Err(self.err(
-                        &span,
-                        "pois",
-                        "files",
-                        format!("{f}: use a .csv or .geojson file"),
-                    ))
-                }
+            let Some(format) = PoiFormat::from_path(&path) else {
+                return Err(self.err(
+                    &span,
+                    "pois",
+                    "files",
+                    format!("{f}: use a .csv or .geojson file"),
+                ));
             };
-            next_id += more.len() as u64;
-            pois.extend(more);
+            let more = geofiles::pois_from_file(&path, format, next_id)?;
+            for p in more {
+                if pois.iter().any(|q| q.id == p.id) {
+                    return Err(ScenarioError {
+                        file: path.display().to_string(),
+                        line: 0,
+                        field: "id".into(),
+                        message: format!(
+                            "POI id {} ({}) is used twice in this scenario",
+                            p.id, p.name
+                        ),
+                    });
+                }
+                next_id = next_id.max(p.id + 1);
+                pois.push(p);
+            }
         }
         Ok(pois)
     }

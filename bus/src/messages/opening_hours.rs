@@ -4,7 +4,7 @@
 //! closed door).
 
 /// Seconds in a day.
-pub const DAY_S: u32 = 86_400;
+const DAY_S: u32 = 86_400;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OpeningHours {
