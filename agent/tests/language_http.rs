@@ -237,36 +237,6 @@ fn a_model_proposing_another_poi_is_rejected() {
     assert!(matches!(e, AgentError::Rejected(_)), "{e}");
 }
 
-fn coffee_drive() -> common::Script {
-    let mut s = common::Script::new(200.0)
-        .at(0.0, topics::ROUTE, common::straight_route(40.0))
-        .at(
-            0.0,
-            topics::POIS,
-            PoiSet {
-                pois: vec![common::poi(
-                    1,
-                    "Bean There Coffee",
-                    PoiCategory::Coffee,
-                    common::beside_route(10.0, 150.0),
-                )],
-            },
-        )
-        .at(
-            20.0,
-            topics::UTTERANCE,
-            common::said(Speaker::Passenger, "I could really use a coffee."),
-        );
-    for t in 0..=200 {
-        s = s.at(
-            t as f64,
-            topics::VEHICLE,
-            common::vehicle(t as f64 * 0.025, t as f64),
-        );
-    }
-    s
-}
-
 fn http_agent(url: &str) -> Box<dyn Node> {
     let params = format!(
         "backend = \"http\"\nhttp_url = \"{url}\"\nhttp_timeout_ms = 800\npreferences = \"off\""
@@ -285,7 +255,10 @@ fn the_agent_phrases_through_the_server_and_falls_back_when_it_lies() {
             json!({"poi_id": 1, "text": "Your passenger wanted a coffee: Bean There Coffee is 6.0 km ahead. Stop there?"}),
         )),
     ]);
-    let out = common::run(coffee_drive(), vec![("agent", http_agent(&good.url))]);
+    let out = common::run(
+        common::coffee_drive(),
+        vec![("agent", http_agent(&good.url))],
+    );
     let sugg = common::on(&out, topics::SUGGESTION);
     assert_eq!(sugg.len(), 1);
     assert_eq!(sugg[0].1.phrased_by, "http");
@@ -295,7 +268,10 @@ fn the_agent_phrases_through_the_server_and_falls_back_when_it_lies() {
     let liar = serve(vec![ok(text(
         "Bean There Coffee is only 2 km away, let's stop!",
     ))]);
-    let out = common::run(coffee_drive(), vec![("agent", http_agent(&liar.url))]);
+    let out = common::run(
+        common::coffee_drive(),
+        vec![("agent", http_agent(&liar.url))],
+    );
     let sugg = common::on(&out, topics::SUGGESTION);
     assert_eq!(sugg.len(), 1);
     let s = &sugg[0].1;

@@ -143,32 +143,7 @@ fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
     use cabin_bus::prelude::*;
 
     let run = || {
-        let mut s = common::Script::new(200.0)
-            .at(0.0, topics::ROUTE, common::straight_route(40.0))
-            .at(
-                0.0,
-                topics::POIS,
-                PoiSet {
-                    pois: vec![common::poi(
-                        1,
-                        "Bean There Coffee",
-                        PoiCategory::Coffee,
-                        common::beside_route(10.0, 150.0),
-                    )],
-                },
-            )
-            .at(
-                20.0,
-                topics::UTTERANCE,
-                common::said(Speaker::Passenger, "I could really use a coffee."),
-            );
-        for t in 0..=200 {
-            s = s.at(
-                t as f64,
-                topics::VEHICLE,
-                common::vehicle(t as f64 * 0.025, t as f64),
-            );
-        }
+        let s = common::coffee_drive();
         let spec = NodeSpec::inline(
             "agent",
             "agent",

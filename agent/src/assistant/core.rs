@@ -16,6 +16,7 @@ use crate::poi::{
     corridor, match_weight, rank, CorridorConfig, CorridorQuery, PoiIndex, RankContext, Ranked,
     RouteIndex,
 };
+use crate::policy::decide::decision;
 use crate::policy::{DriverGate, Policy, Situation, Verdict};
 use cabin_bus::messages::*;
 use cabin_bus::TopicId;
@@ -42,20 +43,6 @@ fn said_by(s: Speaker) -> String {
 
 /// A drowsy driver gets an unasked rest interest at most this often, seconds.
 const DROWSY_INTEREST_EVERY_S: f64 = 1200.0;
-
-fn decision(
-    what: &str,
-    interest: Option<InterestKind>,
-    poi_id: Option<u64>,
-    reason: String,
-) -> AgentDecision {
-    AgentDecision {
-        decision: what.into(),
-        interest,
-        poi_id,
-        reason,
-    }
-}
 
 /// The agent, minus the bus. See the module docs.
 pub struct AgentCore {

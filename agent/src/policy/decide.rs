@@ -149,7 +149,8 @@ pub struct Policy {
     cabin_last_s: Option<f64>,
 }
 
-fn decision(
+/// A decision-log entry (what was decided, about which interest and POI, and why).
+pub(crate) fn decision(
     what: &str,
     interest: Option<InterestKind>,
     poi_id: Option<u64>,

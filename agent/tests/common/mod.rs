@@ -219,3 +219,34 @@ pub fn said(speaker: Speaker, text: &str) -> Utterance {
         duration_s: 0.0,
     }
 }
+
+/// A 200 s drive: a coffee shop 10 km along a straight route, the passenger's coffee remark at 20 s.
+pub fn coffee_drive() -> Script {
+    let mut s = Script::new(200.0)
+        .at(0.0, topics::ROUTE, straight_route(40.0))
+        .at(
+            0.0,
+            topics::POIS,
+            PoiSet {
+                pois: vec![poi(
+                    1,
+                    "Bean There Coffee",
+                    PoiCategory::Coffee,
+                    beside_route(10.0, 150.0),
+                )],
+            },
+        )
+        .at(
+            20.0,
+            topics::UTTERANCE,
+            said(Speaker::Passenger, "I could really use a coffee."),
+        );
+    for t in 0..=200 {
+        s = s.at(
+            t as f64,
+            topics::VEHICLE,
+            vehicle(t as f64 * 0.025, t as f64),
+        );
+    }
+    s
+}
