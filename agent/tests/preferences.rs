@@ -73,14 +73,7 @@ fn the_store_survives_a_killed_writer() {
 
 /// One drive: a passenger wants coffee at 20 s; the driver answers the first suggestion at 170 s.
 fn drive(pois: Vec<Poi>, db: &Path, mode: &str, answer: Option<Answer>) -> Vec<(f64, Suggestion)> {
-    let mut s = Script::new(200.0)
-        .at(0.0, topics::ROUTE, straight_route(40.0))
-        .at(0.0, topics::POIS, PoiSet { pois })
-        .at(
-            20.0,
-            topics::UTTERANCE,
-            said(Speaker::Passenger, "I could really use a coffee."),
-        );
+    let mut s = remark_on_route(pois, "I could really use a coffee.");
     if let Some(a) = answer {
         s = s.at(
             170.0,
@@ -91,13 +84,7 @@ fn drive(pois: Vec<Poi>, db: &Path, mode: &str, answer: Option<Answer>) -> Vec<(
             },
         );
     }
-    for t in 0..=200 {
-        s = s.at(
-            t as f64,
-            topics::VEHICLE,
-            vehicle(t as f64 * 0.025, t as f64),
-        );
-    }
+    let s = moving_at_25_mps(s);
     let params = format!(
         "backend = \"template\"\npreferences = \"{mode}\"\nprofile = \"alice\"\nprofile_db = \"{}\"",
         db.display()
@@ -178,27 +165,7 @@ fn a_category_declined_three_times_is_never_proposed() {
         PoiCategory::Restaurant,
         beside_route(10.2, 900.0),
     );
-    let mut s = Script::new(200.0)
-        .at(0.0, topics::ROUTE, straight_route(40.0))
-        .at(
-            0.0,
-            topics::POIS,
-            PoiSet {
-                pois: vec![burger, inn],
-            },
-        )
-        .at(
-            20.0,
-            topics::UTTERANCE,
-            said(Speaker::Passenger, "I'm starving."),
-        );
-    for t in 0..=200 {
-        s = s.at(
-            t as f64,
-            topics::VEHICLE,
-            vehicle(t as f64 * 0.025, t as f64),
-        );
-    }
+    let s = moving_at_25_mps(remark_on_route(vec![burger, inn], "I'm starving."));
     let params = format!(
         "backend = \"template\"\npreferences = \"read\"\nprofile = \"alice\"\nprofile_db = \"{}\"",
         db.display()

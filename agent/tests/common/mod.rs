@@ -220,27 +220,17 @@ pub fn said(speaker: Speaker, text: &str) -> Utterance {
     }
 }
 
-/// A 200 s drive: a coffee shop 10 km along a straight route, the passenger's coffee remark at 20 s.
-pub fn coffee_drive() -> Script {
-    let mut s = Script::new(200.0)
+/// The start of a 200 s drive on a 40 km straight route: the route and `pois` at 0 s, the passenger's
+/// `remark` at 20 s. Add any other scripted input, then [`moving_at_25_mps`].
+pub fn remark_on_route(pois: Vec<Poi>, remark: &str) -> Script {
+    Script::new(200.0)
         .at(0.0, topics::ROUTE, straight_route(40.0))
-        .at(
-            0.0,
-            topics::POIS,
-            PoiSet {
-                pois: vec![poi(
-                    1,
-                    "Bean There Coffee",
-                    PoiCategory::Coffee,
-                    beside_route(10.0, 150.0),
-                )],
-            },
-        )
-        .at(
-            20.0,
-            topics::UTTERANCE,
-            said(Speaker::Passenger, "I could really use a coffee."),
-        );
+        .at(0.0, topics::POIS, PoiSet { pois })
+        .at(20.0, topics::UTTERANCE, said(Speaker::Passenger, remark))
+}
+
+/// A vehicle update every second of the 200 s drive, at 25 m/s along the route.
+pub fn moving_at_25_mps(mut s: Script) -> Script {
     for t in 0..=200 {
         s = s.at(
             t as f64,
@@ -249,4 +239,15 @@ pub fn coffee_drive() -> Script {
         );
     }
     s
+}
+
+/// A 200 s drive: a coffee shop 10 km along a straight route, the passenger's coffee remark at 20 s.
+pub fn coffee_drive() -> Script {
+    let shop = poi(
+        1,
+        "Bean There Coffee",
+        PoiCategory::Coffee,
+        beside_route(10.0, 150.0),
+    );
+    moving_at_25_mps(remark_on_route(vec![shop], "I could really use a coffee."))
 }
