@@ -179,8 +179,8 @@ pub fn csv_line(e: &csv::Error) -> usize {
 }
 
 fn parse_csv(text: &str, first_id: u64) -> Result<Vec<Poi>, PoiFileError> {
-    let CsvTable { mut reader, header } = CsvTable::parse(text)?;
-    let col = |name: &str| header.iter().position(|h| h == name);
+    let table = CsvTable::parse(text)?;
+    let col = |name: &str| table.col(name);
     let need = |name: &str| {
         col(name).ok_or_else(|| {
             error(
@@ -204,6 +204,7 @@ fn parse_csv(text: &str, first_id: u64) -> Result<Vec<Poi>, PoiFileError> {
         lon: "lon".into(),
         opening_hours: "opening_hours".into(),
     };
+    let mut reader = table.reader;
     let mut pois = Vec::new();
     for (k, record) in reader.records().enumerate() {
         let record = record.map_err(|e| error(csv_line(&e), "-", e.to_string()))?;
