@@ -138,6 +138,8 @@ def replay_and_score(drive: dict, build: dict, timeout_s: float = 600.0,
                 result["score"] = json.loads(s.stdout)
             except json.JSONDecodeError as e:
                 raise DriveFailed(f"score: not JSON: {e}: {_tail(s.stdout)}") from e
+            # The events file was a temporary one: its path is noise that would differ per attempt.
+            result["score"].pop("events_file", None)
         if keep_events:
             dest = Path(keep_events) / f"{drive['id']}.jsonl"
             dest.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -32,10 +33,10 @@ def cabin() -> str:
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory, cabin) -> Path:
-    """8 generated drives of 40-50 s: short enough for CI, each with at least one scored episode."""
+    """8 generated drives of 36-42 s: short enough for CI, each with at least one scored episode."""
     out = tmp_path_factory.mktemp("corpus")
     subprocess.run([cabin, "scenarios", "generate", "--count", "8", "--seed", "12", "--out", str(out),
-                    "--min-duration-s", "40", "--max-duration-s", "50"], check=True,
+                    "--min-duration-s", "36", "--max-duration-s", "42"], check=True,
                    capture_output=True, text=True)
     return out
 
@@ -53,7 +54,10 @@ def _ray(*args: str, env: dict) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def ray_cluster(tmp_path_factory):
     """The address of a 2-node local Ray cluster (head + worker, 1 CPU each)."""
-    env = {**os.environ, "RAY_AUTH_MODE": "token"}
+    # Ray 2.60 authenticates with a token by default: this cluster's own random token, given to every
+    # node and to the driver (this process) in the environment; nothing is written to ~/.ray.
+    token = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+    env = {**os.environ, **token}
     port = _free_port()
     temp = tmp_path_factory.mktemp("ray")
     try:
@@ -66,7 +70,7 @@ def ray_cluster(tmp_path_factory):
         address = m.group(1)
         worker = _ray("start", f"--address={address}", "--num-cpus=1", "--disable-usage-stats", env=env)
         assert worker.returncode == 0, f"ray start --address failed:\n{worker.stdout}\n{worker.stderr}"
-        os.environ["RAY_AUTH_MODE"] = "token"
+        os.environ.update(token)
         yield address
     finally:
         _ray("stop", "--force", env=env)
