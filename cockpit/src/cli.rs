@@ -72,6 +72,10 @@ pub enum Command {
     Replay(crate::commands::replay::ReplayArgs),
     /// Score a run's events against the scenario's ground truth (table, or --json for CI).
     Score(crate::commands::score::ScoreArgs),
+    /// Generated drives: `scenarios generate --count N --seed S` writes a corpus with its ground truth.
+    Scenarios(crate::commands::scenarios::ScenariosArgs),
+    /// Replay + score many drives over a Ray cluster and compare two builds (the `cabin-fleet` driver).
+    Fleet(crate::commands::fleet::FleetArgs),
 }
 
 #[derive(Args, Debug, Clone)]

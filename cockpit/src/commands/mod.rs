@@ -1,5 +1,6 @@
 //! One file per `cabin` subcommand.
 
+pub mod fleet;
 mod hil;
 mod hmi;
 mod inspect;
@@ -9,6 +10,7 @@ mod profile;
 pub mod record;
 pub mod replay;
 mod run;
+pub mod scenarios;
 pub mod score;
 
 use crate::cli::{Cli, Command};
@@ -30,6 +32,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Record(a) => record::run(a),
         Command::Replay(a) => replay::run(a),
         Command::Score(a) => score::run(a),
+        Command::Scenarios(a) => scenarios::run(a),
+        Command::Fleet(a) => fleet::run(a),
         Command::Nodes => {
             for (kind, description) in crate::deployment::registry().kinds() {
                 println!("{kind:<14} {description}");

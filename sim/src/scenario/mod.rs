@@ -13,6 +13,7 @@
 mod driver;
 mod error;
 mod geofiles;
+pub mod generate;
 mod raw;
 mod resolve;
 mod route;

@@ -1,0 +1,301 @@
+//! A corpus of varied scripted drives, generated from a seed (`cabin scenarios generate`).
+//!
+//! Fleet-scale replay regression needs hundreds of drives with ground truth, and nobody should have to
+//! record them. Each drive here is an ordinary scenario file (the format of `sim/scenarios/README.md`),
+//! so its driver script *is* its ground truth and it loads, runs and scores like a hand-written one.
+//! Drive `i` of seed `s` depends only on `(s, i)` (the simulator's SplitMix64 streams), so a corpus is
+//! reproducible on any machine and growing `--count` keeps the earlier drives unchanged.
+//!
+//! What varies: the city, route shape and length, speed profile, start time with a matching light
+//! (day, dusk, night, low sun, a tunnel stretch) and weather, the POIs along the route and their
+//! opening hours, the driver (resting pose, blink habits) and their scored episodes (long distractions,
+//! visual time sharing, drowsiness, microsleeps, a blocked lens, leaving the camera's view) between
+//! unscored mirror glances, the camera's colour mode and optics, the heart and its artefacts, cabin
+//! air, and a conversation that mentions what a POI offers. Speech is text (not synthesised audio) so
+//! a drive replays in a few seconds.
+
+mod cabin;
+mod driver;
+mod route;
+
+use crate::rng::Rng;
+use toml::{Table, Value};
+
+/// What to generate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CorpusOptions {
+    pub count: usize,
+    pub seed: u64,
+    /// Drive length range, seconds of sim time (each drive draws its own).
+    pub min_duration_s: f64,
+    pub max_duration_s: f64,
+}
+
+impl Default for CorpusOptions {
+    fn default() -> Self {
+        CorpusOptions {
+            count: 100,
+            seed: 1,
+            min_duration_s: 45.0,
+            max_duration_s: 90.0,
+        }
+    }
+}
+
+/// Scored episodes need a calibrated monitor: the driver-state policy learns the neutral pose for 20 s
+/// of good driving (`calibration.required_s`), so nothing scored starts before this.
+pub const FIRST_EPISODE_S: f64 = 24.0;
+
+/// The shortest drive that still leaves room for one scored episode after calibration.
+pub const MIN_DURATION_S: f64 = 36.0;
+
+/// One generated scenario file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeneratedDrive {
+    /// Scenario name, also the file stem: `gen-<seed>-<index>`.
+    pub name: String,
+    pub file_name: String,
+    /// The scenario TOML.
+    pub text: String,
+}
+
+/// A bad generator request (the drives themselves are always valid scenarios).
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum GenerateError {
+    #[error("duration range {min}..{max} s: need {MIN_DURATION_S} <= min <= max <= 3600")]
+    DurationRange { min: f64, max: f64 },
+}
+
+impl CorpusOptions {
+    pub fn validate(&self) -> Result<(), GenerateError> {
+        let (min, max) = (self.min_duration_s, self.max_duration_s);
+        if !(min.is_finite()
+            && max.is_finite()
+            && MIN_DURATION_S <= min
+            && min <= max
+            && max <= 3600.0)
+        {
+            return Err(GenerateError::DurationRange { min, max });
+        }
+        Ok(())
+    }
+}
+
+/// Drive `index` of the corpus.
+pub fn generate_drive(options: &CorpusOptions, index: usize) -> GeneratedDrive {
+    let mut rng = Rng::stream(options.seed, "corpus-drive", index as u64);
+    let name = format!("gen-{}-{index:04}", options.seed);
+    let (min, max) = (options.min_duration_s, options.max_duration_s);
+    let duration_s = round(rng.range(min, max), 0).clamp(min, max);
+    let light = cabin::pick_light(&mut rng);
+    let plan = route::plan(&mut rng, duration_s);
+    let episodes = driver::schedule(&mut rng, duration_s);
+    let talk = cabin::conversation(&mut rng, duration_s);
+
+    let mut doc = Table::new();
+    doc.insert(
+        "scenario".into(),
+        table([
+            ("name", name.as_str().into()),
+            ("description", episodes.summary(&plan.city, light).into()),
+            ("duration_s", num(duration_s)),
+            ("start_time", cabin::start_time(&mut rng, light).into()),
+            ("seed", Value::Integer((rng.next_u64() >> 33) as i64)),
+        ]),
+    );
+    doc.insert("route".into(), plan.route_table());
+    doc.insert("pois".into(), plan.pois_table(&mut rng, &talk));
+    doc.insert("driver".into(), episodes.driver_table(&mut rng));
+    doc.insert("camera".into(), cabin::camera(&mut rng));
+    doc.insert("biometrics".into(), cabin::biometrics(&mut rng, duration_s));
+    doc.insert(
+        "environment".into(),
+        cabin::environment(&mut rng, light, duration_s),
+    );
+    doc.insert("speech".into(), table([("mode", "text".into())]));
+    doc.insert("conversation".into(), talk.value());
+
+    // Serialising a toml::Table cannot fail (every key is a string, every value plain data).
+    let body = toml::to_string(&doc).unwrap_or_default();
+    let text = format!(
+        "# Generated by `cabin scenarios generate --seed {}` (drive {index}): edit the generator, not this file.\n{body}",
+        options.seed
+    );
+    GeneratedDrive {
+        file_name: format!("{name}.toml"),
+        name,
+        text,
+    }
+}
+
+/// Every drive of the corpus, in index order.
+pub fn generate_corpus(options: &CorpusOptions) -> Result<Vec<GeneratedDrive>, GenerateError> {
+    options.validate()?;
+    Ok((0..options.count)
+        .map(|i| generate_drive(options, i))
+        .collect())
+}
+
+// ---- small helpers shared by the generator's parts -------------------------------------------------
+
+/// `x` rounded to `decimals` places, so the files read well and parse back to the same value.
+fn round(x: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (x * f).round() / f
+}
+
+/// A TOML float rounded to 2 places.
+fn num(x: f64) -> Value {
+    Value::Float(round(x, 2))
+}
+
+/// `[[t, v], ...]` keyframes.
+fn keyframes(points: &[(f64, f64)]) -> Value {
+    Value::Array(
+        points
+            .iter()
+            .map(|&(t, v)| Value::Array(vec![num(t), num(v)]))
+            .collect(),
+    )
+}
+
+fn table<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    Value::Table(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
+}
+
+/// One item of a slice, uniformly.
+fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> T {
+    items[(rng.next_u64() % items.len() as u64) as usize]
+}
+
+fn chance(rng: &mut Rng, p: f64) -> bool {
+    rng.uniform() < p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{EpisodeKind, Scenario};
+    use std::collections::BTreeSet;
+
+    fn options(count: usize, seed: u64) -> CorpusOptions {
+        CorpusOptions {
+            count,
+            seed,
+            ..CorpusOptions::default()
+        }
+    }
+
+    #[test]
+    fn every_generated_drive_loads_as_a_scenario() {
+        let drives = generate_corpus(&options(60, 11)).expect("valid options");
+        assert_eq!(drives.len(), 60);
+        for d in &drives {
+            let s = Scenario::parse(&d.text, &d.file_name, None)
+                .unwrap_or_else(|e| panic!("{} does not load: {e}\n{}", d.file_name, d.text));
+            assert_eq!(s.name, d.name);
+            assert!((45.0..=90.0).contains(&s.duration_s), "{}", s.duration_s);
+            assert!(!s.episodes().is_empty(), "{} has no scored episode", d.name);
+            assert!(
+                s.episodes()
+                    .iter()
+                    .all(|e| e.start_s >= FIRST_EPISODE_S && e.end_s <= s.duration_s),
+                "{}: an episode outside {FIRST_EPISODE_S}..{} s",
+                d.name,
+                s.duration_s
+            );
+            // The vehicle must still be on the route at the end (it stops at the end of the polyline).
+            let driven = s.route.speed.distance_at(s.duration_s);
+            assert!(
+                s.route.path.length_m() > driven,
+                "{}: route too short",
+                d.name
+            );
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_files_and_another_seed_other_ones() {
+        let a = generate_corpus(&options(12, 5)).expect("valid");
+        let b = generate_corpus(&options(12, 5)).expect("valid");
+        assert_eq!(a, b);
+        // Growing the corpus keeps the earlier drives.
+        let longer = generate_corpus(&options(20, 5)).expect("valid");
+        assert_eq!(a[..], longer[..12]);
+        let c = generate_corpus(&options(12, 6)).expect("valid");
+        assert!(a.iter().zip(&c).all(|(x, y)| x.text != y.text));
+    }
+
+    #[test]
+    fn a_corpus_is_varied() {
+        let drives = generate_corpus(&options(80, 3)).expect("valid");
+        let scenarios: Vec<Scenario> = drives
+            .iter()
+            .map(|d| Scenario::parse(&d.text, &d.file_name, None).expect("loads"))
+            .collect();
+        let kinds: BTreeSet<String> = scenarios
+            .iter()
+            .flat_map(|s| s.episodes().iter().map(|e| format!("{:?}", e.kind)))
+            .collect();
+        for k in [
+            EpisodeKind::LongDistraction,
+            EpisodeKind::VisualTimeSharing,
+            EpisodeKind::Microsleep,
+            EpisodeKind::Drowsiness,
+            EpisodeKind::CameraBlocked,
+            EpisodeKind::FaceAbsent,
+        ] {
+            assert!(kinds.contains(&format!("{k:?}")), "no {k:?} in 80 drives");
+        }
+        let starts: BTreeSet<u32> = scenarios
+            .iter()
+            .map(|s| s.start_time_of_day_s / 3600)
+            .collect();
+        assert!(starts.len() >= 8, "start hours {starts:?}");
+        let lights: BTreeSet<String> = drives
+            .iter()
+            .filter_map(|d| d.text.lines().find(|l| l.starts_with("ambient_light")))
+            .map(str::to_string)
+            .collect();
+        assert!(lights.len() >= 4, "{lights:?}");
+        assert!(scenarios.iter().any(|s| s.pois.len() >= 3));
+        assert!(scenarios.iter().any(|s| !s.conversation.is_empty()));
+        assert!(scenarios.iter().any(|s| s.conversation.is_empty()));
+        let durations: BTreeSet<u64> = scenarios.iter().map(|s| s.duration_s as u64).collect();
+        assert!(durations.len() >= 15, "{durations:?}");
+    }
+
+    #[test]
+    fn a_bad_duration_range_is_an_error() {
+        let mut o = options(1, 1);
+        o.min_duration_s = 10.0;
+        assert!(matches!(
+            generate_corpus(&o),
+            Err(GenerateError::DurationRange { .. })
+        ));
+        o.min_duration_s = 80.0;
+        o.max_duration_s = 50.0;
+        assert!(generate_corpus(&o).is_err());
+        o.max_duration_s = f64::NAN;
+        assert!(generate_corpus(&o).is_err());
+    }
+
+    #[test]
+    fn a_fixed_duration_gives_exactly_that_length() {
+        let o = CorpusOptions {
+            count: 5,
+            seed: 9,
+            min_duration_s: 40.0,
+            max_duration_s: 40.0,
+        };
+        for d in generate_corpus(&o).expect("valid") {
+            let s = Scenario::parse(&d.text, &d.file_name, None).expect("loads");
+            assert_eq!(s.duration_s, 40.0);
+        }
+    }
+}
