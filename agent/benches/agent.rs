@@ -12,9 +12,8 @@ use cabin_agent::interests::{labelled, Extractor};
 use cabin_agent::language::{
     chat_messages, LocalBackend, LocalConfig, PhraseRequest, Proposal, TemplateBackend,
 };
-use cabin_agent::listen::{
-    read_wav, SegmenterConfig, SileroVad, SpeechModelPaths, SpeechToText, VadStream,
-};
+use cabin_agent::listen::{SegmenterConfig, SileroVad, SpeechModelPaths, SpeechToText, VadStream};
+use cabin_bus::audio_file::read_wav;
 use cabin_bus::messages::*;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;

@@ -4,9 +4,9 @@
 mod common;
 
 use cabin_agent::listen::{
-    read_wav, word_errors, SegmenterConfig, SpeechConfig, SpeechModelPaths, SpeechNode,
-    SpeechToText,
+    word_errors, SegmenterConfig, SpeechConfig, SpeechModelPaths, SpeechNode, SpeechToText,
 };
+use cabin_bus::audio_file::read_wav;
 use cabin_bus::prelude::*;
 use std::time::Instant;
 

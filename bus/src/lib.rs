@@ -14,6 +14,7 @@
 //! ```
 
 pub mod assets;
+pub mod audio_file;
 pub mod codec;
 pub mod config;
 pub mod error;

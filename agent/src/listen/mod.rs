@@ -11,7 +11,6 @@ mod segmenter;
 mod tokenizer;
 mod transcriber;
 mod vad;
-mod wav;
 mod wer;
 
 pub use moonshine::{Moonshine, Transcript};
@@ -20,5 +19,4 @@ pub use segmenter::{Segmenter, SegmenterConfig};
 pub use tokenizer::MoonshineTokenizer;
 pub use transcriber::{Heard, SpeechModelPaths, SpeechToText};
 pub use vad::{SileroVad, VadStream, SAMPLE_RATE, VAD_CHUNK};
-pub use wav::{parse_wav, read_wav, Wav};
 pub use wer::{normalise_words, word_error_rate, word_errors};

@@ -17,7 +17,6 @@
 //! # Ok(()) }
 //! ```
 
-mod base64;
 mod reader;
 mod recorder;
 mod view;

@@ -7,7 +7,7 @@
 //! Foxglove's plot and message panels can offer its fields. These views are for looking at a run; the
 //! exact messages are in the raw channels next to them (see [`super::recorder`]).
 
-use super::base64;
+use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use cabin_bus::messages::{AudioChunk, CameraFrame, MessageKind, PixelFormat};
 use cabin_bus::sample::Sample;
 use opencv::core::{Mat, Vector, CV_8UC1, CV_8UC3};
@@ -158,7 +158,7 @@ pub fn camera_view(
             "height": f.height,
             "encoding": match f.format { PixelFormat::Gray8 => "mono8", PixelFormat::Rgb8 => "rgb8", PixelFormat::Bgr8 => "bgr8" },
             "step": f.stride,
-            "data": base64::encode(&f.data),
+            "data": BASE64.encode(&*f.data),
         }),
         CameraEncoding::Png | CameraEncoding::Jpeg(_) => {
             let mat = frame_mat(f)?;
@@ -181,7 +181,7 @@ pub fn camera_view(
                 "timestamp": stamp_json(sample),
                 "frame_id": "driver_camera",
                 "format": format,
-                "data": base64::encode(buf.as_slice()),
+                "data": BASE64.encode(buf.as_slice()),
             })
         }
     };
@@ -195,7 +195,9 @@ pub fn pixels_from_view(view: &[u8], like: &CameraFrame) -> Result<Vec<u8>, Stri
         .get("data")
         .and_then(Value::as_str)
         .ok_or("image message has no data")?;
-    let bytes = base64::decode(data)?;
+    let bytes = BASE64
+        .decode(data)
+        .map_err(|e| format!("image data is not base64: {e}"))?;
     if v.get("encoding").is_some() {
         return Ok(bytes); // RawImage: the exact bytes
     }

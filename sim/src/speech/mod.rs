@@ -1,20 +1,21 @@
 //! Spoken conversation for the speech-to-text path: scripted text synthesised with espeak-ng.
 //!
 //! espeak-ng (Debian package `espeak-ng`) writes a 22.05 kHz 16-bit WAV; the cabin's audio topic
-//! carries 16 kHz mono floats, so the clip is resampled with a windowed-sinc filter and normalised to
-//! the scenario's speech level. The text goes to espeak-ng on stdin, never on the command line, so no
-//! utterance can be taken for an option. Synthesis happens once, when the simulator starts; the same
+//! carries 16 kHz mono floats, so the clip is read with the bus's WAV reader, resampled (rubato) and
+//! normalised to the scenario's speech level. The text goes to espeak-ng on stdin, never on the
+//! command line, so no utterance can be taken for an option. Synthesis happens once, when the simulator starts; the same
 //! espeak-ng version gives the same samples every run.
 
-mod wav;
+mod resample;
 
 use crate::error::{Result, SimError};
 use crate::rng::Rng;
 use crate::scenario::ScriptedUtterance;
+use cabin_bus::audio_file::parse_wav;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-pub use wav::{parse_wav, resample};
+pub use resample::resample;
 
 /// The audio topic's sample rate.
 pub const SAMPLE_RATE_HZ: u32 = 16_000;
@@ -47,8 +48,9 @@ pub fn synthesise(text: &str, voice: &str, words_per_min: u32, amplitude: f64) -
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let (rate, samples) = parse_wav(&out.stdout).map_err(SimError::Speech)?;
-    let mut pcm = resample(&samples, rate, SAMPLE_RATE_HZ);
+    let wav =
+        parse_wav(&out.stdout, "espeak-ng output").map_err(|e| SimError::Speech(e.to_string()))?;
+    let mut pcm = resample(&wav.samples, wav.sample_rate_hz, SAMPLE_RATE_HZ)?;
     let peak = pcm.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     if peak <= 0.0 {
         return Err(SimError::Speech(format!(
@@ -150,5 +152,41 @@ impl Microphone {
             *v = v.clamp(-1.0, 1.0);
         }
         (k, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "I could use a coffee.";
+
+    /// espeak-ng writing to a pipe leaves the WAV's data size unset: the clip must still be read whole.
+    #[test]
+    fn espeak_ngs_streamed_wav_is_read_whole() {
+        let out = Command::new("espeak-ng")
+            .args(["-v", "en-us", "-s", "150", "--stdout", TEXT])
+            .output()
+            .expect("espeak-ng runs (apt install espeak-ng)");
+        assert!(out.status.success(), "espeak-ng failed");
+        let wav = &out.stdout;
+        let at = wav
+            .windows(4)
+            .position(|w| w == b"data")
+            .expect("data chunk")
+            + 4;
+        let declared = u32::from_le_bytes([wav[at], wav[at + 1], wav[at + 2], wav[at + 3]]);
+        let present = wav.len() - (at + 4);
+        assert!(
+            declared as usize > present,
+            "espeak-ng now writes the real size ({declared}): this test no longer covers streaming"
+        );
+        let audio = parse_wav(wav, "espeak-ng output").expect("readable");
+        assert_eq!(audio.sample_rate_hz, 22050);
+        assert_eq!(audio.samples.len(), present / 2);
+        let pcm = synthesise(TEXT, "en-us", 150, 0.5).expect("synthesised");
+        assert_eq!(pcm.len(), audio.samples.len() * 16000 / 22050);
+        let peak = pcm.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!((peak - 0.5).abs() < 1e-6, "peak {peak}");
     }
 }
