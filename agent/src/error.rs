@@ -9,7 +9,10 @@ pub enum AgentError {
     /// A model file or the ONNX Runtime library could not be found.
     #[error(transparent)]
     Asset(#[from] cabin_bus::assets::AssetError),
-    /// ONNX Runtime failed to load, build a session or run it.
+    /// ONNX Runtime could not be set up (library, environment) or a model session not built.
+    #[error(transparent)]
+    OnnxSetup(#[from] cabin_onnx::OnnxError),
+    /// ONNX Runtime failed running a model.
     #[error("onnx runtime: {0}")]
     Onnx(String),
     /// Audio that cannot be processed (wrong rate, unreadable file).

@@ -25,7 +25,6 @@ pub mod error;
 pub mod interests;
 pub mod language;
 pub mod listen;
-mod onnx;
 pub mod poi;
 pub mod policy;
 

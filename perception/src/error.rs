@@ -16,7 +16,10 @@ pub enum PerceptionError {
     /// A model file or the ONNX Runtime library is missing.
     #[error("{0}")]
     Asset(#[from] AssetError),
-    /// ONNX Runtime failed (loading the library, a session, a run).
+    /// ONNX Runtime could not be set up (library, environment) or a model session not built.
+    #[error(transparent)]
+    OnnxSetup(#[from] cabin_onnx::OnnxError),
+    /// ONNX Runtime failed running a model.
     #[error("onnx runtime: {0}")]
     Onnx(String),
     /// A model returned something other than what scripts/MODELS.md documents.

@@ -52,8 +52,8 @@ impl Moonshine {
             }
         }
         Ok(Moonshine {
-            encoder: crate::onnx::session(encoder, threads)?,
-            decoder: crate::onnx::session(decoder, threads)?,
+            encoder: cabin_onnx::session(encoder, threads)?,
+            decoder: cabin_onnx::session(decoder, threads)?,
             tokenizer: MoonshineTokenizer::load(tokenizer)?,
             cache_names,
         })

@@ -42,7 +42,7 @@ pub struct SileroVad {
 impl SileroVad {
     pub fn load(model: &Path, threads: usize) -> Result<Self> {
         Ok(SileroVad {
-            session: crate::onnx::session(model, threads)?,
+            session: cabin_onnx::session(model, threads)?,
         })
     }
 
