@@ -5,13 +5,12 @@
 //! - `stt/*`: Silero VAD per 32 ms chunk and Moonshine per utterance (espeak-ng speech), with the
 //!   real-time factor printed;
 //! - `llm/*`: local model time to first token and decode speed, 1 and 2 threads.
+//!
 //! Figures are recorded in docs/perf/agent.md.
 
 use cabin_agent::assistant::{AgentConfig, AgentCore, Outputs, PreferenceMode};
 use cabin_agent::interests::{labelled, Extractor};
-use cabin_agent::language::{
-    chat_messages, LocalBackend, LocalConfig, PhraseRequest, Proposal, TemplateBackend,
-};
+use cabin_agent::language::{chat_tsv, samples, LocalBackend, LocalConfig, TemplateBackend};
 use cabin_agent::listen::{SegmenterConfig, SileroVad, SpeechModelPaths, SpeechToText, VadStream};
 use cabin_bus::audio_file::read_wav;
 use cabin_bus::messages::*;
@@ -339,26 +338,10 @@ fn llm(c: &mut Criterion) {
         eprintln!("llm: model not installed, skipped");
         return;
     };
-    let request = PhraseRequest {
-        proposal: Proposal::Stop {
-            poi_id: 1,
-            name: "Bean There Coffee".into(),
-            brand: Some("Bean There".into()),
-            category: PoiCategory::Coffee,
-            distance_km: 6.0,
-            detour_min: 1,
-            eta_min: 4,
-        },
-        interest: InterestKind::Coffee,
-        interest_detail: None,
-        speaker: Speaker::Passenger,
-        drowsy: false,
-    };
-    let chat = chat_messages(&request);
-    // the same chat for the C baseline (agent/benches/baseline/llama_decode.c)
-    let tsv: String = chat.iter().map(|(r, m)| format!("{r}\t{m}\n")).collect();
-    let _ = std::fs::write(std::env::temp_dir().join("cabin_llm_prompt.tsv"), tsv);
-    let chat: Vec<(&str, &str)> = chat.iter().map(|(r, m)| (*r, m.as_str())).collect();
+    let request = samples::coffee_stop(6.0, 4);
+    // the same chat for the C baseline (agent/benches/baseline/llama_decode.c); the bench runs without it
+    let prompt_file = std::env::temp_dir().join("cabin_llm_prompt.tsv");
+    let _ = std::fs::write(prompt_file, chat_tsv(&request));
     let mut g = c.benchmark_group("llm");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     for threads in [1, 2] {
@@ -371,14 +354,14 @@ fn llm(c: &mut Criterion) {
         let mut ttft = Vec::new();
         let mut tps = Vec::new();
         let mut last = None;
-        let cold = llm.generate_chat(&chat).expect("generate");
+        let cold = llm.generate_for(&request).expect("generate");
         println!(
             "llm/{threads} threads, cold (no cached prefix): {} prompt tokens, time to first token {:.0} ms",
             cold.prompt_tokens,
             cold.time_to_first_token.as_secs_f64() * 1000.0
         );
         for _ in 0..10 {
-            let g = llm.generate_chat(&chat).expect("generate");
+            let g = llm.generate_for(&request).expect("generate");
             ttft.push(g.time_to_first_token.as_secs_f64() * 1000.0);
             tps.push(g.tokens_per_s());
             last = Some(g);
@@ -392,7 +375,7 @@ fn llm(c: &mut Criterion) {
             );
         }
         g.bench_function(format!("phrase_{threads}_threads"), |b| {
-            b.iter(|| black_box(llm.generate_chat(&chat).expect("generate")))
+            b.iter(|| black_box(llm.generate_for(&request).expect("generate")))
         });
     }
     g.finish();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use cabin_agent::language::{HttpBackend, HttpConfig, LanguageBackend, PhraseRequest, Proposal};
+use cabin_agent::language::{samples, HttpBackend, HttpConfig, LanguageBackend, PhraseRequest};
 use cabin_agent::AgentError;
 use cabin_bus::prelude::*;
 use serde_json::{json, Value};
@@ -109,21 +109,7 @@ fn text(content: &str) -> Value {
 }
 
 fn request() -> PhraseRequest {
-    PhraseRequest {
-        proposal: Proposal::Stop {
-            poi_id: 1,
-            name: "Bean There Coffee".into(),
-            brand: Some("Bean There".into()),
-            category: PoiCategory::Coffee,
-            distance_km: 6.0,
-            detour_min: 1,
-            eta_min: 4,
-        },
-        interest: InterestKind::Coffee,
-        interest_detail: None,
-        speaker: Speaker::Passenger,
-        drowsy: false,
-    }
+    samples::coffee_stop(6.0, 4)
 }
 
 fn config(url: &str) -> HttpConfig {

@@ -3,7 +3,7 @@
 //! in a freshly loaded one; the phrase is checked against the facts or the template is used.
 
 use cabin_agent::language::{
-    chat_messages, check, CheckConfig, LanguageBackend, LocalBackend, LocalConfig, PhraseRequest,
+    check, samples, CheckConfig, LanguageBackend, LocalBackend, LocalConfig, PhraseRequest,
     Proposal,
 };
 mod common;
@@ -31,21 +31,7 @@ fn config() -> LocalConfig {
 }
 
 fn coffee_request() -> PhraseRequest {
-    PhraseRequest {
-        proposal: Proposal::Stop {
-            poi_id: 1,
-            name: "Bean There Coffee".into(),
-            brand: Some("Bean There".into()),
-            category: PoiCategory::Coffee,
-            distance_km: 6.4,
-            detour_min: 1,
-            eta_min: 4,
-        },
-        interest: InterestKind::Coffee,
-        interest_detail: None,
-        speaker: Speaker::Passenger,
-        drowsy: false,
-    }
+    samples::coffee_stop(6.4, 4)
 }
 
 #[test]
@@ -53,10 +39,9 @@ fn local_model_generates_byte_identical_text() {
     let _one = serial();
     let mut llm = LocalBackend::start(config()).expect("load");
     println!("{}", llm.description());
-    let chat = chat_messages(&coffee_request());
-    let chat: Vec<(&str, &str)> = chat.iter().map(|(r, c)| (*r, c.as_str())).collect();
-    let a = llm.generate_chat(&chat).expect("generate");
-    let b = llm.generate_chat(&chat).expect("generate");
+    let request = coffee_request();
+    let a = llm.generate_for(&request).expect("generate");
+    let b = llm.generate_for(&request).expect("generate");
     println!(
         "{:?}\n{} prompt tokens, {} tokens, stop {:?}, ttft {:.0} ms, {:.1} tokens/s",
         a.text,
@@ -80,7 +65,7 @@ fn local_model_generates_byte_identical_text() {
     );
     drop(llm);
     let mut fresh = LocalBackend::start(config()).expect("reload");
-    let c = fresh.generate_chat(&chat).expect("generate");
+    let c = fresh.generate_for(&request).expect("generate");
     assert_eq!(
         a.text.as_bytes(),
         c.text.as_bytes(),
@@ -107,16 +92,7 @@ fn local_model_phrases_several_proposals() {
         eta_min: 2,
     };
     requests.push(r);
-    requests.push(PhraseRequest {
-        proposal: Proposal::Cabin {
-            action: "fresh_air".into(),
-            co2_ppm: Some(1250),
-        },
-        interest: InterestKind::FreshAir,
-        interest_detail: None,
-        speaker: Speaker::Unknown,
-        drowsy: false,
-    });
+    requests.push(samples::fresh_air(1250));
     let mut passed = 0;
     for req in &requests {
         let p = llm.phrase(req).expect("phrase");

@@ -230,30 +230,12 @@ pub fn check(raw: &str, req: &PhraseRequest, cfg: &CheckConfig) -> Result<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cabin_bus::messages::{InterestKind, PoiCategory, Speaker};
-
-    fn req() -> PhraseRequest {
-        PhraseRequest {
-            proposal: Proposal::Stop {
-                poi_id: 1,
-                name: "Bean There Coffee".into(),
-                brand: Some("Bean There".into()),
-                category: PoiCategory::Coffee,
-                distance_km: 2.4,
-                detour_min: 1,
-                eta_min: 2,
-            },
-            interest: InterestKind::Coffee,
-            interest_detail: None,
-            speaker: Speaker::Passenger,
-            drowsy: false,
-        }
-    }
+    use crate::language::samples;
 
     #[test]
     fn accepts_facts_and_rejects_inventions() {
         let c = CheckConfig::default();
-        let r = req();
+        let r = samples::coffee_stop(2.4, 2);
         let ok = "How about a coffee at Bean There Coffee, 2.4 km ahead? It's only a 1 min detour.";
         assert_eq!(check(ok, &r, &c).as_deref(), Ok(ok));
         assert!(

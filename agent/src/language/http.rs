@@ -60,6 +60,18 @@ fn fail(reason: impl std::fmt::Display) -> AgentError {
     }
 }
 
+/// The model's text, with the tools it called (if any) for the decision log.
+fn phrase_with_tools(text: &str, used: &[String]) -> Phrase {
+    Phrase {
+        text: text.to_string(),
+        note: if used.is_empty() {
+            String::new()
+        } else {
+            format!("tools: {}", used.join(", "))
+        },
+    }
+}
+
 /// The tool definitions offered to the model.
 pub fn tool_definitions() -> Value {
     json!([
@@ -231,14 +243,7 @@ impl LanguageBackend for HttpBackend {
                     .get("content")
                     .and_then(|c| c.as_str())
                     .ok_or_else(|| fail("reply has neither content nor tool calls"))?;
-                return Ok(Phrase {
-                    text: text.to_string(),
-                    note: if used.is_empty() {
-                        String::new()
-                    } else {
-                        format!("tools: {}", used.join(", "))
-                    },
-                });
+                return Ok(phrase_with_tools(text, &used));
             }
             messages.push(message.clone());
             for call in &calls {
@@ -276,10 +281,7 @@ impl LanguageBackend for HttpBackend {
                             .get("text")
                             .and_then(|v| v.as_str())
                             .ok_or_else(|| fail("propose_stop without text"))?;
-                        return Ok(Phrase {
-                            text: text.to_string(),
-                            note: format!("tools: {}", used.join(", ")),
-                        });
+                        return Ok(phrase_with_tools(text, &used));
                     }
                     other => return Err(fail(format!("unknown tool '{other}'"))),
                 }

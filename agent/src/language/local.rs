@@ -184,6 +184,13 @@ impl LocalBackend {
         self.generate_chat(&[("system", system), ("user", user)])
     }
 
+    /// Generates the phrasing of `request` (the chat of [`chat_messages`]), with its figures.
+    pub fn generate_for(&mut self, request: &PhraseRequest) -> Result<Generated> {
+        let chat = chat_messages(request);
+        let chat: Vec<(&str, &str)> = chat.iter().map(|(r, c)| (*r, c.as_str())).collect();
+        self.generate_chat(&chat)
+    }
+
     /// Generates the next assistant turn of a chat given as (role, content) pairs.
     pub fn generate_chat(&mut self, messages: &[(&str, &str)]) -> Result<Generated> {
         let jobs = self.jobs.as_ref().ok_or_else(|| fail("stopped"))?;
@@ -217,9 +224,7 @@ impl LanguageBackend for LocalBackend {
     }
 
     fn phrase(&mut self, request: &PhraseRequest) -> Result<Phrase> {
-        let chat = chat_messages(request);
-        let chat: Vec<(&str, &str)> = chat.iter().map(|(r, c)| (*r, c.as_str())).collect();
-        let g = self.generate_chat(&chat)?;
+        let g = self.generate_for(request)?;
         tracing::debug!(
             tokens = g.tokens,
             prompt_tokens = g.prompt_tokens,
@@ -340,7 +345,7 @@ fn worker(config: LocalConfig, jobs: Receiver<Job>, ready: Sender<Result<String>
             };
             let vocab = model.vocab();
             let mut prefix = vocab.tokenize(prefix_text.as_bytes(), false, true);
-            let mut suffix = vocab.tokenize(prompt[prefix_text.len()..].as_bytes(), false, true);
+            let mut suffix = vocab.tokenize(&prompt.as_bytes()[prefix_text.len()..], false, true);
             if vocab.should_add_bos() {
                 let first = if prefix.is_empty() {
                     &mut suffix

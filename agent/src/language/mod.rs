@@ -14,6 +14,7 @@ mod check;
 mod facts;
 mod http;
 mod local;
+pub mod samples;
 mod template;
 
 pub use check::{check, CheckConfig};
@@ -77,4 +78,13 @@ pub fn chat_messages(request: &PhraseRequest) -> Vec<(&'static str, String)> {
     }
     m.push(("user", request.user_prompt()));
     m
+}
+
+/// The chat for `request` as `role<TAB>content` lines: the prompt file the C baseline
+/// (`agent/benches/baseline/llama_decode.c`) reads, so both measure the same prompt.
+pub fn chat_tsv(request: &PhraseRequest) -> String {
+    chat_messages(request)
+        .iter()
+        .map(|(role, content)| format!("{role}\t{content}\n"))
+        .collect()
 }

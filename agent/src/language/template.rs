@@ -62,7 +62,7 @@ impl LanguageBackend for TemplateBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::language::{check, CheckConfig};
+    use crate::language::{check, samples, CheckConfig};
     use cabin_bus::messages::PoiCategory;
 
     #[test]
@@ -91,16 +91,7 @@ mod tests {
             let t = template_text(&req);
             assert_eq!(check(&t, &req, &CheckConfig::default()), Ok(t.clone()));
         }
-        let cabin = PhraseRequest {
-            proposal: Proposal::Cabin {
-                action: "fresh_air".into(),
-                co2_ppm: Some(1250),
-            },
-            interest: InterestKind::FreshAir,
-            interest_detail: None,
-            speaker: Speaker::Unknown,
-            drowsy: false,
-        };
+        let cabin = samples::fresh_air(1250);
         let t = template_text(&cabin);
         assert_eq!(check(&t, &cabin, &CheckConfig::default()), Ok(t.clone()));
     }
