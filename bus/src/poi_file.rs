@@ -10,8 +10,10 @@
 //!   `category`, `id` (or the feature's `id`), `brand`, `opening_hours`.
 //!
 //! A missing category is `other`; an unknown one is an error that lists the known ones. A POI without an
-//! id gets `first_id` + its index in the file. Opening hours are checked with [`OpeningHours::parse`].
-//! Every error names the line (CSV: the row; GeoJSON: where the offending feature starts) and the field.
+//! id gets `first_id` + its index in the file. Opening hours are OpenStreetMap `opening_hours` values
+//! (`Mo-Fr 08:00-18:00; PH off`, `24/7`, `07:00-19:00`, …), checked with [`OpeningHours::parse`].
+//! GeoJSON is read with the `geojson` crate. Every error names the line (CSV: the row; GeoJSON: where
+//! the offending feature starts, or where the JSON itself is malformed) and the field.
 //!
 //! ```
 //! use cabin_bus::poi_file::{parse, PoiFormat};
@@ -23,8 +25,11 @@
 //! ```
 
 use crate::messages::{GeoPoint, OpeningHours, Poi, PoiCategory};
-use serde_json::Value;
+use geojson::feature::Id;
+use geojson::{Feature, GeoJson, GeometryValue, JsonValue};
+use serde_json::error::Category;
 use std::path::Path;
+use std::str::FromStr;
 
 /// A POI file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -248,47 +253,66 @@ fn feature_line(text: &str, n: usize) -> usize {
     1
 }
 
+/// A GeoJSON document read with the `geojson` crate; an error names its line (and the feature, when
+/// one feature of a collection is malformed).
+pub fn read_geojson(text: &str) -> Result<GeoJson, PoiFileError> {
+    GeoJson::from_str(text).map_err(|e| match e {
+        geojson::Error::MalformedGeoJson(e) if e.classify() == Category::Data => {
+            bad_feature(text).unwrap_or_else(|| error(e.line(), "-", e.to_string()))
+        }
+        geojson::Error::MalformedGeoJson(e) => error(e.line(), "-", e.to_string()),
+        e => error(0, "-", e.to_string()),
+    })
+}
+
+/// The first feature of a collection the `geojson` crate cannot read, at the line where it starts:
+/// serde reports a structure error inside a collection at the collection's end, which is no help in a
+/// long file. Only called once reading has failed.
+fn bad_feature(text: &str) -> Option<PoiFileError> {
+    let doc: JsonValue = serde_json::from_str(text).ok()?;
+    let features = doc.get("features")?.as_array()?;
+    features.iter().enumerate().find_map(|(i, f)| {
+        let e = serde_json::from_value::<Feature>(f.clone()).err()?;
+        Some(error(
+            feature_line(text, i),
+            &format!("features[{i}]"),
+            e.to_string(),
+        ))
+    })
+}
+
 fn parse_geojson(text: &str, first_id: u64) -> Result<Vec<Poi>, PoiFileError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| error(e.line(), "-", e.to_string()))?;
-    let features = v.get("features").and_then(Value::as_array).ok_or_else(|| {
-        error(
+    let GeoJson::FeatureCollection(collection) = read_geojson(text)? else {
+        return Err(error(
             1,
             "features",
             "expected a FeatureCollection with a 'features' array",
-        )
-    })?;
+        ));
+    };
     let mut pois = Vec::new();
-    for (i, f) in features.iter().enumerate() {
+    for (i, f) in collection.features.iter().enumerate() {
         let line = feature_line(text, i);
         let path = |p: &str| format!("features[{i}].{p}");
-        let coordinates = f
-            .pointer("/geometry/coordinates")
-            .and_then(Value::as_array)
-            .filter(|c| {
-                f.pointer("/geometry/type").and_then(Value::as_str) == Some("Point") && c.len() >= 2
-            })
-            .ok_or_else(|| {
-                error(
-                    line,
-                    &path("geometry"),
-                    "expected a Point geometry with [lon, lat]",
-                )
-            })?;
-        let prop = |k: &str| {
-            f.pointer(&format!("/properties/{k}"))
-                .and_then(Value::as_str)
+        let Some(GeometryValue::Point { coordinates }) = f.geometry.as_ref().map(|g| &g.value)
+        else {
+            return Err(error(
+                line,
+                &path("geometry"),
+                "expected a Point geometry with [lon, lat]",
+            ));
         };
-        let id = f
-            .pointer("/properties/id")
-            .or_else(|| f.get("id"))
-            .and_then(Value::as_u64);
+        let prop = |k: &str| f.property(k).and_then(JsonValue::as_str);
+        let feature_id = match &f.id {
+            Some(Id::Number(n)) => n.as_u64(),
+            _ => None,
+        };
         let raw = RawPoi {
             line,
-            id,
+            id: f.property("id").and_then(JsonValue::as_u64).or(feature_id),
             name: prop("name"),
             category: prop("category"),
-            lat: coordinates[1].as_f64(),
-            lon: coordinates[0].as_f64(),
+            lat: coordinates.as_slice().get(1).copied(),
+            lon: coordinates.as_slice().first().copied(),
             brand: prop("brand"),
             opening_hours: prop("opening_hours"),
         };
@@ -388,8 +412,60 @@ mod tests {
             (e.line, e.field.as_str()),
             (6, "features[2].properties.name")
         );
-        assert!(parse("{}", PoiFormat::GeoJson, 1).is_err());
+        let polygon = g.replace(
+            r#"{"type":"Point","coordinates":[11.6,48.2]}"#,
+            r#"{"type":"LineString","coordinates":[[11.6,48.2],[11.7,48.3]]}"#,
+        );
+        let e = parse(&polygon, PoiFormat::GeoJson, 1).expect_err("not a point");
+        assert_eq!((e.line, e.field.as_str()), (4, "features[1].geometry"));
+        let typo = g.replace(
+            r#""type":"Point","coordinates":[11.7"#,
+            r#""type":"Pt","coordinates":[11.7"#,
+        );
+        let e = parse(&typo, PoiFormat::GeoJson, 1).expect_err("unknown geometry type");
+        assert_eq!((e.line, e.field.as_str()), (6, "features[2]"), "{e}");
+        let e = parse("{}", PoiFormat::GeoJson, 1).expect_err("no type");
+        assert_eq!(e.field, "-");
+        let e = parse(
+            "{\n\"type\": \"Feature\",\n\"geometry\": {\"type\": \"Pt\"}}",
+            PoiFormat::GeoJson,
+            1,
+        )
+        .expect_err("bad geometry type");
+        assert_eq!(e.line, 3, "{e}");
         assert!(parse("{", PoiFormat::GeoJson, 1).is_err());
+        let point = r#"{"type":"Point","coordinates":[11.5,48.1]}"#;
+        let e = parse(point, PoiFormat::GeoJson, 1).expect_err("not a collection");
+        assert_eq!(e.field, "features");
+    }
+
+    #[test]
+    fn openstreetmap_opening_hours_in_both_formats_and_errors_at_the_line() {
+        let csv = "name,lat,lon,opening_hours\n\
+                   Bakery,48.1,11.5,\"Mo-Fr 06:00-18:00; Sa 07:00-12:00; PH off\"\n\
+                   Fuel,48.2,11.6,24/7\n\
+                   Bar,48.3,11.7,\"Fr,Sa 20:00-03:00\"\n";
+        let p = parse(csv, PoiFormat::Csv, 1).expect("valid");
+        assert_eq!(
+            p[0].opening_hours.as_deref(),
+            Some("Mo-Fr 06:00-18:00; Sa 07:00-12:00; PH off")
+        );
+        let bad = csv.replace("24/7", "open late");
+        let e = parse(&bad, PoiFormat::Csv, 1).expect_err("unreadable hours");
+        assert_eq!((e.line, e.field.as_str()), (3, "opening_hours"));
+        assert!(e.message.contains("open late"), "{}", e.message);
+        let g = r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[11.5,48.1]},
+             "properties":{"name":"Bakery","opening_hours":"Mo-Fr 06:00-18:00; Sa 07:00-12:00; PH off"}},
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[11.6,48.2]},
+             "properties":{"name":"Fuel","opening_hours":"off"}}]}"#;
+        assert_eq!(parse(g, PoiFormat::GeoJson, 1).expect("valid").len(), 2);
+        let e = parse(&g.replace("\"off\"", "\"Mo-Fr 8-\""), PoiFormat::GeoJson, 1)
+            .expect_err("unreadable hours");
+        assert_eq!(
+            (e.line, e.field.as_str()),
+            (4, "features[1].properties.opening_hours")
+        );
     }
 
     #[test]

@@ -59,6 +59,9 @@ impl Default for CorridorConfig {
 pub struct CorridorQuery {
     pub progress_m: f64,
     pub speed_mps: f64,
+    /// Local time, seconds since midnight; opening hours are evaluated on
+    /// [`OpeningHours::DEFAULT_DATE`](cabin_bus::messages::OpeningHours::DEFAULT_DATE) (the bus
+    /// carries no date), and an arrival past midnight falls on the day after.
     pub time_of_day_s: f64,
     /// How far ahead to look, metres (capped by `max_ahead_m`).
     pub look_ahead_m: f64,
@@ -296,5 +299,32 @@ mod tests {
                 .candidates
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn weekday_rules_are_read_at_the_arrival_time() {
+        let (_, route) = setup();
+        let pois = vec![
+            poi(1, 48.002, 11.10, Some("Mo-Fr 06:00-22:00; Sa,Su off")),
+            poi(2, 48.002, 11.11, Some("Sa,Su 08:00-20:00")),
+            poi(3, 48.002, 11.12, Some("Th 00:00-06:00")),
+        ];
+        let index = PoiIndex::build(pois).0;
+        let at = |time_of_day_s: f64| {
+            let q = CorridorQuery {
+                progress_m: 1_000.0,
+                speed_mps: 25.0,
+                time_of_day_s,
+                look_ahead_m: 20_000.0,
+                budget_scale: 1.0,
+            };
+            let r = corridor(&index, &route, &q, &CorridorConfig::default(), |_| true);
+            let ids = |c: &[Candidate]| c.iter().map(|c| index.poi(c.poi).id).collect::<Vec<_>>();
+            (ids(&r.candidates), ids(&r.closed))
+        };
+        // the default date is a Wednesday: open on weekdays, closed at weekends
+        assert_eq!(at(12.0 * 3600.0), (vec![1], vec![2, 3]));
+        // late on Wednesday evening the car arrives after midnight: Thursday's early hours
+        assert_eq!(at(23.0 * 3600.0 + 59.0 * 60.0), (vec![3], vec![1, 2]));
     }
 }

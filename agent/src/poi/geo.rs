@@ -2,11 +2,16 @@
 //!
 //! POIs are indexed in degrees (so one index serves a whole country), and exact work happens in a
 //! local east/north frame in metres around each route segment, where a few kilometres of flat-Earth
-//! error is below a metre.
+//! error is below a metre. Great-circle distance is the `geo` crate's haversine; projection onto a
+//! segment uses `geo`'s `LineLocatePoint` for the fraction along it, in the flat frame. The frame
+//! stays ours: the corridor search projects each POI onto a few segments of one chunk per R-tree
+//! query, so one cheap linear map per chunk beats a spherical projection per POI and segment, and
+//! `geo`'s `ClosestPoint` for a line also runs an exact intersection test the search does not need.
 
 use cabin_bus::messages::GeoPoint;
+use geo::{Distance, Haversine, Line, LineLocatePoint, Point};
 
-/// Mean Earth radius, metres (IUGG).
+/// Mean Earth radius, metres (IUGG; the radius of `geo`'s [`Haversine`]).
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// Metres per degree of latitude.
@@ -14,11 +19,7 @@ pub const M_PER_DEG_LAT: f64 = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
 
 /// Great-circle distance, metres.
 pub fn haversine_m(a: GeoPoint, b: GeoPoint) -> f64 {
-    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
-    let dlat = la2 - la1;
-    let dlon = (b.lon - a.lon).to_radians();
-    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+    Haversine.distance(Point::new(a.lon, a.lat), Point::new(b.lon, b.lat))
 }
 
 /// Whether a point is a usable WGS84 position.
@@ -56,15 +57,12 @@ impl LocalFrame {
 }
 
 /// Closest point of segment `a`-`b` to `p` (all in one local frame): (distance, fraction along).
+/// A zero-length segment is its start.
 pub fn project_on_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> (f64, f64) {
-    let d = [b[0] - a[0], b[1] - a[1]];
-    let len2 = d[0] * d[0] + d[1] * d[1];
-    let t = if len2 > 0.0 {
-        (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let q = [a[0] + t * d[0], a[1] + t * d[1]];
+    let t = Line::new(a, b)
+        .line_locate_point(&Point::from(p))
+        .unwrap_or(0.0);
+    let q = [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
     (((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt(), t)
 }
 
@@ -72,40 +70,43 @@ pub fn project_on_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> (f64, f64) {
 mod tests {
     use super::*;
 
+    fn at(lat: f64, lon: f64) -> GeoPoint {
+        GeoPoint { lat, lon }
+    }
+
     #[test]
     fn distances_agree_at_short_range() {
-        let a = GeoPoint {
-            lat: 48.0,
-            lon: 11.0,
-        };
-        let b = GeoPoint {
-            lat: 48.01,
-            lon: 11.01,
-        };
-        let f = LocalFrame::new(a);
-        let xy = f.to_xy(b);
+        let (a, b) = (at(48.0, 11.0), at(48.01, 11.01));
+        let xy = LocalFrame::new(a).to_xy(b);
         let flat = (xy[0].powi(2) + xy[1].powi(2)).sqrt();
+        let great_circle = haversine_m(a, b);
         assert!(
-            (haversine_m(a, b) - flat).abs() < 0.5,
-            "{} vs {flat}",
-            haversine_m(a, b)
+            (great_circle - flat).abs() < 0.5,
+            "{great_circle} vs {flat}"
         );
-        assert!(
-            (haversine_m(
-                a,
-                GeoPoint {
-                    lat: 49.0,
-                    lon: 11.0
-                }
-            ) - 111_195.0)
-                .abs()
-                < 10.0
+        let one_degree = haversine_m(a, at(49.0, 11.0));
+        assert!((one_degree - M_PER_DEG_LAT).abs() < 1e-6, "{one_degree}");
+        assert!(!is_valid(at(f64::NAN, 0.0)));
+    }
+
+    #[test]
+    fn projection_clamps_to_the_segment() {
+        assert_eq!(
+            project_on_segment([5.0, 3.0], [0.0, 0.0], [10.0, 0.0]),
+            (3.0, 0.5)
         );
-        let (d, t) = project_on_segment([5.0, 3.0], [0.0, 0.0], [10.0, 0.0]);
-        assert_eq!((d, t), (3.0, 0.5));
-        assert!(!is_valid(GeoPoint {
-            lat: f64::NAN,
-            lon: 0.0
-        }));
+        assert_eq!(
+            project_on_segment([-4.0, 3.0], [0.0, 0.0], [10.0, 0.0]),
+            (5.0, 0.0)
+        );
+        assert_eq!(
+            project_on_segment([13.0, 4.0], [0.0, 0.0], [10.0, 0.0]),
+            (5.0, 1.0)
+        );
+        assert_eq!(
+            project_on_segment([3.0, 4.0], [0.0, 0.0], [0.0, 0.0]),
+            (5.0, 0.0),
+            "a zero-length segment is its start"
+        );
     }
 }

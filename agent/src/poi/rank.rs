@@ -159,6 +159,9 @@ mod tests {
 
     #[test]
     fn drowsy_drivers_get_coffee_first_and_preferences_count() {
+        // every interest here is held with confidence 0.8
+        let rank_08 =
+            |i: &LiveInterest, p: Poi, c: Candidate, ctx: &RankContext| rank(i, 0.8, &p, &c, ctx);
         let prefs = PreferenceSnapshot::default();
         let ctx = RankContext {
             preferences: &prefs,
@@ -167,31 +170,22 @@ mod tests {
             look_ahead_m: 10_000.0,
         };
         let rest = interest(InterestKind::Rest, None);
-        let coffee = rank(
+        let coffee = rank_08(
             &rest,
-            0.8,
-            &poi(PoiCategory::Coffee, None),
-            &cand(60.0, 3000.0),
+            poi(PoiCategory::Coffee, None),
+            cand(60.0, 3000.0),
             &ctx,
         )
         .expect("coffee serves rest");
-        let area = rank(
+        let area = rank_08(
             &rest,
-            0.8,
-            &poi(PoiCategory::RestArea, None),
-            &cand(60.0, 3000.0),
+            poi(PoiCategory::RestArea, None),
+            cand(60.0, 3000.0),
             &ctx,
         )
         .expect("rest area serves rest");
         assert!(coffee.score > area.score, "{} vs {}", coffee.why, area.why);
-        assert!(rank(
-            &rest,
-            0.8,
-            &poi(PoiCategory::Fuel, None),
-            &cand(0.0, 0.0),
-            &ctx
-        )
-        .is_none());
+        assert!(rank_08(&rest, poi(PoiCategory::Fuel, None), cand(0.0, 0.0), &ctx).is_none());
 
         let mut prefs = PreferenceSnapshot::default();
         for _ in 0..3 {
@@ -204,28 +198,25 @@ mod tests {
             ..ctx
         };
         let food = interest(InterestKind::Food, None);
-        assert!(rank(
+        assert!(rank_08(
             &food,
-            0.8,
-            &poi(PoiCategory::FastFood, None),
-            &cand(0.0, 0.0),
+            poi(PoiCategory::FastFood, None),
+            cand(0.0, 0.0),
             &ctx
         )
         .is_none());
         let c = interest(InterestKind::Coffee, None);
-        let sb = rank(
+        let sb = rank_08(
             &c,
-            0.8,
-            &poi(PoiCategory::Coffee, Some("Starbucks")),
-            &cand(60.0, 3000.0),
+            poi(PoiCategory::Coffee, Some("Starbucks")),
+            cand(60.0, 3000.0),
             &ctx,
         )
         .expect("ranked");
-        let other = rank(
+        let other = rank_08(
             &c,
-            0.8,
-            &poi(PoiCategory::Coffee, Some("Costa")),
-            &cand(60.0, 3000.0),
+            poi(PoiCategory::Coffee, Some("Costa")),
+            cand(60.0, 3000.0),
             &ctx,
         )
         .expect("ranked");
