@@ -8,6 +8,7 @@
 //! its data goes stale — so a dead sensor is visible.
 
 use crate::biometrics::{HeartConfig, HeartMonitor};
+use crate::error::PerceptionError;
 use cabin_bus::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -29,23 +30,16 @@ pub struct BiometricsNode {
 }
 
 impl BiometricsNode {
-    pub fn new(params: BiometricsParams, rate_hz: f64) -> Result<Self, String> {
-        let period = SimDuration::from_hz(rate_hz).ok_or_else(|| format!("rate {rate_hz} Hz"))?;
+    pub fn new(params: BiometricsParams, rate_hz: f64) -> Result<Self, PerceptionError> {
         Ok(BiometricsNode {
             monitors: [None, None],
             config: params.heart,
-            period,
+            period: super::tick_period("biometrics", rate_hz)?,
         })
     }
 
     pub fn from_spec(spec: &NodeSpec) -> Result<Self, NodeError> {
-        let params: BiometricsParams = spec.params()?;
-        BiometricsNode::new(params, spec.rate_hz.unwrap_or(BIOMETRICS_HZ)).map_err(|reason| {
-            NodeError::Config {
-                node: spec.name.to_string(),
-                reason: format!("{}:{}: {reason}", spec.file, spec.line),
-            }
-        })
+        super::build_from_spec(spec, BIOMETRICS_HZ, BiometricsNode::new)
     }
 }
 

@@ -42,24 +42,26 @@ impl CameraNode {
         if let Some(f) = &params.gaze_zones_file {
             params.pipeline.gaze = load_zones(f)?;
         }
-        let period = SimDuration::from_hz(check_hz)
-            .ok_or_else(|| PerceptionError::Config(format!("camera check rate {check_hz} Hz")))?;
         Ok(CameraNode {
+            period: super::tick_period("camera check", check_hz)?,
             pipeline: CameraPipeline::new(params.pipeline)?,
-            period,
             started: SimTime::ZERO,
             last_seq: 0,
         })
     }
 
     pub fn from_spec(spec: &NodeSpec) -> Result<Self, NodeError> {
-        let params: CameraNodeParams = spec.params()?;
-        CameraNode::new(params, spec.rate_hz.unwrap_or(CAMERA_CHECK_HZ)).map_err(|e| {
-            NodeError::Config {
-                node: spec.name.to_string(),
-                reason: format!("{}:{}: {e}", spec.file, spec.line),
-            }
-        })
+        super::build_from_spec(spec, CAMERA_CHECK_HZ, CameraNode::new)
+    }
+}
+
+/// An observation without a face: the camera's state alone.
+fn camera_state(frame_seq: u64, camera: CameraStatus) -> FaceObservation {
+    FaceObservation {
+        frame_seq,
+        camera,
+        brightness: 0.0,
+        face: None,
     }
 }
 
@@ -90,34 +92,13 @@ impl Node for CameraNode {
                 ctx.publish(topics::FACE, obs);
                 Ok(())
             }
-            Err(PerceptionError::Frame(e)) => {
-                ctx.publish(
-                    topics::FACE,
-                    FaceObservation {
-                        frame_seq: sample.header.seq,
-                        camera: CameraStatus::Corrupt,
-                        brightness: 0.0,
-                        face: None,
-                    },
-                );
+            // The frame is unusable, not the node: a Corrupt observation, and the frame rejected.
+            Err(e @ (PerceptionError::Frame(_) | PerceptionError::FrameTooLarge { .. })) => {
+                let seq = sample.header.seq;
+                ctx.publish(topics::FACE, camera_state(seq, CameraStatus::Corrupt));
                 Err(NodeError::input(
                     TopicId::Camera,
-                    format!("frame {}: {e}", sample.header.seq),
-                ))
-            }
-            Err(PerceptionError::FrameTooLarge { width, height }) => {
-                ctx.publish(
-                    topics::FACE,
-                    FaceObservation {
-                        frame_seq: sample.header.seq,
-                        camera: CameraStatus::Corrupt,
-                        brightness: 0.0,
-                        face: None,
-                    },
-                );
-                Err(NodeError::input(
-                    TopicId::Camera,
-                    format!("frame of {width}x{height} is too large"),
+                    format!("frame {seq}: {e}"),
                 ))
             }
             Err(e) => Err(NodeError::failed(e)),
@@ -131,15 +112,7 @@ impl Node for CameraNode {
             .check_timeout(ctx.now(), self.started)
         {
             self.pipeline.reset_tracking();
-            ctx.publish(
-                topics::FACE,
-                FaceObservation {
-                    frame_seq: self.last_seq,
-                    camera: status,
-                    brightness: 0.0,
-                    face: None,
-                },
-            );
+            ctx.publish(topics::FACE, camera_state(self.last_seq, status));
         }
         Ok(())
     }

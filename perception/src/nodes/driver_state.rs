@@ -41,22 +41,14 @@ impl DriverStateNode {
         if let Some(f) = &params.gaze_zones_file {
             cfg.zones = super::camera::load_zones(f)?;
         }
-        let period = SimDuration::from_hz(rate_hz)
-            .ok_or_else(|| PerceptionError::Config(format!("driver_state rate {rate_hz} Hz")))?;
         Ok(DriverStateNode {
+            period: super::tick_period("driver_state", rate_hz)?,
             policy: DriverPolicy::new(cfg),
-            period,
         })
     }
 
     pub fn from_spec(spec: &NodeSpec) -> Result<Self, NodeError> {
-        let params: DriverStateParams = spec.params()?;
-        DriverStateNode::new(params, spec.rate_hz.unwrap_or(DRIVER_STATE_HZ)).map_err(|e| {
-            NodeError::Config {
-                node: spec.name.to_string(),
-                reason: format!("{}:{}: {e}", spec.file, spec.line),
-            }
-        })
+        super::build_from_spec(spec, DRIVER_STATE_HZ, DriverStateNode::new)
     }
 }
 
