@@ -16,24 +16,23 @@ pub struct Biquad {
 impl Biquad {
     /// Second-order Butterworth low-pass at `fc` Hz for sample rate `fs` (Q = 1/sqrt 2).
     pub fn lowpass(fc: f64, fs: f64) -> Biquad {
-        let w = 2.0 * PI * (fc / fs).clamp(1e-6, 0.499);
-        let (s, c) = w.sin_cos();
-        let alpha = s / (2.0 * std::f64::consts::FRAC_1_SQRT_2);
-        let a0 = 1.0 + alpha;
-        Biquad {
-            b: [(1.0 - c) / 2.0 / a0, (1.0 - c) / a0, (1.0 - c) / 2.0 / a0],
-            a: [-2.0 * c / a0, (1.0 - alpha) / a0],
-        }
+        Biquad::butterworth(fc, fs, |c| [(1.0 - c) / 2.0, 1.0 - c, (1.0 - c) / 2.0])
     }
 
     /// Second-order Butterworth high-pass at `fc` Hz for sample rate `fs`.
     pub fn highpass(fc: f64, fs: f64) -> Biquad {
+        Biquad::butterworth(fc, fs, |c| [(1.0 + c) / 2.0, -(1.0 + c), (1.0 + c) / 2.0])
+    }
+
+    /// The cookbook section at `fc` Hz with Q = 1/sqrt 2: `numerator(cos w)` gives b0..b2 before
+    /// normalisation (the denominator is the same for the low- and the high-pass).
+    fn butterworth(fc: f64, fs: f64, numerator: impl Fn(f64) -> [f64; 3]) -> Biquad {
         let w = 2.0 * PI * (fc / fs).clamp(1e-6, 0.499);
         let (s, c) = w.sin_cos();
         let alpha = s / (2.0 * std::f64::consts::FRAC_1_SQRT_2);
         let a0 = 1.0 + alpha;
         Biquad {
-            b: [(1.0 + c) / 2.0 / a0, -(1.0 + c) / a0, (1.0 + c) / 2.0 / a0],
+            b: numerator(c).map(|b| b / a0),
             a: [-2.0 * c / a0, (1.0 - alpha) / a0],
         }
     }
@@ -54,6 +53,22 @@ impl Biquad {
             *v = yi;
         }
     }
+}
+
+/// A detector's analysis window band-passed to `low_hz..high_hz` (Butterworth high-pass then low-pass,
+/// zero phase, `pad_s` seconds of reflection at each end). `None` when the window is shorter than one
+/// second or `fs` is not a positive rate: too little to find beats in.
+pub fn band_pass_window(
+    x: &[f64],
+    fs: f64,
+    (low_hz, high_hz): (f64, f64),
+    pad_s: f64,
+) -> Option<Vec<f64>> {
+    if x.len() < fs as usize || !(fs > 0.0) {
+        return None;
+    }
+    let sections = [Biquad::highpass(low_hz, fs), Biquad::lowpass(high_hz, fs)];
+    Some(filtfilt(&sections, x, (fs * pad_s) as usize))
 }
 
 /// Zero-phase filtering through a cascade of sections: forward, then backward, with `pad` samples of odd

@@ -18,21 +18,15 @@
 //! signal only (the paper also ran a second set on the band-passed signal); the R peak is then located as
 //! the largest absolute band-passed value within ±75 ms of the integrated peak.
 
-use super::filters::{filtfilt, mean, moving_average, Biquad};
+use super::filters::{band_pass_window, mean, moving_average};
 
 /// Detected R peaks, as sample indices into `x`, in order. `x` must be finite (the caller holds or
 /// interpolates over bad samples and discards beats next to them).
 pub fn detect_r_peaks(x: &[f64], fs: f64) -> Vec<usize> {
-    let n = x.len();
-    if n < (fs * 1.0) as usize || !(fs > 0.0) {
+    let Some(bp) = band_pass_window(x, fs, (5.0, 15.0), 1.0) else {
         return Vec::new();
-    }
-    let pad = (fs * 1.0) as usize;
-    let bp = filtfilt(
-        &[Biquad::highpass(5.0, fs), Biquad::lowpass(15.0, fs)],
-        x,
-        pad,
-    );
+    };
+    let n = x.len();
     // Five-point derivative: (-x[i-2] - 2x[i-1] + 2x[i+1] + x[i+2]) * fs / 8.
     let mut d = vec![0.0; n];
     for i in 2..n.saturating_sub(2) {

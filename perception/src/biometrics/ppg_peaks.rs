@@ -12,7 +12,7 @@
 //!
 //! Added for robustness: peaks closer than 300 ms (above 200 bpm) keep only the larger one.
 
-use super::filters::{filtfilt, mean, moving_average, Biquad};
+use super::filters::{band_pass_window, mean, moving_average};
 
 pub const W1_S: f64 = 0.111;
 pub const W2_S: f64 = 0.667;
@@ -20,16 +20,10 @@ pub const BETA: f64 = 0.02;
 
 /// Detected systolic peaks, as sample indices into `x` (finite samples), in order.
 pub fn detect_pulse_peaks(x: &[f64], fs: f64) -> Vec<usize> {
-    let n = x.len();
-    if n < (fs * 1.0) as usize || !(fs > 0.0) {
+    let Some(f) = band_pass_window(x, fs, (0.5, 8.0), 2.0) else {
         return Vec::new();
-    }
-    let pad = (fs * 2.0) as usize;
-    let f = filtfilt(
-        &[Biquad::highpass(0.5, fs), Biquad::lowpass(8.0, fs)],
-        x,
-        pad,
-    );
+    };
+    let n = x.len();
     let s: Vec<f64> = f.iter().map(|v| v.max(0.0).powi(2)).collect();
     let w1 = ((W1_S * fs).round() as usize).max(1);
     let w2 = ((W2_S * fs).round() as usize).max(1);
