@@ -18,10 +18,10 @@
 //! [`CameraHealth`](super::CameraHealth): those statistics cost nothing extra here.
 
 use super::frame::{Channels, FrameView};
+use super::model_output::f32_outputs;
 use crate::error::{PerceptionError, Result};
 use cabin_bus::messages::Point2;
-use opencv::core::{Mat, Scalar, Size, BORDER_CONSTANT, CV_8UC1, CV_8UC3};
-use opencv::imgproc::{warp_affine, INTER_LINEAR, WARP_INVERSE_MAP};
+use opencv::core::{Mat, BORDER_CONSTANT, CV_8UC1, CV_8UC3};
 use opencv::prelude::*;
 use ort::session::Session;
 use ort::value::TensorRef;
@@ -280,17 +280,11 @@ impl FaceDetector {
     /// Letterboxes the frame into the input tensor and measures the image; no model run.
     pub fn preprocess(&mut self, frame: &FrameView) -> Result<(Letterbox, ImageStats)> {
         let lb = Letterbox::new(frame.width(), frame.height());
-        let m = lb.inverse_map();
-        let m = Mat::from_slice_2d(&[&m[0..3], &m[3..6]])?;
-        let size = Size::new(INPUT_SIZE as i32, INPUT_SIZE as i32);
-        warp_affine(
-            frame.mat(),
-            &mut self.small,
-            &m,
-            size,
-            INTER_LINEAR | WARP_INVERSE_MAP,
+        frame.warp_square(
+            &lb.inverse_map(),
+            INPUT_SIZE,
             BORDER_CONSTANT,
-            Scalar::all(0.0),
+            &mut self.small,
         )?;
         let expected = if frame.channels() == Channels::Gray {
             CV_8UC1
@@ -383,27 +377,11 @@ impl FaceDetector {
             self.input.as_slice(),
         ))?;
         let outputs = self.session.run(ort::inputs!["input" => tensor])?;
-        let bad = |reason: String| PerceptionError::ModelOutput {
-            model: "blazeface",
-            reason,
-        };
-        let reg = outputs
-            .get("regressors")
-            .ok_or_else(|| bad("no output 'regressors'".into()))?
-            .try_extract_tensor::<f32>()?
-            .1;
-        let cls = outputs
-            .get("classificators")
-            .ok_or_else(|| bad("no output 'classificators'".into()))?
-            .try_extract_tensor::<f32>()?
-            .1;
-        if reg.len() != ANCHORS * 16 || cls.len() != ANCHORS {
-            return Err(bad(format!(
-                "expected 896x16 and 896 values, got {} and {}",
-                reg.len(),
-                cls.len()
-            )));
-        }
+        let [reg, cls] = f32_outputs(
+            &outputs,
+            "blazeface",
+            [("regressors", ANCHORS * 16), ("classificators", ANCHORS)],
+        )?;
         let mut dets = decode(reg, cls, &self.anchors, &self.config);
         for d in &mut dets {
             let p0 = lb.to_frame(Point2 { x: d.x0, y: d.y0 });

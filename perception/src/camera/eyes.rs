@@ -20,10 +20,10 @@
 //! crop, so it does not depend on the face's size, rotation or mirroring.
 
 use super::frame::{Channels, FrameView};
+use super::model_output::f32_outputs;
 use crate::error::{PerceptionError, Result};
 use cabin_bus::messages::Point2;
-use opencv::core::{Mat, Scalar, Size, BORDER_REPLICATE, CV_8UC1, CV_8UC3};
-use opencv::imgproc::{warp_affine, INTER_LINEAR, WARP_INVERSE_MAP};
+use opencv::core::{Mat, BORDER_REPLICATE, CV_8UC1, CV_8UC3};
 use opencv::prelude::*;
 use ort::session::Session;
 use ort::value::TensorRef;
@@ -215,17 +215,11 @@ impl IrisModel {
 
     /// Crops the eye into the input tensor (RGB, [0, 1], NCHW).
     fn fill_input(&mut self, frame: &FrameView, crop: &EyeCrop) -> Result<()> {
-        let m = crop.inverse_map();
-        let m = Mat::from_slice_2d(&[&m[0..3], &m[3..6]])?;
-        let size = Size::new(CROP_SIZE as i32, CROP_SIZE as i32);
-        warp_affine(
-            frame.mat(),
-            &mut self.crop,
-            &m,
-            size,
-            INTER_LINEAR | WARP_INVERSE_MAP,
+        frame.warp_square(
+            &crop.inverse_map(),
+            CROP_SIZE,
             BORDER_REPLICATE,
-            Scalar::all(0.0),
+            &mut self.crop,
         )?;
         let gray = frame.channels() == Channels::Gray;
         let expected = if gray { CV_8UC1 } else { CV_8UC3 };
@@ -273,27 +267,18 @@ impl IrisModel {
         let tensor =
             TensorRef::from_array_view(([1usize, 3, CROP_SIZE, CROP_SIZE], self.input.as_slice()))?;
         let outputs = self.session.run(ort::inputs!["input_1" => tensor])?;
+        let [contour, iris] = f32_outputs(
+            &outputs,
+            "iris_landmark",
+            [
+                ("output_eyes_contours_and_brows", 71 * 3),
+                ("output_iris", 5 * 3),
+            ],
+        )?;
         let bad = |reason: String| PerceptionError::ModelOutput {
             model: "iris_landmark",
             reason,
         };
-        let contour = outputs
-            .get("output_eyes_contours_and_brows")
-            .ok_or_else(|| bad("no contour output".into()))?
-            .try_extract_tensor::<f32>()?
-            .1;
-        let iris = outputs
-            .get("output_iris")
-            .ok_or_else(|| bad("no iris output".into()))?
-            .try_extract_tensor::<f32>()?
-            .1;
-        if contour.len() != 71 * 3 || iris.len() != 5 * 3 {
-            return Err(bad(format!(
-                "expected 213 and 15 values, got {} and {}",
-                contour.len(),
-                iris.len()
-            )));
-        }
         if contour.iter().chain(iris).any(|v| !v.is_finite()) {
             return Err(bad("non-finite landmarks".into()));
         }

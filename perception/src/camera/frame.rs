@@ -8,7 +8,8 @@
 
 use crate::error::{PerceptionError, Result};
 use cabin_bus::messages::{CameraFrame, PixelFormat};
-use opencv::core::{Mat, CV_8UC1, CV_8UC3};
+use opencv::core::{Mat, Scalar, Size, CV_8UC1, CV_8UC3};
+use opencv::imgproc::{warp_affine, INTER_LINEAR, WARP_INVERSE_MAP};
 use opencv::prelude::*;
 use std::ffi::c_void;
 use std::marker::PhantomData;
@@ -74,19 +75,9 @@ impl<'a> FrameView<'a> {
 
     /// Wraps an OpenCV image that the caller owns (CLI input, tests): 8-bit, 1 or 3 channels (BGR).
     pub fn from_mat(mat: &'a Mat) -> Result<FrameView<'a>> {
-        let channels = match mat.channels() {
-            1 => Channels::Gray,
-            3 => Channels::Bgr,
-            n => {
-                return Err(PerceptionError::Config(format!(
-                    "image has {n} channels; expected 1 or 3"
-                )))
-            }
-        };
-        if mat.depth() != opencv::core::CV_8U || mat.rows() <= 0 || mat.cols() <= 0 {
-            return Err(PerceptionError::Config(
-                "image must be non-empty 8-bit".into(),
-            ));
+        let channels = mat_channels(mat)?;
+        if mat.rows() <= 0 || mat.cols() <= 0 {
+            return Err(PerceptionError::Config("image must be non-empty".into()));
         }
         Ok(FrameView {
             // A new header on the same pixels (reference counted), not a copy.
@@ -96,6 +87,23 @@ impl<'a> FrameView<'a> {
             height: mat.rows(),
             _pixels: PhantomData,
         })
+    }
+
+    /// Resamples into `out` (bilinear, `side` x `side`) the region of the frame that `inverse_map` (an
+    /// affine map from output pixels to frame pixels, 2x3 row-major) covers, reading the frame in place;
+    /// `border` says how pixels outside the frame are filled.
+    pub fn warp_square(
+        &self,
+        inverse_map: &[f64; 6],
+        side: usize,
+        border: i32,
+        out: &mut Mat,
+    ) -> Result<()> {
+        let m = Mat::from_slice_2d(&[&inverse_map[0..3], &inverse_map[3..6]])?;
+        let size = Size::new(side as i32, side as i32);
+        let flags = INTER_LINEAR | WARP_INVERSE_MAP;
+        warp_affine(&self.mat, out, &m, size, flags, border, Scalar::all(0.0))?;
+        Ok(())
     }
 
     pub fn mat(&self) -> &Mat {
@@ -112,12 +120,12 @@ impl<'a> FrameView<'a> {
     }
 }
 
-/// Builds a [`CameraFrame`] (BGR or grey, tightly packed) from an OpenCV image: how still images and
-/// video frames enter the same pipeline as the camera topic.
-pub fn camera_frame_from_mat(mat: &Mat) -> Result<CameraFrame> {
-    let format = match mat.channels() {
-        1 => PixelFormat::Gray8,
-        3 => PixelFormat::Bgr8,
+/// The channel order of an OpenCV image (OpenCV's colour images are BGR); an error unless it is 8-bit
+/// with 1 or 3 channels.
+fn mat_channels(mat: &Mat) -> Result<Channels> {
+    let channels = match mat.channels() {
+        1 => Channels::Gray,
+        3 => Channels::Bgr,
         n => {
             return Err(PerceptionError::Config(format!(
                 "image has {n} channels; expected 1 or 3"
@@ -127,6 +135,17 @@ pub fn camera_frame_from_mat(mat: &Mat) -> Result<CameraFrame> {
     if mat.depth() != opencv::core::CV_8U {
         return Err(PerceptionError::Config("image must be 8-bit".into()));
     }
+    Ok(channels)
+}
+
+/// Builds a [`CameraFrame`] (BGR or grey, tightly packed) from an OpenCV image: how still images and
+/// video frames enter the same pipeline as the camera topic.
+pub fn camera_frame_from_mat(mat: &Mat) -> Result<CameraFrame> {
+    let format = match mat_channels(mat)? {
+        Channels::Gray => PixelFormat::Gray8,
+        Channels::Rgb => PixelFormat::Rgb8,
+        Channels::Bgr => PixelFormat::Bgr8,
+    };
     let continuous;
     let m = if mat.is_continuous() {
         mat

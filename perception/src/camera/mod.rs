@@ -13,6 +13,7 @@ pub mod frame;
 pub mod gaze;
 pub mod head_pose;
 pub mod health;
+mod model_output;
 pub mod perceive;
 pub mod pipeline;
 
