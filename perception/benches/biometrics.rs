@@ -6,25 +6,20 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use cabin_bus::messages::{BiometricChunk, BiometricKind};
+use cabin_bus::messages::BiometricKind;
 use cabin_perception::biometrics::{HeartConfig, HeartMonitor};
 use criterion::{Criterion, Throughput};
 use std::hint::black_box;
 use std::time::Instant;
-use support::signals::{beat_times, ecg, ppg};
+use support::signals::{beat_times, chunks, ecg, ppg};
 
 /// Streams `x` through a monitor in 0.25 s chunks with an assessment every second; returns samples/s.
 fn stream(kind: BiometricKind, fs: f64, x: &[f32]) -> usize {
     let mut m = HeartMonitor::new(kind, HeartConfig::default());
     let per = (fs / 4.0) as usize;
     let mut assessed = 0;
-    for (k, c) in x.chunks(per).enumerate() {
-        let chunk = BiometricChunk {
-            kind,
-            sample_rate_hz: fs as f32,
-            samples: c.to_vec(),
-        };
-        m.push(&chunk, (k * per) as f64 / fs);
+    for (k, (t, chunk)) in chunks(kind, fs, x, per).enumerate() {
+        m.push(&chunk, t);
         if k % 4 == 3 {
             black_box(m.assess(((k + 1) * per) as f64 / fs));
             assessed += 1;

@@ -5,22 +5,25 @@ mod support;
 use cabin_bus::messages::{BiometricChunk, BiometricKind, HeartState, SignalFlag};
 use cabin_perception::biometrics::{HeartConfig, HeartMonitor};
 use proptest::prelude::*;
-use support::signals::{beat_times, ecg, ppg};
+use support::signals::{beat_times, chunks, ecg, ppg};
 use support::Rng;
 
 /// Feeds `samples` in chunks of `chunk_s` seconds and assesses at the end.
 fn run(kind: BiometricKind, fs: f64, samples: &[f32], chunk_s: f64) -> HeartState {
     let mut m = HeartMonitor::new(kind, HeartConfig::default());
     let per = ((chunk_s * fs) as usize).max(1);
-    for (k, c) in samples.chunks(per).enumerate() {
-        let chunk = BiometricChunk {
-            kind,
-            sample_rate_hz: fs as f32,
-            samples: c.to_vec(),
-        };
-        m.push(&chunk, (k * per) as f64 / fs);
+    for (t, chunk) in chunks(kind, fs, samples, per) {
+        m.push(&chunk, t);
     }
     m.assess(samples.len() as f64 / fs)
+}
+
+/// Asserts a confident heart rate within one beat per minute of `bpm`.
+fn assert_rate_within_one_bpm(s: &HeartState, bpm: f64) {
+    let hr = s
+        .heart_rate_bpm
+        .unwrap_or_else(|| panic!("no confident figure at {bpm} bpm: {s:?}"));
+    assert!((hr - bpm as f32).abs() <= 1.0, "{bpm}: {hr} ({s:?})");
 }
 
 #[test]
@@ -36,10 +39,7 @@ fn heart_rate_of_a_synthetic_ecg_is_within_one_bpm() {
         let x = ecg(fs, 40.0, &beats, noise, 3);
         let s = run(BiometricKind::Ecg, fs, &x, 0.25);
         eprintln!("{bpm} bpm @ {fs} Hz: {s:?}");
-        let hr = s
-            .heart_rate_bpm
-            .unwrap_or_else(|| panic!("no confident figure at {bpm} bpm: {s:?}"));
-        assert!((hr - bpm as f32).abs() <= 1.0, "{bpm}: {hr}");
+        assert_rate_within_one_bpm(&s, bpm);
         assert!(s.quality > 0.8, "{s:?}");
         assert!(s.flags.is_empty(), "{s:?}");
         // 40 s of beats, all found (the first and last may sit on the window edge).
@@ -75,10 +75,7 @@ fn heart_rate_of_a_synthetic_ppg_is_within_one_bpm() {
         let x = ppg(fs, 40.0, &beats, 0.01, 9);
         let s = run(BiometricKind::Ppg, fs, &x, 0.5);
         eprintln!("ppg {bpm}: {s:?}");
-        let hr = s
-            .heart_rate_bpm
-            .unwrap_or_else(|| panic!("no figure: {s:?}"));
-        assert!((hr - bpm as f32).abs() <= 1.0, "{bpm}: {hr}");
+        assert_rate_within_one_bpm(&s, bpm);
     }
 }
 
@@ -137,10 +134,7 @@ fn nan_bursts_are_flagged_and_a_short_burst_does_not_fake_a_rate() {
     y[n - 300] = f32::NAN;
     let s = run(BiometricKind::Ecg, fs, &y, 0.25);
     assert!(s.flags.contains(&SignalFlag::NotANumber));
-    assert!(
-        (s.heart_rate_bpm.expect("rate") - 80.0).abs() <= 1.0,
-        "{s:?}"
-    );
+    assert_rate_within_one_bpm(&s, 80.0);
 }
 
 #[test]

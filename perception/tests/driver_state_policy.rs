@@ -150,6 +150,10 @@ impl Drive {
             .find(|(t, a)| *t >= after && a.kind == kind && a.level == level)
             .map(|(t, _)| *t)
     }
+    /// Whether a `kind` alert at `level` came at or after `since`.
+    fn raised(&self, kind: AlertKind, level: AlertLevel, since: f64) -> bool {
+        self.first(kind, level, since).is_some()
+    }
     fn raised_since(&self, after: f64) -> Vec<&(f64, Alert)> {
         self.alerts
             .iter()
@@ -158,6 +162,36 @@ impl Drive {
     }
     fn last_state(&self) -> &DriverState {
         &self.states.last().unwrap().1
+    }
+    /// Seconds from `since` to the first `kind` alert at `level`; panics, listing the alerts, if none.
+    fn alert_delay(&self, kind: AlertKind, level: AlertLevel, since: f64) -> f64 {
+        let at = self.first(kind, level, since).unwrap_or_else(|| {
+            panic!(
+                "no {kind:?} {level:?} since {since:.2} s: {:?}",
+                self.alerts
+            )
+        });
+        at - since
+    }
+    /// Asserts that the first `kind` alert at `level` came `expected` seconds after `since`, late by at
+    /// most `slack` (the quantisation of the steps).
+    fn assert_alert_within(
+        &self,
+        kind: AlertKind,
+        level: AlertLevel,
+        since: f64,
+        expected: f64,
+        slack: f64,
+    ) {
+        let delay = self.alert_delay(kind, level, since);
+        assert!(
+            (expected - 1e-6..=expected + slack).contains(&delay),
+            "{kind:?} {level:?} after {delay:.3} s, expected {expected} s"
+        );
+    }
+    /// [`Drive::assert_alert_within`] one policy step and one frame.
+    fn assert_alert_after(&self, kind: AlertKind, level: AlertLevel, since: f64, expected: f64) {
+        self.assert_alert_within(kind, level, since, expected, SLACK);
     }
 }
 
@@ -206,6 +240,14 @@ fn calibrated_drive() -> Drive {
     d
 }
 
+/// A calibrated drive, then `seconds` of `script`: the drive and the time the episode started.
+fn episode(seconds: f64, script: impl Fn(f64) -> Look) -> (Drive, f64) {
+    let mut d = calibrated_drive();
+    let start = d.t();
+    d.run(seconds, script);
+    (d, start)
+}
+
 #[test]
 fn calibration_progress_is_published_and_completes() {
     let mut d = Drive::new(config());
@@ -229,53 +271,37 @@ fn calibration_progress_is_published_and_completes() {
 #[test]
 fn long_distraction_warns_at_the_euro_ncap_delay_and_escalates() {
     let cfg = config();
-    let mut d = calibrated_drive();
-    let start = d.t();
-    d.run(8.0, |_| Look::at(-30.0, -25.0)); // centre display
-    let warn = d
-        .first(AlertKind::LongDistraction, AlertLevel::Warning, start)
-        .expect("warning")
-        - start;
-    let expected = cfg.long_distraction_delay_s();
-    assert!(
-        (expected - 1e-6..=expected + SLACK).contains(&warn),
-        "warning after {warn:.3} s, expected {expected} s"
+    let (mut d, start) = episode(8.0, |_| Look::at(-30.0, -25.0)); // centre display
+    let kind = AlertKind::LongDistraction;
+    d.assert_alert_after(
+        kind,
+        AlertLevel::Warning,
+        start,
+        cfg.long_distraction_delay_s(),
     );
-    let crit = d
-        .first(AlertKind::LongDistraction, AlertLevel::Critical, start)
-        .expect("critical")
-        - start;
-    let expected = cfg.distraction.awareness_budget_s;
-    assert!(
-        (expected - 1e-6..=expected + SLACK).contains(&crit),
-        "critical after {crit:.3} s"
+    d.assert_alert_after(
+        kind,
+        AlertLevel::Critical,
+        start,
+        cfg.distraction.awareness_budget_s,
     );
     assert!(d.last_state().distraction.long_distraction);
     // Back to the road: the budget refills and the alert clears (hysteresis: refill to clear_awareness,
     // then clear_after_s).
     let back = d.t();
     d.normal(6.0);
-    let cleared = d
-        .first(AlertKind::LongDistraction, AlertLevel::Cleared, back)
-        .expect("cleared")
-        - back;
     let expected = cfg.distraction.clear_awareness * cfg.distraction.awareness_recovery_s
         + cfg.alerts.clear_after_s;
-    assert!(
-        (expected - 1e-6..=expected + SLACK).contains(&cleared),
-        "cleared after {cleared:.3} s, expected {expected}"
-    );
+    d.assert_alert_after(kind, AlertLevel::Cleared, back, expected);
 }
 
 #[test]
 fn visual_time_sharing_warns_when_ten_seconds_accumulate_within_thirty() {
     let cfg = config();
-    let mut d = calibrated_drive();
-    let start = d.t();
     // Glances of 2.5 s to the centre display with 1 s back on the road: never 3 s in one glance.
     let (away, road) = (2.5, 1.0);
     // (The first frame of an episode comes 1/FPS after its start: shift so glance 1 is a full 2.5 s.)
-    d.run(20.0, move |t| {
+    let (d, start) = episode(20.0, move |t| {
         let t = t - 1.0 / FPS;
         if t % (away + road) < away {
             Look::at(-30.0, -25.0)
@@ -283,20 +309,17 @@ fn visual_time_sharing_warns_when_ten_seconds_accumulate_within_thirty() {
             Look::road()
         }
     });
-    let warn = d
-        .first(AlertKind::VisualTimeSharing, AlertLevel::Warning, start)
-        .expect("VATS")
-        - start;
     // Cumulative away time reaches time_sharing_s inside glance k = floor(time_sharing_s / away).
     let k = (cfg.distraction.time_sharing_s / away).ceil() - 1.0;
     let expected = k * (away + road) + (cfg.distraction.time_sharing_s - k * away);
-    assert!(
-        (expected - 1e-6..=expected + SLACK).contains(&warn),
-        "VATS after {warn:.3} s, expected {expected}"
+    d.assert_alert_after(
+        AlertKind::VisualTimeSharing,
+        AlertLevel::Warning,
+        start,
+        expected,
     );
     assert!(
-        d.first(AlertKind::LongDistraction, AlertLevel::Warning, start)
-            .is_none(),
+        !d.raised(AlertKind::LongDistraction, AlertLevel::Warning, start),
         "{:?}",
         d.alerts
     );
@@ -305,43 +328,29 @@ fn visual_time_sharing_warns_when_ten_seconds_accumulate_within_thirty() {
 #[test]
 fn microsleep_is_critical_one_second_into_the_closure() {
     let cfg = config();
-    let mut d = calibrated_drive();
-    let start = d.t();
-    d.run(1.6, |_| Look::eyes(0.05));
+    let (mut d, start) = episode(1.6, |_| Look::eyes(0.05));
     d.normal(3.0);
-    let at = d
-        .first(AlertKind::Microsleep, AlertLevel::Critical, start)
-        .expect("microsleep")
-        - start;
-    let expected = cfg.drowsiness.microsleep_s;
-    assert!(
-        (expected - 1e-6..=expected + SLACK).contains(&at),
-        "after {at:.3} s"
+    d.assert_alert_after(
+        AlertKind::Microsleep,
+        AlertLevel::Critical,
+        start,
+        cfg.drowsiness.microsleep_s,
     );
-    assert!(d
-        .first(AlertKind::Microsleep, AlertLevel::Cleared, start)
-        .is_some());
+    assert!(d.raised(AlertKind::Microsleep, AlertLevel::Cleared, start));
     assert_eq!(d.last_state().drowsiness.microsleeps, 1);
     // A closed-eyes episode is not read as distraction.
-    assert!(d
-        .first(AlertKind::LongDistraction, AlertLevel::Warning, start)
-        .is_none());
+    assert!(!d.raised(AlertKind::LongDistraction, AlertLevel::Warning, start));
 }
 
 #[test]
 fn long_closure_escalates_to_unresponsive() {
     let cfg = config();
-    let mut d = calibrated_drive();
-    let start = d.t();
-    d.run(8.0, |_| Look::eyes(0.05));
-    let at = d
-        .first(AlertKind::Unresponsive, AlertLevel::Critical, start)
-        .expect("unresponsive")
-        - start;
-    let expected = cfg.unresponsive.eyes_closed_s;
-    assert!(
-        (expected - 1e-6..=expected + SLACK).contains(&at),
-        "after {at:.3} s"
+    let (d, start) = episode(8.0, |_| Look::eyes(0.05));
+    d.assert_alert_after(
+        AlertKind::Unresponsive,
+        AlertLevel::Critical,
+        start,
+        cfg.unresponsive.eyes_closed_s,
     );
     assert!(d.last_state().unresponsive);
 }
@@ -349,20 +358,15 @@ fn long_closure_escalates_to_unresponsive() {
 #[test]
 fn blocked_camera_means_cannot_monitor_and_nothing_else() {
     let cfg = config();
-    let mut d = calibrated_drive();
-    let start = d.t();
-    d.run(6.0, |_| Look {
+    let (mut d, start) = episode(6.0, |_| Look {
         brightness: 2.0,
         ..Look::camera(CameraStatus::Black)
     });
-    let at = d
-        .first(AlertKind::CannotMonitor, AlertLevel::Warning, start)
-        .expect("cannot monitor")
-        - start;
-    let expected = cfg.monitoring.unavailable_after_s;
-    assert!(
-        (expected - 1e-6..=expected + SLACK).contains(&at),
-        "after {at:.3} s"
+    d.assert_alert_after(
+        AlertKind::CannotMonitor,
+        AlertLevel::Warning,
+        start,
+        cfg.monitoring.unavailable_after_s,
     );
     let s = d.last_state();
     assert!(!s.valid);
@@ -380,14 +384,12 @@ fn blocked_camera_means_cannot_monitor_and_nothing_else() {
     // Unblocked: monitoring recovers after recover_s, the alert clears clear_after_s later.
     let back = d.t();
     d.normal(4.0);
-    let cleared = d
-        .first(AlertKind::CannotMonitor, AlertLevel::Cleared, back)
-        .expect("cleared")
-        - back;
-    let expected = cfg.monitoring.recover_s + cfg.alerts.clear_after_s;
-    assert!(
-        (expected - 1e-6..=expected + SLACK + 1.0 / FPS).contains(&cleared),
-        "cleared after {cleared:.3}"
+    d.assert_alert_within(
+        AlertKind::CannotMonitor,
+        AlertLevel::Cleared,
+        back,
+        cfg.monitoring.recover_s + cfg.alerts.clear_after_s,
+        SLACK + 1.0 / FPS,
     );
     assert!(d.last_state().valid);
 }
@@ -401,12 +403,9 @@ fn other_camera_faults_and_a_silent_camera_are_unavailable_too() {
         CameraStatus::NoFrames,
         CameraStatus::FaceLost,
     ] {
-        let mut d = calibrated_drive();
-        let start = d.t();
-        d.run(3.0, |_| Look::camera(status));
+        let (d, start) = episode(3.0, |_| Look::camera(status));
         assert!(
-            d.first(AlertKind::CannotMonitor, AlertLevel::Warning, start)
-                .is_some(),
+            d.raised(AlertKind::CannotMonitor, AlertLevel::Warning, start),
             "{status:?}"
         );
         assert!(!d.last_state().valid, "{status:?}");
@@ -438,50 +437,35 @@ fn other_camera_faults_and_a_silent_camera_are_unavailable_too() {
 #[test]
 fn a_face_lost_mid_glance_still_counts_as_looking_away() {
     let cfg = config();
-    let mut d = calibrated_drive();
-    let start = d.t();
     // Turns towards the passenger; beyond 1 s the detector loses the face.
-    d.run(5.0, |t| {
+    let (d, start) = episode(5.0, |t| {
         if t < 1.0 {
             Look::at(-100.0, 0.0)
         } else {
             Look::camera(CameraStatus::FaceLost)
         }
     });
-    let warn = d
-        .first(AlertKind::LongDistraction, AlertLevel::Warning, start)
-        .expect("warning")
-        - start;
-    let expected = cfg.long_distraction_delay_s();
-    assert!(
-        (expected - 1e-6..=expected + SLACK).contains(&warn),
-        "after {warn:.3} s"
+    d.assert_alert_after(
+        AlertKind::LongDistraction,
+        AlertLevel::Warning,
+        start,
+        cfg.long_distraction_delay_s(),
     );
     // Lost while looking at the road: not distraction (only cannot-monitor).
-    let mut d = calibrated_drive();
-    let start = d.t();
-    d.run(4.0, |_| Look::camera(CameraStatus::FaceLost));
-    assert!(d
-        .first(AlertKind::LongDistraction, AlertLevel::Warning, start)
-        .is_none());
-    assert!(d
-        .first(AlertKind::CannotMonitor, AlertLevel::Warning, start)
-        .is_some());
+    let (d, start) = episode(4.0, |_| Look::camera(CameraStatus::FaceLost));
+    assert!(!d.raised(AlertKind::LongDistraction, AlertLevel::Warning, start));
+    assert!(d.raised(AlertKind::CannotMonitor, AlertLevel::Warning, start));
 }
 
 #[test]
 fn phone_posture_is_flagged() {
     let cfg = config();
-    let mut d = calibrated_drive();
-    let start = d.t();
-    d.run(4.0, |_| Look::at(2.0, -50.0));
-    let at = d
-        .first(AlertKind::PhoneUse, AlertLevel::Warning, start)
-        .expect("phone")
-        - start;
-    assert!(
-        (cfg.distraction.phone_s - 1e-6..=cfg.distraction.phone_s + SLACK).contains(&at),
-        "{at}"
+    let (d, start) = episode(4.0, |_| Look::at(2.0, -50.0));
+    d.assert_alert_after(
+        AlertKind::PhoneUse,
+        AlertLevel::Warning,
+        start,
+        cfg.distraction.phone_s,
     );
     assert!(d.last_state().distraction.phone_use);
 }
@@ -489,10 +473,8 @@ fn phone_posture_is_flagged() {
 #[test]
 fn drowsy_eyelids_raise_a_graded_drowsiness_alert() {
     let cfg = config();
-    let mut d = calibrated_drive();
-    let start = d.t();
     // Slow, long blinks: every 2.5 s the lids sink over 300 ms, stay closed 400 ms, reopen over 200 ms.
-    d.run(60.0, |t| {
+    let (mut d, start) = episode(60.0, |t| {
         let c = t % 2.5;
         let open = if c < 0.3 {
             1.0 - c / 0.3
@@ -521,15 +503,13 @@ fn drowsy_eyelids_raise_a_graded_drowsiness_alert() {
         .first(AlertKind::Drowsiness, AlertLevel::Info, start)
         .is_none_or(|i| i <= warn));
     assert!(
-        d.first(AlertKind::Microsleep, AlertLevel::Critical, start)
-            .is_none(),
+        !d.raised(AlertKind::Microsleep, AlertLevel::Critical, start),
         "no closure reached 1 s"
     );
     // Alert again: recovers below clear_kss, the alert clears (after the window has rolled over).
     d.normal(90.0);
     assert!(
-        d.first(AlertKind::Drowsiness, AlertLevel::Cleared, warn)
-            .is_some(),
+        d.raised(AlertKind::Drowsiness, AlertLevel::Cleared, warn),
         "{:?}",
         d.last_state().drowsiness
     );
@@ -574,17 +554,12 @@ fn nothing_is_raised_below_the_speed_threshold() {
     d.run(2.0, |_| Look::eyes(0.05));
     assert!(d.raised_since(start).is_empty(), "{:?}", d.alerts);
     // Speed drops during an alert: it clears at once.
-    let mut d = calibrated_drive();
-    d.run(4.0, |_| Look::at(-30.0, -25.0));
-    assert!(d
-        .first(AlertKind::LongDistraction, AlertLevel::Warning, 0.0)
-        .is_some());
+    let (mut d, _) = episode(4.0, |_| Look::at(-30.0, -25.0));
+    assert!(d.raised(AlertKind::LongDistraction, AlertLevel::Warning, 0.0));
     d.speed = 0.0;
     let stop = d.t();
     d.run(0.2, |_| Look::at(-30.0, -25.0));
-    assert!(d
-        .first(AlertKind::LongDistraction, AlertLevel::Cleared, stop)
-        .is_some());
+    assert!(d.raised(AlertKind::LongDistraction, AlertLevel::Cleared, stop));
 }
 
 #[test]
@@ -646,10 +621,9 @@ fn dark_noisy_ir_like_driving_raises_nothing() {
 #[test]
 fn the_policy_is_deterministic() {
     let run = || {
-        let mut d = calibrated_drive();
-        d.run(8.0, |_| Look::at(-30.0, -25.0));
+        let (mut d, _) = episode(8.0, |_| Look::at(-30.0, -25.0));
         d.run(2.0, |_| Look::eyes(0.05));
-        (d.alerts.clone(), d.states.clone())
+        (d.alerts, d.states)
     };
     assert_eq!(run(), run());
 }
