@@ -203,22 +203,18 @@ async fn run_node(
         at: Instant::now(),
         synced: false,
     };
-    let mut wakeups: Vec<SimTime> = Vec::new();
     let mut ticker =
         period.map(|p| tokio::time::interval(p.to_std().max(Duration::from_micros(100))));
-    let mut stopped = false;
-    step(
-        &bus,
-        &shared,
-        node.as_mut(),
-        clock.now(),
-        &mut wakeups,
-        &mut stopped,
-        None,
-        |n, c| n.on_start(c),
-    );
-    while !stopped {
-        let next_wake = wakeups
+    let mut steps = NodeSteps {
+        bus: &bus,
+        shared: &shared,
+        wakeups: Vec::new(),
+        stopped: false,
+    };
+    steps.step(node.as_mut(), clock.now(), |n, c| n.on_start(c));
+    while !steps.stopped {
+        let next_wake = steps
+            .wakeups
             .iter()
             .min()
             .map(|w| w.saturating_since(clock.now()).to_std());
@@ -227,75 +223,74 @@ async fn run_node(
                 clock.observe(sample.header.stamp);
                 // A message step happens at the time its input refers to, so outputs carry the input's
                 // vehicle time (what end-to-end latency and replay comparisons key on).
-                let now = sample.header.stamp;
-                step(&bus, &shared, node.as_mut(), now, &mut wakeups, &mut stopped, Some(sample.topic), |n, c| n.on_message(&sample, c));
+                steps.step(node.as_mut(), sample.header.stamp, |n, c| n.on_message(&sample, c));
             }
             _ = async { match ticker.as_mut() { Some(t) => { t.tick().await; } None => std::future::pending::<()>().await } } => {
-                step(&bus, &shared, node.as_mut(), clock.now(), &mut wakeups, &mut stopped, None, |n, c| n.on_tick(c));
+                steps.step(node.as_mut(), clock.now(), |n, c| n.on_tick(c));
             }
             _ = async { match next_wake { Some(d) => tokio::time::sleep(d).await, None => std::future::pending::<()>().await } } => {
                 let now = clock.now();
-                wakeups.retain(|&w| w > now);
-                step(&bus, &shared, node.as_mut(), now, &mut wakeups, &mut stopped, None, |n, c| n.on_tick(c));
+                steps.wakeups.retain(|&w| w > now);
+                steps.step(node.as_mut(), now, |n, c| n.on_tick(c));
             }
             _ = stop.changed() => break,
         }
     }
-    step(
-        &bus,
-        &shared,
-        node.as_mut(),
-        clock.now(),
-        &mut wakeups,
-        &mut stopped,
-        None,
-        |n, c| n.shutdown(c),
-    );
+    steps.step(node.as_mut(), clock.now(), |n, c| n.shutdown(c));
     for f in forwarders {
         f.abort();
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn step(
-    bus: &Bus,
-    shared: &Shared,
-    node: &mut dyn Node,
-    now: SimTime,
-    wakeups: &mut Vec<SimTime>,
-    stopped: &mut bool,
-    _topic: Option<TopicId>,
-    f: impl FnOnce(&mut dyn Node, &mut Context) -> Result<(), NodeError>,
-) {
-    let name = &shared.name;
-    let _span = tracing::debug_span!("node_step", node = %name, t = now.as_nanos()).entered();
-    let started = Instant::now();
-    let mut outbox: Vec<(TopicId, Message)> = Vec::new();
-    let result = tokio::task::block_in_place(|| {
-        let mut ctx = Context::new(name, now, &mut outbox, wakeups, stopped);
-        catch_unwind(AssertUnwindSafe(|| f(node, &mut ctx)))
-    });
-    let deadline = node.tick_period().map(SimDuration::to_std);
-    let diag = {
-        let mut st = shared.stats.lock();
-        st.record(started.elapsed(), deadline);
-        step_diagnostic(name, result, &mut st)
-    };
-    if let Some(d) = diag {
-        outbox.push((TopicId::Diagnostics, Message::Diagnostic(d)));
-    }
-    for (topic, message) in outbox {
-        let header = crate::header::Header {
-            source: name.clone(),
-            seq: bus.next_seq(name, topic),
-            stamp: now,
+/// What one node's steps share: the bus its outputs go to, its statistics, the wake-ups it asked for
+/// and whether it asked to stop.
+struct NodeSteps<'a> {
+    bus: &'a Bus,
+    shared: &'a Shared,
+    wakeups: Vec<SimTime>,
+    stopped: bool,
+}
+
+impl NodeSteps<'_> {
+    /// Runs one step of `node` at `now` (timed, panics caught) and publishes what it produced.
+    fn step(
+        &mut self,
+        node: &mut dyn Node,
+        now: SimTime,
+        f: impl FnOnce(&mut dyn Node, &mut Context) -> Result<(), NodeError>,
+    ) {
+        let (bus, shared) = (self.bus, self.shared);
+        let name = &shared.name;
+        let _span = tracing::debug_span!("node_step", node = %name, t = now.as_nanos()).entered();
+        let started = Instant::now();
+        let mut outbox: Vec<(TopicId, Message)> = Vec::new();
+        let result = tokio::task::block_in_place(|| {
+            let mut ctx =
+                Context::new(name, now, &mut outbox, &mut self.wakeups, &mut self.stopped);
+            catch_unwind(AssertUnwindSafe(|| f(node, &mut ctx)))
+        });
+        let deadline = node.tick_period().map(SimDuration::to_std);
+        let diag = {
+            let mut st = shared.stats.lock();
+            st.record(started.elapsed(), deadline);
+            step_diagnostic(name, result, &mut st)
         };
-        if let Err(e) = bus.publish_sample(Arc::new(Sample {
-            topic,
-            header,
-            message,
-        })) {
-            tracing::warn!(node = %name, %topic, "publish failed: {e}");
+        if let Some(d) = diag {
+            outbox.push((TopicId::Diagnostics, Message::Diagnostic(d)));
+        }
+        for (topic, message) in outbox {
+            let header = crate::header::Header {
+                source: name.clone(),
+                seq: bus.next_seq(name, topic),
+                stamp: now,
+            };
+            if let Err(e) = bus.publish_sample(Arc::new(Sample {
+                topic,
+                header,
+                message,
+            })) {
+                tracing::warn!(node = %name, %topic, "publish failed: {e}");
+            }
         }
     }
 }
