@@ -269,32 +269,16 @@ fn main() {
         }),
     });
     let wire = cabin_bus::codec::encode(&ecg).map(|b| b.len()).unwrap_or(0);
-    let t0 = Instant::now();
-    let receiver = std::thread::spawn(move || {
-        let mut got = 0u64;
-        while got < n && rx.recv_timeout(Duration::from_secs(10)).is_ok() {
-            got += 1;
-        }
-        (got, t0.elapsed())
-    });
-    for _ in 0..n {
-        tput_pub.put(vec![0u8; wire]).wait().expect("raw put");
-    }
-    let (raw_got, raw_t) = receiver.join().unwrap_or((0, Duration::from_secs(1)));
-    let raw_rate = raw_got as f64 / raw_t.as_secs_f64();
-    let t0 = Instant::now();
-    let receiver = std::thread::spawn(move || {
-        let mut got = 0u64;
-        while got < n && ecg_sub.recv_timeout(Duration::from_secs(10)).is_some() {
-            got += 1;
-        }
-        (got, t0.elapsed())
-    });
-    for _ in 0..n {
-        tcp.bus_a.publish_sample(ecg.clone()).expect("publish");
-    }
-    let (got, t) = receiver.join().unwrap_or((0, Duration::from_secs(1)));
-    let cabin_rate = got as f64 / t.as_secs_f64();
+    let (raw_got, raw_rate) = throughput(
+        n,
+        move || rx.recv_timeout(Duration::from_secs(10)).is_ok(),
+        || tput_pub.put(vec![0u8; wire]).wait().expect("raw put"),
+    );
+    let (got, cabin_rate) = throughput(
+        n,
+        move || ecg_sub.recv_timeout(Duration::from_secs(10)).is_some(),
+        || tcp.bus_a.publish_sample(ecg.clone()).expect("publish"),
+    );
     println!(
         "\n| {wire} B throughput (congestion control Block) | raw zenoh | cabin |\n|---|---|---|\n| msgs/s (received of {n}) | {raw_rate:.0} ({raw_got}) | {cabin_rate:.0} ({got}), {:+.1}% |",
         (cabin_rate / raw_rate - 1.0) * 100.0
@@ -327,4 +311,26 @@ fn main() {
         pct(&mut lat, 0.99),
         allocs as f64 / 100_000.0
     );
+}
+
+/// Sends `n` messages while a thread receives them (`receive` is false on a timeout); returns how many
+/// arrived and the rate, messages per second from the first send to the last receipt.
+fn throughput(
+    n: u64,
+    mut receive: impl FnMut() -> bool + Send + 'static,
+    mut send: impl FnMut(),
+) -> (u64, f64) {
+    let t0 = Instant::now();
+    let receiver = std::thread::spawn(move || {
+        let mut got = 0u64;
+        while got < n && receive() {
+            got += 1;
+        }
+        (got, t0.elapsed())
+    });
+    for _ in 0..n {
+        send();
+    }
+    let (got, t) = receiver.join().unwrap_or((0, Duration::from_secs(1)));
+    (got, got as f64 / t.as_secs_f64())
 }

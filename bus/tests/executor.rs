@@ -10,12 +10,10 @@ use parking_lot::Mutex;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Publishes a vehicle state every 100 ms of sim time and stops after `seconds`.
-struct Source {
-    seconds: u64,
-}
+/// A source node: no inputs, `on_tick` every 100 ms of sim time.
+struct Every100Ms<F>(F);
 
-impl Node for Source {
+impl<F: FnMut(&mut Context) + Send> Node for Every100Ms<F> {
     fn inputs(&self) -> Vec<TopicId> {
         vec![]
     }
@@ -23,8 +21,19 @@ impl Node for Source {
         Some(SimDuration::from_millis(100))
     }
     fn on_tick(&mut self, ctx: &mut Context) -> NodeResult {
+        (self.0)(ctx);
+        Ok(())
+    }
+    fn on_message(&mut self, _: &Sample, _: &mut Context) -> NodeResult {
+        Ok(())
+    }
+}
+
+/// Publishes a vehicle state every 100 ms of sim time and stops after `seconds`.
+fn vehicle_source(seconds: u64) -> Every100Ms<impl FnMut(&mut Context) + Send> {
+    Every100Ms(move |ctx: &mut Context| {
         let t = ctx.now().as_secs_f64();
-        if t >= self.seconds as f64 {
+        if t >= seconds as f64 {
             ctx.request_stop();
         }
         ctx.publish(
@@ -40,11 +49,7 @@ impl Node for Source {
                 time_of_day_s: 3600 * 14 + t as u32,
             },
         );
-        Ok(())
-    }
-    fn on_message(&mut self, _: &Sample, _: &mut Context) -> NodeResult {
-        Ok(())
-    }
+    })
 }
 
 /// Derives a decision from each vehicle state, with a wall-clock delay that varies per node and message
@@ -135,7 +140,7 @@ fn name(s: &str) -> NodeName {
 
 fn graph(seconds: u64, faulty: bool) -> Vec<(NodeName, Box<dyn Node>)> {
     let mut v: Vec<(NodeName, Box<dyn Node>)> =
-        vec![(name("source"), Box::new(Source { seconds }))];
+        vec![(name("source"), Box::new(vehicle_source(seconds)))];
     for id in 0..4 {
         v.push((
             name(&format!("deriver{id}")),
@@ -149,30 +154,21 @@ fn graph(seconds: u64, faulty: bool) -> Vec<(NodeName, Box<dyn Node>)> {
 }
 
 fn run(workers: usize, faulty: bool) -> (String, u64, Vec<String>) {
-    let mut exec = DeterministicExecutor::new(
-        graph(20, faulty),
-        ExecutorOptions {
-            workers,
-            ..Default::default()
-        },
-    )
-    .expect("executor");
-    let log = Arc::new(Mutex::new(Some(EventLog::hash_only())));
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let (l2, lines2) = (log.clone(), lines.clone());
-    exec.observe(move |s| {
-        if let Some(l) = l2.lock().as_mut() {
-            l.record(s).expect("hash");
-        }
-        if s.topic == TopicId::Diagnostics {
-            lines2.lock().push(EventLog::line(s).expect("json"));
-        }
-    });
-    let report = exec.run();
+    let (report, samples) =
+        DeterministicExecutor::new(graph(20, faulty), ExecutorOptions::with_workers(workers))
+            .expect("executor")
+            .run_collecting();
     assert!(report.end >= SimTime::from_millis(20_000));
-    let log = log.lock().take().expect("log");
+    let mut log = EventLog::hash_only();
+    for s in &samples {
+        log.record(s).expect("hash");
+    }
+    let lines = samples
+        .iter()
+        .filter(|s| s.topic == TopicId::Diagnostics)
+        .map(|s| EventLog::line(s).expect("json"))
+        .collect();
     let n = log.lines();
-    let lines = lines.lock().clone();
     (log.finish().expect("hash"), n, lines)
 }
 
@@ -285,25 +281,14 @@ fn until_bounds_the_run_and_wall_clock_pacing_keeps_pace() {
 }
 
 /// Publishes two camera frames per tick: the latest-only policy keeps one and reports the drop.
-struct FrameBurst;
-impl Node for FrameBurst {
-    fn inputs(&self) -> Vec<TopicId> {
-        vec![]
-    }
-    fn tick_period(&self) -> Option<SimDuration> {
-        Some(SimDuration::from_millis(100))
-    }
-    fn on_tick(&mut self, ctx: &mut Context) -> NodeResult {
+fn frame_burst() -> Every100Ms<impl FnMut(&mut Context) + Send> {
+    Every100Ms(|ctx: &mut Context| {
         ctx.publish(topics::CAMERA, cabin_bus::fixtures::camera_frame(4, 4));
         ctx.publish(topics::CAMERA, cabin_bus::fixtures::camera_frame(4, 4));
         if ctx.now() >= SimTime::from_millis(900) {
             ctx.request_stop();
         }
-        Ok(())
-    }
-    fn on_message(&mut self, _: &Sample, _: &mut Context) -> NodeResult {
-        Ok(())
-    }
+    })
 }
 
 struct FrameSink {
@@ -323,7 +308,7 @@ impl Node for FrameSink {
 fn overflow_follows_the_topic_policy_and_is_reported() {
     let frames = Arc::new(Mutex::new(0));
     let nodes: Vec<(NodeName, Box<dyn Node>)> = vec![
-        (name("cam"), Box::new(FrameBurst)),
+        (name("cam"), Box::new(frame_burst())),
         (
             name("dms"),
             Box::new(FrameSink {

@@ -18,7 +18,17 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
-fn pair(vehicle: &str, export: bool) -> (Arc<ZenohTransport>, Arc<ZenohTransport>) {
+/// Two sessions of `vehicle` on loopback, b connected to a, each with a bus on top.
+struct Connected {
+    a: Arc<ZenohTransport>,
+    b: Arc<ZenohTransport>,
+    bus_a: Bus,
+    bus_b: Bus,
+    /// b's subscription to alerts, proven to receive a's publications (drained).
+    alerts_b: Subscription,
+}
+
+fn connected(vehicle: &str, export: bool) -> Connected {
     let p = free_port();
     let mut ca = ZenohConfig::loopback(p, &[]);
     ca.export_host_local = export;
@@ -26,7 +36,17 @@ fn pair(vehicle: &str, export: bool) -> (Arc<ZenohTransport>, Arc<ZenohTransport
     cb.export_host_local = export;
     let a = Arc::new(ZenohTransport::open(vehicle, &ca).expect("session a"));
     let b = Arc::new(ZenohTransport::open(vehicle, &cb).expect("session b"));
-    (a, b)
+    let bus_a = Bus::new(vehicle, a.clone());
+    let bus_b = Bus::new(vehicle, b.clone());
+    let alerts_b = bus_b.subscribe(TopicId::Alert, "probe").expect("subscribe");
+    handshake(&bus_a, &alerts_b);
+    Connected {
+        a,
+        b,
+        bus_a,
+        bus_b,
+        alerts_b,
+    }
 }
 
 /// Publishes `probe` until `sub` sees something (declarations propagate asynchronously).
@@ -51,12 +71,13 @@ fn handshake(bus: &Bus, sub: &Subscription) {
 
 #[test]
 fn every_network_message_type_crosses_and_host_local_ones_do_not() {
-    let (a, b) = pair("ztest1", false);
-    let bus_a = Bus::new("ztest1", a.clone());
-    let bus_b = Bus::new("ztest1", b.clone());
-    let probe = bus_b.subscribe(TopicId::Alert, "probe").expect("subscribe");
-    handshake(&bus_a, &probe);
-    drop(probe);
+    let Connected {
+        bus_a,
+        bus_b,
+        alerts_b,
+        ..
+    } = connected("ztest1", false);
+    drop(alerts_b);
 
     let samples = fixtures::every_sample("sender", SimTime::from_millis(500));
     let remote: Vec<Subscription> = samples
@@ -99,11 +120,7 @@ fn every_network_message_type_crosses_and_host_local_ones_do_not() {
 
 #[test]
 fn host_local_topics_cross_only_when_exported() {
-    let (a, b) = pair("ztest2", true);
-    let bus_a = Bus::new("ztest2", a);
-    let bus_b = Bus::new("ztest2", b);
-    let probe = bus_b.subscribe(TopicId::Alert, "probe").expect("subscribe");
-    handshake(&bus_a, &probe);
+    let Connected { bus_a, bus_b, .. } = connected("ztest2", true);
     let frames = bus_b
         .subscribe(TopicId::Camera, "bench")
         .expect("subscribe");
@@ -126,11 +143,7 @@ fn host_local_topics_cross_only_when_exported() {
 
 #[test]
 fn a_late_joiner_gets_the_last_state_value() {
-    let (a, b) = pair("ztest3", false);
-    let bus_a = Bus::new("ztest3", a);
-    let bus_b = Bus::new("ztest3", b);
-    let probe = bus_b.subscribe(TopicId::Alert, "probe").expect("subscribe");
-    handshake(&bus_a, &probe);
+    let Connected { bus_a, bus_b, .. } = connected("ztest3", false);
     let mut last =
         fixtures::every_sample("sim", SimTime::from_millis(900))[TopicId::Vehicle as usize].clone();
     for seq in 0..3 {
@@ -152,13 +165,13 @@ fn a_late_joiner_gets_the_last_state_value() {
 
 #[test]
 fn garbage_on_a_topic_is_counted_and_the_stream_goes_on() {
-    let (a, b) = pair("ztest4", false);
-    let bus_a = Bus::new("ztest4", a.clone());
-    let bus_b = Bus::new("ztest4", b.clone());
-    let sub = bus_b
-        .subscribe(TopicId::Alert, "reader")
-        .expect("subscribe");
-    handshake(&bus_a, &sub);
+    let Connected {
+        a,
+        b,
+        bus_a,
+        alerts_b: sub,
+        ..
+    } = connected("ztest4", false);
     let key = TopicId::Alert.key_expr("ztest4");
     a.session()
         .put(key.clone(), vec![1u8, 13, 0xff, 0xff, 0xff])

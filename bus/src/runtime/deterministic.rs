@@ -51,6 +51,16 @@ impl Default for ExecutorOptions {
     }
 }
 
+impl ExecutorOptions {
+    /// As fast as possible, to the end, on `workers` threads.
+    pub fn with_workers(workers: usize) -> Self {
+        ExecutorOptions {
+            workers,
+            ..Default::default()
+        }
+    }
+}
+
 /// Sees every sample in the deterministic order (events log, recorder, bus mirror, live summary).
 pub type Observer = Box<dyn FnMut(&Arc<Sample>) + Send>;
 
@@ -343,6 +353,17 @@ impl DeterministicExecutor {
                 .filter(|s| s.has_work())
                 .for_each(|s| s.step(now)),
         }
+    }
+
+    /// Runs like [`run`](Self::run) and returns every sample published, in the deterministic order
+    /// (tests and tools that look at a whole run).
+    pub fn run_collecting(mut self) -> (RunReport, Vec<Arc<Sample>>) {
+        let seen: Arc<parking_lot::Mutex<Vec<Arc<Sample>>>> = Arc::default();
+        let sink = seen.clone();
+        self.observe(move |s| sink.lock().push(s.clone()));
+        let report = self.run();
+        let samples = std::mem::take(&mut *seen.lock());
+        (report, samples)
     }
 
     /// Runs until a node requests a stop, `until` is reached, or nothing is left to do.
