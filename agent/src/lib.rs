@@ -22,6 +22,7 @@
 
 pub mod assistant;
 pub mod error;
+pub mod fixtures;
 pub mod interests;
 pub mod language;
 pub mod listen;

@@ -204,27 +204,7 @@ impl DriverGate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cabin_bus::messages::{Distraction, Drowsiness, Monitoring};
-
-    fn state(eyes_off: f32, kss: f32) -> DriverState {
-        DriverState {
-            valid: true,
-            monitoring: Monitoring::Available,
-            distraction: Distraction {
-                eyes_off_road_s: eyes_off,
-                ..Default::default()
-            },
-            drowsiness: Drowsiness {
-                kss,
-                ..Default::default()
-            },
-            unresponsive: false,
-            heart_rate_bpm: None,
-            hrv_rmssd_ms: None,
-            speed_mps: 25.0,
-            calibration: 1.0,
-        }
-    }
+    use crate::fixtures::driver;
 
     #[test]
     fn distraction_blocks_then_settles() {
@@ -249,9 +229,10 @@ mod tests {
         );
         assert!(g.may_speak(6.0).is_err(), "settling");
         assert!(g.may_speak(8.0).is_ok());
-        g.on_driver_state(&state(2.0, 3.0), 9.0);
+        // Eyes off the road past the gate's own limit, before perception calls it a long distraction.
+        g.on_driver_state(&driver(1.5, 3.0), 9.0);
         assert!(g.may_speak(9.0).unwrap_err().contains("eyes off"));
-        g.on_driver_state(&state(0.0, 7.5), 10.0);
+        g.on_driver_state(&driver(0.0, 7.5), 10.0);
         assert!(g.drowsy() && g.tired());
         assert!(g.may_speak(13.5).is_ok(), "drowsy does not block");
     }

@@ -6,7 +6,7 @@ use cabin_bus::prelude::*;
 use cabin_bus::runtime::{DeterministicExecutor, ExecutorOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 type Emit = Box<dyn FnMut(&mut Context) + Send>;
 
@@ -38,6 +38,11 @@ impl Script {
             Box::new(move |ctx: &mut Context| ctx.publish(topic, payload.clone())),
         ));
         self
+    }
+
+    /// Applies a script-building step (a shared episode), keeping the order of the chain.
+    pub fn then(self, step: impl FnOnce(Self) -> Self) -> Self {
+        step(self)
     }
 
     fn sorted(mut self) -> Self {
@@ -90,20 +95,10 @@ pub fn run_with_workers(
     for (n, node) in nodes {
         all.push((NodeName::new(n).expect("name"), node));
     }
-    let mut exec = DeterministicExecutor::new(
-        all,
-        ExecutorOptions {
-            workers,
-            ..Default::default()
-        },
-    )
-    .expect("executor");
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let s2 = seen.clone();
-    exec.observe(move |s: &Arc<Sample>| s2.lock().expect("lock").push(s.clone()));
-    exec.run();
-    let out = seen.lock().expect("lock").clone();
-    out
+    DeterministicExecutor::new(all, ExecutorOptions::with_workers(workers))
+        .expect("executor")
+        .run_collecting()
+        .1
 }
 
 /// Payloads of one type published on one topic, with their stamps in seconds.
@@ -190,26 +185,8 @@ pub fn vehicle(progress_km: f64, t_s: f64) -> VehicleState {
 }
 
 /// An attentive driver (or a distracted one: eyes off the road for `eyes_off_s`), with a KSS.
-pub fn driver(eyes_off_s: f32, kss: f32) -> DriverState {
-    DriverState {
-        valid: true,
-        monitoring: Monitoring::Available,
-        distraction: Distraction {
-            eyes_off_road_s: eyes_off_s,
-            long_distraction: eyes_off_s >= 2.0,
-            ..Default::default()
-        },
-        drowsiness: Drowsiness {
-            kss,
-            ..Default::default()
-        },
-        unresponsive: false,
-        heart_rate_bpm: None,
-        hrv_rmssd_ms: None,
-        speed_mps: 25.0,
-        calibration: 1.0,
-    }
-}
+#[allow(unused_imports)] // not every test crate that shares this module uses it
+pub use cabin_agent::fixtures::driver;
 
 pub fn said(speaker: Speaker, text: &str) -> Utterance {
     Utterance {
