@@ -72,16 +72,45 @@ fn drive(secs: u32, distracted: &[(f64, f64)], kss: f32) -> Script {
     s
 }
 
-fn alert(kind: AlertKind, level: AlertLevel) -> Alert {
-    Alert {
+/// The passenger's remark that starts the coffee episode, at 20 s.
+fn coffee_remark(script: Script) -> Script {
+    script.at(
+        20.0,
+        topics::UTTERANCE,
+        said(Speaker::Passenger, "I could really use a coffee."),
+    )
+}
+
+/// The script run with the agent phrasing by template, no preference store.
+fn run_agent(script: Script) -> Vec<Arc<Sample>> {
+    run(script, vec![("agent", template_agent())])
+}
+
+/// `script` with a `kind` alert raised (warning) at `from_s` and cleared at `to_s`.
+fn alerted(script: Script, kind: AlertKind, from_s: f64, to_s: f64) -> Script {
+    let alert = |level| Alert {
         kind,
         level,
         reason: "test".into(),
-    }
+    };
+    script
+        .at(from_s, topics::ALERT, alert(AlertLevel::Warning))
+        .at(to_s, topics::ALERT, alert(AlertLevel::Cleared))
 }
 
 fn decisions(out: &[Arc<Sample>]) -> Vec<(f64, AgentDecision)> {
     on(out, topics::DECISION)
+}
+
+/// Asserts that for every needle a diagnostic of the run says it.
+fn assert_diagnosed(out: &[Arc<Sample>], needles: &[&str]) {
+    let diags = on(out, topics::DIAGNOSTICS);
+    for needle in needles {
+        assert!(
+            diags.iter().any(|(_, d)| d.message.contains(needle)),
+            "no diagnostic says '{needle}': {diags:?}"
+        );
+    }
 }
 
 fn print_decisions(out: &[Arc<Sample>]) {
@@ -97,22 +126,9 @@ fn print_decisions(out: &[Arc<Sample>]) {
 fn coffee_episode_one_suggestion_held_back_during_distraction() {
     // Bean There enters the 240 s window at t = 160 s; the driver is distracted 158-165 s
     let script = drive(400, &[(158.0, 165.0)], 3.0)
-        .at(
-            20.0,
-            topics::UTTERANCE,
-            said(Speaker::Passenger, "I could really use a coffee."),
-        )
-        .at(
-            158.0,
-            topics::ALERT,
-            alert(AlertKind::LongDistraction, AlertLevel::Warning),
-        )
-        .at(
-            165.0,
-            topics::ALERT,
-            alert(AlertKind::LongDistraction, AlertLevel::Cleared),
-        );
-    let out = run(script, vec![("agent", template_agent())]);
+        .then(coffee_remark)
+        .then(|s| alerted(s, AlertKind::LongDistraction, 158.0, 165.0));
+    let out = run_agent(script);
     print_decisions(&out);
     let interests = on(&out, topics::INTERESTS);
     let (t0, first) = &interests[0];
@@ -154,12 +170,8 @@ fn coffee_episode_one_suggestion_held_back_during_distraction() {
 
 #[test]
 fn no_distraction_means_the_proposal_comes_when_the_stop_enters_the_window() {
-    let script = drive(300, &[], 3.0).at(
-        20.0,
-        topics::UTTERANCE,
-        said(Speaker::Passenger, "I could really use a coffee."),
-    );
-    let out = run(script, vec![("agent", template_agent())]);
+    let script = drive(300, &[], 3.0).then(coffee_remark);
+    let out = run_agent(script);
     let sugg = on(&out, topics::SUGGESTION);
     assert_eq!(sugg.len(), 1);
     assert!((160.0..=162.0).contains(&sugg[0].0), "at {}", sugg[0].0);
@@ -171,12 +183,8 @@ fn no_distraction_means_the_proposal_comes_when_the_stop_enters_the_window() {
 
 #[test]
 fn a_drowsy_driver_hears_about_coffee_sooner() {
-    let script = drive(300, &[], 7.5).at(
-        20.0,
-        topics::UTTERANCE,
-        said(Speaker::Passenger, "I could really use a coffee."),
-    );
-    let out = run(script, vec![("agent", template_agent())]);
+    let script = drive(300, &[], 7.5).then(coffee_remark);
+    let out = run_agent(script);
     print_decisions(&out);
     let sugg = on(&out, topics::SUGGESTION);
     assert!(!sugg.is_empty());
@@ -194,7 +202,7 @@ fn a_drowsy_driver_hears_about_coffee_sooner() {
 
 #[test]
 fn a_drowsy_driver_gets_a_coffee_stop_unasked() {
-    let out = run(drive(300, &[], 7.5), vec![("agent", template_agent())]);
+    let out = run_agent(drive(300, &[], 7.5));
     print_decisions(&out);
     let sugg = on(&out, topics::SUGGESTION);
     assert_eq!(sugg.len(), 1, "{sugg:?}");
@@ -242,7 +250,7 @@ fn interests_decay_and_are_cancelled() {
             vehicle(t as f64 * 0.025, t as f64),
         );
     }
-    let out = run(s, vec![("agent", template_agent())]);
+    let out = run_agent(s);
     assert!(on(&out, topics::SUGGESTION).is_empty());
     let expired: Vec<_> = decisions(&out)
         .into_iter()
@@ -255,14 +263,12 @@ fn interests_decay_and_are_cancelled() {
     );
 
     for cancel in ["We already had coffee.", "No, let's keep going."] {
-        let script = drive(300, &[], 3.0)
-            .at(
-                20.0,
-                topics::UTTERANCE,
-                said(Speaker::Passenger, "I could really use a coffee."),
-            )
-            .at(60.0, topics::UTTERANCE, said(Speaker::Driver, cancel));
-        let out = run(script, vec![("agent", template_agent())]);
+        let script = drive(300, &[], 3.0).then(coffee_remark).at(
+            60.0,
+            topics::UTTERANCE,
+            said(Speaker::Driver, cancel),
+        );
+        let out = run_agent(script);
         assert!(on(&out, topics::SUGGESTION).is_empty(), "{cancel}");
         assert!(decisions(&out)
             .iter()
@@ -277,11 +283,7 @@ fn a_declined_stop_is_remembered() {
     // suggestion 1 at ~161 s; declined at 170 s; the passenger asks again at 200 s: Bean There is
     // never proposed again, Second Cup (20 km) is, for the new interest
     let script = drive(600, &[], 3.0)
-        .at(
-            20.0,
-            topics::UTTERANCE,
-            said(Speaker::Passenger, "I could really use a coffee."),
-        )
+        .then(coffee_remark)
         .at(
             170.0,
             topics::RESPONSE,
@@ -303,7 +305,7 @@ fn a_declined_stop_is_remembered() {
                 answer: Answer::Accept,
             },
         );
-    let out = run(script, vec![("agent", template_agent())]);
+    let out = run_agent(script);
     print_decisions(&out);
     let sugg = on(&out, topics::SUGGESTION);
     let names: Vec<String> = sugg
@@ -318,13 +320,7 @@ fn a_declined_stop_is_remembered() {
     assert!(decisions(&out)
         .iter()
         .any(|(_, d)| d.decision == "declined"));
-    let diags = on(&out, topics::DIAGNOSTICS);
-    assert!(
-        diags
-            .iter()
-            .any(|(_, d)| d.message.contains("no suggestion 99")),
-        "an answer to an unknown suggestion is reported: {diags:?}"
-    );
+    assert_diagnosed(&out, &["no suggestion 99"]);
 }
 
 #[test]
@@ -337,17 +333,7 @@ fn fresh_air_when_co2_is_high_and_the_driver_tires_through_the_same_gate() {
         outside_temperature_c: 10.0,
         weather: Weather::Clear,
     };
-    let mut s = Script::new(120.0)
-        .at(
-            5.0,
-            topics::ALERT,
-            alert(AlertKind::PhoneUse, AlertLevel::Warning),
-        )
-        .at(
-            40.0,
-            topics::ALERT,
-            alert(AlertKind::PhoneUse, AlertLevel::Cleared),
-        );
+    let mut s = alerted(Script::new(120.0), AlertKind::PhoneUse, 5.0, 40.0);
     for t in 0..=120 {
         let t = t as f64;
         s = s
@@ -358,7 +344,7 @@ fn fresh_air_when_co2_is_high_and_the_driver_tires_through_the_same_gate() {
             )
             .at(t, topics::DRIVER_STATE, driver(0.0, 6.5));
     }
-    let out = run(s, vec![("agent", template_agent())]);
+    let out = run_agent(s);
     print_decisions(&out);
     let sugg = on(&out, topics::SUGGESTION);
     assert_eq!(sugg.len(), 1, "{sugg:?}");
@@ -401,21 +387,11 @@ fn garbage_and_hostile_utterances_change_nothing_and_never_invent_a_poi() {
             topics::UTTERANCE,
             said(Speaker::Passenger, "\u{0}\u{1}\u{2}?!?"),
         );
-    let out = run(script, vec![("agent", template_agent())]);
+    let out = run_agent(script);
     print_decisions(&out);
-    let diags = on(&out, topics::DIAGNOSTICS);
+    assert_diagnosed(&out, &["only the first", "binary"]);
     assert!(
-        diags
-            .iter()
-            .any(|(_, d)| d.message.contains("only the first")),
-        "{diags:?}"
-    );
-    assert!(
-        diags.iter().any(|(_, d)| d.message.contains("binary")),
-        "{diags:?}"
-    );
-    assert!(
-        diags
+        on(&out, topics::DIAGNOSTICS)
             .iter()
             .all(|(_, d)| !matches!(d.kind, DiagnosticKind::NodePanic { .. })),
         "no panic"
@@ -474,19 +450,9 @@ fn bad_inputs_are_reported_and_the_node_keeps_going() {
             },
         )
         .at(2.0, topics::ROUTE, straight_route(40.0))
-        .at(
-            20.0,
-            topics::UTTERANCE,
-            said(Speaker::Passenger, "I could really use a coffee."),
-        );
-    let out = run(script, vec![("agent", template_agent())]);
-    let diags = on(&out, topics::DIAGNOSTICS);
-    for needle in ["route 'broken'", "NaN", "1 POIs not indexed"] {
-        assert!(
-            diags.iter().any(|(_, d)| d.message.contains(needle)),
-            "{needle}: {diags:?}"
-        );
-    }
+        .then(coffee_remark);
+    let out = run_agent(script);
+    assert_diagnosed(&out, &["route 'broken'", "NaN", "1 POIs not indexed"]);
     assert_eq!(
         on(&out, topics::SUGGESTION).len(),
         1,
@@ -505,11 +471,7 @@ fn derived_lines(out: &[Arc<Sample>]) -> Vec<String> {
 fn the_same_drive_gives_the_same_events_with_any_worker_count() {
     let script = || {
         drive(300, &[(158.0, 165.0)], 3.0)
-            .at(
-                20.0,
-                topics::UTTERANCE,
-                said(Speaker::Passenger, "I could really use a coffee."),
-            )
+            .then(coffee_remark)
             .at(
                 60.0,
                 topics::UTTERANCE,
@@ -521,8 +483,8 @@ fn the_same_drive_gives_the_same_events_with_any_worker_count() {
                 said(Speaker::Passenger, "Yeah, a bit."),
             )
     };
-    let a = derived_lines(&run(script(), vec![("agent", template_agent())]));
-    let b = derived_lines(&run(script(), vec![("agent", template_agent())]));
+    let a = derived_lines(&run_agent(script()));
+    let b = derived_lines(&run_agent(script()));
     let c = derived_lines(&run_with_workers(
         script(),
         vec![("agent", template_agent())],

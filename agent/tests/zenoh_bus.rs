@@ -166,19 +166,16 @@ fn coffee_episode_over_zenoh_loopback() {
     for t in 21..=200u32 {
         let ts = t as f64;
         let stamp = SimTime::from_secs_f64(ts);
-        if t == 158 {
+        let alert = match t {
+            158 => Some((AlertLevel::Warning, "eyes off road 3.1 s")),
+            165 => Some((AlertLevel::Cleared, "eyes back on the road")),
+            _ => None,
+        };
+        if let Some((level, reason)) = alert {
             let a = Alert {
                 kind: AlertKind::LongDistraction,
-                level: AlertLevel::Warning,
-                reason: "eyes off road 3.1 s".into(),
-            };
-            bus_b.publish(&me, topics::ALERT, stamp, a).expect("alert");
-        }
-        if t == 165 {
-            let a = Alert {
-                kind: AlertKind::LongDistraction,
-                level: AlertLevel::Cleared,
-                reason: "eyes back on the road".into(),
+                level,
+                reason: reason.into(),
             };
             bus_b.publish(&me, topics::ALERT, stamp, a).expect("alert");
         }

@@ -649,7 +649,7 @@ impl Extractor {
                     cue,
                 });
             };
-            if clause.question && !request && !(t.len() <= 3 && !starts_like_question(t)) {
+            if clause.question && !request && (t.len() > 3 || starts_like_question(t)) {
                 // "Have you had lunch?", "Aren't you hungry?": asking someone else
                 push(
                     Act::Inquiry,

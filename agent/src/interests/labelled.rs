@@ -75,21 +75,13 @@ pub struct Score {
 }
 
 impl Score {
+    /// Share of the interests found that were right (1 when nothing was found).
     pub fn precision(&self) -> f64 {
-        let p = self.true_positives + self.false_positives;
-        if p == 0 {
-            1.0
-        } else {
-            self.true_positives as f64 / p as f64
-        }
+        share_of_true_positives(self.true_positives, self.false_positives)
     }
+    /// Share of the expected interests that were found (1 when nothing was expected).
     pub fn recall(&self) -> f64 {
-        let e = self.true_positives + self.false_negatives;
-        if e == 0 {
-            1.0
-        } else {
-            self.true_positives as f64 / e as f64
-        }
+        share_of_true_positives(self.true_positives, self.false_negatives)
     }
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
@@ -98,6 +90,15 @@ impl Score {
         } else {
             2.0 * p * r / (p + r)
         }
+    }
+}
+
+/// tp / (tp + wrong), 1 when both are zero (nothing to be wrong about).
+fn share_of_true_positives(tp: usize, wrong: usize) -> f64 {
+    if tp + wrong == 0 {
+        1.0
+    } else {
+        tp as f64 / (tp + wrong) as f64
     }
 }
 

@@ -329,7 +329,7 @@ impl Lexicon {
             return;
         }
         list.push((tokens, hit));
-        list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        list.sort_by_key(|(tokens, _)| std::cmp::Reverse(tokens.len()));
     }
 
     /// Adds a brand seen in the POI data (bounded by [`MAX_DYNAMIC`]). Returns false when full or

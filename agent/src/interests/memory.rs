@@ -328,6 +328,14 @@ mod tests {
         }
     }
 
+    fn cancel(kind: InterestKind, scope: Scope) -> Signal {
+        Signal {
+            act: Act::Cancel,
+            scope,
+            ..want(kind, None)
+        }
+    }
+
     #[test]
     fn decays_expires_and_reinforces() {
         let mut m = InterestMemory::new(MemoryConfig::default());
@@ -356,22 +364,13 @@ mod tests {
             0.0,
         );
         m.apply(&want(InterestKind::Toilet, None), Speaker::Driver, 0.0);
-        let mine = Signal {
-            kind: Some(InterestKind::Toilet),
-            act: Act::Cancel,
-            scope: Scope::Speaker,
-            ..want(InterestKind::Toilet, None)
-        };
+        let mine = cancel(InterestKind::Toilet, Scope::Speaker);
         assert!(
             m.apply(&mine, Speaker::Passenger, 1.0).is_empty(),
             "not the passenger's"
         );
         assert_eq!(m.apply(&mine, Speaker::Driver, 1.0).len(), 1);
-        let coffee = Signal {
-            act: Act::Cancel,
-            scope: Scope::All,
-            ..want(InterestKind::Coffee, None)
-        };
+        let coffee = cancel(InterestKind::Coffee, Scope::All);
         assert_eq!(
             m.apply(&coffee, Speaker::Driver, 2.0).len(),
             2,

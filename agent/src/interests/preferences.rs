@@ -36,20 +36,9 @@ pub fn category_name(c: PoiCategory) -> &'static str {
     }
 }
 
+/// The category of a stored [`category_name`]: the messages' own snake_case name of it.
 fn category_from_name(s: &str) -> Option<PoiCategory> {
-    [
-        PoiCategory::Coffee,
-        PoiCategory::Fuel,
-        PoiCategory::Charging,
-        PoiCategory::Restaurant,
-        PoiCategory::FastFood,
-        PoiCategory::RestArea,
-        PoiCategory::Toilet,
-        PoiCategory::Shop,
-        PoiCategory::Other,
-    ]
-    .into_iter()
-    .find(|c| category_name(*c) == s)
+    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
 }
 
 /// Where the store lives by default: `$XDG_DATA_HOME/cabin/preferences.sqlite`, else
@@ -422,27 +411,30 @@ mod tests {
     }
 
     #[test]
+    fn stored_category_names_read_back_and_nothing_else_does() {
+        let names = "coffee fuel charging restaurant fast_food rest_area toilet shop other";
+        for name in names.split(' ') {
+            let category = category_from_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(category_name(category), name);
+        }
+        assert_eq!(category_from_name("Coffee"), None);
+        assert_eq!(category_from_name("bakery"), None);
+    }
+
+    #[test]
     fn learns_preferred_chains_and_unwanted_categories_and_forgets() {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("prefs.sqlite");
         let mut s = PreferenceStore::open(&db, "alice").expect("open");
-        for _ in 0..2 {
-            s.record(
-                &poi(PoiCategory::Coffee, Some("Starbucks")),
-                InterestKind::Coffee,
-                Answer::Accept,
-                10.0,
-            )
-            .expect("record");
-        }
-        for _ in 0..3 {
-            s.record(
-                &poi(PoiCategory::FastFood, Some("Burger King")),
-                InterestKind::Food,
-                Answer::Decline,
-                20.0,
-            )
-            .expect("record");
+        let starbucks = poi(PoiCategory::Coffee, Some("Starbucks"));
+        let burger_king = poi(PoiCategory::FastFood, Some("Burger King"));
+        for (times, place, interest, answer, at_s) in [
+            (2, &starbucks, InterestKind::Coffee, Answer::Accept, 10.0),
+            (3, &burger_king, InterestKind::Food, Answer::Decline, 20.0),
+        ] {
+            for _ in 0..times {
+                s.record(place, interest, answer, at_s).expect("record");
+            }
         }
         let snap = s.snapshot().expect("snapshot");
         assert!(snap.preferred_chain("starbucks"));

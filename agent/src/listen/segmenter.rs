@@ -148,13 +148,17 @@ mod tests {
             .collect()
     }
 
+    /// Speech probabilities, one per chunk, from runs of (probability, chunks).
+    fn runs(runs: &[(f32, usize)]) -> Vec<f32> {
+        runs.iter()
+            .flat_map(|&(p, n)| std::iter::repeat_n(p, n))
+            .collect()
+    }
+
     #[test]
     fn speech_between_silences_is_one_padded_segment() {
         let mut s = Segmenter::new(SegmenterConfig::default());
-        let mut probs = vec![0.0; 10];
-        probs.extend(vec![0.9; 20]);
-        probs.extend(vec![0.1; 20]);
-        let segs = feed(&mut s, &probs);
+        let segs = feed(&mut s, &runs(&[(0.0, 10), (0.9, 20), (0.1, 20)]));
         assert_eq!(segs.len(), 1);
         // 3 chunks of pre-roll + 20 of speech + 3 of trailing silence
         assert_eq!(segs[0].len(), 26 * VAD_CHUNK);
@@ -166,15 +170,10 @@ mod tests {
     fn short_pauses_and_clicks() {
         let mut s = Segmenter::new(SegmenterConfig::default());
         // a pause of 5 chunks inside speech does not cut it
-        let mut probs = vec![0.9; 10];
-        probs.extend(vec![0.1; 5]);
-        probs.extend(vec![0.9; 10]);
-        probs.extend(vec![0.0; 15]);
-        assert_eq!(feed(&mut s, &probs).len(), 1);
+        let pause = runs(&[(0.9, 10), (0.1, 5), (0.9, 10), (0.0, 15)]);
+        assert_eq!(feed(&mut s, &pause).len(), 1);
         // a 2-chunk click is dropped
-        let mut probs = vec![0.9; 2];
-        probs.extend(vec![0.0; 20]);
-        assert!(feed(&mut s, &probs).is_empty());
+        assert!(feed(&mut s, &runs(&[(0.9, 2), (0.0, 20)])).is_empty());
     }
 
     #[test]
