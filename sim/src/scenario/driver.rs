@@ -14,48 +14,51 @@ use crate::rng::Rng;
 use cabin_bus::messages::{AlertKind, GazeZone};
 use serde::{Deserialize, Serialize};
 
-/// Where a scripted glance goes. Each has a default head pose (degrees) for a left-hand-drive car with
-/// the camera on the steering column; a glance may override it.
+/// Where a scripted glance goes: a gaze zone (written as in the bus's [`GazeZone`]), except `off`
+/// and `unknown`, which are outcomes, not places to look at. Each has a default head pose (degrees)
+/// for a left-hand-drive car with the camera on the steering column; a glance may override it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GlanceDirection {
-    RoadAhead,
-    LeftMirror,
-    RightMirror,
-    RearviewMirror,
-    InstrumentCluster,
-    CentreDisplay,
-    LapPhone,
-    Passenger,
+#[serde(try_from = "GazeZone", into = "GazeZone")]
+pub struct GlanceDirection(GazeZone);
+
+impl TryFrom<GazeZone> for GlanceDirection {
+    type Error = String;
+
+    fn try_from(zone: GazeZone) -> Result<Self, String> {
+        match zone {
+            GazeZone::Off | GazeZone::Unknown => {
+                Err("`off` and `unknown` are outcomes, not glance directions".into())
+            }
+            _ => Ok(GlanceDirection(zone)),
+        }
+    }
+}
+
+impl From<GlanceDirection> for GazeZone {
+    fn from(direction: GlanceDirection) -> GazeZone {
+        direction.0
+    }
 }
 
 impl GlanceDirection {
     pub fn zone(self) -> GazeZone {
-        match self {
-            GlanceDirection::RoadAhead => GazeZone::RoadAhead,
-            GlanceDirection::LeftMirror => GazeZone::LeftMirror,
-            GlanceDirection::RightMirror => GazeZone::RightMirror,
-            GlanceDirection::RearviewMirror => GazeZone::RearviewMirror,
-            GlanceDirection::InstrumentCluster => GazeZone::InstrumentCluster,
-            GlanceDirection::CentreDisplay => GazeZone::CentreDisplay,
-            GlanceDirection::LapPhone => GazeZone::LapPhone,
-            GlanceDirection::Passenger => GazeZone::Passenger,
-        }
+        self.0
     }
 
     /// Default head (yaw, pitch) in degrees for a glance in this direction. Real glances also move
     /// the eyes; the synthetic camera renders head motion only, so these are head poses large enough
     /// to be read from the face, kept within the +-30 deg yaw / +-20..25 deg pitch the face models handle.
     pub fn head_pose(self) -> (f64, f64) {
-        match self {
-            GlanceDirection::RoadAhead => (0.0, 0.0),
-            GlanceDirection::LeftMirror => (28.0, -3.0),
-            GlanceDirection::RightMirror => (-28.0, -3.0),
-            GlanceDirection::RearviewMirror => (-15.0, 8.0),
-            GlanceDirection::InstrumentCluster => (0.0, -12.0),
-            GlanceDirection::CentreDisplay => (-22.0, -16.0),
-            GlanceDirection::LapPhone => (-6.0, -22.0),
-            GlanceDirection::Passenger => (-30.0, 2.0),
+        match self.0 {
+            GazeZone::LeftMirror => (28.0, -3.0),
+            GazeZone::RightMirror => (-28.0, -3.0),
+            GazeZone::RearviewMirror => (-15.0, 8.0),
+            GazeZone::InstrumentCluster => (0.0, -12.0),
+            GazeZone::CentreDisplay => (-22.0, -16.0),
+            GazeZone::LapPhone => (-6.0, -22.0),
+            GazeZone::Passenger => (-30.0, 2.0),
+            // Off and Unknown never make a direction (`try_from` refuses them).
+            GazeZone::RoadAhead | GazeZone::Off | GazeZone::Unknown => (0.0, 0.0),
         }
     }
 }
@@ -228,6 +231,22 @@ pub struct DriverPose {
 }
 
 impl DriverPose {
+    /// The driver in the camera's view, head at the given angles, both eyes closed by `closure`,
+    /// looking at the road, no episode: the state the script starts from, and a test pose.
+    pub fn road_ahead(yaw_deg: f64, pitch_deg: f64, roll_deg: f64, closure: f64) -> DriverPose {
+        DriverPose {
+            yaw_deg,
+            pitch_deg,
+            roll_deg,
+            left_eye_closure: closure,
+            right_eye_closure: closure,
+            gaze_zone: GazeZone::RoadAhead,
+            in_view: true,
+            camera_blocked: false,
+            episode: None,
+        }
+    }
+
     /// Whether the face can be seen in the frame.
     pub fn face_visible(&self) -> bool {
         self.in_view && !self.camera_blocked
@@ -239,9 +258,9 @@ impl DriverPose {
 pub struct DriverScript {
     pub neutral: Pose,
     pub sway_deg: f64,
-    pub blink_rate_per_min: f64,
-    pub blink_duration_s: f64,
     pub gaze: Vec<GazeSegment>,
+    /// Every blink of the drive, drawn once from the inputs' blink rate and duration (and the
+    /// drowsy stretches'), so the script keeps the blinks, not the rates.
     pub blinks: Vec<Blink>,
     pub closures: Vec<Closure>,
     pub drowsy: Vec<Drowsy>,
@@ -390,8 +409,6 @@ impl DriverScript {
         DriverScript {
             neutral: i.neutral,
             sway_deg: i.sway_deg,
-            blink_rate_per_min: i.blink_rate_per_min,
-            blink_duration_s: i.blink_duration_s,
             gaze: i.gaze,
             blinks,
             closures,
@@ -480,15 +497,11 @@ impl DriverScript {
                     .then_some("glance")
             });
         DriverPose {
-            yaw_deg: yaw,
-            pitch_deg: pitch,
-            roll_deg: roll,
-            left_eye_closure: closure,
-            right_eye_closure: closure,
             gaze_zone: zone,
             in_view,
             camera_blocked,
             episode,
+            ..DriverPose::road_ahead(yaw, pitch, roll, closure)
         }
     }
 }

@@ -19,6 +19,22 @@ pub struct ScenarioError {
     pub message: String,
 }
 
+impl ScenarioError {
+    pub(crate) fn new(
+        file: &str,
+        line: usize,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ScenarioError {
+        ScenarioError {
+            file: file.to_string(),
+            line,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// The text of a scenario file with its name, for error locations.
 pub(crate) struct SourceText<'a> {
     pub file: &'a str,
@@ -64,12 +80,7 @@ impl SourceText<'_> {
         field: impl Into<String>,
         message: impl Into<String>,
     ) -> ScenarioError {
-        ScenarioError {
-            file: self.file.to_string(),
-            line,
-            field: field.into(),
-            message: message.into(),
-        }
+        ScenarioError::new(self.file, line, field, message)
     }
 
     /// An error about `field` of the table spanning `span`; `table` is the table's dotted path.
@@ -91,6 +102,9 @@ impl SourceText<'_> {
     /// Converts a toml parse error: the line from its span, the field from the message (unknown or
     /// missing field) or from the `key = value` on the offending line, prefixed by the enclosing
     /// `[table]` header.
+    // Named for how it reads where it is called (`src.from_toml(&e)`): the source text is what
+    // gives a toml error its line and field.
+    #[allow(clippy::wrong_self_convention)]
     pub fn from_toml(&self, e: &toml::de::Error) -> ScenarioError {
         let message = e.message().trim().to_string();
         let offset = e.span().map(|s| s.start);

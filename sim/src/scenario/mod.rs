@@ -97,12 +97,8 @@ impl Scenario {
     /// Reads a scenario file; relative paths inside it are relative to its folder.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            file: file.clone(),
-            line: 0,
-            field: "-".into(),
-            message: format!("cannot read: {e}"),
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError::new(&file, 0, "-", format!("cannot read: {e}")))?;
         Scenario::parse(&text, &file, path.parent())
     }
 

@@ -5,7 +5,7 @@
 //! `sim/scenarios/README.md` documents each field; keep the two in step.
 
 use super::driver::{GlanceDirection, Pose};
-use super::sections::{ArtefactKind, CameraColor, SpeechMode};
+use super::sections::{ArtefactKind, CameraColor, CameraSpec, ScoringSpec, SpeechSpec};
 use super::timeline::{RawCurve, RawSteps};
 use cabin_bus::messages::{AmbientLight, GazeZone, InterestKind, PoiCategory, Speaker, Weather};
 use serde::Deserialize;
@@ -268,21 +268,23 @@ pub(crate) struct RawCamera {
     pub looped: bool,
 }
 
+/// The file's defaults are [`CameraSpec::default`]'s; `source` and `path` are resolved from text.
 impl Default for RawCamera {
     fn default() -> Self {
+        let spec = CameraSpec::default();
         RawCamera {
             source: "synthetic".into(),
             path: None,
-            fps: 15.0,
-            width: 640,
-            height: 480,
-            color: CameraColor::Ir,
-            noise: 2.0,
-            blur_sigma: 0.7,
-            head_distance_m: 0.65,
-            fov_deg: 50.0,
-            exposure_lag_s: 0.8,
-            looped: false,
+            fps: spec.fps,
+            width: spec.width,
+            height: spec.height,
+            color: spec.color,
+            noise: spec.noise,
+            blur_sigma: spec.blur_sigma,
+            head_distance_m: spec.head_distance_m,
+            fov_deg: spec.fov_deg,
+            exposure_lag_s: spec.exposure_lag_s,
+            looped: spec.looped,
         }
     }
 }
@@ -367,29 +369,8 @@ impl Default for RawEnvironment {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub(crate) struct RawSpeech {
-    pub mode: SpeechMode,
-    pub voice: String,
-    pub words_per_min: u32,
-    pub chunk_ms: u32,
-    pub noise_level: f64,
-    pub amplitude: f64,
-}
-
-impl Default for RawSpeech {
-    fn default() -> Self {
-        RawSpeech {
-            mode: SpeechMode::Text,
-            voice: "en-us".into(),
-            words_per_min: 150,
-            chunk_ms: 100,
-            noise_level: 0.0,
-            amplitude: 0.5,
-        }
-    }
-}
+/// `[speech]` is written as it is resolved: the checks of ranges happen in place.
+pub(crate) type RawSpeech = SpeechSpec;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -415,20 +396,5 @@ pub(crate) struct RawExpectSuggestion {
     pub before_s: f64,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub(crate) struct RawScoring {
-    pub grace_s: f64,
-    pub long_distraction_s: f64,
-    pub min_absent_s: f64,
-}
-
-impl Default for RawScoring {
-    fn default() -> Self {
-        RawScoring {
-            grace_s: 3.0,
-            long_distraction_s: 3.0,
-            min_absent_s: 2.0,
-        }
-    }
-}
+/// `[scoring]` is written as it is resolved: the checks of ranges happen in place.
+pub(crate) type RawScoring = ScoringSpec;

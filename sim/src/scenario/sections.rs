@@ -49,6 +49,26 @@ pub struct CameraSpec {
     pub looped: bool,
 }
 
+/// The scenario format's `[camera]` defaults: a synthetic 640x480 near-infrared camera at 15 fps.
+/// Scenario files start from these, and so do the benches and examples that render frames directly.
+impl Default for CameraSpec {
+    fn default() -> Self {
+        CameraSpec {
+            source: CameraSource::Synthetic,
+            fps: 15.0,
+            width: 640,
+            height: 480,
+            color: CameraColor::Ir,
+            noise: 2.0,
+            blur_sigma: 0.7,
+            head_distance_m: 0.65,
+            fov_deg: 50.0,
+            exposure_lag_s: 0.8,
+            looped: false,
+        }
+    }
+}
+
 /// An artefact injected into a generated biometric signal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -124,7 +144,9 @@ pub enum SpeechMode {
     Both,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// `[speech]` of a scenario file (which is read straight into it, then checked).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SpeechSpec {
     pub mode: SpeechMode,
     pub voice: String,
@@ -135,6 +157,19 @@ pub struct SpeechSpec {
     pub noise_level: f64,
     /// Peak amplitude speech is normalised to.
     pub amplitude: f64,
+}
+
+impl Default for SpeechSpec {
+    fn default() -> Self {
+        SpeechSpec {
+            mode: SpeechMode::Text,
+            voice: "en-us".into(),
+            words_per_min: 150,
+            chunk_ms: 100,
+            noise_level: 0.0,
+            amplitude: 0.5,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -157,7 +192,9 @@ pub struct SuggestionExpectation {
     pub line: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// `[scoring]` of a scenario file (which is read straight into it, then checked).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScoringSpec {
     /// An alert up to this long after an episode ends still counts for it.
     pub grace_s: f64,
@@ -165,4 +202,14 @@ pub struct ScoringSpec {
     pub long_distraction_s: f64,
     /// Face-absent stretches shorter than this are not scored.
     pub min_absent_s: f64,
+}
+
+impl Default for ScoringSpec {
+    fn default() -> Self {
+        ScoringSpec {
+            grace_s: 3.0,
+            long_distraction_s: 3.0,
+            min_absent_s: 2.0,
+        }
+    }
 }

@@ -9,44 +9,34 @@ use serde::Deserialize;
 /// A piecewise-linear curve over time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Keyframes {
-    /// (time_s, value), sorted by time, at least one point.
-    points: Vec<(f64, f64)>,
+    /// (time_s, value), sorted by time, at least one point: the same checks as [`Steps`], plus
+    /// finite values.
+    steps: Steps<f64>,
 }
 
 impl Keyframes {
     pub fn constant(v: f64) -> Self {
         Keyframes {
-            points: vec![(0.0, v)],
+            steps: Steps::constant(v),
         }
     }
 
     /// Keyframes from (time_s, value) pairs; `Err` names what is wrong (empty, unsorted, not finite).
     pub fn new(points: Vec<(f64, f64)>) -> Result<Self, String> {
-        if points.is_empty() {
-            return Err("needs at least one [time_s, value] keyframe".into());
+        if let Some((i, (t, v))) = points.iter().enumerate().find(|(_, (_, v))| !v.is_finite()) {
+            return Err(format!("keyframe {i} [{t}, {v}] must have a finite value"));
         }
-        for (i, &(t, v)) in points.iter().enumerate() {
-            if !t.is_finite() || t < 0.0 || !v.is_finite() {
-                return Err(format!(
-                    "keyframe {i} [{t}, {v}] must have a time >= 0 and finite values"
-                ));
-            }
-            if i > 0 && t < points[i - 1].0 {
-                return Err(format!(
-                    "keyframe {i} at {t} s comes before the previous one at {} s",
-                    points[i - 1].0
-                ));
-            }
-        }
-        Ok(Keyframes { points })
+        Ok(Keyframes {
+            steps: Steps::new(points)?,
+        })
     }
 
     pub fn points(&self) -> &[(f64, f64)] {
-        &self.points
+        self.steps.points()
     }
 
     pub fn at(&self, t: f64) -> f64 {
-        let p = &self.points;
+        let p = self.points();
         let i = p.partition_point(|&(pt, _)| pt <= t);
         if i == 0 {
             return p[0].1;
@@ -63,13 +53,13 @@ impl Keyframes {
     }
 
     pub fn min(&self) -> f64 {
-        self.points
+        self.points()
             .iter()
             .map(|p| p.1)
             .fold(f64::INFINITY, f64::min)
     }
     pub fn max(&self) -> f64 {
-        self.points
+        self.points()
             .iter()
             .map(|p| p.1)
             .fold(f64::NEG_INFINITY, f64::max)

@@ -178,11 +178,7 @@ pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
                         .is_none_or(|p| s.poi.as_deref() == Some(p.as_str()))
             });
             ExpectationScore {
-                interest: x.interest,
-                poi: x.poi.clone(),
-                after_s: x.after_s,
-                before_s: x.before_s,
-                line: x.line,
+                expected: x.clone(),
                 met: hit.is_some(),
                 at_s: hit.map(|s| s.at_s),
             }

@@ -1,6 +1,6 @@
 //! The score report: serialisable (`cabin score --json`, for CI) and printable as a table.
 
-use crate::scenario::EpisodeKind;
+use crate::scenario::{EpisodeKind, SuggestionExpectation};
 use cabin_bus::messages::{AlertKind, AlertLevel, InterestKind};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -54,13 +54,12 @@ pub struct SuggestionScore {
     pub after_utterance: Option<String>,
 }
 
+/// An expected suggestion and whether it was made (in JSON, the expectation's fields come first,
+/// side by side with `met` and `at_s`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExpectationScore {
-    pub interest: InterestKind,
-    pub poi: Option<String>,
-    pub after_s: f64,
-    pub before_s: f64,
-    pub line: usize,
+    #[serde(flatten)]
+    pub expected: SuggestionExpectation,
     pub met: bool,
     pub at_s: Option<f64>,
 }
@@ -180,7 +179,8 @@ impl ScoreReport {
                 s.text
             );
         }
-        for x in &self.expectations {
+        for score in &self.expectations {
+            let x = &score.expected;
             let _ = writeln!(
                 o,
                 "  expected {:?}{} between {:.0} and {:.0} s: {}",
@@ -188,7 +188,7 @@ impl ScoreReport {
                 x.poi.as_ref().map_or(String::new(), |p| format!(" at {p}")),
                 x.after_s,
                 x.before_s,
-                match x.at_s {
+                match score.at_s {
                     Some(t) => format!("made at {t:.1} s"),
                     None => "NOT MADE".into(),
                 }
