@@ -6,46 +6,16 @@
 //! - the first 60 s of the default scenario with the camera at 30 fps (rendered ahead on a second
 //!   thread).
 
-use cabin_bus::messages::{AmbientLight, GazeZone};
+use cabin_bus::messages::AmbientLight;
 use cabin_bus::runtime::{DeterministicExecutor, ExecutorOptions};
 use cabin_bus::NodeName;
 use cabin_sim::camera::{Lighting, SyntheticCamera};
 use cabin_sim::mcap::{Recorder, RecorderOptions};
-use cabin_sim::scenario::{CameraColor, CameraSource, CameraSpec, DriverPose, Scenario, Steps};
+use cabin_sim::scenario::{CameraSpec, DriverPose, Scenario, Steps};
 use cabin_sim::source::{ReplayConfig, ReplaySource, SimConfig, SimSource};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use std::hint::black_box;
 use std::time::Duration;
-
-fn spec() -> CameraSpec {
-    CameraSpec {
-        source: CameraSource::Synthetic,
-        fps: 10.0,
-        width: 640,
-        height: 480,
-        color: CameraColor::Ir,
-        noise: 2.0,
-        blur_sigma: 0.7,
-        head_distance_m: 0.65,
-        fov_deg: 50.0,
-        exposure_lag_s: 0.8,
-        looped: false,
-    }
-}
-
-fn pose(yaw: f64, closure: f64) -> DriverPose {
-    DriverPose {
-        yaw_deg: yaw,
-        pitch_deg: -5.0,
-        roll_deg: 2.0,
-        left_eye_closure: closure,
-        right_eye_closure: closure,
-        gaze_zone: GazeZone::RoadAhead,
-        in_view: true,
-        camera_blocked: false,
-        episode: None,
-    }
-}
 
 fn frame_synthesis(c: &mut Criterion) {
     let mut g = c.benchmark_group("synthetic_camera_640x480");
@@ -53,9 +23,10 @@ fn frame_synthesis(c: &mut Criterion) {
         ("day_frontal", AmbientLight::Day, 0.0, 0.0),
         ("night_yaw25_eyes_closed", AmbientLight::Night, 25.0, 1.0),
     ] {
-        let mut cam = SyntheticCamera::new(&spec(), Lighting::new(Steps::constant(light), 0.8), 1)
+        let lighting = Lighting::new(Steps::constant(light), 0.8);
+        let mut cam = SyntheticCamera::new(&CameraSpec::default(), lighting, 1)
             .expect("camera (needs models/face)");
-        let p = pose(yaw, closure);
+        let p = DriverPose::road_ahead(yaw, -5.0, 2.0, closure);
         let mut n = 0u64;
         g.bench_function(name, |b| {
             b.iter(|| {
@@ -67,16 +38,20 @@ fn frame_synthesis(c: &mut Criterion) {
     g.finish();
 }
 
-fn run(node: Box<dyn cabin_bus::runtime::Node>, workers: usize) -> u64 {
-    let mut exec = DeterministicExecutor::new(
+/// An executor with `node` alone, named `sim`.
+fn executor(node: Box<dyn cabin_bus::runtime::Node>, workers: usize) -> DeterministicExecutor {
+    DeterministicExecutor::new(
         vec![(NodeName::new("sim").unwrap(), node)],
         ExecutorOptions {
             workers,
             ..Default::default()
         },
     )
-    .expect("executor");
-    exec.run().samples
+    .expect("executor")
+}
+
+fn run(node: Box<dyn cabin_bus::runtime::Node>, workers: usize) -> u64 {
+    executor(node, workers).run().samples
 }
 
 fn no_camera() -> SimConfig {
@@ -104,11 +79,7 @@ fn default_scenario(c: &mut Criterion) {
     {
         let recorder = Recorder::create(&path, RecorderOptions::default()).expect("recorder");
         let node = Box::new(SimSource::new(scenario.clone(), &no_camera()).expect("sim"));
-        let mut exec = DeterministicExecutor::new(
-            vec![(NodeName::new("sim").unwrap(), node)],
-            ExecutorOptions::default(),
-        )
-        .expect("executor");
+        let mut exec = executor(node, 1);
         let r = recorder.clone();
         exec.observe(move |s| r.write(s));
         let end = exec.run().end;

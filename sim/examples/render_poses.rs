@@ -4,9 +4,9 @@
 //!
 //! `target/debug/examples/render_poses OUT_DIR`
 
-use cabin_bus::messages::{AmbientLight, GazeZone};
+use cabin_bus::messages::AmbientLight;
 use cabin_sim::camera::{Lighting, SyntheticCamera};
-use cabin_sim::scenario::{CameraColor, CameraSource, CameraSpec, DriverPose, Steps};
+use cabin_sim::scenario::{CameraSpec, DriverPose, Steps};
 use opencv::core::Vector;
 use opencv::prelude::*;
 
@@ -17,19 +17,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_else(|| "/tmp/sim_frames".into()),
     );
     std::fs::create_dir_all(&out)?;
-    let spec = CameraSpec {
-        source: CameraSource::Synthetic,
-        fps: 10.0,
-        width: 640,
-        height: 480,
-        color: CameraColor::Ir,
-        noise: 2.0,
-        blur_sigma: 0.7,
-        head_distance_m: 0.65,
-        fov_deg: 50.0,
-        exposure_lag_s: 0.0,
-        looped: false,
-    };
     let lights = [
         (0.0, AmbientLight::Day),
         (100.0, AmbientLight::Dusk),
@@ -38,117 +25,61 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (400.0, AmbientLight::LowSun),
     ];
     let lighting = Lighting::new(Steps::new(lights.to_vec()).expect("sorted"), 0.0);
-    let mut cam = SyntheticCamera::new(&spec, lighting, 1)?;
+    let mut cam = SyntheticCamera::new(&CameraSpec::default(), lighting, 1)?;
     let mut truth = Vec::new();
     let mut n = 0u64;
-    let mut shot = |name: String,
-                    t: f64,
-                    yaw: f64,
-                    pitch: f64,
-                    roll: f64,
-                    closure: f64,
-                    in_view: bool,
-                    blocked: bool|
-     -> Result<(), Box<dyn std::error::Error>> {
-        let pose = DriverPose {
-            yaw_deg: yaw,
-            pitch_deg: pitch,
-            roll_deg: roll,
-            left_eye_closure: closure,
-            right_eye_closure: closure,
-            gaze_zone: GazeZone::RoadAhead,
-            in_view,
-            camera_blocked: blocked,
-            episode: None,
+    // Renders `pose` at `t` seconds (which picks the lighting) to NAME.png and notes its truth.
+    let mut shot =
+        |name: String, t: f64, pose: DriverPose| -> Result<(), Box<dyn std::error::Error>> {
+            let started = std::time::Instant::now();
+            let f = cam.render(n, t, &pose);
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            n += 1;
+            let mat = Mat::new_rows_cols_with_data(f.height as i32, f.width as i32, &f.data)?;
+            let file = format!("{name}.png");
+            opencv::imgcodecs::imwrite(out.join(&file), &mat, &Vector::new())?;
+            truth.push(serde_json::json!({
+                "file": file, "yaw": pose.yaw_deg, "pitch": pose.pitch_deg, "roll": pose.roll_deg,
+                "closure": pose.left_eye_closure, "face_visible": pose.face_visible(), "t": t,
+                "render_ms": ms,
+            }));
+            Ok(())
         };
-        let started = std::time::Instant::now();
-        let f = cam.render(n, t, &pose);
-        let ms = started.elapsed().as_secs_f64() * 1e3;
-        n += 1;
-        let mat = Mat::new_rows_cols_with_data(f.height as i32, f.width as i32, &f.data)?;
-        let file = format!("{name}.png");
-        opencv::imgcodecs::imwrite(out.join(&file), &mat, &Vector::new())?;
-        truth.push(
-            serde_json::json!({"file": file, "yaw": yaw, "pitch": pitch, "roll": roll,
-            "closure": closure, "face_visible": in_view && !blocked, "t": t, "render_ms": ms}),
-        );
-        Ok(())
-    };
+    let facing = DriverPose::road_ahead;
     for yaw in [-30.0, -15.0, 0.0, 15.0, 30.0] {
         for pitch in [-20.0, 0.0, 20.0] {
-            shot(
-                format!("pose_y{yaw:+}_p{pitch:+}"),
-                10.0,
-                yaw,
-                pitch,
-                0.0,
-                0.0,
-                true,
-                false,
-            )?;
+            let name = format!("pose_y{yaw:+}_p{pitch:+}");
+            shot(name, 10.0, facing(yaw, pitch, 0.0, 0.0))?;
         }
     }
     for roll in [-15.0, 15.0] {
-        shot(
-            format!("pose_roll{roll:+}"),
-            10.0,
-            0.0,
-            0.0,
-            roll,
-            0.0,
-            true,
-            false,
-        )?;
+        let name = format!("pose_roll{roll:+}");
+        shot(name, 10.0, facing(0.0, 0.0, roll, 0.0))?;
     }
     for (t, light) in lights {
         let l = format!("{light:?}").to_lowercase();
         for c in [0.0, 0.5, 1.0] {
-            shot(
-                format!("eyes_{l}_c{c}"),
-                t + 10.0,
-                0.0,
-                0.0,
-                0.0,
-                c,
-                true,
-                false,
-            )?;
+            let name = format!("eyes_{l}_c{c}");
+            shot(name, t + 10.0, facing(0.0, 0.0, 0.0, c))?;
         }
         for yaw in [-30.0, 30.0] {
-            shot(
-                format!("eyes_{l}_y{yaw:+}_c1"),
-                t + 10.0,
-                yaw,
-                0.0,
-                0.0,
-                1.0,
-                true,
-                false,
-            )?;
-            shot(
-                format!("eyes_{l}_y{yaw:+}_c0"),
-                t + 10.0,
-                yaw,
-                0.0,
-                0.0,
-                0.0,
-                true,
-                false,
-            )?;
+            for c in [1.0, 0.0] {
+                let name = format!("eyes_{l}_y{yaw:+}_c{c}");
+                shot(name, t + 10.0, facing(yaw, 0.0, 0.0, c))?;
+            }
         }
     }
-    shot("absent_day".into(), 10.0, 0.0, 0.0, 0.0, 0.0, false, false)?;
-    shot(
-        "absent_night".into(),
-        210.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        false,
-        false,
-    )?;
-    shot("blocked".into(), 10.0, 0.0, 0.0, 0.0, 0.0, true, true)?;
+    let absent = DriverPose {
+        in_view: false,
+        ..facing(0.0, 0.0, 0.0, 0.0)
+    };
+    shot("absent_day".into(), 10.0, absent.clone())?;
+    shot("absent_night".into(), 210.0, absent)?;
+    let blocked = DriverPose {
+        camera_blocked: true,
+        ..facing(0.0, 0.0, 0.0, 0.0)
+    };
+    shot("blocked".into(), 10.0, blocked)?;
     std::fs::write(
         out.join("truth.json"),
         serde_json::to_string_pretty(&truth)?,

@@ -1,42 +1,15 @@
 //! Times the synthetic camera by stage: `target/debug/examples/render_timing` (one thread).
 //! blocked = blur + gain/noise; absent = + background; face = + the face mesh.
 
-use cabin_bus::messages::{AmbientLight, GazeZone};
+use cabin_bus::messages::AmbientLight;
 use cabin_sim::camera::{Lighting, SyntheticCamera};
-use cabin_sim::scenario::{CameraColor, CameraSource, CameraSpec, DriverPose, Steps};
+use cabin_sim::scenario::{CameraSpec, DriverPose, Steps};
 use std::time::Instant;
 
 fn main() {
-    let spec = CameraSpec {
-        source: CameraSource::Synthetic,
-        fps: 10.0,
-        width: 640,
-        height: 480,
-        color: CameraColor::Ir,
-        noise: 2.0,
-        blur_sigma: 0.7,
-        head_distance_m: 0.65,
-        fov_deg: 50.0,
-        exposure_lag_s: 0.8,
-        looped: false,
-    };
-    let mut cam = SyntheticCamera::new(
-        &spec,
-        Lighting::new(Steps::constant(AmbientLight::Day), 0.8),
-        1,
-    )
-    .expect("camera");
-    let mut pose = DriverPose {
-        yaw_deg: 10.0,
-        pitch_deg: -5.0,
-        roll_deg: 2.0,
-        left_eye_closure: 0.3,
-        right_eye_closure: 0.3,
-        gaze_zone: GazeZone::RoadAhead,
-        in_view: true,
-        camera_blocked: false,
-        episode: None,
-    };
+    let lighting = Lighting::new(Steps::constant(AmbientLight::Day), 0.8);
+    let mut cam = SyntheticCamera::new(&CameraSpec::default(), lighting, 1).expect("camera");
+    let mut pose = DriverPose::road_ahead(10.0, -5.0, 2.0, 0.3);
     for (name, in_view, blocked) in [
         ("face", true, false),
         ("absent", false, false),

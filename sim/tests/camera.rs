@@ -4,43 +4,26 @@
 //! and read the eyes as closed is checked by `sim/tools/check_synthetic_camera.py`; see the scenarios
 //! README for the figures.)
 
-use cabin_bus::messages::{AmbientLight, GazeZone};
+use cabin_bus::messages::AmbientLight;
 use cabin_sim::camera::{Frame, Lighting, SyntheticCamera};
-use cabin_sim::scenario::{CameraColor, CameraSource, CameraSpec, DriverPose, Steps};
+use cabin_sim::scenario::{CameraColor, CameraSpec, DriverPose, Steps};
 
 const W: usize = 640;
 const H: usize = 480;
 
 fn camera(color: CameraColor) -> SyntheticCamera {
     let spec = CameraSpec {
-        source: CameraSource::Synthetic,
-        fps: 10.0,
         width: W as u32,
         height: H as u32,
         color,
-        noise: 2.0,
-        blur_sigma: 0.7,
-        head_distance_m: 0.65,
-        fov_deg: 50.0,
-        exposure_lag_s: 0.0,
-        looped: false,
+        ..CameraSpec::default()
     };
     let light = Lighting::new(Steps::constant(AmbientLight::Day), 0.0);
     SyntheticCamera::new(&spec, light, 5).expect("camera (needs models/face from scripts/setup.sh)")
 }
 
 fn pose(yaw: f64, closure: f64) -> DriverPose {
-    DriverPose {
-        yaw_deg: yaw,
-        pitch_deg: 0.0,
-        roll_deg: 0.0,
-        left_eye_closure: closure,
-        right_eye_closure: closure,
-        gaze_zone: GazeZone::RoadAhead,
-        in_view: true,
-        camera_blocked: false,
-        episode: None,
-    }
+    DriverPose::road_ahead(yaw, 0.0, 0.0, closure)
 }
 
 fn mean(f: &Frame) -> f64 {
