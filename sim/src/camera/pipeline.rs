@@ -25,7 +25,7 @@ pub fn frame_stamp(n: u64, fps: f64) -> SimTime {
 pub enum FrameMaker {
     Synthetic {
         camera: Box<SyntheticCamera>,
-        script: DriverScript,
+        script: Box<DriverScript>,
     },
     Real(RealCamera),
 }

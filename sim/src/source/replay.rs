@@ -7,6 +7,7 @@
 //! the source it replaces (`sim`), the replay reproduces that source's reports. A damaged file replays
 //! up to the damage, then says where it broke (tracing and the diagnostics topic) and stops.
 
+use super::{config_error, FromSpec};
 use crate::mcap::{ReadItem, RecordingReader};
 use cabin_bus::prelude::*;
 use serde::Deserialize;
@@ -74,15 +75,14 @@ fn publish_recorded(ctx: &mut Context, topic: TopicId, message: &Message) -> Res
     Ok(())
 }
 
-impl ReplaySource {
-    pub fn from_spec(spec: &NodeSpec) -> Result<ReplaySource, NodeError> {
+impl FromSpec for ReplaySource {
+    fn from_spec(spec: &NodeSpec) -> Result<ReplaySource, NodeError> {
         let config: ReplayConfig = spec.params().map_err(NodeError::from)?;
-        ReplaySource::new(&config).map_err(|reason| NodeError::Config {
-            node: spec.name.to_string(),
-            reason,
-        })
+        ReplaySource::new(&config).map_err(|reason| config_error(spec, reason))
     }
+}
 
+impl ReplaySource {
     pub fn new(config: &ReplayConfig) -> Result<ReplaySource, String> {
         if config.file.is_empty() {
             return Err("params.file: the MCAP file to replay is required".into());
@@ -138,6 +138,11 @@ impl ReplaySource {
         }
     }
 
+    /// A recording has nothing to publish once: the start is the first step.
+    fn start(&mut self, ctx: &mut Context) {
+        self.step(ctx);
+    }
+
     fn step(&mut self, ctx: &mut Context) {
         let now = ctx.now();
         loop {
@@ -176,22 +181,4 @@ impl ReplaySource {
     }
 }
 
-impl Node for ReplaySource {
-    fn inputs(&self) -> Vec<TopicId> {
-        Vec::new()
-    }
-
-    fn on_start(&mut self, ctx: &mut Context) -> NodeResult {
-        self.step(ctx);
-        Ok(())
-    }
-
-    fn on_message(&mut self, _sample: &Sample, _ctx: &mut Context) -> NodeResult {
-        Ok(())
-    }
-
-    fn on_tick(&mut self, ctx: &mut Context) -> NodeResult {
-        self.step(ctx);
-        Ok(())
-    }
-}
+source_node!(ReplaySource);

@@ -7,6 +7,7 @@
 //! scenario's end. All content is a function of the scenario and the stamp, so runs are identical
 //! whatever the worker count or pacing.
 
+use super::{config_error, FromSpec};
 use crate::biometrics::SignalStream;
 use crate::camera::{
     frame_stamp, FrameMaker, FramePipeline, Lighting, RealCamera, SyntheticCamera,
@@ -105,21 +106,16 @@ pub struct SimSource {
     notes: Vec<(Severity, String)>,
 }
 
-impl SimSource {
-    /// Builds the node from its deployment spec.
-    pub fn from_spec(spec: &NodeSpec) -> Result<SimSource, NodeError> {
+impl FromSpec for SimSource {
+    fn from_spec(spec: &NodeSpec) -> Result<SimSource, NodeError> {
         let config: SimConfig = spec.params().map_err(NodeError::from)?;
         let scenario =
-            Scenario::from_name_or_path(&config.scenario).map_err(|e| NodeError::Config {
-                node: spec.name.to_string(),
-                reason: e.to_string(),
-            })?;
-        SimSource::new(scenario, &config).map_err(|e| NodeError::Config {
-            node: spec.name.to_string(),
-            reason: e.to_string(),
-        })
+            Scenario::from_name_or_path(&config.scenario).map_err(|e| config_error(spec, e))?;
+        SimSource::new(scenario, &config).map_err(|e| config_error(spec, e))
     }
+}
 
+impl SimSource {
     pub fn new(scenario: Scenario, config: &SimConfig) -> Result<SimSource> {
         let mut notes = Vec::new();
         let duration = if config.duration_s > 0.0 {
@@ -147,7 +143,7 @@ impl SimSource {
                         Lighting::new(scenario.environment.ambient_light.clone(), c.exposure_lag_s);
                     Some(FrameMaker::Synthetic {
                         camera: Box::new(SyntheticCamera::new(c, lighting, scenario.seed)?),
-                        script: scenario.driver.clone(),
+                        script: Box::new(scenario.driver.clone()),
                     })
                 }
                 CameraSource::Video(p) => Some(FrameMaker::Real(RealCamera::video(
@@ -341,8 +337,7 @@ impl SimSource {
             }
         }
         for (topic, stream) in [(topics::ECG, &mut self.ecg), (topics::PPG, &mut self.ppg)] {
-            loop {
-                let Some(st) = stream.as_mut() else { break };
+            while let Some(st) = stream.as_mut() {
                 if st.next_stamp() > now {
                     break;
                 }
@@ -418,16 +413,12 @@ impl SimSource {
         self.publish_due(ctx);
         ctx.wake_at(self.next_due());
     }
-}
 
-impl Node for SimSource {
-    fn inputs(&self) -> Vec<TopicId> {
-        Vec::new()
-    }
-
-    fn on_start(&mut self, ctx: &mut Context) -> NodeResult {
+    /// Reports the notes gathered while loading, publishes the route and POIs (state topics, once),
+    /// then the first step. A second call does nothing.
+    fn start(&mut self, ctx: &mut Context) {
         if self.started {
-            return Ok(());
+            return;
         }
         self.started = true;
         for (severity, msg) in std::mem::take(&mut self.notes) {
@@ -449,15 +440,7 @@ impl Node for SimSource {
             },
         );
         self.step(ctx);
-        Ok(())
-    }
-
-    fn on_message(&mut self, _sample: &Sample, _ctx: &mut Context) -> NodeResult {
-        Ok(())
-    }
-
-    fn on_tick(&mut self, ctx: &mut Context) -> NodeResult {
-        self.step(ctx);
-        Ok(())
     }
 }
+
+source_node!(SimSource);
