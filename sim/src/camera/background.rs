@@ -20,10 +20,72 @@ pub struct Background {
     windows: Vec<u8>,
 }
 
-fn pt(x: f64, y: f64) -> Point {
-    Point::new(x.round() as i32, y.round() as i32)
+/// Draws on a frame-sized layer with coordinates in fractions of its width and height (the layout
+/// scales with the camera's resolution).
+struct Sketch {
+    w: f64,
+    h: f64,
 }
 
+impl Sketch {
+    fn pt(&self, (x, y): (f64, f64)) -> Point {
+        Point::new((x * self.w).round() as i32, (y * self.h).round() as i32)
+    }
+
+    fn layer(&self, grey: f64) -> Result<Mat> {
+        let (rows, cols) = (self.h as i32, self.w as i32);
+        Ok(Mat::new_rows_cols_with_default(
+            rows,
+            cols,
+            CV_8UC1,
+            Scalar::all(grey),
+        )?)
+    }
+
+    /// A filled four-sided shape, corners in order.
+    fn quad(&self, m: &mut Mat, corners: [(f64, f64); 4], grey: f64) -> Result<()> {
+        let poly: opencv::core::Vector<Point> = corners.iter().map(|&c| self.pt(c)).collect();
+        imgproc::fill_convex_poly(m, &poly, Scalar::all(grey), imgproc::LINE_AA, 0)?;
+        Ok(())
+    }
+
+    /// A filled ellipse (or the part of it from `arc.0` to `arc.1` degrees), axes-aligned.
+    fn ellipse(
+        &self,
+        m: &mut Mat,
+        centre: (f64, f64),
+        (half_w, half_h): (f64, f64),
+        arc: (f64, f64),
+        grey: f64,
+    ) -> Result<()> {
+        let axes = Size::new((half_w * self.w) as i32, (half_h * self.h) as i32);
+        let (from, to) = arc;
+        let colour = Scalar::all(grey);
+        imgproc::ellipse(
+            m,
+            self.pt(centre),
+            axes,
+            0.0,
+            from,
+            to,
+            colour,
+            -1,
+            imgproc::LINE_AA,
+            0,
+        )?;
+        Ok(())
+    }
+}
+
+/// Gaussian blur in place, edges replicated.
+fn blur(mat: &mut Mat, sigma: f64) -> Result<()> {
+    let src = mat.clone();
+    let border = opencv::core::BORDER_REPLICATE;
+    imgproc::gaussian_blur(&src, mat, Size::new(0, 0), sigma, sigma, border)?;
+    Ok(())
+}
+
+/// Grain of the seat fabric: noise, then a light blur.
 fn fabric(mat: &mut Mat, seed: u64, amplitude: f64) -> Result<()> {
     let mut rng = Rng::stream(seed, "cabin_fabric", 0);
     let bytes = mat.data_bytes_mut()?;
@@ -31,134 +93,69 @@ fn fabric(mat: &mut Mat, seed: u64, amplitude: f64) -> Result<()> {
         let v = *b as f64 + amplitude * rng.gaussian();
         *b = v.clamp(0.0, 255.0) as u8;
     }
-    let src = mat.clone();
-    imgproc::gaussian_blur(
-        &src,
-        mat,
-        Size::new(0, 0),
-        1.2,
-        1.2,
-        opencv::core::BORDER_REPLICATE,
-    )?;
-    Ok(())
+    blur(mat, 1.2)
 }
 
 impl Background {
     pub fn new(width: usize, height: usize, seed: u64) -> Result<Background> {
-        let (w, h) = (width as f64, height as f64);
-        let (wi, hi) = (width as i32, height as i32);
-        let fill = |m: &mut Mat, pts: &[Point], v: f64| -> Result<()> {
-            let poly: opencv::core::Vector<Point> = pts.iter().copied().collect();
-            imgproc::fill_convex_poly(m, &poly, Scalar::all(v), imgproc::LINE_AA, 0)?;
-            Ok(())
+        let s = Sketch {
+            w: width as f64,
+            h: height as f64,
         };
 
         // Interior: roof liner, pillars, headrest, seat.
-        let mut empty = Mat::new_rows_cols_with_default(hi, wi, CV_8UC1, Scalar::all(70.0))?;
-        fill(
+        let mut empty = s.layer(70.0)?;
+        s.quad(
             &mut empty,
-            &[pt(0.0, 0.0), pt(w, 0.0), pt(w, 0.14 * h), pt(0.0, 0.16 * h)],
+            [(0.0, 0.0), (1.0, 0.0), (1.0, 0.14), (0.0, 0.16)],
             105.0,
         )?;
-        fill(
+        s.quad(
             &mut empty,
-            &[
-                pt(0.70 * w, 0.0),
-                pt(0.80 * w, 0.0),
-                pt(0.86 * w, 0.56 * h),
-                pt(0.76 * w, 0.62 * h),
-            ],
+            [(0.70, 0.0), (0.80, 0.0), (0.86, 0.56), (0.76, 0.62)],
             40.0,
         )?;
-        imgproc::ellipse(
+        s.ellipse(&mut empty, (0.5, 0.30), (0.17, 0.16), (0.0, 360.0), 52.0)?;
+        s.quad(
             &mut empty,
-            pt(0.5 * w, 0.30 * h),
-            Size::new((0.17 * w) as i32, (0.16 * h) as i32),
-            0.0,
-            0.0,
-            360.0,
-            Scalar::all(52.0),
-            -1,
-            imgproc::LINE_AA,
-            0,
-        )?;
-        fill(
-            &mut empty,
-            &[
-                pt(0.26 * w, 0.50 * h),
-                pt(0.74 * w, 0.50 * h),
-                pt(0.80 * w, h),
-                pt(0.20 * w, h),
-            ],
+            [(0.26, 0.50), (0.74, 0.50), (0.80, 1.0), (0.20, 1.0)],
             58.0,
         )?;
         fabric(&mut empty, seed, 5.0)?;
 
         // The driver's body: neck, shoulders, seat belt (over the left shoulder: the image's right).
         let mut driver = empty.clone();
-        fill(
+        s.quad(
             &mut driver,
-            &[
-                pt(0.45 * w, 0.52 * h),
-                pt(0.55 * w, 0.52 * h),
-                pt(0.57 * w, 0.75 * h),
-                pt(0.43 * w, 0.75 * h),
-            ],
+            [(0.45, 0.52), (0.55, 0.52), (0.57, 0.75), (0.43, 0.75)],
             120.0,
         )?;
-        imgproc::ellipse(
-            &mut driver,
-            pt(0.5 * w, 1.08 * h),
-            Size::new((0.40 * w) as i32, (0.38 * h) as i32),
-            0.0,
-            180.0,
-            360.0,
-            Scalar::all(88.0),
-            -1,
-            imgproc::LINE_AA,
-            0,
-        )?;
+        s.ellipse(&mut driver, (0.5, 1.08), (0.40, 0.38), (180.0, 360.0), 88.0)?;
+        let belt_px = (0.06 * s.w) as i32;
+        let (from, to) = (s.pt((0.68, 0.72)), s.pt((0.38, 1.02)));
         imgproc::line(
             &mut driver,
-            pt(0.68 * w, 0.72 * h),
-            pt(0.38 * w, 1.02 * h),
+            from,
+            to,
             Scalar::all(32.0),
-            (0.06 * w) as i32,
+            belt_px,
             imgproc::LINE_AA,
             0,
         )?;
 
         // Windows: the driver's side window (image right) and a rear window (image left).
-        let mut windows = Mat::new_rows_cols_with_default(hi, wi, CV_8UC1, Scalar::all(0.0))?;
-        fill(
+        let mut windows = s.layer(0.0)?;
+        s.quad(
             &mut windows,
-            &[
-                pt(0.80 * w, 0.0),
-                pt(w, 0.0),
-                pt(w, 0.64 * h),
-                pt(0.87 * w, 0.55 * h),
-            ],
+            [(0.80, 0.0), (1.0, 0.0), (1.0, 0.64), (0.87, 0.55)],
             230.0,
         )?;
-        fill(
+        s.quad(
             &mut windows,
-            &[
-                pt(0.0, 0.18 * h),
-                pt(0.12 * w, 0.17 * h),
-                pt(0.15 * w, 0.42 * h),
-                pt(0.0, 0.46 * h),
-            ],
+            [(0.0, 0.18), (0.12, 0.17), (0.15, 0.42), (0.0, 0.46)],
             190.0,
         )?;
-        let src = windows.clone();
-        imgproc::gaussian_blur(
-            &src,
-            &mut windows,
-            Size::new(0, 0),
-            2.0,
-            2.0,
-            opencv::core::BORDER_REPLICATE,
-        )?;
+        blur(&mut windows, 2.0)?;
 
         Ok(Background {
             interior_with_driver: driver.data_bytes()?.to_vec(),

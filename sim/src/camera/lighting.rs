@@ -35,25 +35,14 @@ struct Levels {
 const IR: f32 = 0.62;
 
 fn levels(l: AmbientLight) -> Levels {
-    match l {
-        AmbientLight::Day => Levels {
-            sun: 0.45,
-            sky: 1.0,
-        },
-        AmbientLight::Dusk => Levels {
-            sun: 0.15,
-            sky: 0.35,
-        },
-        AmbientLight::Night => Levels {
-            sun: 0.0,
-            sky: 0.04,
-        },
-        AmbientLight::Tunnel => Levels {
-            sun: 0.0,
-            sky: 0.10,
-        },
-        AmbientLight::LowSun => Levels { sun: 0.7, sky: 1.5 },
-    }
+    let (sun, sky) = match l {
+        AmbientLight::Day => (0.45, 1.0),
+        AmbientLight::Dusk => (0.15, 0.35),
+        AmbientLight::Night => (0.0, 0.04),
+        AmbientLight::Tunnel => (0.0, 0.10),
+        AmbientLight::LowSun => (0.7, 1.5),
+    };
+    Levels { sun, sky }
 }
 
 /// The gain that brings a frontal face to its nominal brightness under these levels.

@@ -197,8 +197,8 @@ impl SyntheticCamera {
                     (lids.above_1[k] as usize, 0.45),
                     (lids.above_2[k] as usize, 0.15),
                 ] {
-                    for j in 0..3 {
-                        self.posed[idx][j] += c * f * d[j];
+                    for (p, dj) in self.posed[idx].iter_mut().zip(d) {
+                        *p += c * f * dj;
                     }
                 }
             }
