@@ -6,60 +6,7 @@ use cabin_sim::scenario::{EpisodeKind, Scenario};
 use cabin_sim::score::score;
 use std::io::Write;
 
-const SCENARIO: &str = r#"
-[scenario]
-name = "scored"
-duration_s = 60.0
-
-[route]
-points = [[48.0, 11.0], [48.05, 11.0]]
-speed_kmh = 50
-
-[[pois.place]]
-name = "Cup"
-category = "coffee"
-lat = 48.01
-lon = 11.001
-
-[[driver.glance]]
-at_s = 10.0
-duration_s = 4.3
-direction = "centre_display"
-
-[[driver.time_sharing]]
-at_s = 20.0
-direction = "centre_display"
-glances = 3
-glance_s = 2.0
-between_s = 1.0
-
-[[driver.microsleep]]
-at_s = 35.0
-duration_s = 1.5
-
-[[driver.camera_blocked]]
-at_s = 45.0
-duration_s = 4.0
-
-[[conversation]]
-at_s = 5.0
-speaker = "passenger"
-text = "I could really use a coffee."
-
-[[expect.suggestion]]
-interest = "coffee"
-poi = "Cup"
-after_s = 5.0
-before_s = 40.0
-
-[[expect.suggestion]]
-interest = "fuel"
-after_s = 5.0
-before_s = 60.0
-
-[scoring]
-grace_s = 3.0
-"#;
+const SCENARIO: &str = include_str!("data/scored.toml");
 
 fn sample(t: f64, topic: TopicId, seq: u64, message: Message) -> Sample {
     Sample {

@@ -8,54 +8,7 @@ use cabin_sim::source::{SimConfig, SimSource};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-const SCENARIO: &str = r#"
-[scenario]
-name = "short"
-duration_s = 6.0
-start_time = "10:00"
-seed = 3
-
-[route]
-points = [[48.0, 11.0], [48.02, 11.0]]
-speed_kmh = [[0, 36], [6, 72]]
-
-[[pois.place]]
-name = "Cup"
-category = "coffee"
-lat = 48.01
-lon = 11.001
-
-[[driver.glance]]
-at_s = 1.0
-duration_s = 3.5
-direction = "lap_phone"
-
-[camera]
-fps = 10.0
-width = 320
-height = 240
-
-[biometrics.ecg]
-sample_rate_hz = 200.0
-chunk_s = 0.5
-
-[biometrics.ppg]
-sample_rate_hz = 50.0
-chunk_s = 1.0
-
-[environment]
-rate_hz = 2.0
-ambient_light = [[0, "day"], [3, "tunnel"]]
-
-[speech]
-mode = "audio"
-chunk_ms = 100
-
-[[conversation]]
-at_s = 2.0
-speaker = "passenger"
-text = "I could really use a coffee."
-"#;
+const SCENARIO: &str = include_str!("data/streams.toml");
 
 fn run(config: SimConfig) -> (Vec<Arc<Sample>>, SimTime) {
     let scenario = Scenario::parse(SCENARIO, "short.toml", None).expect("scenario");

@@ -8,65 +8,7 @@ use cabin_bus::prelude::*;
 use cabin_bus::runtime::{DeterministicExecutor, EventLog, ExecutorOptions};
 use std::sync::{Arc, Mutex};
 
-pub const SHORT: &str = r#"
-[scenario]
-name = "short"
-duration_s = 8.0
-start_time = "21:00"
-seed = 11
-
-[route]
-points = [[48.0, 11.0], [48.02, 11.0]]
-speed_kmh = [[0, 50], [8, 80]]
-
-[[pois.place]]
-name = "Cup"
-category = "coffee"
-lat = 48.01
-lon = 11.001
-opening_hours = "06:00-22:00"
-
-[[driver.glance]]
-at_s = 1.0
-duration_s = 3.5
-direction = "centre_display"
-
-[[driver.microsleep]]
-at_s = 5.0
-duration_s = 1.2
-
-[[driver.camera_blocked]]
-at_s = 7.0
-duration_s = 0.8
-
-[camera]
-fps = 10.0
-width = 320
-height = 240
-
-[biometrics.ecg]
-sample_rate_hz = 250.0
-chunk_s = 0.5
-
-[[biometrics.ecg.artefact]]
-kind = "nan"
-at_s = 3.0
-duration_s = 0.2
-
-[biometrics.ppg]
-sample_rate_hz = 50.0
-
-[environment]
-ambient_light = [[0, "night"], [4, "tunnel"]]
-
-[speech]
-mode = "audio"
-
-[[conversation]]
-at_s = 2.0
-speaker = "passenger"
-text = "I could really use a coffee."
-"#;
+pub const SHORT: &str = include_str!("../data/short.toml");
 
 /// Derives a FaceObservation per frame (mean brightness, black-frame check) and an Alert when the
 /// image goes black: a deterministic function of the pixels.
