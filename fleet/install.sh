@@ -5,11 +5,10 @@
 # --no-index. Idempotent: when the requirements and pyproject are unchanged it only checks a stamp.
 # Called by scripts/setup.sh after the venv exists.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-VENV="$ROOT/.venv"
-WHEELS="$ROOT/.cache/fleet-wheels"
-REQ="$ROOT/fleet/requirements.txt"
+cd "$(dirname "$0")/.."   # the repository root: every path below is relative to it
+VENV=.venv
+WHEELS=.cache/fleet-wheels
+REQ=fleet/requirements.txt
 
 log() { printf '\033[1m[fleet]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[fleet] error:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -17,7 +16,7 @@ die() { printf '\033[1;31m[fleet] error:\033[0m %s\n' "$*" >&2; exit 1; }
 [ -x "$VENV/bin/python" ] || die ".venv/ is missing: run scripts/prepare_models.sh (or scripts/setup.sh) first"
 
 # The package is installed editable, so source edits need no reinstall; only these two files matter.
-sum=$(cat "$REQ" "$ROOT/fleet/pyproject.toml" | sha256sum | cut -d' ' -f1)
+sum=$(cat "$REQ" fleet/pyproject.toml | sha256sum | cut -d' ' -f1)
 stamp="$VENV/.cabin-fleet.sha256"
 wheel_stamp="$WHEELS/.requirements.sha256"
 req_sum=$(sha256sum "$REQ" | cut -d' ' -f1)
@@ -39,6 +38,6 @@ log "installing Ray, matplotlib, pytest and cabin_fleet into .venv/ (offline)"
   -r "$REQ"
 # Editable, without build isolation: the venv's own setuptools builds it, nothing is fetched.
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-index --no-deps \
-  --no-build-isolation -e "$ROOT/fleet"
+  --no-build-isolation -e fleet
 echo "$sum" > "$stamp"
 log "done in $(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"

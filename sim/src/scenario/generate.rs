@@ -42,13 +42,6 @@ impl Default for CorpusOptions {
     }
 }
 
-/// Scored episodes need a calibrated monitor: the driver-state policy learns the neutral pose for 20 s
-/// of good driving (`calibration.required_s`), so nothing scored starts before this.
-pub const FIRST_EPISODE_S: f64 = 24.0;
-
-/// The shortest drive that still leaves room for one scored episode after calibration.
-pub const MIN_DURATION_S: f64 = 36.0;
-
 /// One generated scenario file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GeneratedDrive {
@@ -80,6 +73,13 @@ impl CorpusOptions {
         Ok(())
     }
 }
+
+/// Scored episodes need a calibrated monitor: the driver-state policy learns the neutral pose for 20 s
+/// of good driving (`calibration.required_s`), so nothing scored starts before this.
+pub const FIRST_EPISODE_S: f64 = 24.0;
+
+/// The shortest drive that still leaves room for one scored episode after calibration.
+pub const MIN_DURATION_S: f64 = 36.0;
 
 /// Drive `index` of the corpus.
 pub fn generate_drive(options: &CorpusOptions, index: usize) -> GeneratedDrive {

@@ -183,14 +183,18 @@ fn episode(rng: &mut Rng, kind: Kind, at: f64) -> (Entry, f64, &'static str) {
             (entry, duration, "drowsiness")
         }
         Kind::Microsleep => {
-            let duration = rng.range(1.0, 2.0);
-            let entry = Entry::Microsleep {
-                at,
-                duration,
-                head_drop_deg: rng.range(5.0, 9.0),
-            };
+            let (duration, head_drop_deg) = (rng.range(1.0, 2.0), rng.range(5.0, 9.0));
             // Closing 0.8 s (the default) + closed + opening 0.3 s.
-            (entry, 0.8 + duration + 0.3, "microsleep")
+            let length = 0.8 + duration + 0.3;
+            (
+                Entry::Microsleep {
+                    at,
+                    duration,
+                    head_drop_deg,
+                },
+                length,
+                "microsleep",
+            )
         }
         Kind::CameraBlocked => {
             let duration = rng.range(3.0, 6.0);
@@ -240,20 +244,18 @@ impl Schedule {
 }
 
 impl Entry {
-    /// The `[[driver.<section>]]` entry.
+    /// The `[[driver.<section>]]` entry: its start, its length when it has one, and its own keys.
     fn value(&self) -> (&'static str, Value) {
-        match *self {
+        let (section, at, duration, own): (_, _, _, Vec<(&str, Value)>) = match *self {
             Entry::Glance {
                 at,
                 duration,
                 direction,
             } => (
                 "glance",
-                table([
-                    ("at_s", num(at)),
-                    ("duration_s", num(duration)),
-                    ("direction", direction.into()),
-                ]),
+                at,
+                Some(duration),
+                vec![("direction", direction.into())],
             ),
             Entry::TimeSharing {
                 at,
@@ -263,13 +265,14 @@ impl Entry {
                 between_s,
             } => (
                 "time_sharing",
-                table([
-                    ("at_s", num(at)),
+                at,
+                None,
+                vec![
                     ("direction", direction.into()),
                     ("glances", Value::Integer(glances.into())),
                     ("glance_s", num(glance_s)),
                     ("between_s", num(between_s)),
-                ]),
+                ],
             ),
             Entry::Drowsy {
                 at,
@@ -280,15 +283,15 @@ impl Entry {
                 nod_deg,
             } => (
                 "drowsy",
-                table([
-                    ("at_s", num(at)),
-                    ("duration_s", num(duration)),
+                at,
+                Some(duration),
+                vec![
                     ("blink_rate_per_min", num(blink_rate)),
                     ("blink_duration_ms", num(blink_ms)),
                     ("lid_droop", num(lid_droop)),
                     ("nod_deg", num(nod_deg)),
                     ("ramp_s", num(5.0)),
-                ]),
+                ],
             ),
             Entry::Microsleep {
                 at,
@@ -296,20 +299,19 @@ impl Entry {
                 head_drop_deg,
             } => (
                 "microsleep",
-                table([
-                    ("at_s", num(at)),
-                    ("duration_s", num(duration)),
-                    ("head_drop_deg", num(head_drop_deg)),
-                ]),
+                at,
+                Some(duration),
+                vec![("head_drop_deg", num(head_drop_deg))],
             ),
-            Entry::CameraBlocked { at, duration } => (
-                "camera_blocked",
-                table([("at_s", num(at)), ("duration_s", num(duration))]),
-            ),
-            Entry::FaceAbsent { at, duration } => (
-                "face_absent",
-                table([("at_s", num(at)), ("duration_s", num(duration))]),
-            ),
+            Entry::CameraBlocked { at, duration } => ("camera_blocked", at, Some(duration), vec![]),
+            Entry::FaceAbsent { at, duration } => ("face_absent", at, Some(duration), vec![]),
+        };
+        let mut entry = toml::Table::new();
+        entry.insert("at_s".into(), num(at));
+        if let Some(d) = duration {
+            entry.insert("duration_s".into(), num(d));
         }
+        entry.extend(own.into_iter().map(|(k, v)| (k.to_string(), v)));
+        (section, Value::Table(entry))
     }
 }
