@@ -9,7 +9,7 @@
 use super::error::ScenarioError;
 use cabin_bus::messages::{GeoPoint, Poi};
 use cabin_bus::poi_file::{self, csv_line, CsvTable, PoiFormat};
-use serde_json::Value;
+use geojson::{GeoJson, Geometry, GeometryValue, Position};
 use std::path::Path;
 
 fn read(path: &Path) -> Result<String, ScenarioError> {
@@ -45,38 +45,36 @@ pub fn route_points_from_file(path: &Path) -> Result<Vec<GeoPoint>, ScenarioErro
 }
 
 fn route_from_geojson(path: &Path, text: &str) -> Result<Vec<GeoPoint>, ScenarioError> {
-    let v: Value =
-        serde_json::from_str(text).map_err(|e| err(path, e.line(), "-", e.to_string()))?;
-    let line_string = |g: &Value| {
-        (g.get("type") == Some(&Value::String("LineString".into())))
-            .then(|| g.get("coordinates").and_then(Value::as_array))
-            .flatten()
-            .cloned()
-    };
-    let coords = line_string(&v)
-        .or_else(|| v.get("geometry").and_then(line_string))
-        .or_else(|| {
-            v.get("features").and_then(Value::as_array).and_then(|fs| {
-                fs.iter()
-                    .find_map(|f| f.get("geometry").and_then(line_string))
-            })
-        })
-        .ok_or_else(|| err(path, 1, "geometry", "no LineString found"))?;
+    let doc = poi_file::read_geojson(text).map_err(|e| err(path, e.line, &e.field, e.message))?;
+    fn line_string(g: Option<&Geometry>) -> Option<&[Position]> {
+        match g.map(|g| &g.value) {
+            Some(GeometryValue::LineString { coordinates }) => Some(coordinates),
+            _ => None,
+        }
+    }
+    let coords = match &doc {
+        GeoJson::Geometry(g) => line_string(Some(g)),
+        GeoJson::Feature(f) => line_string(f.geometry.as_ref()),
+        GeoJson::FeatureCollection(c) => c
+            .features
+            .iter()
+            .find_map(|f| line_string(f.geometry.as_ref())),
+    }
+    .ok_or_else(|| err(path, 1, "geometry", "no LineString found"))?;
     coords
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let lon = c.get(0).and_then(Value::as_f64);
-            let lat = c.get(1).and_then(Value::as_f64);
-            match (lat, lon) {
-                (Some(lat), Some(lon)) => Ok(GeoPoint { lat, lon }),
-                _ => Err(err(
-                    path,
-                    1,
-                    &format!("coordinates[{i}]"),
-                    "expected [lon, lat] numbers",
-                )),
-            }
+        .map(|(i, c)| match c.as_slice() {
+            [lon, lat, ..] => Ok(GeoPoint {
+                lat: *lat,
+                lon: *lon,
+            }),
+            _ => Err(err(
+                path,
+                1,
+                &format!("coordinates[{i}]"),
+                "expected [lon, lat] numbers",
+            )),
         })
         .collect()
 }
@@ -115,12 +113,23 @@ fn route_from_csv(path: &Path, text: &str) -> Result<Vec<GeoPoint>, ScenarioErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+
+    /// `text` written to `name` in `dir`.
+    fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    }
 
     #[test]
     fn route_csv_with_quotes_and_comments_and_errors_with_the_line() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let good = dir.path().join("route.csv");
-        std::fs::write(&good, "# exported\nlat,lon\n48.1,11.5\n\"48.2\",11.6\n").expect("write");
+        let good = file(
+            &dir,
+            "route.csv",
+            "# exported\nlat,lon\n48.1,11.5\n\"48.2\",11.6\n",
+        );
         let r = route_points_from_file(&good).expect("valid");
         assert_eq!(r.len(), 2);
         assert_eq!(
@@ -130,9 +139,55 @@ mod tests {
                 lon: 11.6
             }
         );
-        let bad = dir.path().join("bad.csv");
-        std::fs::write(&bad, "lat,lon\n48.1,11.5\nx,11.6\n").expect("write");
+        let bad = file(&dir, "bad.csv", "lat,lon\n48.1,11.5\nx,11.6\n");
         let e = route_points_from_file(&bad).expect_err("not a number");
         assert_eq!((e.line, e.field.as_str()), (3, "lat"));
+    }
+
+    #[test]
+    fn route_geojson_takes_the_first_line_string_and_errors_name_the_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let good = file(
+            &dir,
+            "route.geojson",
+            r#"{"type":"FeatureCollection","features":[
+                {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[11.0,48.0]}},
+                {"type":"Feature","properties":{},
+                 "geometry":{"type":"LineString","coordinates":[[11.5,48.1],[11.6,48.2,520.0]]}}]}"#,
+        );
+        let r = route_points_from_file(&good).expect("valid");
+        assert_eq!(
+            r,
+            [
+                GeoPoint {
+                    lat: 48.1,
+                    lon: 11.5
+                },
+                GeoPoint {
+                    lat: 48.2,
+                    lon: 11.6
+                }
+            ]
+        );
+        let bare = file(
+            &dir,
+            "bare.json",
+            r#"{"type":"LineString","coordinates":[[11.5,48.1],[11.6,48.2]]}"#,
+        );
+        assert_eq!(route_points_from_file(&bare).expect("valid").len(), 2);
+        let bad = file(
+            &dir,
+            "bad.geojson",
+            "{\"type\":\"LineString\",\n\"coordinates\":[[11.5,48.1],\n[11.6,\"x\"]]}",
+        );
+        let e = route_points_from_file(&bad).expect_err("not a number");
+        assert_eq!(e.line, 3, "{e}");
+        let none = file(
+            &dir,
+            "none.geojson",
+            r#"{"type":"Point","coordinates":[11.5,48.1]}"#,
+        );
+        let e = route_points_from_file(&none).expect_err("no line");
+        assert_eq!(e.field, "geometry");
     }
 }

@@ -15,11 +15,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
-pub(super) fn parse(
-    text: &str,
-    file: &str,
-    base_dir: Option<&Path>,
-) -> Result<Scenario, ScenarioError> {
+pub(super) fn parse(text: &str, file: &str, base_dir: Option<&Path>) -> Resolved<Scenario> {
     let src = SourceText { file, text };
     let raw: RawScenario = toml::from_str(text).map_err(|e| src.from_toml(&e))?;
     let r = Resolver {
@@ -30,6 +26,9 @@ pub(super) fn parse(
     r.scenario(raw)
 }
 
+/// A part of the scenario read and checked, or why it is not acceptable.
+type Resolved<T> = Result<T, ScenarioError>;
+
 struct Resolver<'a> {
     src: SourceText<'a>,
     base: Option<PathBuf>,
@@ -37,47 +36,32 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn err(
+    /// `v` when `ok`, else an error at `table.field` saying what `v` must be.
+    fn check(
         &self,
-        span: &Range<usize>,
-        table: &str,
-        field: &str,
-        msg: impl Into<String>,
-    ) -> ScenarioError {
-        self.src.field_error(span, table, field, msg)
+        at: (&Range<usize>, &str, &str),
+        v: f64,
+        ok: bool,
+        must: String,
+    ) -> Resolved<f64> {
+        let (span, table, field) = at;
+        match ok && v.is_finite() {
+            true => Ok(v),
+            false => Err(self.src.field_error(span, table, field, must)),
+        }
     }
 
     /// A time within the drive.
-    fn time(
-        &self,
-        span: &Range<usize>,
-        table: &str,
-        field: &str,
-        v: f64,
-    ) -> Result<f64, ScenarioError> {
-        if !v.is_finite() || v < 0.0 || v > self.duration {
-            return Err(self.err(
-                span,
-                table,
-                field,
-                format!("{v} s is outside the drive (0..{} s)", self.duration),
-            ));
-        }
-        Ok(v)
+    fn time(&self, span: &Range<usize>, table: &str, field: &str, v: f64) -> Resolved<f64> {
+        let ok = (0.0..=self.duration).contains(&v);
+        let must = format!("{v} s is outside the drive (0..{} s)", self.duration);
+        self.check((span, table, field), v, ok, must)
     }
 
     /// A positive, finite number.
-    fn positive(
-        &self,
-        span: &Range<usize>,
-        table: &str,
-        field: &str,
-        v: f64,
-    ) -> Result<f64, ScenarioError> {
-        if !(v.is_finite() && v > 0.0) {
-            return Err(self.err(span, table, field, format!("{v} must be a number > 0")));
-        }
-        Ok(v)
+    fn positive(&self, span: &Range<usize>, table: &str, field: &str, v: f64) -> Resolved<f64> {
+        let must = format!("{v} must be a number > 0");
+        self.check((span, table, field), v, v > 0.0, must)
     }
 
     /// A finite number in [lo, hi].
@@ -89,11 +73,35 @@ impl Resolver<'_> {
         v: f64,
         lo: f64,
         hi: f64,
-    ) -> Result<f64, ScenarioError> {
-        if !(v.is_finite() && v >= lo && v <= hi) {
-            return Err(self.err(span, table, field, format!("{v} must be within {lo}..{hi}")));
-        }
-        Ok(v)
+    ) -> Resolved<f64> {
+        let must = format!("{v} must be within {lo}..{hi}");
+        self.check((span, table, field), v, (lo..=hi).contains(&v), must)
+    }
+
+    /// One scripted gaze segment (a glance or a head pose) at `timing` = (at_s, duration_s,
+    /// transition_s): inside the drive, its transition at most half its length; `pose` is checked
+    /// after the timing, so errors come in the order the fields are written.
+    fn gaze_segment(
+        &self,
+        s: &Range<usize>,
+        tb: &str,
+        timing: (f64, f64, f64),
+        zone: GazeZone,
+        pose: impl FnOnce() -> Resolved<Pose>,
+    ) -> Resolved<GazeSegment> {
+        let (at_s, duration_s, transition_s) = timing;
+        let start = self.time(s, tb, "at_s", at_s)?;
+        let dur = self.positive(s, tb, "duration_s", duration_s)?;
+        self.time(s, tb, "duration_s", start + dur)?;
+        let transition_s = self.within(s, tb, "transition_s", transition_s, 0.0, dur / 2.0)?;
+        Ok(GazeSegment {
+            start_s: start,
+            end_s: start + dur,
+            transition_s,
+            pose: pose()?,
+            zone,
+            line: self.src.line_of(s.start),
+        })
     }
 
     fn path(&self, p: &str) -> PathBuf {
@@ -104,17 +112,24 @@ impl Resolver<'_> {
         }
     }
 
-    fn scenario(mut self, raw: RawScenario) -> Result<Scenario, ScenarioError> {
+    fn scenario(mut self, raw: RawScenario) -> Resolved<Scenario> {
         let hspan = raw.scenario.span();
         let h = raw.scenario.into_inner();
         self.duration = self.positive(&hspan, "scenario", "duration_s", h.duration_s)?;
         if self.duration > 7.0 * 86_400.0 {
-            return Err(self.err(&hspan, "scenario", "duration_s", "longer than a week"));
+            return Err(self.src.field_error(
+                &hspan,
+                "scenario",
+                "duration_s",
+                "longer than a week",
+            ));
         }
         let start_time_of_day_s = parse_time_of_day(&h.start_time)
-            .map_err(|m| self.err(&hspan, "scenario", "start_time", m))?;
+            .map_err(|m| self.src.field_error(&hspan, "scenario", "start_time", m))?;
         if h.name.trim().is_empty() {
-            return Err(self.err(&hspan, "scenario", "name", "must not be empty"));
+            return Err(self
+                .src
+                .field_error(&hspan, "scenario", "name", "must not be empty"));
         }
         let scoring = self.scoring(raw.scoring)?;
         let route = self.route(raw.route)?;
@@ -146,7 +161,7 @@ impl Resolver<'_> {
         })
     }
 
-    fn scoring(&self, raw: Option<Spanned<RawScoring>>) -> Result<ScoringSpec, ScenarioError> {
+    fn scoring(&self, raw: Option<Spanned<RawScoring>>) -> Resolved<ScoringSpec> {
         let (span, s) = split(raw);
         Ok(ScoringSpec {
             grace_s: self.within(&span, "scoring", "grace_s", s.grace_s, 0.0, 600.0)?,
@@ -167,14 +182,14 @@ impl Resolver<'_> {
         })
     }
 
-    fn route(&self, raw: Spanned<RawRoute>) -> Result<RouteSpec, ScenarioError> {
+    fn route(&self, raw: Spanned<RawRoute>) -> Resolved<RouteSpec> {
         let span = raw.span();
         let r = raw.into_inner();
         let points: Vec<GeoPoint> =
             match (&r.points, &r.file) {
                 (Some(p), None) => p.iter().map(|&(lat, lon)| GeoPoint { lat, lon }).collect(),
                 (None, Some(f)) => geofiles::route_points_from_file(&self.path(f))?,
-                _ => return Err(self.err(
+                _ => return Err(self.src.field_error(
                     &span,
                     "route",
                     "points",
@@ -182,13 +197,14 @@ impl Resolver<'_> {
                 )),
             };
         let field = if r.file.is_some() { "file" } else { "points" };
-        let path = RoutePath::new(points).map_err(|m| self.err(&span, "route", field, m))?;
+        let path =
+            RoutePath::new(points).map_err(|m| self.src.field_error(&span, "route", field, m))?;
         let kmh = r
             .speed_kmh
             .resolve()
-            .map_err(|m| self.err(&span, "route", "speed_kmh", m))?;
+            .map_err(|m| self.src.field_error(&span, "route", "speed_kmh", m))?;
         if kmh.min() < 0.0 || kmh.max() > 400.0 {
-            return Err(self.err(
+            return Err(self.src.field_error(
                 &span,
                 "route",
                 "speed_kmh",
@@ -196,8 +212,9 @@ impl Resolver<'_> {
             ));
         }
         let mps = Keyframes::new(kmh.points().iter().map(|&(t, v)| (t, v / 3.6)).collect())
-            .map_err(|m| self.err(&span, "route", "speed_kmh", m))?;
-        let speed = SpeedProfile::new(mps).map_err(|m| self.err(&span, "route", "speed_kmh", m))?;
+            .map_err(|m| self.src.field_error(&span, "route", "speed_kmh", m))?;
+        let speed = SpeedProfile::new(mps)
+            .map_err(|m| self.src.field_error(&span, "route", "speed_kmh", m))?;
         Ok(RouteSpec {
             name: if r.name.is_empty() {
                 "route".into()
@@ -210,7 +227,8 @@ impl Resolver<'_> {
         })
     }
 
-    fn pois(&self, raw: Option<Spanned<RawPois>>) -> Result<Vec<Poi>, ScenarioError> {
+    /// Inline places, then the POIs of each file, in that order; every one through [`add_poi`].
+    fn pois(&self, raw: Option<Spanned<RawPois>>) -> Resolved<Vec<Poi>> {
         let (span, p) = split(raw);
         let mut pois: Vec<Poi> = Vec::new();
         let mut next_id = 1u64;
@@ -220,17 +238,10 @@ impl Resolver<'_> {
             let t = "pois.place";
             self.within(&espan, t, "lat", e.lat, -90.0, 90.0)?;
             self.within(&espan, t, "lon", e.lon, -180.0, 180.0)?;
-            if let Some(h) = &e.opening_hours {
-                OpeningHours::parse(Some(h))
-                    .map_err(|m| self.err(&espan, t, "opening_hours", m))?;
-            }
-            let id = e.id.unwrap_or(next_id);
-            if pois.iter().any(|q| q.id == id) {
-                return Err(self.err(&espan, t, "id", format!("POI id {id} is used twice")));
-            }
-            next_id = next_id.max(id + 1);
-            pois.push(Poi {
-                id,
+            OpeningHours::parse(e.opening_hours.as_deref())
+                .map_err(|m| self.src.field_error(&espan, t, "opening_hours", m))?;
+            let poi = Poi {
+                id: e.id.unwrap_or(next_id),
                 name: e.name,
                 category: e.category,
                 position: GeoPoint {
@@ -239,33 +250,27 @@ impl Resolver<'_> {
                 },
                 brand: e.brand,
                 opening_hours: e.opening_hours,
-            });
+            };
+            add_poi(&mut pois, &mut next_id, poi)
+                .map_err(|m| self.src.field_error(&espan, t, "id", m))?;
         }
         for f in &p.files {
             let path = self.path(f);
             let Some(format) = PoiFormat::from_path(&path) else {
-                return Err(self.err(
+                return Err(self.src.field_error(
                     &span,
                     "pois",
                     "files",
                     format!("{f}: use a .csv or .geojson file"),
                 ));
             };
-            let more = geofiles::pois_from_file(&path, format, next_id)?;
-            for p in more {
-                if pois.iter().any(|q| q.id == p.id) {
-                    return Err(ScenarioError {
-                        file: path.display().to_string(),
-                        line: 0,
-                        field: "id".into(),
-                        message: format!(
-                            "POI id {} ({}) is used twice in this scenario",
-                            p.id, p.name
-                        ),
-                    });
-                }
-                next_id = next_id.max(p.id + 1);
-                pois.push(p);
+            for poi in geofiles::pois_from_file(&path, format, next_id)? {
+                add_poi(&mut pois, &mut next_id, poi).map_err(|message| ScenarioError {
+                    file: path.display().to_string(),
+                    line: 0,
+                    field: "id".into(),
+                    message,
+                })?;
             }
         }
         Ok(pois)
@@ -276,48 +281,47 @@ impl Resolver<'_> {
         raw: Option<Spanned<RawDriver>>,
         seed: u64,
         scoring: &ScoringSpec,
-    ) -> Result<DriverScript, ScenarioError> {
+    ) -> Resolved<DriverScript> {
         let (span, d) = split(raw);
         let t = "driver";
         let mut gaze: Vec<GazeSegment> = Vec::new();
-        for g in &d.glance {
-            let s = g.span();
-            let g = g.get_ref();
+        for (s, g) in spanned(&d.glance) {
             let tb = "driver.glance";
-            let start = self.time(&s, tb, "at_s", g.at_s)?;
-            let dur = self.positive(&s, tb, "duration_s", g.duration_s)?;
-            self.time(&s, tb, "duration_s", start + dur)?;
-            let tr = self.within(&s, tb, "transition_s", g.transition_s, 0.0, dur / 2.0)?;
-            let (yaw, pitch) = g.direction.head_pose();
-            let pose = Pose {
-                yaw_deg: self.within(&s, tb, "yaw_deg", g.yaw_deg.unwrap_or(yaw), -90.0, 90.0)?,
-                pitch_deg: self.within(
-                    &s,
-                    tb,
-                    "pitch_deg",
-                    g.pitch_deg.unwrap_or(pitch),
-                    -60.0,
-                    60.0,
-                )?,
-                roll_deg: 0.0,
-            };
-            gaze.push(GazeSegment {
-                start_s: start,
-                end_s: start + dur,
-                transition_s: tr,
-                pose,
-                zone: g.direction.zone(),
-                line: self.src.line_of(s.start),
-            });
+            let timing = (g.at_s, g.duration_s, g.transition_s);
+            gaze.push(self.gaze_segment(&s, tb, timing, g.direction.zone(), || {
+                let (yaw, pitch) = g.direction.head_pose();
+                Ok(Pose {
+                    yaw_deg: self.within(
+                        &s,
+                        tb,
+                        "yaw_deg",
+                        g.yaw_deg.unwrap_or(yaw),
+                        -90.0,
+                        90.0,
+                    )?,
+                    pitch_deg: self.within(
+                        &s,
+                        tb,
+                        "pitch_deg",
+                        g.pitch_deg.unwrap_or(pitch),
+                        -60.0,
+                        60.0,
+                    )?,
+                    roll_deg: 0.0,
+                })
+            })?);
         }
         let mut time_sharing = Vec::new();
-        for ts in &d.time_sharing {
-            let s = ts.span();
-            let ts = ts.get_ref();
+        for (s, ts) in spanned(&d.time_sharing) {
             let tb = "driver.time_sharing";
             let start = self.time(&s, tb, "at_s", ts.at_s)?;
             if ts.glances < 2 {
-                return Err(self.err(&s, tb, "glances", "time sharing needs at least 2 glances"));
+                return Err(self.src.field_error(
+                    &s,
+                    tb,
+                    "glances",
+                    "time sharing needs at least 2 glances",
+                ));
             }
             let gl = self.positive(&s, tb, "glance_s", ts.glance_s)?;
             let between = self.positive(&s, tb, "between_s", ts.between_s)?;
@@ -326,7 +330,7 @@ impl Resolver<'_> {
             let end = start + n * gl + (n - 1.0) * between;
             self.time(&s, tb, "glances", end)?;
             if ts.direction.zone().is_driving_related() {
-                return Err(self.err(
+                return Err(self.src.field_error(
                     &s,
                     tb,
                     "direction",
@@ -367,32 +371,17 @@ impl Resolver<'_> {
                 ),
             ));
         }
-        for h in &d.head_pose {
-            let s = h.span();
-            let h = h.get_ref();
+        for (s, h) in spanned(&d.head_pose) {
             let tb = "driver.head_pose";
-            let start = self.time(&s, tb, "at_s", h.at_s)?;
-            let dur = self.positive(&s, tb, "duration_s", h.duration_s)?;
-            self.time(&s, tb, "duration_s", start + dur)?;
-            gaze.push(GazeSegment {
-                start_s: start,
-                end_s: start + dur,
-                transition_s: self.within(
-                    &s,
-                    tb,
-                    "transition_s",
-                    h.transition_s,
-                    0.0,
-                    dur / 2.0,
-                )?,
-                pose: Pose {
+            let timing = (h.at_s, h.duration_s, h.transition_s);
+            let zone = h.zone.unwrap_or(GazeZone::RoadAhead);
+            gaze.push(self.gaze_segment(&s, tb, timing, zone, || {
+                Ok(Pose {
                     yaw_deg: self.within(&s, tb, "yaw_deg", h.yaw_deg, -90.0, 90.0)?,
                     pitch_deg: self.within(&s, tb, "pitch_deg", h.pitch_deg, -60.0, 60.0)?,
                     roll_deg: self.within(&s, tb, "roll_deg", h.roll_deg, -60.0, 60.0)?,
-                },
-                zone: h.zone.unwrap_or(GazeZone::RoadAhead),
-                line: self.src.line_of(s.start),
-            });
+                })
+            })?);
         }
         gaze.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
         for w in gaze.windows(2) {
@@ -409,13 +398,11 @@ impl Resolver<'_> {
         }
 
         let mut closures = Vec::new();
-        for m in &d.microsleep {
-            let s = m.span();
-            let m = m.get_ref();
+        for (s, m) in spanned(&d.microsleep) {
             let tb = "driver.microsleep";
             let start = self.time(&s, tb, "at_s", m.at_s)?;
             if !(m.duration_s.is_finite() && m.duration_s >= 1.0) {
-                return Err(self.err(
+                return Err(self.src.field_error(
                     &s,
                     tb,
                     "duration_s",
@@ -433,9 +420,7 @@ impl Resolver<'_> {
             self.time(&s, tb, "duration_s", c.end_s())?;
             closures.push((c, self.src.line_of(s.start), true));
         }
-        for c in &d.slow_closure {
-            let s = c.span();
-            let c = c.get_ref();
+        for (s, c) in spanned(&d.slow_closure) {
             let tb = "driver.slow_closure";
             let cl = Closure {
                 start_s: self.time(&s, tb, "at_s", c.at_s)?,
@@ -451,9 +436,7 @@ impl Resolver<'_> {
             closures.push((cl, self.src.line_of(s.start), micro));
         }
         let mut drowsy = Vec::new();
-        for dr in &d.drowsy {
-            let s = dr.span();
-            let dr = dr.get_ref();
+        for (s, dr) in spanned(&d.drowsy) {
             let tb = "driver.drowsy";
             let start = self.time(&s, tb, "at_s", dr.at_s)?;
             let dur = self.positive(&s, tb, "duration_s", dr.duration_s)?;
@@ -485,23 +468,20 @@ impl Resolver<'_> {
                 self.src.line_of(s.start),
             ));
         }
-        let intervals =
-            |list: &[Spanned<RawInterval>], tb: &str| -> Result<Vec<Interval>, ScenarioError> {
-                list.iter()
-                    .map(|i| {
-                        let s = i.span();
-                        let i = i.get_ref();
-                        let start = self.time(&s, tb, "at_s", i.at_s)?;
-                        let dur = self.positive(&s, tb, "duration_s", i.duration_s)?;
-                        self.time(&s, tb, "duration_s", start + dur)?;
-                        Ok(Interval {
-                            start_s: start,
-                            end_s: start + dur,
-                            line: self.src.line_of(s.start),
-                        })
+        let intervals = |list: &[Spanned<RawInterval>], tb: &str| -> Resolved<Vec<Interval>> {
+            spanned(list)
+                .map(|(s, i)| {
+                    let start = self.time(&s, tb, "at_s", i.at_s)?;
+                    let dur = self.positive(&s, tb, "duration_s", i.duration_s)?;
+                    self.time(&s, tb, "duration_s", start + dur)?;
+                    Ok(Interval {
+                        start_s: start,
+                        end_s: start + dur,
+                        line: self.src.line_of(s.start),
                     })
-                    .collect()
-            };
+                })
+                .collect()
+        };
         let face_absent = intervals(&d.face_absent, "driver.face_absent")?;
         let camera_blocked = intervals(&d.camera_blocked, "driver.camera_blocked")?;
 
@@ -541,12 +521,12 @@ impl Resolver<'_> {
         }))
     }
 
-    fn camera(&self, raw: Option<Spanned<RawCamera>>) -> Result<CameraSpec, ScenarioError> {
+    fn camera(&self, raw: Option<Spanned<RawCamera>>) -> Resolved<CameraSpec> {
         let (span, c) = split(raw);
         let t = "camera";
-        let need_path = |kind: &str| -> Result<PathBuf, ScenarioError> {
+        let need_path = |kind: &str| -> Resolved<PathBuf> {
             let p = c.path.as_deref().ok_or_else(|| {
-                self.err(
+                self.src.field_error(
                     &span,
                     t,
                     "path",
@@ -560,7 +540,12 @@ impl Resolver<'_> {
                 p.is_dir()
             };
             if !ok {
-                return Err(self.err(&span, t, "path", format!("{} does not exist", p.display())));
+                return Err(self.src.field_error(
+                    &span,
+                    t,
+                    "path",
+                    format!("{} does not exist", p.display()),
+                ));
             }
             Ok(p)
         };
@@ -570,7 +555,7 @@ impl Resolver<'_> {
             "images" => CameraSource::Images(need_path("images")?),
             "none" => CameraSource::None,
             other => {
-                return Err(self.err(
+                return Err(self.src.field_error(
                     &span,
                     t,
                     "source",
@@ -579,7 +564,7 @@ impl Resolver<'_> {
             }
         };
         if !(16..=4096).contains(&c.width) || !(16..=4096).contains(&c.height) {
-            return Err(self.err(
+            return Err(self.src.field_error(
                 &span,
                 t,
                 "width",
@@ -608,18 +593,15 @@ impl Resolver<'_> {
         })
     }
 
-    fn biometrics(
-        &self,
-        raw: Option<Spanned<RawBiometrics>>,
-    ) -> Result<BiometricsSpec, ScenarioError> {
+    fn biometrics(&self, raw: Option<Spanned<RawBiometrics>>) -> Resolved<BiometricsSpec> {
         let (span, b) = split(raw);
         let t = "biometrics";
         let hr = b
             .heart_rate_bpm
             .resolve()
-            .map_err(|m| self.err(&span, t, "heart_rate_bpm", m))?;
+            .map_err(|m| self.src.field_error(&span, t, "heart_rate_bpm", m))?;
         if hr.min() < 25.0 || hr.max() > 220.0 {
-            return Err(self.err(
+            return Err(self.src.field_error(
                 &span,
                 t,
                 "heart_rate_bpm",
@@ -648,7 +630,7 @@ impl Resolver<'_> {
         t: &str,
         default_rate: f64,
         default_noise: f64,
-    ) -> Result<SignalSpec, ScenarioError> {
+    ) -> Resolved<SignalSpec> {
         let span = raw.span();
         let s = raw.into_inner();
         let rate = self.within(
@@ -662,12 +644,12 @@ impl Resolver<'_> {
         let source = match s.source.as_str() {
             "generator" => SignalSource::Generator,
             "csv" => {
-                let f = s
-                    .file
-                    .as_deref()
-                    .ok_or_else(|| self.err(&span, t, "file", "source = \"csv\" needs a file"))?;
+                let f = s.file.as_deref().ok_or_else(|| {
+                    self.src
+                        .field_error(&span, t, "file", "source = \"csv\" needs a file")
+                })?;
                 if s.sample_rate_hz.is_none() {
-                    return Err(self.err(
+                    return Err(self.src.field_error(
                         &span,
                         t,
                         "sample_rate_hz",
@@ -679,7 +661,7 @@ impl Resolver<'_> {
                 SignalSource::Csv { file, samples }
             }
             other => {
-                return Err(self.err(
+                return Err(self.src.field_error(
                     &span,
                     t,
                     "source",
@@ -688,9 +670,7 @@ impl Resolver<'_> {
             }
         };
         let mut artefacts = Vec::new();
-        for a in &s.artefact {
-            let asp = a.span();
-            let a = a.get_ref();
+        for (asp, a) in spanned(&s.artefact) {
             let tb = format!("{t}.artefact");
             let start = self.time(&asp, &tb, "at_s", a.at_s)?;
             let dur = self.positive(&asp, &tb, "duration_s", a.duration_s)?;
@@ -716,13 +696,13 @@ impl Resolver<'_> {
         })
     }
 
-    fn environment(
-        &self,
-        raw: Option<Spanned<RawEnvironment>>,
-    ) -> Result<EnvironmentSpec, ScenarioError> {
+    fn environment(&self, raw: Option<Spanned<RawEnvironment>>) -> Resolved<EnvironmentSpec> {
         let (span, e) = split(raw);
         let t = "environment";
-        let curve = |c: RawCurve, f: &str| c.resolve().map_err(|m| self.err(&span, t, f, m));
+        let curve = |c: RawCurve, f: &str| {
+            c.resolve()
+                .map_err(|m| self.src.field_error(&span, t, f, m))
+        };
         Ok(EnvironmentSpec {
             rate_hz: self.within(&span, t, "rate_hz", e.rate_hz, 0.01, 100.0)?,
             co2_ppm: curve(e.co2_ppm, "co2_ppm")?,
@@ -732,15 +712,15 @@ impl Resolver<'_> {
             ambient_light: e
                 .ambient_light
                 .resolve()
-                .map_err(|m| self.err(&span, t, "ambient_light", m))?,
+                .map_err(|m| self.src.field_error(&span, t, "ambient_light", m))?,
             weather: e
                 .weather
                 .resolve()
-                .map_err(|m| self.err(&span, t, "weather", m))?,
+                .map_err(|m| self.src.field_error(&span, t, "weather", m))?,
         })
     }
 
-    fn speech(&self, raw: Option<Spanned<RawSpeech>>) -> Result<SpeechSpec, ScenarioError> {
+    fn speech(&self, raw: Option<Spanned<RawSpeech>>) -> Resolved<SpeechSpec> {
         let (span, s) = split(raw);
         let t = "speech";
         if s.voice.is_empty()
@@ -749,7 +729,7 @@ impl Resolver<'_> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_+".contains(c))
         {
-            return Err(self.err(
+            return Err(self.src.field_error(
                 &span,
                 t,
                 "voice",
@@ -757,10 +737,14 @@ impl Resolver<'_> {
             ));
         }
         if !(80..=450).contains(&s.words_per_min) {
-            return Err(self.err(&span, t, "words_per_min", "must be within 80..450"));
+            return Err(self
+                .src
+                .field_error(&span, t, "words_per_min", "must be within 80..450"));
         }
         if !(10..=1000).contains(&s.chunk_ms) {
-            return Err(self.err(&span, t, "chunk_ms", "must be within 10..1000"));
+            return Err(self
+                .src
+                .field_error(&span, t, "chunk_ms", "must be within 10..1000"));
         }
         Ok(SpeechSpec {
             mode: s.mode,
@@ -772,10 +756,7 @@ impl Resolver<'_> {
         })
     }
 
-    fn conversation(
-        &self,
-        raw: Vec<Spanned<RawUtterance>>,
-    ) -> Result<Vec<ScriptedUtterance>, ScenarioError> {
+    fn conversation(&self, raw: Vec<Spanned<RawUtterance>>) -> Resolved<Vec<ScriptedUtterance>> {
         let mut out: Vec<ScriptedUtterance> = Vec::new();
         for u in raw {
             let s = u.span();
@@ -783,10 +764,12 @@ impl Resolver<'_> {
             let t = "conversation";
             let at_s = self.time(&s, t, "at_s", u.at_s)?;
             if u.text.trim().is_empty() {
-                return Err(self.err(&s, t, "text", "empty utterance"));
+                return Err(self.src.field_error(&s, t, "text", "empty utterance"));
             }
             if u.text.len() > 2000 {
-                return Err(self.err(&s, t, "text", "longer than 2000 bytes"));
+                return Err(self
+                    .src
+                    .field_error(&s, t, "text", "longer than 2000 bytes"));
             }
             if let Some(v) = &u.voice {
                 if v.is_empty()
@@ -794,7 +777,7 @@ impl Resolver<'_> {
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || "-_+".contains(c))
                 {
-                    return Err(self.err(
+                    return Err(self.src.field_error(
                         &s,
                         t,
                         "voice",
@@ -818,7 +801,7 @@ impl Resolver<'_> {
         &self,
         raw: Option<Spanned<RawExpect>>,
         pois: &[Poi],
-    ) -> Result<Vec<SuggestionExpectation>, ScenarioError> {
+    ) -> Resolved<Vec<SuggestionExpectation>> {
         let (_, e) = split(raw);
         e.suggestion
             .into_iter()
@@ -829,11 +812,21 @@ impl Resolver<'_> {
                 let after_s = self.time(&s, t, "after_s", x.after_s)?;
                 let before_s = self.time(&s, t, "before_s", x.before_s)?;
                 if before_s <= after_s {
-                    return Err(self.err(&s, t, "before_s", "must be later than after_s"));
+                    return Err(self.src.field_error(
+                        &s,
+                        t,
+                        "before_s",
+                        "must be later than after_s",
+                    ));
                 }
                 if let Some(p) = &x.poi {
                     if !pois.iter().any(|q| &q.name == p) {
-                        return Err(self.err(&s, t, "poi", format!("no POI named '{p}'")));
+                        return Err(self.src.field_error(
+                            &s,
+                            t,
+                            "poi",
+                            format!("no POI named '{p}'"),
+                        ));
                     }
                 }
                 Ok(SuggestionExpectation {
@@ -848,12 +841,31 @@ impl Resolver<'_> {
     }
 }
 
+/// The entries of a `[[table]]` list, each with its span.
+fn spanned<T>(list: &[Spanned<T>]) -> impl Iterator<Item = (Range<usize>, &T)> {
+    list.iter().map(|e| (e.span(), e.get_ref()))
+}
+
 /// A missing optional table becomes its default with an empty span.
 fn split<T: Default>(raw: Option<Spanned<T>>) -> (Range<usize>, T) {
     match raw {
         Some(s) => (s.span(), s.into_inner()),
         None => (0..0, T::default()),
     }
+}
+
+/// Adds a POI unless its id is already taken; POIs without an id are numbered after the largest id
+/// so far (`next_id`).
+fn add_poi(pois: &mut Vec<Poi>, next_id: &mut u64, poi: Poi) -> Result<(), String> {
+    if pois.iter().any(|q| q.id == poi.id) {
+        return Err(format!(
+            "POI id {} ({}) is used twice in this scenario",
+            poi.id, poi.name
+        ));
+    }
+    *next_id = (*next_id).max(poi.id.saturating_add(1));
+    pois.push(poi);
+    Ok(())
 }
 
 fn parse_time_of_day(s: &str) -> Result<u32, String> {
@@ -868,7 +880,7 @@ fn parse_time_of_day(s: &str) -> Result<u32, String> {
 
 /// One column of a CSV of samples: `column` by header name or 0-based index; default the first
 /// numeric column. Empty cells and `nan` become NaN (a sensor fault the consumer must flag).
-fn read_signal_csv(path: &Path, column: Option<&str>) -> Result<Vec<f32>, ScenarioError> {
+fn read_signal_csv(path: &Path, column: Option<&str>) -> Resolved<Vec<f32>> {
     let file = path.display().to_string();
     let e = |line: usize, field: &str, message: String| ScenarioError {
         file: file.clone(),
@@ -899,7 +911,7 @@ fn read_signal_csv(path: &Path, column: Option<&str>) -> Result<Vec<f32>, Scenar
         None => 0,
     };
     let mut out = Vec::new();
-    let parse_row = |ln: usize, l: &str, out: &mut Vec<f32>| -> Result<(), ScenarioError> {
+    let parse_row = |ln: usize, l: &str, out: &mut Vec<f32>| -> Resolved<()> {
         let cell = l
             .split(',')
             .nth(col)
@@ -924,4 +936,67 @@ fn read_signal_csv(path: &Path, column: Option<&str>) -> Result<Vec<f32>, Scenar
         return Err(e(1, "-", "no samples".into()));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "[scenario]\nname = \"t\"\nduration_s = 60.0\n\n[route]\npoints = [[48.0, 11.0], [48.01, 11.0]]\nspeed_kmh = 50\n";
+
+    fn place(id: Option<u64>, hours: &str) -> String {
+        let id = id.map(|i| format!("id = {i}\n")).unwrap_or_default();
+        format!("\n[[pois.place]]\n{id}name = \"p\"\ncategory = \"coffee\"\nlat = 48.0\nlon = 11.0\nopening_hours = \"{hours}\"\n")
+    }
+
+    #[test]
+    fn inline_places_take_openstreetmap_hours_and_bad_ones_name_the_line() {
+        let text = format!(
+            "{MINIMAL}{}",
+            place(None, "Mo-Fr 07:00-19:00; Sa 08:00-12:00; PH off")
+        );
+        let s = parse(&text, "s.toml", None).expect("valid");
+        assert_eq!(s.pois[0].id, 1);
+        let text = format!("{MINIMAL}{}", place(None, "Mo-Fr 07:00-"));
+        let e = parse(&text, "s.toml", None).expect_err("unreadable hours");
+        assert_eq!(
+            (e.file.as_str(), e.line, e.field.as_str()),
+            ("s.toml", 14, "pois.place.opening_hours")
+        );
+        assert!(e.message.contains("Mo-Fr 07:00-"), "{e}");
+    }
+
+    #[test]
+    fn ids_are_unique_across_places_and_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("p.csv"),
+            "name,lat,lon\nA,48.0,11.0\nB,48.0,11.0\n",
+        )
+        .expect("write");
+        let files = "\n[pois]\nfiles = [\"p.csv\"]\n";
+        let text = format!(
+            "{MINIMAL}{}{}{files}",
+            place(Some(7), "24/7"),
+            place(None, "off")
+        );
+        let s = parse(&text, "s.toml", Some(dir.path())).expect("valid");
+        let ids: Vec<u64> = s.pois.iter().map(|p| p.id).collect();
+        assert_eq!(ids, [7, 8, 9, 10], "numbered after the largest id so far");
+        let twice = format!(
+            "{MINIMAL}{}{}",
+            place(Some(3), "24/7"),
+            place(Some(3), "24/7")
+        );
+        let e = parse(&twice, "s.toml", None).expect_err("id 3 twice");
+        assert_eq!((e.line, e.field.as_str()), (18, "pois.place.id"), "{e}");
+        std::fs::write(dir.path().join("q.csv"), "id,name,lat,lon\n1,A,48.0,11.0\n")
+            .expect("write");
+        let clash = format!(
+            "{MINIMAL}{}\n[pois]\nfiles = [\"q.csv\"]\n",
+            place(None, "24/7")
+        );
+        let e = parse(&clash, "s.toml", Some(dir.path())).expect_err("id 1 twice");
+        assert!(e.file.ends_with("q.csv") && e.field == "id", "{e}");
+    }
 }
