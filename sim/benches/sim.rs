@@ -40,14 +40,8 @@ fn frame_synthesis(c: &mut Criterion) {
 
 /// An executor with `node` alone, named `sim`.
 fn executor(node: Box<dyn cabin_bus::runtime::Node>, workers: usize) -> DeterministicExecutor {
-    DeterministicExecutor::new(
-        vec![(NodeName::new("sim").unwrap(), node)],
-        ExecutorOptions {
-            workers,
-            ..Default::default()
-        },
-    )
-    .expect("executor")
+    let sim = vec![(NodeName::new("sim").unwrap(), node)];
+    DeterministicExecutor::new(sim, ExecutorOptions::with_workers(workers)).expect("executor")
 }
 
 fn run(node: Box<dyn cabin_bus::runtime::Node>, workers: usize) -> u64 {

@@ -6,24 +6,20 @@ use cabin_bus::runtime::{DeterministicExecutor, ExecutorOptions, Registry};
 use cabin_sim::scenario::Scenario;
 use cabin_sim::source::{SimConfig, SimSource};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const SCENARIO: &str = include_str!("data/streams.toml");
 
 fn run(config: SimConfig) -> (Vec<Arc<Sample>>, SimTime) {
     let scenario = Scenario::parse(SCENARIO, "short.toml", None).expect("scenario");
     let node = SimSource::new(scenario, &config).expect("sim node");
-    let mut exec = DeterministicExecutor::new(
+    let exec = DeterministicExecutor::new(
         vec![(NodeName::new("sim").unwrap(), Box::new(node))],
         ExecutorOptions::default(),
     )
     .expect("executor");
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let s = seen.clone();
-    exec.observe(move |x| s.lock().unwrap().push(x.clone()));
-    let report = exec.run();
-    let v = seen.lock().unwrap().clone();
-    (v, report.end)
+    let (report, samples) = exec.run_collecting();
+    (samples, report.end)
 }
 
 #[test]

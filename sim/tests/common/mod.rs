@@ -6,7 +6,7 @@
 
 use cabin_bus::prelude::*;
 use cabin_bus::runtime::{DeterministicExecutor, EventLog, ExecutorOptions};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub const SHORT: &str = include_str!("../data/short.toml");
 
@@ -147,12 +147,13 @@ impl Node for SignalStats {
     }
 }
 
-/// Runs `source` with the two test nodes; returns the events-log hash, its lines, and every sample.
+/// Runs `source` with the two test nodes; returns the events-log hash, its lines, every sample and
+/// the end. `extra` sees every sample after the run, in the run's order.
 pub fn run_graph(
     source_name: &str,
     source: Box<dyn Node>,
     workers: usize,
-    mut extra: impl FnMut(&Arc<Sample>) + Send + 'static,
+    mut extra: impl FnMut(&Arc<Sample>),
 ) -> (String, Vec<String>, Vec<Arc<Sample>>, SimTime) {
     let nodes: Vec<(NodeName, Box<dyn Node>)> = vec![
         (NodeName::new(source_name).unwrap(), source),
@@ -165,35 +166,18 @@ pub fn run_graph(
             Box::new(SignalStats),
         ),
     ];
-    let mut exec = DeterministicExecutor::new(
-        nodes,
-        ExecutorOptions {
-            workers,
-            ..Default::default()
-        },
-    )
-    .expect("executor");
-    let log = Arc::new(Mutex::new(EventLog::hash_only()));
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let all = Arc::new(Mutex::new(Vec::new()));
-    let (l, li, a) = (log.clone(), lines.clone(), all.clone());
-    exec.observe(move |s| {
-        l.lock().unwrap().record(s).expect("log");
+    let exec = DeterministicExecutor::new(nodes, ExecutorOptions::with_workers(workers))
+        .expect("executor");
+    let (report, all) = exec.run_collecting();
+    let mut log = EventLog::hash_only();
+    let mut lines = Vec::new();
+    for s in &all {
+        log.record(s).expect("log");
         if EventLog::wants(s) {
-            li.lock().unwrap().push(EventLog::line(s).expect("line"));
+            lines.push(EventLog::line(s).expect("line"));
         }
-        a.lock().unwrap().push(s.clone());
         extra(s);
-    });
-    let report = exec.run();
-    drop(exec);
-    let log = Arc::try_unwrap(log)
-        .ok()
-        .expect("sole owner")
-        .into_inner()
-        .unwrap();
+    }
     let hash = log.finish().expect("hash");
-    let lines = lines.lock().unwrap().clone();
-    let all = all.lock().unwrap().clone();
     (hash, lines, all, report.end)
 }
