@@ -2,7 +2,8 @@
 //!
 //! `cargo bench --profile dev -p cabin-perception --bench camera`
 //!
-//! Frames are rendered from the real reference face (tests/support/render.rs). ONNX Runtime sessions run
+//! Frames are the real reference face (`astronaut.png`) on a 640x480 cabin-grey canvas, at two positions so
+//! that consecutive frames differ; the IR-like frames are the same in grey, under-exposed. ONNX Runtime sessions run
 //! with 1 intra-op thread (always) and OpenCV is set to 1 thread here, so the figures are for one core.
 //! Criterion gives the mean/median with confidence intervals; a second pass times 2000 single calls per
 //! stage and prints the median and p99 (criterion does not report percentiles).
@@ -16,9 +17,9 @@ use cabin_perception::camera::{
     HeadPoseEstimator, IrisModel,
 };
 use criterion::Criterion;
+use opencv::prelude::*;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use support::render::{FaceRenderer, RenderParams};
 
 struct Fixture {
     frames: [CameraFrame; 2],
@@ -26,21 +27,18 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let r = FaceRenderer::new();
-    let f = |seed, grey: bool| {
-        let p = RenderParams {
-            yaw_deg: 10.0,
-            noise: 3.0,
-            seed,
-            gain: if grey { 0.3 } else { 1.0 },
-            grey,
-            ..Default::default()
-        };
-        support::frame(&r.render(&p))
+    let face = support::photo("astronaut.png");
+    let at = |dx: i32| support::on_canvas(&face, 1.0, dx, 0);
+    let ir = |dx: i32| {
+        let mut dark = opencv::core::Mat::default();
+        at(dx)
+            .convert_to(&mut dark, -1, 0.3, 0.0)
+            .expect("under-exposed copy");
+        support::grey_frame(&dark)
     };
     Fixture {
-        frames: [f(1, false), f(2, false)],
-        ir_frames: [f(3, true), f(4, true)],
+        frames: [support::frame(&at(-12)), support::frame(&at(12))],
+        ir_frames: [ir(-12), ir(12)],
     }
 }
 

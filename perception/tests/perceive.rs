@@ -1,13 +1,10 @@
-//! `perceive_path` (what `cabin perceive` calls) on a still image, a folder and a video, with annotation.
-
-mod support;
+//! `perceive_path` (what `cabin perceive` calls) on a still image and a folder, with annotation (a video of
+//! rendered frames: `tests/tests/perceive_video.rs`).
 
 use cabin_bus::messages::CameraStatus;
 use cabin_perception::perceive_path;
-use opencv::core::{Size, Vector};
+use opencv::imgcodecs;
 use opencv::prelude::*;
-use opencv::{imgcodecs, videoio};
-use support::render::{FaceRenderer, RenderParams};
 
 fn photo_path(name: &str) -> std::path::PathBuf {
     cabin_bus::assets::model_path(&format!("photos/{name}")).unwrap()
@@ -57,41 +54,6 @@ fn a_folder_reports_every_file_including_unreadable_ones() {
 }
 
 #[test]
-fn a_video_is_perceived_frame_by_frame() {
-    let dir = tempfile::tempdir().unwrap();
-    let video = dir.path().join("drive.avi");
-    let fourcc = videoio::VideoWriter::fourcc('M', 'J', 'P', 'G').unwrap();
-    let mut w = videoio::VideoWriter::new(
-        video.to_str().unwrap(),
-        fourcc,
-        30.0,
-        Size::new(640, 480),
-        true,
-    )
-    .unwrap();
-    assert!(w.is_opened().unwrap(), "OpenCV can write MJPG/AVI");
-    let r = FaceRenderer::new();
-    for i in 0..6 {
-        let img = r.render(&RenderParams {
-            yaw_deg: -15.0 + 6.0 * i as f32,
-            ..Default::default()
-        });
-        w.write(&img).unwrap();
-    }
-    w.release().unwrap();
-    let ann = dir.path().join("frames");
-    let res = perceive_path(&video, Some(&ann)).unwrap();
-    assert_eq!(res.len(), 6);
-    assert_eq!(res[0].0, "frame_000000");
-    let yaws: Vec<f32> = res
-        .iter()
-        .map(|r| r.1.face.as_ref().expect("face").head_pose.yaw_deg)
-        .collect();
-    assert!(yaws[5] > yaws[0] + 15.0, "{yaws:?}");
-    assert!(ann.join("frame_000005.png").is_file());
-}
-
-#[test]
 fn missing_and_unreadable_inputs_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     let e = perceive_path(&dir.path().join("nope.png"), None).unwrap_err();
@@ -99,5 +61,4 @@ fn missing_and_unreadable_inputs_are_errors() {
     let bad = dir.path().join("bad.mp4");
     std::fs::write(&bad, b"garbage").unwrap();
     assert!(perceive_path(&bad, None).is_err());
-    let _ = Vector::<i32>::new();
 }

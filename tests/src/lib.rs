@@ -1,4 +1,9 @@
-//! Shared helpers for the workspace-level tests: running the real stack on a scenario, in process.
+//! Shared helpers for the workspace-level tests: running the real stack on a scenario, in process
+//! ([`run_stack`]); rendered driver-camera frames from the simulator's camera ([`driver_camera`]); a
+//! source node filming a pose script for chain tests ([`posed_drive`]).
+
+pub mod driver_camera;
+pub mod posed_drive;
 
 use cabin_cockpit::commands::{override_scenario, run_deployment, RunOutcome, RunPlan};
 use std::path::Path;

@@ -14,7 +14,8 @@
 //! pitch from the same offset across the eye line, and roll from the eye line.
 //!
 //! **Default: `Combined`** = yaw from keypoint geometry, pitch and roll from `solvePnP`. Why, measured on
-//! frames rendered from the reference face mesh at scripted poses (`tests/camera_synthetic.rs`, BlazeFace
+//! frames rendered from the reference face mesh at scripted poses (by the test renderer that
+//! `tests/tests/camera_synthetic.rs` has since replaced with the simulator's camera; BlazeFace
 //! keypoints): `solvePnP` reads yaw at only ~60-75 % of the scripted angle (BlazeFace's nose and ear
 //! keypoints move less than the real landmarks they name; -40..40 deg read as -28..26), while the geometry
 //! ratio tracks it within a few degrees (-35..33); for pitch it is the other way round (`solvePnP`

@@ -1,7 +1,6 @@
 //! Helpers shared by the integration tests: real photos from `models/photos/`, frames built from them.
 #![allow(dead_code)]
 
-pub mod render;
 pub mod signals;
 
 use cabin_bus::messages::{CameraFrame, PixelFormat};
