@@ -175,9 +175,11 @@ impl HeartMonitor {
         let mut report = ChunkReport::default();
         let fs = chunk.sample_rate_hz;
         let lim = self.limits().clone();
-        if !(fs.is_finite() && fs >= lim.min_sample_rate_hz && fs <= lim.max_sample_rate_hz)
-            || !start_s.is_finite()
-        {
+        let placeable = fs.is_finite()
+            && fs >= lim.min_sample_rate_hz
+            && fs <= lim.max_sample_rate_hz
+            && start_s.is_finite();
+        if !placeable {
             // Samples that cannot be placed in time are useless: drop them and say so.
             self.bad_rate = true;
             self.clear();
