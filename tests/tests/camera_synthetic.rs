@@ -52,7 +52,19 @@ fn monotonic_read_back(
 }
 
 #[test]
-#[ignore = "on the simulator's renderer the read-back at -10 deg is off by 8.1 deg (tolerance 8): frontal reads +2.4, +-10 read -15.7/+16.6; see the cabin issue-10 item-3 report"]
+fn head_yaw_read_back_is_monotonic_and_signed() {
+    // What holds on the simulator's renderer today: the read-back grows with the scripted yaw and has
+    // its sign. The accuracy bound is the ignored test below (a known miss, cabin issue 11).
+    let yaw = |yaw_deg| DriverPose {
+        yaw_deg,
+        ..facing_road()
+    };
+    let read = monotonic_read_back(&[-30.0, -15.0, 0.0, 15.0, 30.0], yaw, |h| h.yaw_deg);
+    assert!(read[0] < -10.0 && read[4] > 10.0, "{read:?}");
+}
+
+#[test]
+#[ignore = "known miss (cabin issue 11, head-pose accuracy): on the simulator's renderer the read-back at -10 deg is off by 8.1 deg (tolerance 8); frontal reads +2.4, +-10 read -15.7/+16.6"]
 fn head_yaw_read_back_tracks_the_scripted_yaw() {
     let yaws = [-40.0, -30.0, -20.0, -10.0, 0.0, 10.0, 20.0, 30.0, 40.0];
     let yaw = |yaw_deg| DriverPose {
@@ -152,18 +164,29 @@ fn openness_falls_when_the_eyes_close_and_recovers() {
 }
 
 #[test]
-#[ignore = "the simulator's IR frame under-exposed to 0.3 with 6 grey levels of noise: no face on frame 0 (FaceLost); see the issue-10 item-3 report"]
+#[ignore = "known miss (cabin issue 11, sensing in the dark): the simulator's IR frame under-exposed to 0.3 with 6 grey levels of noise gives no face on frame 0 (FaceLost)"]
 fn openness_falls_and_recovers_in_dark_noisy_ir_frames() {
     let cycle = closure_cycle(CameraColor::Ir, |f, seed| under_exposed(f, 0.3, 6.0, seed));
     check_falls_and_recovers(&cycle, 0.65, 0.8);
 }
 
 #[test]
-#[ignore = "on the simulator's IR frame under-exposed to 0.18 (brightness 17.6) the face is lost; 0.35 and 0.25 pass (scores 0.75, 0.84); see the issue-10 item-3 report"]
 fn dark_ir_frames_are_not_a_camera_fault() {
+    dark_ir_frames_keep_the_face(&[0.35, 0.25]);
+}
+
+#[test]
+#[ignore = "known miss (cabin issue 11, sensing in the dark): on the simulator's IR frame under-exposed to 0.18 (brightness 17.6) the face is lost; 0.35 and 0.25 pass (scores 0.75, 0.84)"]
+fn very_dark_ir_frames_are_not_a_camera_fault() {
+    dark_ir_frames_keep_the_face(&[0.18]);
+}
+
+/// The simulator's IR frame of the driver facing the road, under-exposed to each gain with sensor noise:
+/// the camera is not reported faulty and the face is still found.
+fn dark_ir_frames_keep_the_face(gains: &[f64]) {
     let mut camera = DriverCamera::new(CameraColor::Ir, 0.0);
     let mut p = pipeline();
-    for (i, gain) in [0.35, 0.25, 0.18].into_iter().enumerate() {
+    for (i, &gain) in gains.iter().enumerate() {
         let frame = under_exposed(&camera.shoot(&facing_road()), gain, 5.0, i as u64 + 7);
         let o: FaceObservation = p.process(&frame).expect("valid frame");
         eprintln!(
@@ -195,7 +218,7 @@ fn mirrored(f: &CameraFrame) -> CameraFrame {
 }
 
 #[test]
-#[ignore = "at yaw -25 deg the simulator's frame reads yaw -29.5 / roll 6.5, its mirror yaw 21.6 / roll 2.4 (expected opposite signs, |sum| < 6); see the issue-10 item-3 report"]
+#[ignore = "known miss (cabin issue 11, head-pose accuracy): at yaw -25 deg the simulator's frame reads yaw -29.5 / roll 6.5, its mirror yaw 21.6 / roll 2.4 (expected opposite signs, |sum| < 6)"]
 fn a_mirrored_frame_reads_the_opposite_yaw_and_roll() {
     // Independent of the renderer's rotation convention: mirroring the image must flip yaw and roll.
     let mut camera = DriverCamera::colour();
