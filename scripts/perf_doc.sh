@@ -31,7 +31,7 @@ section gives the load and the command. No test asserts a timing.
 | LLM decode vs llama.cpp's C API, same model and threads (idle machine) | 1 thread 52.6–55.0 vs 49.8–53.9 tok/s; 2 threads 80.2–94.9 vs 81.5–95.4 tok/s | within 10% |
 
 HEAD
-  for f in bus perception sim agent; do
+  for f in bus perception sim agent fleet; do
     echo
     # Demote each file's headings one level under this document's title.
     sed -e 's/^# /## /' -e 't' -e 's/^## /### /' -e 't' -e 's/^### /#### /' "docs/perf/$f.md"
