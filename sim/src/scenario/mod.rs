@@ -12,8 +12,8 @@
 
 mod driver;
 mod error;
-mod geofiles;
 pub mod generate;
+mod geofiles;
 mod raw;
 mod resolve;
 mod route;
