@@ -19,7 +19,7 @@ pub struct Cli {
 
 impl Cli {
     pub fn quiet(&self) -> bool {
-        matches!(&self.command, Command::Run(r) if r.quiet)
+        matches!(&self.command, Command::Run(r) if r.output.quiet)
     }
 }
 
@@ -78,17 +78,69 @@ pub enum Command {
     Fleet(crate::commands::fleet::FleetArgs),
 }
 
+/// `--config`: the deployment a command reads.
 #[derive(Args, Debug, Clone)]
-pub struct RunArgs {
+pub struct ConfigArg {
     /// Deployment config (TOML); the embedded default when absent.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Scenario for the `sim` node: `default` or a scenario TOML file.
+}
+
+/// The options of a command that joins a running bus over zenoh.
+#[derive(Args, Debug, Clone)]
+pub struct JoinArgs {
+    #[command(flatten)]
+    pub deployment: ConfigArg,
+    /// Extra zenoh endpoint(s) to connect to.
     #[arg(long)]
-    pub scenario: Option<String>,
+    pub connect: Vec<String>,
+}
+
+/// The options of a command that runs the deployment here, on the deterministic executor.
+#[derive(Args, Debug, Clone)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub deployment: ConfigArg,
+    /// Worker threads of the deterministic executor (default: from the config).
+    #[arg(long)]
+    pub workers: Option<usize>,
+}
+
+/// Where a run's outputs go, when it stops and how much it says while it runs.
+#[derive(Args, Debug, Clone)]
+pub struct RunOutputArgs {
     /// Write every derived output as JSON Lines with its sim time.
     #[arg(long)]
     pub events: Option<PathBuf>,
+    /// Stop after this many seconds of sim time.
+    #[arg(long)]
+    pub until: Option<f64>,
+    /// No progress output; only the final summary and errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The run options of `record` and `replay`: as fast as possible unless `--speed` says otherwise.
+#[derive(Args, Debug, Clone)]
+pub struct BatchRunArgs {
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    #[command(flatten)]
+    pub output: RunOutputArgs,
+    /// `max` or a factor of real time (`1` = wall clock).
+    #[arg(long, default_value = "max")]
+    pub speed: Speed,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    #[command(flatten)]
+    pub output: RunOutputArgs,
+    /// Scenario for the `sim` node: `default` or a scenario TOML file.
+    #[arg(long)]
+    pub scenario: Option<String>,
     /// Write wall-clock metrics (step latencies, counts) as JSON.
     #[arg(long)]
     pub metrics: Option<PathBuf>,
@@ -96,18 +148,9 @@ pub struct RunArgs {
     /// the default with --hmi, so a person can watch).
     #[arg(long)]
     pub speed: Option<Speed>,
-    /// Worker threads of the deterministic executor (default: from the config).
-    #[arg(long)]
-    pub workers: Option<usize>,
-    /// Stop after this many seconds of sim time.
-    #[arg(long)]
-    pub until: Option<f64>,
     /// Do not open a zenoh session (no mirror of derived topics for `cabin topics/echo`).
     #[arg(long)]
     pub no_bus: bool,
-    /// No progress output; only the final summary and errors.
-    #[arg(long, short)]
-    pub quiet: bool,
     /// Serve the live cockpit page on ADDR (PORT or HOST:PORT; default 127.0.0.1:7780, loopback only).
     /// The page stays up after the run until Ctrl-C.
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = crate::hmi::DEFAULT_ADDR)]
@@ -133,11 +176,8 @@ pub struct HmiArgs {
     /// Address to serve on: PORT or HOST:PORT (default 127.0.0.1:7780, loopback only).
     #[arg(value_name = "ADDR", default_value = crate::hmi::DEFAULT_ADDR)]
     pub addr: String,
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Extra zenoh endpoint(s) to connect to.
-    #[arg(long)]
-    pub connect: Vec<String>,
+    #[command(flatten)]
+    pub join: JoinArgs,
     /// Do not speak the agent's suggestions on the host (espeak-ng).
     #[arg(long)]
     pub no_voice: bool,
@@ -150,14 +190,11 @@ pub struct HmiArgs {
 pub struct NodeArgs {
     /// The node's name in the deployment config.
     pub name: String,
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub join: JoinArgs,
     /// zenoh endpoint(s) to listen on (default: none; the node connects to the config's endpoints).
     #[arg(long)]
     pub listen: Vec<String>,
-    /// Extra zenoh endpoint(s) to connect to.
-    #[arg(long)]
-    pub connect: Vec<String>,
     /// Stop after this many wall-clock seconds (default: until Ctrl-C or the node finishes).
     #[arg(long)]
     pub duration: Option<f64>,
@@ -165,29 +202,25 @@ pub struct NodeArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct TopicsArgs {
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub join: JoinArgs,
     /// How long to listen, seconds.
     #[arg(long, default_value_t = 3.0)]
     pub seconds: f64,
-    #[arg(long)]
-    pub connect: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct EchoArgs {
     /// Topic path (`perception/driver_state`) or full key (`cabin/demo/perception/driver_state`).
     pub topic: String,
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub join: JoinArgs,
     /// Stop after this many messages.
     #[arg(long)]
     pub count: Option<u64>,
     /// Stop after this many seconds.
     #[arg(long)]
     pub seconds: Option<f64>,
-    #[arg(long)]
-    pub connect: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -224,9 +257,9 @@ pub enum ProfileAction {
 
 #[derive(Args, Debug, Clone)]
 pub struct HilArgs {
-    /// Deployment config; its `sim`/`replay` nodes run here, the others under test elsewhere.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    // The deployment's `sim`/`replay` nodes run here, the others under test elsewhere.
+    #[command(flatten)]
+    pub deployment: ConfigArg,
     /// A factor of real time (`1` = wall clock).
     #[arg(long, default_value = "1")]
     pub speed: Speed,

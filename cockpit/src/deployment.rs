@@ -1,5 +1,6 @@
 //! Loading the deployment config and building its nodes from the registry of every crate's node kinds.
 
+use crate::cli::{ConfigArg, JoinArgs};
 use anyhow::{Context as _, Result};
 use cabin_bus::config::{DeploymentConfig, NodeSpec};
 use cabin_bus::runtime::{Node, Registry};
@@ -26,6 +27,23 @@ pub fn load(path: Option<&Path>) -> Result<DeploymentConfig> {
             DEFAULT_CONFIG,
             "<embedded default config>",
         )?),
+    }
+}
+
+impl ConfigArg {
+    /// The `--config` deployment, or the embedded default.
+    pub fn load(&self) -> Result<DeploymentConfig> {
+        load(self.config.as_deref())
+    }
+}
+
+impl JoinArgs {
+    /// The `--config` deployment and the zenoh config that joins it (see [`joining`]), listening on
+    /// `listen` when given.
+    pub fn load(&self, listen: &[String]) -> Result<(DeploymentConfig, ZenohConfig)> {
+        let config = self.deployment.load()?;
+        let zenoh = joining(&config.zenoh, listen, &self.connect);
+        Ok((config, zenoh))
     }
 }
 

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub fn run(args: HilArgs) -> Result<ExitCode> {
-    let config = deployment::load(args.config.as_deref())?;
+    let config = args.deployment.load()?;
     let sources: Vec<_> = config
         .nodes
         .iter()

@@ -7,7 +7,6 @@
 //! reach it: the camera and transcript panels are `cabin run --hmi` only.
 
 use crate::cli::HmiArgs;
-use crate::deployment;
 use crate::hmi::{Hmi, HmiOptions, HmiServer, Responder, ResponseSink, Voice};
 use anyhow::{Context as _, Result};
 use cabin_bus::messages::UserResponse;
@@ -15,7 +14,6 @@ use cabin_bus::{topics, Bus, NodeName, QueuePolicy, SimTime, TopicId};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The source name of answers published by `cabin hmi`.
 pub const SOURCE: &str = "hmi";
@@ -28,13 +26,8 @@ fn shown_topics() -> impl Iterator<Item = TopicId> {
 }
 
 pub fn run(args: HmiArgs) -> Result<ExitCode> {
-    let config = deployment::load(args.config.as_deref())?;
-    let z = deployment::joining(&config.zenoh, &[], &args.connect);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .thread_name("cabin-hmi")
-        .build()?;
+    let (config, z) = args.join.load(&[])?;
+    let rt = super::live::runtime("cabin-hmi")?;
     rt.block_on(async {
         let bus = Bus::zenoh(&config.vehicle, &z).context("cannot join the zenoh bus")?;
         let source = NodeName::new(SOURCE).context("bad source name")?;
@@ -51,11 +44,7 @@ pub fn run(args: HmiArgs) -> Result<ExitCode> {
         };
         let options = HmiOptions {
             camera: false,
-            voice: if args.no_voice {
-                Voice::off()
-            } else {
-                Voice::espeak()
-            },
+            voice: Voice::unless_muted(args.no_voice),
             mode: "join",
             vehicle: config.vehicle.clone(),
             ..Default::default()
@@ -83,17 +72,7 @@ pub fn run(args: HmiArgs) -> Result<ExitCode> {
             config.vehicle,
             z.connect
         );
-        match args.seconds {
-            Some(s) => {
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs_f64(s.max(0.0))) => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        super::live::ctrl_c_or_after(args.seconds).await;
         server.shutdown().await;
         for t in tasks {
             t.abort();

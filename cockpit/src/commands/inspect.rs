@@ -1,7 +1,6 @@
 //! `cabin topics` and `cabin echo`: inspect a live bus, as `ros2 topic list/echo` do.
 
 use crate::cli::{EchoArgs, TopicsArgs};
-use crate::deployment;
 use anyhow::{Context as _, Result};
 use cabin_bus::runtime::EventLog;
 use cabin_bus::{TopicId, ZenohTransport};
@@ -19,8 +18,7 @@ struct Seen {
 }
 
 pub fn topics(args: TopicsArgs) -> Result<ExitCode> {
-    let config = deployment::load(args.config.as_deref())?;
-    let z = deployment::joining(&config.zenoh, &[], &args.connect);
+    let (config, z) = args.join.load(&[])?;
     let t = ZenohTransport::open(&config.vehicle, &z).context("cannot join the zenoh bus")?;
     let seen: Arc<Mutex<BTreeMap<String, Seen>>> = Arc::default();
     let s2 = seen.clone();
@@ -67,7 +65,7 @@ pub fn topics(args: TopicsArgs) -> Result<ExitCode> {
 }
 
 pub fn echo(args: EchoArgs) -> Result<ExitCode> {
-    let config = deployment::load(args.config.as_deref())?;
+    let (config, z) = args.join.load(&[])?;
     let key = if args.topic.starts_with("cabin/") {
         args.topic.clone()
     } else {
@@ -83,7 +81,6 @@ pub fn echo(args: EchoArgs) -> Result<ExitCode> {
         })?;
         topic.key_expr(&config.vehicle)
     };
-    let z = deployment::joining(&config.zenoh, &[], &args.connect);
     let t = ZenohTransport::open(&config.vehicle, &z).context("cannot join the zenoh bus")?;
     let (tx, rx) = crossbeam_channel::unbounded::<String>();
     let _sub = t.subscribe_raw(&key, move |key, r| {

@@ -4,6 +4,7 @@ pub mod fleet;
 mod hil;
 mod hmi;
 mod inspect;
+mod live;
 mod node;
 mod perceive;
 mod profile;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub fn run(args: NodeArgs) -> Result<ExitCode> {
-    let config = deployment::load(args.config.as_deref())?;
+    let (config, zenoh) = args.join.load(&args.listen)?;
     let spec = config.node(&args.name).with_context(|| {
         format!(
             "no node '{}' in {} (nodes: {})",
@@ -23,13 +23,9 @@ pub fn run(args: NodeArgs) -> Result<ExitCode> {
                 .join(", ")
         )
     })?;
-    let zenoh = deployment::joining(&config.zenoh, &args.listen, &args.connect);
     let registry = deployment::registry();
     let nodes = deployment::build(&registry, [spec])?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()?;
+    let rt = super::live::runtime("cabin-node")?;
     let summaries = rt.block_on(async {
         let bus = Bus::zenoh(&config.vehicle, &zenoh).context("cannot join the zenoh bus")?;
         eprintln!(
@@ -43,20 +39,7 @@ pub fn run(args: NodeArgs) -> Result<ExitCode> {
                 config.runtime.diagnostics_period_s.max(0.05),
             ),
         };
-        let duration = args.duration;
-        let shutdown = async move {
-            match duration {
-                Some(d) => {
-                    tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_secs_f64(d.max(0.0))) => {}
-                        _ = tokio::signal::ctrl_c() => {}
-                    }
-                }
-                None => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        };
+        let shutdown = super::live::ctrl_c_or_after(args.duration);
         anyhow::Ok(LiveExecutor::new(bus, nodes, options).run(shutdown).await)
     })?;
     for (name, s) in summaries {

@@ -5,11 +5,9 @@
 //! writer at `--speed max`; at a wall-clock pace it never holds the run back and counts what it had to
 //! drop instead. Either way the report says what was written and lost.
 
-use super::run::{self, override_scenario, RunPlan};
-use crate::cli::Speed;
-use crate::deployment;
+use super::run::{self, print_outcome};
+use crate::cli::{BatchRunArgs, Speed};
 use anyhow::{Context as _, Result};
-use cabin_bus::SimTime;
 use cabin_sim::mcap::{CameraEncoding, Recorder, RecorderOptions};
 use clap::Args;
 use std::path::PathBuf;
@@ -23,31 +21,16 @@ pub struct RecordArgs {
     /// Scenario for the `sim` node: `default` or a scenario TOML file.
     #[arg(long)]
     pub scenario: Option<String>,
-    /// Deployment config (TOML); the embedded default when absent.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Also write the events log (JSON Lines).
-    #[arg(long)]
-    pub events: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: BatchRunArgs,
     /// Camera frames as `png` (lossless: replays exactly), `jpeg` (small, lossy) or `raw`.
     #[arg(long, default_value = "png")]
     pub camera: String,
-    /// `max` or a factor of real time (`1` = wall clock).
-    #[arg(long, default_value = "max")]
-    pub speed: Speed,
-    #[arg(long)]
-    pub workers: Option<usize>,
-    /// Stop after this many seconds of sim time.
-    #[arg(long)]
-    pub until: Option<f64>,
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 pub fn run(args: RecordArgs) -> Result<ExitCode> {
-    let mut config = deployment::load(args.config.as_deref())?;
     let scenario = args.scenario.clone().unwrap_or_else(|| "default".into());
-    override_scenario(&mut config, &scenario);
+    let mut plan = args.run.plan(Some(&scenario))?;
     let camera = match args.camera.as_str() {
         "png" => CameraEncoding::Png,
         "jpeg" | "jpg" => CameraEncoding::Jpeg(90),
@@ -56,38 +39,29 @@ pub fn run(args: RecordArgs) -> Result<ExitCode> {
     };
     let mut info = std::collections::BTreeMap::new();
     info.insert("scenario".to_string(), scenario.clone());
-    info.insert("deployment".to_string(), config.file.clone());
-    info.insert("vehicle".to_string(), config.vehicle.clone());
+    info.insert("deployment".to_string(), plan.config.file.clone());
+    info.insert("vehicle".to_string(), plan.config.vehicle.clone());
     let recorder = Recorder::create(
         &args.out,
         RecorderOptions {
             camera,
-            block_when_full: args.speed == Speed::Max,
+            block_when_full: args.run.speed == Speed::Max,
             info,
             ..RecorderOptions::default()
         },
     )
     .with_context(|| format!("cannot record to {}", args.out.display()))?;
-    let mut plan = RunPlan::new(config);
-    if let Some(w) = args.workers {
-        plan.workers = w;
-    }
-    plan.pacing = run::pacing(args.speed);
-    plan.until = args.until.map(SimTime::from_secs_f64);
-    plan.events = args.events.clone();
-    plan.quiet = args.quiet;
     let r = recorder.clone();
     plan.observers.push(Box::new(move |s| r.write(s)));
     let outcome = run::run_deployment(plan)?;
     let report = recorder.finish(Some(outcome.report.end))?;
-    println!("{}", outcome.summary.render(outcome.report.wall));
+    print_outcome(&outcome, args.run.output.events.as_deref());
     println!(
         "recorded {} samples ({:.1} MB of messages) to {}",
         report.total_written(),
         report.bytes as f64 / 1e6,
         args.out.display()
     );
-    println!("events sha256: {}", outcome.events_hash);
     if report.total_dropped() > 0 {
         eprintln!(
             "cabin record: {} samples NOT recorded: {:?}",

@@ -6,9 +6,8 @@
 //! Replaying the recording of a run with the same nodes gives the same events, byte for byte. A damaged
 //! file replays up to the damage and says so.
 
-use super::run::{self, RunPlan};
-use crate::cli::Speed;
-use crate::deployment;
+use super::run::{self, print_outcome};
+use crate::cli::BatchRunArgs;
 use anyhow::Result;
 use cabin_bus::config::NodeSpec;
 use clap::Args;
@@ -19,23 +18,12 @@ use std::process::ExitCode;
 pub struct ReplayArgs {
     /// The MCAP recording (from `cabin record`).
     pub file: PathBuf,
-    /// Write the new outputs as JSON Lines with their sim time.
-    #[arg(long)]
-    pub events: Option<PathBuf>,
-    /// Deployment config whose nodes process the recording; the embedded default when absent.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// `max` or a factor of real time (`1` = wall clock).
-    #[arg(long, default_value = "max")]
-    pub speed: Speed,
-    #[arg(long)]
-    pub workers: Option<usize>,
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: BatchRunArgs,
 }
 
 pub fn run(args: ReplayArgs) -> Result<ExitCode> {
-    let mut config = deployment::load(args.config.as_deref())?;
+    let mut plan = args.run.plan(None)?;
     if !args.file.is_file() {
         anyhow::bail!("{}: no such recording", args.file.display());
     }
@@ -45,7 +33,7 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
         toml::Value::String(args.file.display().to_string()),
     );
     let mut replaced = 0;
-    for n in config.nodes.iter_mut().filter(|n| n.kind == "sim") {
+    for n in plan.config.nodes.iter_mut().filter(|n| n.kind == "sim") {
         n.kind = "replay".into();
         n.params = params.clone();
         replaced += 1;
@@ -53,20 +41,9 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
     if replaced == 0 {
         let mut spec = NodeSpec::inline("sim", "replay", "")?;
         spec.params = params;
-        config.nodes.insert(0, spec);
+        plan.config.nodes.insert(0, spec);
     }
-    let mut plan = RunPlan::new(config);
-    if let Some(w) = args.workers {
-        plan.workers = w;
-    }
-    plan.pacing = run::pacing(args.speed);
-    plan.events = args.events.clone();
-    plan.quiet = args.quiet;
     let outcome = run::run_deployment(plan)?;
-    println!("{}", outcome.summary.render(outcome.report.wall));
-    if let Some(p) = &args.events {
-        println!("events: {} lines -> {}", outcome.events_lines, p.display());
-    }
-    println!("events sha256: {}", outcome.events_hash);
+    print_outcome(&outcome, args.run.output.events.as_deref());
     Ok(ExitCode::SUCCESS)
 }

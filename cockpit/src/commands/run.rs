@@ -1,6 +1,6 @@
 //! `cabin run`: every node of the deployment in one process, on the deterministic executor.
 
-use crate::cli::{RunArgs, Speed};
+use crate::cli::{BatchRunArgs, ExecArgs, RunArgs, RunOutputArgs, Speed};
 use crate::deployment;
 use crate::summary::Summary;
 use anyhow::{Context as _, Result};
@@ -10,7 +10,7 @@ use cabin_bus::runtime::{
 };
 use cabin_bus::{Bus, NodeName, SimTime};
 use std::io::BufWriter;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -56,6 +56,52 @@ impl RunPlan {
             extra_nodes: Vec::new(),
         }
     }
+}
+
+impl ExecArgs {
+    /// The plan of a run of the `--config` deployment with `--workers`; its `sim` nodes play `scenario`
+    /// when one is given.
+    pub fn plan(&self, scenario: Option<&str>) -> Result<RunPlan> {
+        let mut config = self.deployment.load()?;
+        if let Some(s) = scenario {
+            override_scenario(&mut config, s);
+        }
+        let mut plan = RunPlan::new(config);
+        if let Some(w) = self.workers {
+            plan.workers = w;
+        }
+        Ok(plan)
+    }
+}
+
+impl BatchRunArgs {
+    /// The plan of a `record` or `replay` run; see [`ExecArgs::plan`].
+    pub fn plan(&self, scenario: Option<&str>) -> Result<RunPlan> {
+        Ok(self
+            .exec
+            .plan(scenario)?
+            .with_output(&self.output, self.speed))
+    }
+}
+
+impl RunPlan {
+    /// Runs at `speed`, to the events file and end time of `output`, as quietly as it asks.
+    pub fn with_output(mut self, output: &RunOutputArgs, speed: Speed) -> Self {
+        self.pacing = pacing(speed);
+        self.until = output.until.map(SimTime::from_secs_f64);
+        self.events = output.events.clone();
+        self.quiet = output.quiet;
+        self
+    }
+}
+
+/// Prints what every run ends with: the summary, where the events went, and the run's fingerprint.
+pub fn print_outcome(outcome: &RunOutcome, events: Option<&Path>) {
+    println!("{}", outcome.summary.render(outcome.report.wall));
+    if let Some(p) = events {
+        println!("events: {} lines -> {}", outcome.events_lines, p.display());
+    }
+    println!("events sha256: {}", outcome.events_hash);
 }
 
 /// Sets the `scenario` param of every `sim` node.
@@ -164,31 +210,19 @@ pub fn pacing(speed: Speed) -> Pacing {
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
-    let mut config = deployment::load(args.config.as_deref())?;
-    if let Some(s) = &args.scenario {
-        override_scenario(&mut config, s);
-    }
-    let mut plan = RunPlan::new(config);
-    if let Some(w) = args.workers {
-        plan.workers = w;
-    }
     let speed = args.effective_speed();
-    plan.pacing = pacing(speed);
-    plan.until = args.until.map(SimTime::from_secs_f64);
-    plan.events = args.events.clone();
+    let mut plan = args
+        .exec
+        .plan(args.scenario.as_deref())?
+        .with_output(&args.output, speed);
     plan.metrics = args.metrics.clone();
-    plan.quiet = args.quiet;
     if !args.no_bus {
         plan.mirror = open_mirror(&plan.config);
     }
     let hmi = match &args.hmi {
         Some(addr) => {
             let options = crate::hmi::HmiOptions {
-                voice: if args.no_voice {
-                    crate::hmi::Voice::off()
-                } else {
-                    crate::hmi::Voice::espeak()
-                },
+                voice: crate::hmi::Voice::unless_muted(args.no_voice),
                 vehicle: plan.config.vehicle.clone(),
                 ..Default::default()
             };
@@ -203,7 +237,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         }
         None => None,
     };
-    if !args.quiet {
+    if !args.output.quiet {
         eprintln!(
             "cabin run: {} nodes ({}) on vehicle '{}', {} workers, speed {:?}{}",
             plan.config.nodes.len(),
@@ -224,11 +258,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         );
     }
     let outcome = run_deployment(plan)?;
-    println!("{}", outcome.summary.render(outcome.report.wall));
-    if let Some(p) = &args.events {
-        println!("events: {} lines -> {}", outcome.events_lines, p.display());
-    }
-    println!("events sha256: {}", outcome.events_hash);
+    print_outcome(&outcome, args.output.events.as_deref());
     if let Some(h) = hmi {
         h.run_ended(outcome.report.end);
         eprintln!(

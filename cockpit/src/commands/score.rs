@@ -6,8 +6,8 @@
 //! the scenario first and scores that run. `--json` prints the report for CI; `--strict` exits 1 unless
 //! every episode was detected, no false alert was raised and every expected suggestion was made.
 
-use super::run::{self, override_scenario, RunPlan};
-use crate::deployment;
+use super::run;
+use crate::cli::ExecArgs;
 use anyhow::{Context as _, Result};
 use cabin_bus::runtime::EventLog;
 use cabin_sim::scenario::Scenario;
@@ -31,11 +31,9 @@ pub struct ScoreArgs {
     /// Exit with status 1 unless everything was detected with no false alerts.
     #[arg(long)]
     pub strict: bool,
-    /// Deployment config for the run (without --events).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    #[arg(long)]
-    pub workers: Option<usize>,
+    // The deployment of the run (without --events).
+    #[command(flatten)]
+    pub exec: ExecArgs,
 }
 
 pub fn run(args: ScoreArgs) -> Result<ExitCode> {
@@ -43,13 +41,7 @@ pub fn run(args: ScoreArgs) -> Result<ExitCode> {
     let report = match &args.events {
         Some(path) => cabin_sim::score(&scenario, path)?,
         None => {
-            let mut config = deployment::load(args.config.as_deref())?;
-            override_scenario(&mut config, &args.scenario);
-            let mut plan = RunPlan::new(config);
-            if let Some(w) = args.workers {
-                plan.workers = w;
-            }
-            plan.quiet = true;
+            let mut plan = args.exec.plan(Some(&args.scenario))?;
             let derived = Arc::new(Mutex::new(Vec::new()));
             let d = derived.clone();
             plan.observers.push(Box::new(move |s| {

@@ -34,6 +34,15 @@ impl Voice {
         Self::with_program(None)
     }
 
+    /// `espeak-ng`, or silence with `--no-voice`.
+    pub fn unless_muted(no_voice: bool) -> Self {
+        if no_voice {
+            Self::off()
+        } else {
+            Self::espeak()
+        }
+    }
+
     /// Speaks with `espeak-ng` into WAV files in `dir` rather than to the speakers.
     pub fn espeak_to_files(dir: impl Into<std::path::PathBuf>) -> Self {
         Voice {
