@@ -3,14 +3,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn cabin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_cabin"));
-    c.env("RUST_LOG", "warn");
-    c
-}
+#[path = "hmi_support/process.rs"]
+mod process;
+
+use process::{cabin, free_port, output_with_config, spawn_quiet};
 
 fn run_ok(args: &[&str]) -> Output {
     let out = cabin().args(args).output().expect("cabin starts");
@@ -23,27 +22,11 @@ fn run_ok(args: &[&str]) -> Output {
     out
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
-
 fn fingerprint(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .find_map(|l| l.strip_prefix("events sha256: ").map(str::to_string))
         .expect("cabin run prints the events fingerprint")
-}
-
-/// Kills the child when dropped, so a failing test leaves no process behind.
-struct Guard(std::process::Child);
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]
@@ -80,11 +63,7 @@ fn config_errors_name_the_file_line_and_key() {
     for (i, (text, needle)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("bad{i}.toml"));
         std::fs::write(&path, text).expect("write");
-        let out = cabin()
-            .args(["run", "--no-bus", "--quiet", "--config"])
-            .arg(&path)
-            .output()
-            .expect("starts");
+        let out = output_with_config(&["run", "--no-bus", "--quiet"], &path);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "case {i} should fail");
         assert!(
@@ -163,30 +142,19 @@ fn echo_and_topics_see_a_running_deployment_over_zenoh() {
     let dir = tempfile::tempdir().expect("tempdir");
     let port = free_port();
     let config = write_config(dir.path(), port);
-    let _run = Guard(
-        cabin()
-            .args([
-                "run", "--quiet", "--speed", "2", "--until", "120", "--config",
-            ])
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cabin run starts"),
+    let _run = spawn_quiet(
+        &["run", "--quiet", "--speed", "2", "--until", "120"],
+        &config,
     );
-    let out = cabin()
-        .args([
-            "echo",
-            "perception/driver_state",
-            "--count",
-            "2",
-            "--seconds",
-            "60",
-            "--config",
-        ])
-        .arg(&config)
-        .output()
-        .expect("echo runs");
+    let echo = [
+        "echo",
+        "perception/driver_state",
+        "--count",
+        "2",
+        "--seconds",
+        "60",
+    ];
+    let out = output_with_config(&echo, &config);
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
@@ -200,11 +168,7 @@ fn echo_and_topics_see_a_running_deployment_over_zenoh() {
         assert_eq!(v["topic"], "perception/driver_state");
         assert_eq!(v["src"], "driver_state");
     }
-    let out = cabin()
-        .args(["topics", "--seconds", "3", "--config"])
-        .arg(&config)
-        .output()
-        .expect("topics runs");
+    let out = output_with_config(&["topics", "--seconds", "3"], &config);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("cabin/demo/perception/face"), "{text}");
     assert!(
@@ -221,32 +185,11 @@ fn nodes_in_separate_processes_find_each_other_over_zenoh() {
     let port = free_port();
     let config = write_config(dir.path(), port);
     let listen = format!("tcp/127.0.0.1:{port}");
-    let _sim = Guard(
-        cabin()
-            .args([
-                "node",
-                "sim",
-                "--duration",
-                "90",
-                "--listen",
-                &listen,
-                "--config",
-            ])
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("sim node starts"),
+    let _sim = spawn_quiet(
+        &["node", "sim", "--duration", "90", "--listen", &listen],
+        &config,
     );
-    let _bio = Guard(
-        cabin()
-            .args(["node", "biometrics", "--duration", "90", "--config"])
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("biometrics node starts"),
-    );
+    let _bio = spawn_quiet(&["node", "biometrics", "--duration", "90"], &config);
     let mut echo = cabin()
         .args([
             "echo",
@@ -288,20 +231,8 @@ fn hil_paces_the_simulator_to_nodes_in_another_process_and_reports_latency() {
         "multicast_scouting = false\nexport_host_local = true",
     );
     std::fs::write(&config, text).expect("write");
-    let _camera = Guard(
-        cabin()
-            .args(["node", "camera", "--duration", "60", "--config"])
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("camera node starts"),
-    );
-    let out = cabin()
-        .args(["hil", "--until", "8", "--warmup", "4", "--config"])
-        .arg(&config)
-        .output()
-        .expect("hil runs");
+    let _camera = spawn_quiet(&["node", "camera", "--duration", "60"], &config);
+    let out = output_with_config(&["hil", "--until", "8", "--warmup", "4"], &config);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

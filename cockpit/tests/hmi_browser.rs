@@ -14,16 +14,7 @@ use cabin_bus::runtime::{EventLog, Pacing};
 use cabin_bus::{SimDuration, TopicId};
 use hmi_support::browser::{Browser, PAGE_STATE};
 use hmi_support::*;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 #[test]
 fn page_shows_the_drive_answers_once_and_reconnects_after_a_restart() {
@@ -37,8 +28,7 @@ fn page_shows_the_drive_answers_once_and_reconnects_after_a_restart() {
     )
     .stop_after_response(SimDuration::from_secs(3));
     let responses = script.responses.clone();
-    let bridge = h.bridge.take();
-    let run = run_in_thread(&h, bridge, script, Pacing::WallClock { speed: 2.0 });
+    let run = run_in_thread(&mut h, script, Pacing::WallClock { speed: 2.0 });
 
     let Some(browser) = rt.block_on(Browser::start()) else {
         join_within(run, Duration::from_secs(120));
@@ -66,27 +56,12 @@ fn page_shows_the_drive_answers_once_and_reconnects_after_a_restart() {
         assert!(kinds.contains(&"utterance") && kinds.contains(&"decision") && kinds.contains(&"suggestion"), "{state:#}");
         browser.screenshot("hmi-inprocess.png").await;
 
-        browser.click("decline").await;
-        browser
-            .wait_for(
-                "the decline to reach the run",
-                "(() => { const s = document.querySelector('[data-testid=suggestion-status]'); return s.dataset.state === 'decline' && s.dataset.confirmed === 'true'; })()",
-                WAIT,
-            )
-            .await;
+        browser.decline_and_wait_for_the_run().await;
         let disabled = browser.eval("document.querySelector('[data-testid=accept]').disabled && document.querySelector('[data-testid=decline]').disabled").await;
         assert_eq!(disabled, true, "an answered suggestion cannot be answered again from the page");
     });
     join_within(run, Duration::from_secs(120));
-    let got = responses.lock().clone();
-    assert_eq!(got.len(), 1, "{got:?}");
-    assert_eq!(
-        got[0].1,
-        UserResponse {
-            suggestion_id: 1,
-            answer: Answer::Decline
-        }
-    );
+    assert_one_answer(&responses, 1, Answer::Decline);
 
     // The server restarts (same address, a fresh hub): the page notices, reconnects and shows the new run.
     h.service.stop();
@@ -104,9 +79,8 @@ fn page_shows_the_drive_answers_once_and_reconnects_after_a_restart() {
         )],
         at(0.5),
     );
-    let bridge = h2.bridge.take();
     join_within(
-        run_in_thread(&h2, bridge, script, Pacing::AsFastAsPossible),
+        run_in_thread(&mut h2, script, Pacing::AsFastAsPossible),
         WAIT,
     );
     rt.block_on(async {
@@ -134,15 +108,6 @@ fn page_shows_the_drive_answers_once_and_reconnects_after_a_restart() {
     h2.service.stop();
 }
 
-/// Kills the `cabin` child however the test ends.
-struct Child(std::process::Child);
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn env_f64(name: &str, default: f64) -> f64 {
     std::env::var(name)
         .ok()
@@ -161,33 +126,22 @@ fn default_scenario_end_to_end_with_the_real_binary() {
     let port = free_port();
     let speed = env_f64("CABIN_HMI_E2E_SPEED", 4.0);
     let limit = Duration::from_secs_f64(env_f64("CABIN_HMI_E2E_TIMEOUT_S", 1200.0));
-    let out = artefact_dir();
-    let child = Child(
-        Command::new(env!("CARGO_BIN_EXE_cabin"))
-            .args([
-                "run",
-                "--hmi",
-                &format!("127.0.0.1:{port}"),
-                "--speed",
-                &speed.to_string(),
-                "--no-voice",
-                "--no-bus",
-                "--quiet",
-            ])
-            .arg("--events")
-            .arg(&events)
-            .stdout(
-                std::fs::File::create(out.join("hmi-e2e-stdout.txt"))
-                    .map(Stdio::from)
-                    .unwrap_or(Stdio::null()),
-            )
-            .stderr(
-                std::fs::File::create(out.join("hmi-e2e-stderr.txt"))
-                    .map(Stdio::from)
-                    .unwrap_or(Stdio::null()),
-            )
-            .spawn()
-            .expect("cabin starts"),
+    let speed = speed.to_string();
+    let hmi_addr = format!("127.0.0.1:{port}");
+    let child = spawn_logged(
+        &[
+            "run",
+            "--hmi",
+            &hmi_addr,
+            "--speed",
+            &speed,
+            "--no-voice",
+            "--no-bus",
+            "--quiet",
+            "--events",
+            events.to_str().expect("utf-8 path"),
+        ],
+        "hmi-e2e",
     );
     let start = Instant::now();
     let (declined_id, declined_at_page) = rt.block_on(async {
@@ -206,14 +160,7 @@ fn default_scenario_end_to_end_with_the_real_binary() {
         let id: u64 = id.as_str().and_then(|s| s.parse().ok()).expect("suggestion id");
         let shot = browser.screenshot("hmi.png").await;
         eprintln!("coffee moment: {}", shot.display());
-        browser.click("decline").await;
-        browser
-            .wait_for(
-                "the decline to reach the run",
-                "(() => { const s = document.querySelector('[data-testid=suggestion-status]'); return s.dataset.state === 'decline' && s.dataset.confirmed === 'true'; })()",
-                WAIT,
-            )
-            .await;
+        browser.decline_and_wait_for_the_run().await;
         let page_t = browser.eval("document.querySelector('[data-testid=sim-time]').textContent").await;
         // The drive goes on to its end; the page shows it.
         browser.wait_for("the end of the run", "document.querySelector('[data-testid=run-state]').dataset.state === 'ended'", limit).await;

@@ -7,24 +7,22 @@ mod hmi_support;
 use cabin_bus::messages::*;
 use cabin_bus::{topics, Bus, NodeName, TopicId, ZenohConfig};
 use hmi_support::*;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Child(std::process::Child);
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Answers suggestion 5 from the page; returns the status of the server's ack.
+async fn answer(ws: &mut Ws, seen: &mut Vec<serde_json::Value>, answer: &str) -> String {
+    let respond = format!(r#"{{"type":"respond","suggestion_id":5,"answer":"{answer}"}}"#);
+    send_text(ws, &respond).await;
+    seen.extend(read_until(ws, |v| v["type"] == "ack").await);
+    seen.last().expect("ack")["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]
 fn cabin_hmi_joins_a_running_bus_and_publishes_the_answer_once() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let (zport, hport) = (free_port(), free_port());
     let vehicle = format!("hmijoin{zport}");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -45,26 +43,19 @@ fn cabin_hmi_joins_a_running_bus_and_publishes_the_answer_once() {
     bus.publish(&src, topics::ROUTE, at(1.0), route)
         .expect("publish route");
 
-    let out = artefact_dir();
-    let _child = Child(
-        Command::new(env!("CARGO_BIN_EXE_cabin"))
-            .args([
-                "hmi",
-                &format!("127.0.0.1:{hport}"),
-                "--no-voice",
-                "--seconds",
-                "300",
-                "--config",
-            ])
-            .arg(&cfg)
-            .stdout(Stdio::null())
-            .stderr(
-                std::fs::File::create(out.join("hmi-join-stderr.txt"))
-                    .map(Stdio::from)
-                    .unwrap_or(Stdio::null()),
-            )
-            .spawn()
-            .expect("cabin hmi starts"),
+    let hmi_addr = format!("127.0.0.1:{hport}");
+    let config = cfg.to_str().expect("utf-8 path");
+    let _child = spawn_logged(
+        &[
+            "hmi",
+            &hmi_addr,
+            "--no-voice",
+            "--seconds",
+            "300",
+            "--config",
+            config,
+        ],
+        "hmi-join",
     );
     rt.block_on(async {
         let start = Instant::now();
@@ -129,13 +120,7 @@ fn cabin_hmi_joins_a_running_bus_and_publishes_the_answer_once() {
             "the suggestion never reached the page: {seen:?}"
         );
 
-        send_text(
-            &mut ws,
-            r#"{"type":"respond","suggestion_id":5,"answer":"decline"}"#,
-        )
-        .await;
-        seen.extend(read_until(&mut ws, |v| v["type"] == "ack").await);
-        assert_eq!(seen.last().expect("ack")["status"], "forwarded");
+        assert_eq!(answer(&mut ws, &mut seen, "decline").await, "forwarded");
         let r =
             tokio::task::spawn_blocking(move || answers.recv_timeout(WAIT).map(|s| (s, answers)))
                 .await
@@ -155,13 +140,10 @@ fn cabin_hmi_joins_a_running_bus_and_publishes_the_answer_once() {
             "stamped with the newest sim time on the bus"
         );
 
-        send_text(
-            &mut ws,
-            r#"{"type":"respond","suggestion_id":5,"answer":"accept"}"#,
-        )
-        .await;
-        seen.extend(read_until(&mut ws, |v| v["type"] == "ack").await);
-        assert_eq!(seen.last().expect("ack")["status"], "already_answered");
+        assert_eq!(
+            answer(&mut ws, &mut seen, "accept").await,
+            "already_answered"
+        );
         // The page also sees the answer come back on hmi/response.
         ensure_seen(&mut ws, &mut seen, |v| is_sample(v, "hmi/response")).await;
         assert!(

@@ -13,12 +13,11 @@ use serde_json::Value;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
+/// A runtime for the clients and the real HMI on a free loopback port, with a queue of `capacity`.
+fn local_hmi(capacity: usize) -> (tokio::runtime::Runtime, RunningHmi, std::net::SocketAddr) {
+    let h = start_hmi("127.0.0.1:0", capacity);
+    let addr = h.service.local_addr().expect("bound");
+    (runtime(), h, addr)
 }
 
 /// Decisions numbered 0..n, then a final `end` marker.
@@ -33,9 +32,7 @@ fn numbered_decisions(n: usize, reason_len: usize) -> Vec<(cabin_bus::SimTime, T
 
 #[test]
 fn updates_reach_many_clients_in_order_and_late_joiners_get_the_state() {
-    let rt = runtime();
-    let mut h = start_hmi("127.0.0.1:0", 512);
-    let addr = h.service.local_addr().expect("bound");
+    let (rt, mut h, addr) = local_hmi(512);
     rt.block_on(async {
         let mut clients = Vec::new();
         for _ in 0..12 {
@@ -56,10 +53,8 @@ fn updates_reach_many_clients_in_order_and_late_joiners_get_the_state() {
             TopicId::Alert,
             alert(AlertKind::Drowsiness, AlertLevel::Warning, "KSS 7.5"),
         ));
-        let bridge = h.bridge.take();
         let run = run_in_thread(
-            &h,
-            bridge,
+            &mut h,
             Script::new(script, at(0.2)),
             Pacing::AsFastAsPossible,
         );
@@ -136,9 +131,7 @@ async fn stalled_client(addr: std::net::SocketAddr) -> Ws {
 
 #[test]
 fn a_stalled_client_does_not_block_the_feed_and_its_drops_are_counted() {
-    let rt = runtime();
-    let mut h = start_hmi("127.0.0.1:0", 64);
-    let addr = h.service.local_addr().expect("bound");
+    let (rt, mut h, addr) = local_hmi(64);
     rt.block_on(async {
         let stalled = stalled_client(addr).await;
         let mut healthy = connect(addr).await;
@@ -156,10 +149,8 @@ fn a_stalled_client_does_not_block_the_feed_and_its_drops_are_counted() {
             })
             .collect();
         script.push((at(5.0), TopicId::Decision, decision("end", "marker")));
-        let bridge = h.bridge.take();
         let run = run_in_thread(
-            &h,
-            bridge,
+            &mut h,
             Script::new(script, at(5.1)),
             Pacing::WallClock { speed: 1.0 },
         );
@@ -211,18 +202,15 @@ fn a_stalled_client_does_not_block_the_feed_and_its_drops_are_counted() {
 
 #[test]
 fn malformed_messages_get_a_clear_error_and_change_nothing() {
-    let rt = runtime();
-    let mut h = start_hmi("127.0.0.1:0", 512);
-    let addr = h.service.local_addr().expect("bound");
+    let (rt, mut h, addr) = local_hmi(512);
     rt.block_on(async {
-        let bridge = h.bridge.take();
         let script = Script::new(
             vec![(at(0.0), TopicId::Suggestion, coffee_suggestion(1))],
             at(0.2),
         );
         let responses = script.responses.clone();
         join_within(
-            run_in_thread(&h, bridge, script, Pacing::AsFastAsPossible),
+            run_in_thread(&mut h, script, Pacing::AsFastAsPossible),
             WAIT,
         );
 
@@ -292,9 +280,7 @@ fn malformed_messages_get_a_clear_error_and_change_nothing() {
 
 #[test]
 fn accept_decline_is_idempotent_and_reaches_the_run_as_one_user_response() {
-    let rt = runtime();
-    let mut h = start_hmi("127.0.0.1:0", 512);
-    let addr = h.service.local_addr().expect("bound");
+    let (rt, mut h, addr) = local_hmi(512);
     let responses = rt.block_on(async {
         let mut a = connect(addr).await;
         let mut b = connect(addr).await;
@@ -306,8 +292,7 @@ fn accept_decline_is_idempotent_and_reaches_the_run_as_one_user_response() {
         )
         .stop_after_response(SimDuration::from_secs(2));
         let responses = script.responses.clone();
-        let bridge = h.bridge.take();
-        let run = run_in_thread(&h, bridge, script, Pacing::WallClock { speed: 2.0 });
+        let run = run_in_thread(&mut h, script, Pacing::WallClock { speed: 2.0 });
         read_until(&mut a, |v| {
             is_sample(v, "agent/suggestion") && v["msg"]["id"] == 41
         })
@@ -360,23 +345,13 @@ fn accept_decline_is_idempotent_and_reaches_the_run_as_one_user_response() {
             .expect("join");
         responses
     });
-    let got = responses.lock().clone();
-    assert_eq!(got.len(), 1, "exactly one UserResponse on the bus: {got:?}");
-    assert_eq!(
-        got[0].1,
-        UserResponse {
-            suggestion_id: 41,
-            answer: Answer::Decline
-        }
-    );
+    assert_one_answer(&responses, 41, Answer::Decline);
     h.service.stop();
 }
 
 #[test]
 fn camera_images_are_small_and_only_for_this_host() {
-    let rt = runtime();
-    let mut h = start_hmi("127.0.0.1:0", 512);
-    let addr = h.service.local_addr().expect("bound");
+    let (rt, mut h, addr) = local_hmi(512);
     rt.block_on(async {
         let mut ws = connect(addr).await;
         let hello = read_until(&mut ws, |v| v["type"] == "hello")
@@ -396,10 +371,8 @@ fn camera_images_are_small_and_only_for_this_host() {
                 )
             })
             .collect();
-        let bridge = h.bridge.take();
         let run = run_in_thread(
-            &h,
-            bridge,
+            &mut h,
             Script::new(frames, at(4.0)),
             Pacing::WallClock { speed: 4.0 },
         );
@@ -424,9 +397,7 @@ fn camera_images_are_small_and_only_for_this_host() {
 
 #[test]
 fn the_page_is_served_and_foreign_sites_cannot_open_the_socket() {
-    let rt = runtime();
-    let h = start_hmi("127.0.0.1:0", 512);
-    let addr = h.service.local_addr().expect("bound");
+    let (rt, h, addr) = local_hmi(512);
     rt.block_on(async {
         let get = |path: &'static str| async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -557,14 +528,6 @@ fn answers_from_other_hmis_on_the_bus_enter_the_run_once() {
         );
     });
     join_within(run, Duration::from_secs(180));
-    let got = responses.lock().clone();
-    assert_eq!(got.len(), 1, "{got:?}");
-    assert_eq!(
-        got[0].1,
-        UserResponse {
-            suggestion_id: 9,
-            answer: Answer::Decline
-        }
-    );
+    assert_one_answer(&responses, 9, Answer::Decline);
     run_hmi.stop();
 }

@@ -132,6 +132,17 @@ impl Browser {
             .expect("click");
     }
 
+    /// Clicks Decline and waits until the page shows that the run confirmed the answer.
+    pub async fn decline_and_wait_for_the_run(&self) {
+        self.click("decline").await;
+        self.wait_for(
+            "the decline to reach the run",
+            "(() => { const s = document.querySelector('[data-testid=suggestion-status]'); return s.dataset.state === 'decline' && s.dataset.confirmed === 'true'; })()",
+            super::WAIT,
+        )
+        .await;
+    }
+
     /// Saves a screenshot of the whole page under target/test-artefacts/ and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         // Grow the window until the viewport holds the whole page (the window has some chrome).

@@ -4,6 +4,10 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod process;
+
+#[allow(unused_imports)] // each test crate uses some of them
+pub use process::{artefact_dir, free_port, spawn_logged};
 
 use cabin_bus::messages::*;
 use cabin_bus::runtime::{
@@ -352,16 +356,16 @@ pub fn start_hmi(addr: &str, queue_capacity: usize) -> RunningHmi {
     }
 }
 
-/// Runs `script` (plus the HMI's bridge) on the deterministic executor in a thread, observed by the HMI.
+/// Runs `script` (plus the HMI's bridge, taken from `hmi`) on the deterministic executor in a thread,
+/// observed by the HMI.
 pub fn run_in_thread(
-    hmi: &RunningHmi,
-    bridge: Option<(NodeName, Box<dyn Node>)>,
+    hmi: &mut RunningHmi,
     script: Script,
     pacing: Pacing,
 ) -> std::thread::JoinHandle<RunReport> {
     let mut nodes: Vec<(NodeName, Box<dyn Node>)> =
         vec![(NodeName::new("sim").expect("name"), Box::new(script))];
-    nodes.extend(bridge);
+    nodes.extend(hmi.bridge.take());
     let h = hmi.hmi.clone();
     std::thread::spawn(move || {
         let mut exec = DeterministicExecutor::new(
@@ -376,6 +380,32 @@ pub fn run_in_thread(
         exec.observe(move |s| h.observe(s));
         exec.run()
     })
+}
+
+/// The tokio runtime of a test's WebSocket and browser clients.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Asserts that the run received exactly one answer: `answer` to suggestion `suggestion_id`.
+pub fn assert_one_answer(
+    responses: &Mutex<Vec<(SimTime, UserResponse)>>,
+    suggestion_id: u64,
+    answer: Answer,
+) {
+    let got = responses.lock().clone();
+    assert_eq!(got.len(), 1, "exactly one UserResponse on the bus: {got:?}");
+    assert_eq!(
+        got[0].1,
+        UserResponse {
+            suggestion_id,
+            answer
+        }
+    );
 }
 
 /// Waits for a thread with a timeout.
@@ -457,24 +487,4 @@ pub async fn send_text(ws: &mut Ws, text: &str) {
 /// Whether a frame is a `sample` on `topic`.
 pub fn is_sample(v: &Value, topic: &str) -> bool {
     v["type"] == "sample" && v["topic"] == topic
-}
-
-/// A free TCP port on loopback (bound then released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-/// `target/test-artefacts/`: screenshots and logs the tests leave for people to look at.
-pub fn artefact_dir() -> std::path::PathBuf {
-    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .map(|p| p.to_path_buf())
-        .unwrap_or_default();
-    let dir = target.join("test-artefacts");
-    std::fs::create_dir_all(&dir).expect("create target/test-artefacts");
-    dir
 }
