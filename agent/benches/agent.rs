@@ -112,27 +112,6 @@ fn vehicle(progress_m: f64) -> VehicleState {
     }
 }
 
-fn distracted() -> DriverState {
-    DriverState {
-        valid: true,
-        monitoring: Monitoring::Available,
-        distraction: Distraction {
-            eyes_off_road_s: 2.5,
-            long_distraction: true,
-            ..Default::default()
-        },
-        drowsiness: Drowsiness {
-            kss: 3.0,
-            ..Default::default()
-        },
-        unresponsive: false,
-        heart_rate_bpm: None,
-        hrv_rmssd_ms: None,
-        speed_mps: 25.0,
-        calibration: 1.0,
-    }
-}
-
 fn core_with(n: usize, interest: bool) -> AgentCore {
     let config = AgentConfig {
         preferences: PreferenceMode::Off,
@@ -148,7 +127,9 @@ fn core_with(n: usize, interest: bool) -> AgentCore {
         core.poi_count(),
         t.elapsed().as_secs_f64() * 1000.0
     );
-    core.on_driver_state(0.0, &distracted(), &mut out);
+    // distracted (eyes off the road 2.5 s): no proposal goes out, so each update runs the full search
+    let distracted = cabin_agent::fixtures::driver(2.5, 3.0);
+    core.on_driver_state(0.0, &distracted, &mut out);
     if interest {
         let u = Utterance {
             speaker: Speaker::Passenger,
