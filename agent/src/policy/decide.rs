@@ -737,15 +737,19 @@ mod tests {
         ));
         p.on_answer(1, Answer::Accept).expect("answer");
         // still high, still within the repeat time: no second offer
+        // the monitor keeps publishing (a state older than 2 s holds the agent)
+        w.gate.on_driver_state(&tired, 2000.0);
         assert_eq!(
             w.eval(&mut p, 2000.0, &[], &[], Some(1300.0)).0,
             Verdict::Nothing
         );
         // cleared, then high again after the repeat time
+        w.gate.on_driver_state(&tired, 2001.0);
         assert_eq!(
             w.eval(&mut p, 2001.0, &[], &[], Some(900.0)).0,
             Verdict::Nothing
         );
+        w.gate.on_driver_state(&tired, 2002.0);
         assert!(matches!(
             w.eval(&mut p, 2002.0, &[], &[], Some(1300.0)).0,
             Verdict::Cabin { .. }

@@ -7,11 +7,22 @@
 //! must stay attentive for `settle_s` before the agent speaks, so a suggestion never lands in the
 //! second a glance returns to the road.
 //!
+//! A blind monitor holds every suggestion: the agent may only speak when the monitor can say the driver
+//! is not distracted, so "cannot tell" must mean "no". That covers a driver state that is not valid or
+//! says `Unavailable` (camera blocked, face lost, bad image), a `cannot monitor` alert at any level, and a
+//! driver state that has gone quiet for more than `stale_state_s` after having been received.
+//!
+//! Calibration policy: while the monitor is still learning this driver's neutral pose and open-eye
+//! baseline (`Monitoring::Calibrating`, the first minute of a drive at most), the agent holds too. The
+//! distraction judgement then rests on a default neutral pose, and a driver whose resting head sits a few
+//! degrees off it could be read as attentive while glancing away; a suggestion can wait a minute. Each
+//! hold is a reason string that the policy writes into the decision log.
+//!
 //! Drowsiness does not block: a drowsy driver is exactly who should hear about a coffee stop. The
 //! gate reports drowsy (KSS >= 7, a microsleep, or a drowsiness alert) and tired (KSS >= 6) for the
 //! policy.
 
-use cabin_bus::messages::{Alert, AlertKind, AlertLevel, DriverState};
+use cabin_bus::messages::{Alert, AlertKind, AlertLevel, DriverState, Monitoring};
 use std::collections::BTreeMap;
 
 /// Gate thresholds.
@@ -27,6 +38,9 @@ pub struct GateConfig {
     pub drowsy_kss: f32,
     /// KSS at or above which the driver is tiring (for fresh air).
     pub tired_kss: f32,
+    /// A driver state older than this means the monitor has gone quiet, seconds (issue 13: "no driver
+    /// state for more than 2 s"; the driver-state node publishes at 10 Hz).
+    pub stale_state_s: f64,
 }
 
 impl Default for GateConfig {
@@ -37,6 +51,7 @@ impl Default for GateConfig {
             settle_s: 3.0,
             drowsy_kss: 7.0,
             tired_kss: 6.0,
+            stale_state_s: 2.0,
         }
     }
 }
@@ -63,6 +78,8 @@ pub struct DriverGate {
     microsleeps: u32,
     /// When the last block ended (None while blocked or never blocked).
     clear_since: Option<f64>,
+    /// When the last driver state arrived (None before the first).
+    last_state_s: Option<f64>,
     blocked: bool,
 }
 
@@ -101,8 +118,18 @@ impl DriverGate {
     pub fn on_driver_state(&mut self, s: &DriverState, now_s: f64) {
         let d = &s.distraction;
         let c = &self.config;
-        self.workload = if !s.valid {
-            None
+        self.last_state_s = Some(now_s);
+        self.workload = if let Monitoring::Unavailable { reason } = &s.monitoring {
+            Some(format!(
+                "the driver monitor cannot see the driver ({reason})"
+            ))
+        } else if !s.valid {
+            Some("the driver monitor cannot judge the driver (driver state not valid)".into())
+        } else if let Monitoring::Calibrating { progress } = s.monitoring {
+            Some(format!(
+                "the driver monitor is still calibrating to this driver ({:.0} %)",
+                100.0 * progress.clamp(0.0, 1.0)
+            ))
         } else if s.unresponsive {
             Some("driver unresponsive".into())
         } else if d.phone_use {
@@ -142,7 +169,8 @@ impl DriverGate {
                     | AlertKind::PhoneUse
                     | AlertKind::Unresponsive
             );
-            if distraction || level == AlertLevel::Critical {
+            // "Cannot monitor" at any level: the monitor is blind, so nothing says the driver is free.
+            if distraction || kind == AlertKind::CannotMonitor || level == AlertLevel::Critical {
                 return Some(format!("{} alert ({level:?})", alert_name(kind)).to_lowercase());
             }
         }
@@ -153,6 +181,14 @@ impl DriverGate {
     pub fn may_speak(&self, now_s: f64) -> Result<(), String> {
         if let Some(r) = self.block_reason() {
             return Err(r);
+        }
+        if let Some(last) = self.last_state_s {
+            let quiet = now_s - last;
+            if quiet > self.config.stale_state_s {
+                return Err(format!(
+                    "no driver state for {quiet:.1} s: the driver monitor has gone quiet"
+                ));
+            }
         }
         if let Some(since) = self.clear_since {
             let settled = now_s - since;
@@ -234,6 +270,111 @@ mod tests {
         assert!(g.may_speak(9.0).unwrap_err().contains("eyes off"));
         g.on_driver_state(&driver(0.0, 7.5), 10.0);
         assert!(g.drowsy() && g.tired());
+        g.on_driver_state(&driver(0.0, 7.5), 13.0);
         assert!(g.may_speak(13.5).is_ok(), "drowsy does not block");
+    }
+
+    fn alert(kind: AlertKind, level: AlertLevel) -> Alert {
+        Alert {
+            kind,
+            level,
+            reason: "x".into(),
+        }
+    }
+
+    /// A gate that has seen an attentive, calibrated driver at t = 0 and may speak.
+    fn attentive_gate() -> DriverGate {
+        let mut g = DriverGate::new(GateConfig::default());
+        g.on_driver_state(&driver(0.0, 3.0), 0.0);
+        assert!(g.may_speak(0.0).is_ok());
+        g
+    }
+
+    #[test]
+    fn a_blind_monitor_holds() {
+        // Camera blocked / face lost: the driver state says Unavailable (and is not valid).
+        let mut g = attentive_gate();
+        let blind = DriverState {
+            valid: false,
+            monitoring: Monitoring::Unavailable {
+                reason: "camera blocked".into(),
+            },
+            ..driver(0.0, 3.0)
+        };
+        g.on_driver_state(&blind, 1.0);
+        let why = g.may_speak(1.0).unwrap_err();
+        assert!(
+            why.contains("cannot see the driver (camera blocked)"),
+            "{why}"
+        );
+        // Seen again: the settle time applies before speaking.
+        g.on_driver_state(&driver(0.0, 3.0), 2.0);
+        assert!(g.may_speak(2.5).unwrap_err().contains("attentive again"));
+        g.on_driver_state(&driver(0.0, 3.0), 5.0);
+        assert!(g.may_speak(5.0).is_ok());
+    }
+
+    #[test]
+    fn an_invalid_state_holds_even_when_it_claims_to_see() {
+        let mut g = attentive_gate();
+        let invalid = DriverState {
+            valid: false,
+            ..driver(0.0, 3.0)
+        };
+        g.on_driver_state(&invalid, 1.0);
+        assert!(g.may_speak(1.0).unwrap_err().contains("not valid"));
+    }
+
+    #[test]
+    fn a_cannot_monitor_alert_holds_at_every_level() {
+        for level in [AlertLevel::Info, AlertLevel::Warning, AlertLevel::Critical] {
+            let mut g = attentive_gate();
+            g.on_alert(&alert(AlertKind::CannotMonitor, level), 1.0);
+            let why = g.may_speak(1.0).unwrap_err();
+            assert!(why.contains("cannot monitor"), "{level:?}: {why}");
+            g.on_alert(&alert(AlertKind::CannotMonitor, AlertLevel::Cleared), 2.0);
+            g.on_driver_state(&driver(0.0, 3.0), 5.5);
+            assert!(g.may_speak(5.5).is_ok(), "{level:?}: cleared and settled");
+        }
+    }
+
+    #[test]
+    fn a_critical_alert_of_any_kind_holds() {
+        let mut g = attentive_gate();
+        g.on_alert(&alert(AlertKind::Drowsiness, AlertLevel::Critical), 1.0);
+        assert!(g.may_speak(1.0).unwrap_err().contains("drowsiness alert"));
+        let mut g = attentive_gate();
+        g.on_alert(&alert(AlertKind::Drowsiness, AlertLevel::Warning), 1.0);
+        assert!(
+            g.may_speak(1.0).is_ok(),
+            "a drowsiness warning does not hold"
+        );
+    }
+
+    #[test]
+    fn a_quiet_monitor_holds_after_two_seconds() {
+        let g = attentive_gate();
+        assert!(
+            g.may_speak(2.0).is_ok(),
+            "2 s without a state is still fresh"
+        );
+        let why = g.may_speak(2.5).unwrap_err();
+        assert!(why.contains("no driver state for 2.5 s"), "{why}");
+    }
+
+    #[test]
+    fn calibration_holds_until_the_monitor_knows_the_driver() {
+        let mut g = DriverGate::new(GateConfig::default());
+        let calibrating = DriverState {
+            monitoring: Monitoring::Calibrating { progress: 0.4 },
+            calibration: 0.4,
+            ..driver(0.0, 3.0)
+        };
+        g.on_driver_state(&calibrating, 10.0);
+        let why = g.may_speak(10.0).unwrap_err();
+        assert!(why.contains("calibrating to this driver (40 %)"), "{why}");
+        g.on_driver_state(&driver(0.0, 3.0), 30.0);
+        g.on_driver_state(&driver(0.0, 3.0), 33.0);
+        assert!(g.may_speak(33.0).is_ok());
     }
 }
