@@ -317,13 +317,15 @@ def plot(report: dict, path: Path) -> bool:
         for k in kinds:
             r = t["detection"].get(k, {"rate": math.nan, "ci95": [math.nan, math.nan]})
             rates.append(r["rate"])
-            lows.append(r["rate"] - r["ci95"][0])
-            highs.append(r["ci95"][1] - r["rate"])
+            # max(0, ...): at a rate of 0 or 1 the interval's end can differ from the rate by a rounding
+            # error of either sign, and matplotlib refuses a negative error bar.
+            lows.append(max(0.0, r["rate"] - r["ci95"][0]))
+            highs.append(max(0.0, r["ci95"][1] - r["rate"]))
         xs = [x + (i - 0.5) * width for x in range(len(kinds))]
         left.bar(xs, rates, width, yerr=[lows, highs], capsize=3, label=name)
         fa = t["false_alerts"]
-        right.bar([i], [fa["per_hour"]], 0.6, yerr=[[fa["per_hour"] - fa["ci95"][0]],
-                                                    [fa["ci95"][1] - fa["per_hour"]]], capsize=3)
+        right.bar([i], [fa["per_hour"]], 0.6, yerr=[[max(0.0, fa["per_hour"] - fa["ci95"][0])],
+                                                    [max(0.0, fa["ci95"][1] - fa["per_hour"])]], capsize=3)
     left.set_xticks(range(len(kinds)), [k.replace("_", "\n") for k in kinds], fontsize=8)
     left.set_ylim(0, 1.05)
     left.set_ylabel("detection rate (95% Wilson CI)")
