@@ -736,9 +736,9 @@ mod tests {
             Verdict::Cabin { .. }
         ));
         p.on_answer(1, Answer::Accept).expect("answer");
-        // still high, still within the repeat time: no second offer
-        // the monitor keeps publishing (a state older than 2 s holds the agent)
+        // the monitor keeps publishing before each evaluation (a state older than 2 s holds the agent)
         w.gate.on_driver_state(&tired, 2000.0);
+        // still high, still within the repeat time: no second offer
         assert_eq!(
             w.eval(&mut p, 2000.0, &[], &[], Some(1300.0)).0,
             Verdict::Nothing
