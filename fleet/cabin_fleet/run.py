@@ -15,13 +15,14 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, TextIO
 
 from . import tasks
+from .local_cluster import local_cluster
 from .manifest import Drive
 
 RESULTS_SCHEMA = "cabin-fleet-results/1"
@@ -86,13 +87,13 @@ def _lost(drive: Drive, error: str) -> dict:
             "replay_wall_s": None, "score_wall_s": None, "error": error, "diagnostics": ""}
 
 
-def ray_connect(opts: RunOptions) -> None:
-    """Joins the cluster at opts.address, or starts a local one when it is None."""
+def ray_connect(address: str, opts: RunOptions) -> None:
+    """Joins the Ray cluster at ``address``."""
     # Ray 2.60 clusters use token authentication by default; a driver must ask for it explicitly.
     os.environ.setdefault("RAY_AUTH_MODE", "token")
     import ray
 
-    init: dict = {"address": opts.address, "log_to_driver": False, "logging_level": "WARNING"}
+    init: dict = {"address": address, "log_to_driver": False, "logging_level": "WARNING"}
     if opts.ship_package:
         import cabin_fleet
 
@@ -102,17 +103,25 @@ def ray_connect(opts: RunOptions) -> None:
 
 @contextmanager
 def ray_session(opts: RunOptions):
-    """One Ray connection for several fleet runs (a baseline and a candidate)."""
+    """One Ray connection for several fleet runs (a baseline and a candidate). Without an address, a
+    single-node local cluster with this machine's CPUs is started for the session and stopped after."""
     if not opts.use_ray:
         yield
         return
     import ray
 
-    ray_connect(opts)
-    try:
-        yield
-    finally:
-        ray.shutdown()
+    with ExitStack() as stack:
+        address = opts.address
+        if address is None:
+            cpus = os.cpu_count() or 1
+            print(f"[fleet] no --address: starting a local Ray cluster with {cpus} CPU(s)",
+                  file=opts.progress, flush=True)
+            address = stack.enter_context(local_cluster([cpus]))
+        ray_connect(address, opts)
+        try:
+            yield
+        finally:
+            ray.shutdown()
 
 
 def _run_with_ray(drives: list[Drive], build: tasks.Build, opts: RunOptions,
@@ -120,36 +129,39 @@ def _run_with_ray(drives: list[Drive], build: tasks.Build, opts: RunOptions,
     import ray
 
     # A caller that runs several builds opens one session for all of them (ray_session).
-    owns_session = not ray.is_initialized()
-    if owns_session:
-        ray_connect(opts)
-    try:
-        cluster = {
-            "nodes": sum(1 for n in ray.nodes() if n.get("Alive")),
-            "cpus": ray.cluster_resources().get("CPU", 0),
-        }
-        # Retries are ours (max_retries=0): a failed drive is resubmitted like any other task, and
-        # every attempt is counted the same way whether cabin failed or the worker died.
-        remote = ray.remote(num_cpus=opts.cpus_per_task, max_retries=0)(tasks.replay_and_score)
+    with ExitStack() as stack:
+        if not ray.is_initialized():
+            stack.enter_context(ray_session(opts))
+        return _submit_all(drives, build, opts, finish)
 
-        def submit(d: Drive):
-            return remote.remote(d.to_dict(), build.to_dict(), opts.timeout_s, opts.keep_events)
 
-        pending = {submit(d): (d, 1) for d in drives}
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
-            ref = done[0]
-            drive, attempt = pending.pop(ref)
-            try:
-                result = ray.get(ref)
-            except ray.exceptions.RayError as e:
-                result = _lost(drive, f"ray: {type(e).__name__}: {str(e)[:500]}")
-            if finish(drive, result, attempt):
-                pending[submit(drive)] = (drive, attempt + 1)
-        return cluster
-    finally:
-        if owns_session:
-            ray.shutdown()
+def _submit_all(drives: list[Drive], build: tasks.Build, opts: RunOptions,
+                finish: Callable[[Drive, dict, int], bool]) -> dict:
+    import ray
+
+    cluster = {
+        "nodes": sum(1 for n in ray.nodes() if n.get("Alive")),
+        "cpus": ray.cluster_resources().get("CPU", 0),
+    }
+    # Retries are ours (max_retries=0): a failed drive is resubmitted like any other task, and
+    # every attempt is counted the same way whether cabin failed or the worker died.
+    remote = ray.remote(num_cpus=opts.cpus_per_task, max_retries=0)(tasks.replay_and_score)
+
+    def submit(d: Drive):
+        return remote.remote(d.to_dict(), build.to_dict(), opts.timeout_s, opts.keep_events)
+
+    pending = {submit(d): (d, 1) for d in drives}
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        ref = done[0]
+        drive, attempt = pending.pop(ref)
+        try:
+            result = ray.get(ref)
+        except ray.exceptions.RayError as e:
+            result = _lost(drive, f"ray: {type(e).__name__}: {str(e)[:500]}")
+        if finish(drive, result, attempt):
+            pending[submit(drive)] = (drive, attempt + 1)
+    return cluster
 
 
 def _run_locally(drives: list[Drive], build: tasks.Build, opts: RunOptions,

@@ -5,18 +5,14 @@
 from __future__ import annotations
 
 import os
-import re
-import secrets
-import shutil
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cabin_fleet.local_cluster import local_cluster
+
 ROOT = Path(__file__).resolve().parents[2]
-RAY = str(Path(sys.executable).with_name("ray"))
 
 
 def _cabin() -> Path:
@@ -41,37 +37,9 @@ def corpus(tmp_path_factory, cabin) -> Path:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _ray(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([RAY, *args], env=env, capture_output=True, text=True, timeout=180)
-
-
 @pytest.fixture(scope="session")
-def ray_cluster(tmp_path_factory):
-    """The address of a 2-node local Ray cluster (head + worker, 1 CPU each)."""
-    # Ray 2.60 authenticates with a token by default: this cluster's own random token, given to every
-    # node and to the driver (this process) in the environment; nothing is written to ~/.ray.
-    token = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
-    env = {**os.environ, **token}
-    port = _free_port()
-    temp = tmp_path_factory.mktemp("ray")
-    try:
-        head = _ray("start", "--head", f"--port={port}", "--num-cpus=1", "--include-dashboard=false",
-                    "--disable-usage-stats", f"--temp-dir={temp}", env=env)
-        assert head.returncode == 0, f"ray start --head failed:\n{head.stdout}\n{head.stderr}"
-        # Ray advertises this machine's own interface address (not 127.0.0.1): use what it prints.
-        m = re.search(r"ray start --address='([^']+)'", head.stdout + head.stderr)
-        assert m, f"no address in ray start's output:\n{head.stdout}"
-        address = m.group(1)
-        worker = _ray("start", f"--address={address}", "--num-cpus=1", "--disable-usage-stats", env=env)
-        assert worker.returncode == 0, f"ray start --address failed:\n{worker.stdout}\n{worker.stderr}"
-        os.environ.update(token)
+def ray_cluster():
+    """The address of a 2-node local Ray cluster (head + worker, 1 CPU each), with its own random auth
+    token in this process's environment; `ray stop --force` at the end, also when start-up fails."""
+    with local_cluster([1, 1]) as address:
         yield address
-    finally:
-        _ray("stop", "--force", env=env)
-        shutil.rmtree(temp, ignore_errors=True)

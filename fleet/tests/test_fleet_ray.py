@@ -146,3 +146,25 @@ def test_a_changed_threshold_is_a_regression_on_the_right_episodes(over_ray, ray
 def test_a_build_compared_with_itself_has_no_regression(over_ray):
     rep = report.compare(over_ray["doc"], over_ray["doc"])
     assert report.exit_status(rep, fail_on_hash_change=True) == 0
+
+
+def test_without_an_address_the_driver_starts_and_stops_its_own_local_cluster(ray_cluster, cabin, drives,
+                                                                           tmp_path):
+    """`cabin fleet run` with no --address: the command a user types first. It must start a token-
+    authenticated local cluster itself, run the drives there, and stop only that cluster (the shared
+    test cluster keeps running)."""
+    two = [d.to_dict() for d in drives if d.recording is None][:2]
+    m = tmp_path / "two.json"
+    m.write_text(json.dumps({"drives": two}))
+    out = tmp_path / "out"
+    p = subprocess.run([cabin, "fleet", "run", str(m), "--out", str(out), "--timeout-s", "300"],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, f"cabin fleet run failed:\n{p.stdout}\n{p.stderr}"
+    assert "starting a local Ray cluster" in p.stderr
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["summary"] == {**doc["summary"], "drives": 2, "ok": 2, "failed": 0}
+    assert all(re.fullmatch(r"[0-9a-f]{64}", r["events_sha256"]) for r in doc["drives"])
+    # the shared cluster is still there: its head answers
+    status = subprocess.run([str(Path(sys.executable).with_name("ray")), "status", f"--address={ray_cluster}"],
+                            capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0, f"the shared cluster was stopped:\n{status.stdout}\n{status.stderr}"
