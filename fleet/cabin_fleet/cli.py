@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -149,8 +150,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _exit_on_term(signum, _frame) -> None:
+    # SIGTERM's default ends Python without unwinding: a local Ray cluster the run started would be left
+    # running. As an exception, the `finally` that stops it runs.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_term)
+    signal.signal(signal.SIGHUP, _exit_on_term)
     try:
         return a.func(a)
     except (manifest.ManifestError, ValueError, OSError) as e:
