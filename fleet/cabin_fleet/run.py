@@ -87,11 +87,18 @@ def _lost(drive: Drive, error: str) -> dict:
             "replay_wall_s": None, "score_wall_s": None, "error": error, "diagnostics": ""}
 
 
-def ray_connect(address: str, opts: RunOptions) -> None:
-    """Joins the Ray cluster at ``address``."""
-    # Ray 2.60 clusters use token authentication by default; a driver must ask for it explicitly.
+def _ray():
+    """Imports Ray with token authentication asked for. Ray 2.60 clusters use token authentication by
+    default, and Ray reads the mode when it is first imported: set later, a driver sends no token."""
     os.environ.setdefault("RAY_AUTH_MODE", "token")
     import ray
+
+    return ray
+
+
+def ray_connect(address: str, opts: RunOptions) -> None:
+    """Joins the Ray cluster at ``address``."""
+    ray = _ray()
 
     init: dict = {"address": address, "log_to_driver": False, "logging_level": "WARNING"}
     if opts.ship_package:
@@ -108,7 +115,7 @@ def ray_session(opts: RunOptions):
     if not opts.use_ray:
         yield
         return
-    import ray
+    ray = _ray()
 
     with ExitStack() as stack:
         address = opts.address
@@ -126,7 +133,7 @@ def ray_session(opts: RunOptions):
 
 def _run_with_ray(drives: list[Drive], build: tasks.Build, opts: RunOptions,
                   finish: Callable[[Drive, dict, int], bool]) -> dict:
-    import ray
+    ray = _ray()
 
     # A caller that runs several builds opens one session for all of them (ray_session).
     with ExitStack() as stack:
@@ -137,7 +144,7 @@ def _run_with_ray(drives: list[Drive], build: tasks.Build, opts: RunOptions,
 
 def _submit_all(drives: list[Drive], build: tasks.Build, opts: RunOptions,
                 finish: Callable[[Drive, dict, int], bool]) -> dict:
-    import ray
+    ray = _ray()
 
     cluster = {
         "nodes": sum(1 for n in ray.nodes() if n.get("Alive")),

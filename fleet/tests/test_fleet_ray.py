@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -157,8 +158,10 @@ def test_without_an_address_the_driver_starts_and_stops_its_own_local_cluster(ra
     m = tmp_path / "two.json"
     m.write_text(json.dumps({"drives": two}))
     out = tmp_path / "out"
+    # a user's shell: no Ray settings inherited from the shared test cluster
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
     p = subprocess.run([cabin, "fleet", "run", str(m), "--out", str(out), "--timeout-s", "300"],
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=600, env=env)
     assert p.returncode == 0, f"cabin fleet run failed:\n{p.stdout}\n{p.stderr}"
     assert "starting a local Ray cluster" in p.stderr
     doc = json.loads((out / "results.json").read_text())

@@ -2,8 +2,9 @@
 //!
 //! Fleet runs shard replay + score over a Ray cluster; Ray's API is Python, so the driver is the
 //! `cabin-fleet` command that setup installs into the project venv (`.venv/`). This command finds it
-//! and hands it every argument, adding `--cabin <this binary>` to `run` so the drives are replayed by
-//! the build you called. `cabin fleet --help` shows the driver's own help.
+//! and hands it every argument, with `CABIN_BIN=<this binary>` in its environment (unless already set)
+//! so every subcommand — `run`, and `regress`'s baseline — replays with the build you called, not
+//! whatever `target/debug/cabin` holds at that moment. `cabin fleet --help` shows the driver's own help.
 
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
@@ -38,16 +39,13 @@ fn driver() -> PathBuf {
 
 pub fn run(args: FleetArgs) -> Result<ExitCode> {
     let driver = driver();
-    let mut forwarded = args.args.clone();
-    if forwarded.first().map(String::as_str) == Some("run")
-        && !forwarded
-            .iter()
-            .any(|a| a == "--cabin" || a.starts_with("--cabin="))
-    {
+    let mut command = Command::new(&driver);
+    command.args(&args.args);
+    if std::env::var_os("CABIN_BIN").is_none() {
         let exe = std::env::current_exe().context("cannot find this binary's path")?;
-        forwarded.insert(1, format!("--cabin={}", exe.display()));
+        command.env("CABIN_BIN", exe);
     }
-    let status = Command::new(&driver).args(&forwarded).status();
+    let status = command.status();
     match status {
         Ok(s) => Ok(ExitCode::from(s.code().unwrap_or(1).clamp(0, 255) as u8)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
