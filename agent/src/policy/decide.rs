@@ -15,13 +15,25 @@
 //!    driver tires, through the same gate, at most once per `cabin_repeat_s` and re-armed only after
 //!    CO2 has fallen below `co2_clear_ppm`.
 //!
+//! 6. answers: the first answer to a suggestion counts, by touch (the HMI's buttons) or by voice, and
+//!    any later one is ignored and logged (`answer_ignored`, naming the answer that counted). A spoken
+//!    answer ([`hear`](Policy::hear)) counts only when it begins after the suggestion was published and
+//!    is heard within `voice_answer_window_s` of it, and only from the driver unless the deployment
+//!    sets `passenger_voice_answers`; see [`super::answer`] for how the words are read. "Maybe later"
+//!    (and "not now") declines *for now*: the interest is closed like any answered suggestion (rule 2),
+//!    but the place is not remembered as refused (rule 3 does not apply), so a later wish may bring it
+//!    back, and the preference store does not count it as a dislike.
+//!
 //! Decisions are logged on change only (a held-back candidate is logged when holding starts or its
 //! reason changes, not at every vehicle update), so the decision topic stays readable.
 
+use super::answer::read_answer;
 use super::gate::DriverGate;
-use crate::interests::{kind_name, LiveInterest};
+use crate::interests::{kind_name, speaker_name, LiveInterest};
 use crate::poi::Ranked;
-use cabin_bus::messages::{AgentDecision, Answer, InterestKind, Poi};
+use cabin_bus::messages::{
+    AgentDecision, Answer, InterestKind, Poi, ResponseSource, Speaker, Utterance,
+};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Policy settings.
@@ -45,6 +57,17 @@ pub struct PolicyConfig {
     pub cabin_repeat_s: f64,
     /// Offer a rest or coffee stop to a drowsy driver even if nobody asked.
     pub drowsy_rest: bool,
+    /// A spoken answer must begin after the suggestion was published and be heard within this long
+    /// of it, seconds. 12 s: a suggestion of at most ~25 words (issue 13, item 4) takes ~8.6 s to say
+    /// at espeak-ng's default 175 words per minute; answers to yes/no questions start within about
+    /// 0.2 s of the question's end in conversation (Stivers et al. 2009, "Universals and cultural
+    /// variation in turn-taking in conversation", PNAS 106(26)), allow 2 s for a driver busy with the
+    /// road; then ~1 s of "yes please" and the speech detector's end-of-speech silence. Longer would
+    /// take more unrelated "yes"es in the cabin's conversation for answers.
+    pub voice_answer_window_s: f64,
+    /// A passenger's (or an unattributed) voice may answer for the driver. Off by default: the driver
+    /// decides where the car goes, and a deployment with one cabin microphone cannot tell who spoke.
+    pub passenger_voice_answers: bool,
 }
 
 impl Default for PolicyConfig {
@@ -59,6 +82,8 @@ impl Default for PolicyConfig {
             co2_clear_ppm: 1000.0,
             cabin_repeat_s: 1200.0,
             drowsy_rest: true,
+            voice_answer_window_s: 12.0,
+            passenger_voice_answers: false,
         }
     }
 }
@@ -122,12 +147,65 @@ struct Held {
     reason: String,
 }
 
+/// How an answer was given: touch or voice, and for voice the cue that decided it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AnswerHow {
+    pub source: ResponseSource,
+    /// The deciding phrase and what was heard, for a spoken answer.
+    pub cue: Option<String>,
+    /// A decline for now ("maybe later"): the place is not remembered as refused.
+    pub for_now: bool,
+}
+
+impl AnswerHow {
+    pub fn touch() -> Self {
+        AnswerHow::default()
+    }
+
+    /// "by touch", "by voice (driver, cue "yes please" in "Yes, please.")".
+    pub fn describe(&self) -> String {
+        match self.source {
+            ResponseSource::Touch => "by touch".into(),
+            ResponseSource::Voice { speaker } => match &self.cue {
+                Some(cue) => format!("by voice ({}, cue {cue})", speaker_name(speaker)),
+                None => format!("by voice ({})", speaker_name(speaker)),
+            },
+        }
+    }
+}
+
 /// What an answer did.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnswerOutcome {
     pub proposal: Proposal,
     pub answer: Answer,
+    pub how: AnswerHow,
     pub decision: AgentDecision,
+}
+
+/// Why an answer did not count.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnswerRefused {
+    /// No such suggestion was made.
+    Unknown(String),
+    /// The suggestion was answered before: the first answer counts; this decision logs the ignored one.
+    AlreadyAnswered(AgentDecision),
+}
+
+/// What an utterance is to the policy.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Heard {
+    /// Ordinary speech (for the interest extractor); the decision says why a yes/no was not taken as an
+    /// answer, when it was not.
+    Speech(Option<AgentDecision>),
+    /// An answer to `suggestion_id`: hand it to [`Policy::on_answer_by`].
+    Answer {
+        suggestion_id: u64,
+        answer: Answer,
+        how: AnswerHow,
+    },
+    /// A yes/no after a suggestion from a voice that may not answer; logged, then ordinary speech.
+    NotAllowed(AgentDecision),
 }
 
 const HISTORY: usize = 64;
@@ -147,6 +225,10 @@ pub struct Policy {
     status: BTreeMap<u32, String>,
     cabin_armed: bool,
     cabin_last_s: Option<f64>,
+    /// The latest suggestion and when it was published (the voice answer window runs from it).
+    last_suggestion: Option<(u64, f64)>,
+    /// The answer that counted, per suggestion ("accepted by touch"); bounded like `history`.
+    answered: BTreeMap<u64, String>,
 }
 
 /// A decision-log entry (what was decided, about which interest and POI, and why).
@@ -177,6 +259,8 @@ impl Policy {
             status: BTreeMap::new(),
             cabin_armed: true,
             cabin_last_s: None,
+            last_suggestion: None,
+            answered: BTreeMap::new(),
         }
     }
 
@@ -243,6 +327,14 @@ impl Policy {
             self.history.pop_front();
         }
         id
+    }
+
+    fn await_answer(&mut self, suggestion_id: u64, now_s: f64) {
+        self.pending = Some(Pending {
+            suggestion_id,
+            at_s: now_s,
+        });
+        self.last_suggestion = Some((suggestion_id, now_s));
     }
 
     /// The id the next proposal will get.
@@ -347,10 +439,7 @@ impl Policy {
                         interest: InterestKind::FreshAir,
                         poi: None,
                     });
-                    self.pending = Some(Pending {
-                        suggestion_id: sid,
-                        at_s: now,
-                    });
+                    self.await_answer(sid, now);
                     return (
                         Verdict::Cabin {
                             suggestion_id: sid,
@@ -467,10 +556,7 @@ impl Policy {
             interest: interest.kind,
             poi: Some(poi),
         });
-        self.pending = Some(Pending {
-            suggestion_id: sid,
-            at_s: now,
-        });
+        self.await_answer(sid, now);
         (
             Verdict::Propose {
                 suggestion_id: sid,
@@ -481,18 +567,51 @@ impl Policy {
         )
     }
 
-    /// The driver's answer to a suggestion. `Err` for an id that was never proposed.
+    /// A touch answer (the HMI's buttons) to a suggestion; see [`Policy::on_answer_by`].
     pub fn on_answer(
         &mut self,
         suggestion_id: u64,
         answer: Answer,
-    ) -> Result<AnswerOutcome, String> {
+    ) -> Result<AnswerOutcome, AnswerRefused> {
+        self.on_answer_by(suggestion_id, answer, AnswerHow::touch())
+    }
+
+    /// The driver's answer to a suggestion, by touch or voice. The first answer counts; a later one is
+    /// refused with the decision that logs it. `Unknown` for an id that was never proposed.
+    pub fn on_answer_by(
+        &mut self,
+        suggestion_id: u64,
+        answer: Answer,
+        how: AnswerHow,
+    ) -> Result<AnswerOutcome, AnswerRefused> {
         let proposal = self
             .history
             .iter()
             .find(|p| p.suggestion_id == suggestion_id)
             .cloned()
-            .ok_or_else(|| format!("no suggestion {suggestion_id} was made"))?;
+            .ok_or_else(|| {
+                AnswerRefused::Unknown(format!("no suggestion {suggestion_id} was made"))
+            })?;
+        let what = match &proposal.poi {
+            Some(p) => format!("{} for {}", p.name, kind_name(proposal.interest)),
+            None => "fresh air".to_string(),
+        };
+        let verb = match (answer, how.for_now) {
+            (Answer::Accept, _) => "accepted",
+            (Answer::Decline, false) => "declined",
+            (Answer::Decline, true) => "declined for now",
+        };
+        if let Some(first) = self.answered.get(&suggestion_id) {
+            return Err(AnswerRefused::AlreadyAnswered(decision(
+                "answer_ignored",
+                Some(proposal.interest),
+                proposal.poi.as_ref().map(|p| p.id),
+                format!(
+                    "suggestion {suggestion_id} ({what}) was already {first}; {verb} {} ignored: the first answer counts",
+                    how.describe()
+                ),
+            )));
+        }
         if self
             .pending
             .as_ref()
@@ -500,16 +619,25 @@ impl Policy {
         {
             self.pending = None;
         }
-        let what = match &proposal.poi {
-            Some(p) => format!("{} for {}", p.name, kind_name(proposal.interest)),
-            None => "fresh air".to_string(),
-        };
+        let by = how.describe();
+        self.answered.insert(suggestion_id, format!("{verb} {by}"));
+        while self.answered.len() > HISTORY {
+            self.answered.pop_first();
+        }
         let d = match answer {
             Answer::Accept => decision(
                 "accepted",
                 Some(proposal.interest),
                 proposal.poi.as_ref().map(|p| p.id),
-                format!("suggestion {suggestion_id} ({what}) accepted"),
+                format!("suggestion {suggestion_id} ({what}) accepted {by}"),
+            ),
+            Answer::Decline if how.for_now => decision(
+                "declined",
+                Some(proposal.interest),
+                proposal.poi.as_ref().map(|p| p.id),
+                format!(
+                    "suggestion {suggestion_id} ({what}) declined for now {by}: this wish is closed, the place may be proposed again for a later one"
+                ),
             ),
             Answer::Decline => {
                 if let Some(p) = &proposal.poi {
@@ -525,7 +653,7 @@ impl Policy {
                     Some(proposal.interest),
                     proposal.poi.as_ref().map(|p| p.id),
                     format!(
-                        "suggestion {suggestion_id} ({what}) declined: remembered, not proposed again"
+                        "suggestion {suggestion_id} ({what}) declined {by}: remembered, not proposed again"
                     ),
                 )
             }
@@ -533,8 +661,70 @@ impl Policy {
         Ok(AnswerOutcome {
             proposal,
             answer,
+            how,
             decision: d,
         })
+    }
+
+    /// Is `u`, heard at `now_s`, an answer to the latest suggestion? See rule 6 of the module docs.
+    pub fn hear(&self, now_s: f64, u: &Utterance) -> Heard {
+        let Some(spoken) = read_answer(&u.text) else {
+            return Heard::Speech(None);
+        };
+        let Some((sid, at_s)) = self.last_suggestion else {
+            return Heard::Speech(None);
+        };
+        let duration = if u.duration_s.is_finite() {
+            u.duration_s.max(0.0) as f64
+        } else {
+            0.0
+        };
+        let began = now_s - duration;
+        let who = match u.speaker {
+            Speaker::Unknown => "someone (speaker unknown)".to_string(),
+            s => format!("the {}", speaker_name(s)),
+        };
+        let said = format!("{who} said \"{}\" (cue {})", u.text.trim(), spoken.cue);
+        let not_an_answer = |why: String| {
+            Heard::Speech(Some(decision(
+                "not_an_answer",
+                None,
+                None,
+                format!("{said}: {why}; read as ordinary speech"),
+            )))
+        };
+        if began < at_s {
+            return not_an_answer(format!(
+                "began {:.1} s before suggestion {sid} was made",
+                at_s - began
+            ));
+        }
+        let after = now_s - at_s;
+        if after > self.config.voice_answer_window_s {
+            return not_an_answer(format!(
+                "heard {after:.1} s after suggestion {sid}, outside the {:.0} s answer window",
+                self.config.voice_answer_window_s
+            ));
+        }
+        if u.speaker != Speaker::Driver && !self.config.passenger_voice_answers {
+            return Heard::NotAllowed(decision(
+                "answer_ignored",
+                None,
+                None,
+                format!(
+                    "{said} after suggestion {sid}: only the driver answers by voice (passenger_voice_answers is off)"
+                ),
+            ));
+        }
+        Heard::Answer {
+            suggestion_id: sid,
+            answer: spoken.answer,
+            how: AnswerHow {
+                source: ResponseSource::Voice { speaker: u.speaker },
+                cue: Some(format!("{} in \"{}\"", spoken.cue, u.text.trim())),
+                for_now: spoken.for_now,
+            },
+        }
     }
 }
 
@@ -736,8 +926,11 @@ mod tests {
             Verdict::Cabin { .. }
         ));
         p.on_answer(1, Answer::Accept).expect("answer");
-        // the monitor keeps publishing before each evaluation (a state older than 2 s holds the agent)
-        w.gate.on_driver_state(&tired, 2000.0);
+        // the monitor publishes again before each evaluation (a state older than 2 s holds the agent,
+        // and after such a quiet period the settle time runs from the first new state)
+        for t in 1995..=2000 {
+            w.gate.on_driver_state(&tired, t as f64);
+        }
         // still high, still within the repeat time: no second offer
         assert_eq!(
             w.eval(&mut p, 2000.0, &[], &[], Some(1300.0)).0,

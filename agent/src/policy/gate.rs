@@ -10,7 +10,9 @@
 //! A blind monitor holds every suggestion: the agent may only speak when the monitor can say the driver
 //! is not distracted, so "cannot tell" must mean "no". That covers a driver state that is not valid or
 //! says `Unavailable` (camera blocked, face lost, bad image), a `cannot monitor` alert at any level, and a
-//! driver state that has gone quiet for more than `stale_state_s` after having been received.
+//! driver state that has gone quiet for more than `stale_state_s` after having been received. A quiet
+//! period is a block like the others: when the monitor speaks again, `settle_s` runs from its first
+//! state (a gap is only seen when it ends, so the state that ends it starts the settle time).
 //!
 //! Calibration policy: while the monitor is still learning this driver's neutral pose and open-eye
 //! baseline (`Monitoring::Calibrating`, the first minute of a drive at most), the agent holds too. The
@@ -95,8 +97,15 @@ impl DriverGate {
         &self.config
     }
 
+    /// The monitor has gone quiet at `now_s`: a driver state was received, and none for longer than
+    /// `stale_state_s`.
+    fn stale_at(&self, now_s: f64) -> bool {
+        self.last_state_s
+            .is_some_and(|last| now_s - last > self.config.stale_state_s)
+    }
+
     fn update_block(&mut self, now_s: f64) {
-        let blocked = self.block_reason().is_some();
+        let blocked = self.block_reason().is_some() || self.stale_at(now_s);
         if self.blocked && !blocked {
             self.clear_since = Some(now_s);
         }
@@ -117,6 +126,13 @@ impl DriverGate {
 
     pub fn on_driver_state(&mut self, s: &DriverState, now_s: f64) {
         let d = &s.distraction;
+        // A quiet monitor is a block like the others: nothing marks its start (it is the absence of
+        // messages), so it is recognised when the monitor speaks again, and the settle time runs from
+        // this state, as after any other block.
+        if self.stale_at(now_s) {
+            self.blocked = true;
+            self.clear_since = None;
+        }
         let c = &self.config;
         self.last_state_s = Some(now_s);
         self.workload = if let Monitoring::Unavailable { reason } = &s.monitoring {
@@ -270,7 +286,9 @@ mod tests {
         assert!(g.may_speak(9.0).unwrap_err().contains("eyes off"));
         g.on_driver_state(&driver(0.0, 7.5), 10.0);
         assert!(g.drowsy() && g.tired());
-        g.on_driver_state(&driver(0.0, 7.5), 13.0);
+        for t in 11..=13 {
+            g.on_driver_state(&driver(0.0, 7.5), t as f64);
+        }
         assert!(g.may_speak(13.5).is_ok(), "drowsy does not block");
     }
 
@@ -279,6 +297,14 @@ mod tests {
             kind,
             level,
             reason: "x".into(),
+        }
+    }
+
+    /// An attentive driver state every second from `from_s` to `to_s` (the monitor publishes at 10 Hz;
+    /// a gap over 2 s would be a quiet monitor).
+    fn attentive(g: &mut DriverGate, from_s: u32, to_s: u32) {
+        for t in from_s..=to_s {
+            g.on_driver_state(&driver(0.0, 3.0), t as f64);
         }
     }
 
@@ -310,7 +336,7 @@ mod tests {
         // Seen again: the settle time applies before speaking.
         g.on_driver_state(&driver(0.0, 3.0), 2.0);
         assert!(g.may_speak(2.5).unwrap_err().contains("attentive again"));
-        g.on_driver_state(&driver(0.0, 3.0), 5.0);
+        attentive(&mut g, 3, 5);
         assert!(g.may_speak(5.0).is_ok());
     }
 
@@ -333,7 +359,7 @@ mod tests {
             let why = g.may_speak(1.0).unwrap_err();
             assert!(why.contains("cannot monitor"), "{level:?}: {why}");
             g.on_alert(&alert(AlertKind::CannotMonitor, AlertLevel::Cleared), 2.0);
-            g.on_driver_state(&driver(0.0, 3.0), 5.5);
+            attentive(&mut g, 1, 5);
             assert!(g.may_speak(5.5).is_ok(), "{level:?}: cleared and settled");
         }
     }
@@ -363,6 +389,30 @@ mod tests {
     }
 
     #[test]
+    fn a_quiet_monitor_that_resumes_waits_the_settle_time() {
+        let mut g = attentive_gate();
+        g.on_driver_state(&driver(0.0, 3.0), 1.0);
+        // quiet from 1 s to 6 s (5 s without a state), then attentive states again
+        assert!(g.may_speak(4.0).unwrap_err().contains("gone quiet"));
+        g.on_driver_state(&driver(0.0, 3.0), 6.0);
+        let why = g.may_speak(6.0).unwrap_err();
+        assert!(why.contains("attentive again for only 0.0 s"), "{why}");
+        g.on_driver_state(&driver(0.0, 3.0), 7.0);
+        g.on_driver_state(&driver(0.0, 3.0), 8.0);
+        assert!(g.may_speak(8.5).unwrap_err().contains("attentive again"));
+        g.on_driver_state(&driver(0.0, 3.0), 9.0);
+        assert!(
+            g.may_speak(9.0).is_ok(),
+            "settled 3 s after the monitor resumed"
+        );
+        // an alert raised and cleared while the monitor is quiet does not shorten the wait either
+        g.on_alert(&alert(AlertKind::PhoneUse, AlertLevel::Warning), 12.0);
+        g.on_alert(&alert(AlertKind::PhoneUse, AlertLevel::Cleared), 12.5);
+        g.on_driver_state(&driver(0.0, 3.0), 13.0);
+        assert!(g.may_speak(13.0).unwrap_err().contains("attentive again"));
+    }
+
+    #[test]
     fn calibration_holds_until_the_monitor_knows_the_driver() {
         let mut g = DriverGate::new(GateConfig::default());
         let calibrating = DriverState {
@@ -373,8 +423,11 @@ mod tests {
         g.on_driver_state(&calibrating, 10.0);
         let why = g.may_speak(10.0).unwrap_err();
         assert!(why.contains("calibrating to this driver (40 %)"), "{why}");
-        g.on_driver_state(&driver(0.0, 3.0), 30.0);
-        g.on_driver_state(&driver(0.0, 3.0), 33.0);
+        for t in 11..30 {
+            g.on_driver_state(&calibrating, t as f64);
+        }
+        assert!(g.may_speak(29.0).is_err());
+        attentive(&mut g, 30, 33);
         assert!(g.may_speak(33.0).is_ok());
     }
 }
