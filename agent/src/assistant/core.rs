@@ -2,6 +2,16 @@
 //! gate, the policy, and the phrasing, driven by one method per input. The node
 //! ([`AgentNode`](super::AgentNode)) only moves messages in and out; benchmarks and tests drive this
 //! directly.
+//!
+//! Voice answers. After a suggestion the driver may answer by voice as well as on the HMI's buttons.
+//! A spoken answer arrives as an utterance like any other speech; the agent reads it itself
+//! ([`Policy::hear`]) and applies it exactly as a touch answer from `hmi/response`, with its source
+//! (`ResponseSource::Voice { speaker }`) and its cue in the decision log. It does not publish the
+//! answer on `hmi/response`: that would make the agent a second publisher of a topic a secured bus
+//! lets only the HMI publish. The HMI learns of a voice answer from the decision it already shows
+//! (`agent/decision`: "accepted by voice (driver, cue ...)"); a button pressed after it reaches the
+//! agent and is ignored there and logged (`answer_ignored`), as is a voice after a touch: the first
+//! answer counts, whichever way it came.
 
 use super::config::{AgentConfig, PreferenceMode};
 use crate::interests::{
@@ -17,7 +27,7 @@ use crate::poi::{
     RouteIndex,
 };
 use crate::policy::decide::decision;
-use crate::policy::{DriverGate, Policy, Situation, Verdict};
+use crate::policy::{AnswerHow, AnswerRefused, DriverGate, Heard, Policy, Situation, Verdict};
 use cabin_bus::messages::*;
 use cabin_bus::TopicId;
 
@@ -242,6 +252,20 @@ impl AgentCore {
                 ),
             ));
         }
+        // A yes or no right after a suggestion is an answer, read here rather than sent on
+        // `hmi/response`, so the HMI stays that topic's only publisher (see the module docs).
+        match self.policy.hear(now_s, u) {
+            Heard::Answer {
+                suggestion_id,
+                answer,
+                how,
+            } => {
+                self.answer(now_s, suggestion_id, answer, how, out);
+                return;
+            }
+            Heard::NotAllowed(d) => out.decisions.push(d),
+            Heard::Speech(d) => out.decisions.extend(d),
+        }
         let _span = tracing::debug_span!("interests", speaker = ?u.speaker).entered();
         let extraction = self.extractor.extract(u.speaker, text, now_s);
         let mut events = Vec::new();
@@ -303,14 +327,39 @@ impl AgentCore {
         self.evaluate(now_s, out);
     }
 
-    /// The driver answered a suggestion.
+    /// The driver answered a suggestion on the HMI (`hmi/response`).
     pub fn on_response(&mut self, now_s: f64, r: &UserResponse, out: &mut Outputs) {
-        let outcome = match self.policy.on_answer(r.suggestion_id, r.answer) {
+        let how = AnswerHow {
+            source: r.source,
+            ..AnswerHow::default()
+        };
+        self.answer(now_s, r.suggestion_id, r.answer, how, out);
+    }
+
+    /// An answer by touch or voice: the first one per suggestion counts.
+    fn answer(
+        &mut self,
+        now_s: f64,
+        suggestion_id: u64,
+        answer: Answer,
+        how: AnswerHow,
+        out: &mut Outputs,
+    ) {
+        let outcome = match self.policy.on_answer_by(suggestion_id, answer, how) {
             Ok(o) => o,
-            Err(e) => {
+            Err(AnswerRefused::Unknown(e)) => {
                 out.rejected.push((TopicId::Response, e));
                 return;
             }
+            Err(AnswerRefused::AlreadyAnswered(d)) => {
+                out.decisions.push(d);
+                return;
+            }
+        };
+        let r = UserResponse {
+            suggestion_id,
+            answer,
+            source: outcome.how.source,
         };
         out.decisions.push(outcome.decision.clone());
         let p = &outcome.proposal;
@@ -354,7 +403,9 @@ impl AgentCore {
         if !removed.is_empty() {
             self.publish_interests(now_s, out);
         }
-        if let (Some(poi), PreferenceMode::Learn) = (&p.poi, self.config.preferences) {
+        // "maybe later" is not a dislike of the place: nothing is learnt from it
+        let learn = self.config.preferences == PreferenceMode::Learn && !outcome.how.for_now;
+        if let (Some(poi), true) = (&p.poi, learn) {
             self.preferences
                 .record(poi.category, poi.brand.as_deref(), r.answer);
             if let Some(store) = self.store.as_mut() {

@@ -104,11 +104,25 @@ pub enum Answer {
     Decline,
 }
 
-/// The driver's answer to a suggestion (from the HMI).
+/// How an answer was given.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseSource {
+    /// A button on the HMI. The default, so an HMI that does not say (older JSON) means touch.
+    #[default]
+    Touch,
+    /// Spoken after the suggestion, read from an utterance by the agent; `speaker` is who said it.
+    Voice { speaker: Speaker },
+}
+
+/// The driver's answer to a suggestion (from the HMI's buttons; spoken answers are read by the agent
+/// itself from the utterances and never published here, so the HMI stays the topic's only publisher).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UserResponse {
     pub suggestion_id: u64,
     pub answer: Answer,
+    #[serde(default)]
+    pub source: ResponseSource,
 }
 
 /// Why the agent did or did not speak: the explainable log of its policy.
