@@ -19,6 +19,10 @@
 //! params = { model_threads = 1 }
 //! ```
 //!
+//! A secured deployment adds `[zenoh.tls]` (this process's certificate, paths relative to the file) and
+//! `[zenoh.access_control]` (which role publishes and subscribes what): see [`crate::security`],
+//! deploy/secure.toml and docs/SECURITY.md.
+//!
 //! Every error names the file, the line and the key.
 
 use crate::header::NodeName;
@@ -161,7 +165,21 @@ impl DeploymentConfig {
             key: "-".into(),
             message: format!("cannot read: {e}"),
         })?;
-        Self::parse(&text, &file)
+        let mut config = Self::parse(&text, &file)?;
+        // Certificate paths are relative to the deployment file, not to wherever the process starts
+        // (a systemd unit starts in /).
+        if let (Some(tls), Some(dir)) = (config.zenoh.tls.as_mut(), path.parent()) {
+            for p in [
+                &mut tls.root_ca_certificate,
+                &mut tls.certificate,
+                &mut tls.private_key,
+            ] {
+                if p.is_relative() {
+                    *p = dir.join(&*p);
+                }
+            }
+        }
+        Ok(config)
     }
 
     pub fn parse(text: &str, file: &str) -> Result<DeploymentConfig, ConfigError> {
@@ -197,6 +215,9 @@ impl DeploymentConfig {
         if raw.runtime.workers == 0 || raw.runtime.workers > 256 {
             return Err(err(None, "runtime.workers", "must be 1..=256".into()));
         }
+        raw.zenoh
+            .validate()
+            .map_err(|e| err(text.find("[zenoh"), "zenoh", e.to_string()))?;
         let mut nodes: Vec<NodeSpec> = Vec::new();
         for n in raw.node {
             let line = line_of(text, n.span().start);
@@ -298,6 +319,26 @@ mod tests {
         let text = "[[node]]\nname = \"bad name\"\nkind = \"x\"\n";
         let e = DeploymentConfig::parse(text, "f.toml").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
+    }
+
+    #[test]
+    fn a_secured_zenoh_section_is_checked_at_load() {
+        let ok = "[zenoh]\nlisten = [\"tls/127.0.0.1:7447\"]\n[zenoh.tls]\nroot_ca_certificate = \"c/ca.pem\"\ncertificate = \"c/hmi.pem\"\nprivate_key = \"c/hmi.key\"\n[zenoh.access_control]\nenabled = true\n[zenoh.access_control.roles.hmi]\npublish = [\"hmi/response\"]\nsubscribe = [\"agent/*\"]\n";
+        let c = DeploymentConfig::parse(ok, "f.toml").expect("parses");
+        assert!(c
+            .zenoh
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.verify_name_on_connect));
+        let plain = ok.replace("tls/127", "tcp/127");
+        let e = DeploymentConfig::parse(&plain, "f.toml").unwrap_err();
+        assert!(e.to_string().contains("not tls/"), "{e}");
+        let raw = ok.replace("\"hmi/response\"", "\"sensors/camera\"");
+        let e = DeploymentConfig::parse(&raw, "f.toml").unwrap_err();
+        assert!(e.to_string().contains("host-local"), "{e}");
+        let untrusted = "[zenoh.access_control]\nenabled = true\n";
+        let e = DeploymentConfig::parse(untrusted, "f.toml").unwrap_err();
+        assert!(e.to_string().contains("needs [zenoh.tls]"), "{e}");
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! - Host-local topics (raw camera, raw audio, utterances) are published with
 //!   `Locality::SessionLocal` unless the config exports them: privacy is enforced by zenoh's routing, not by
 //!   convention.
+//! - A secured deployment runs every link over TLS with mutual authentication (`[zenoh.tls]`) and lets
+//!   zenoh's access control enforce which role publishes and subscribes what (`[zenoh.access_control]`,
+//!   see [`crate::security`] and docs/SECURITY.md).
 //! - Camera frames are published with congestion control `Drop` (a stale frame is worthless); events with
 //!   `Block` so they are not lost.
 //! - Pixels are not copied by this layer: they go out as their own zenoh slice next to the encoded header
@@ -17,6 +20,7 @@ use crate::codec;
 use crate::error::{BusError, Result};
 use crate::queue::BoundedQueue;
 use crate::sample::Sample;
+use crate::security::{AccessControl, TlsConfig};
 use crate::topic::{QueuePolicy, TopicId, TOPICS};
 use bytes::Bytes;
 use parking_lot::Mutex;
@@ -55,6 +59,10 @@ pub struct ZenohConfig {
     pub shared_memory: bool,
     /// Let host-local topics (raw camera, raw audio, utterances) leave the process. Off by default.
     pub export_host_local: bool,
+    /// TLS with mutual authentication on every link (endpoints must then be `tls/...`).
+    pub tls: Option<TlsConfig>,
+    /// Which role (certificate common name) may publish and subscribe which topics. Needs `tls`.
+    pub access_control: Option<AccessControl>,
 }
 
 impl Default for ZenohConfig {
@@ -66,6 +74,8 @@ impl Default for ZenohConfig {
             multicast_scouting: false,
             shared_memory: false,
             export_host_local: false,
+            tls: None,
+            access_control: None,
         }
     }
 }
@@ -80,7 +90,46 @@ impl ZenohConfig {
         }
     }
 
-    fn to_zenoh(&self) -> Result<zenoh::Config> {
+    /// A TLS peer on loopback with `tls`'s identity, listening on `port` and connecting to `peers`.
+    pub fn loopback_tls(port: u16, peers: &[u16], tls: TlsConfig) -> Self {
+        ZenohConfig {
+            listen: vec![format!("tls/127.0.0.1:{port}")],
+            connect: peers.iter().map(|p| format!("tls/127.0.0.1:{p}")).collect(),
+            tls: Some(tls),
+            ..Default::default()
+        }
+    }
+
+    /// Checks the security settings: with TLS every endpoint is `tls/` (a plain listener would let
+    /// unauthenticated peers in), and access control needs TLS (its subjects are certificate names).
+    pub fn validate(&self) -> std::result::Result<(), crate::security::SecurityError> {
+        use crate::security::SecurityError;
+        if self.tls.is_some() {
+            if let Some(e) = self
+                .listen
+                .iter()
+                .chain(&self.connect)
+                .find(|e| !e.starts_with("tls/"))
+            {
+                return Err(SecurityError::Tls(format!(
+                    "endpoint '{e}' is not tls/...: with [zenoh.tls] every link must be TLS"
+                )));
+            }
+        }
+        if let Some(acl) = &self.access_control {
+            if acl.enabled && self.tls.is_none() {
+                return Err(SecurityError::Tls(
+                    "access_control needs [zenoh.tls]: its roles are certificate names".into(),
+                ));
+            }
+            acl.validate(self.export_host_local)?;
+        }
+        Ok(())
+    }
+
+    fn to_zenoh(&self, vehicle: &str) -> Result<zenoh::Config> {
+        self.validate()
+            .map_err(|e| BusError::Zenoh(format!("config: {e}")))?;
         let mut c = zenoh::Config::default();
         let set = |c: &mut zenoh::Config, key: &str, value: String| {
             c.insert_json5(key, &value)
@@ -111,6 +160,18 @@ impl ZenohConfig {
             "timestamping/enabled",
             "{ router: true, peer: true, client: true }".into(),
         )?;
+        if let Some(tls) = &self.tls {
+            let v = tls
+                .to_zenoh_json()
+                .map_err(|e| BusError::Zenoh(format!("config: {e}")))?;
+            set(&mut c, "transport/link/tls", v.to_string())?;
+        }
+        if let Some(acl) = self.access_control.as_ref().filter(|a| a.enabled) {
+            let v = acl
+                .to_zenoh_json(vehicle, self.export_host_local)
+                .map_err(|e| BusError::Zenoh(format!("config: {e}")))?;
+            set(&mut c, "access_control", v.to_string())?;
+        }
         Ok(c)
     }
 }
@@ -141,7 +202,7 @@ impl ZenohTransport {
         if crate::NodeName::new(vehicle).is_none() {
             return Err(BusError::InvalidName(vehicle.to_string()));
         }
-        let session = zenoh::open(config.to_zenoh()?)
+        let session = zenoh::open(config.to_zenoh(vehicle)?)
             .wait()
             .map_err(|e| BusError::Zenoh(e.to_string()))?;
         Ok(ZenohTransport {
