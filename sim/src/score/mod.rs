@@ -2,27 +2,41 @@
 //! or worse?
 //!
 //! For each scripted episode (long distraction, visual time sharing, drowsiness, microsleep, camera
-//! blocked, driver out of view): whether an alert of a matching kind came between the episode's start
-//! and its end plus a grace period, and how long after the start. Alerts raised outside every episode
-//! window are false alerts, reported per hour of normal driving. Suggestions are listed with their
+//! blocked, driver out of view): whether an alert of a matching kind came between the episode's
+//! earliest protocol time ([`protocol`]: e.g. 3 s into a long distraction) and its end plus a grace
+//! period, and how long after the start and after that earliest time. Alerts raised before an
+//! episode's earliest protocol time, or outside every episode window, are false alerts ([`alerts`]),
+//! reported per hour of normal driving (drive time outside every episode window).
+//!
+//! Per camera frame ([`frames`]): face presence precision/recall, head yaw/pitch/roll and per-eye
+//! closure errors (mean, p95, bias), the gaze-zone confusion matrix and accuracy. [`write_report`]
+//! writes the whole score as Markdown with SVG plots. Suggestions are listed with their
 //! time, the episode in force (a suggestion while the driver is distracted is a finding) and the time
 //! since the last scripted utterance, and checked against the scenario's `[[expect.suggestion]]`.
 //!
 //! The input is the events log `cabin run` / `cabin replay` write (JSON Lines, parsed with
 //! `EventLog::parse_line`); a malformed line is reported and skipped, never fatal.
 
+mod alerts;
+mod dossier;
+pub mod frames;
+mod plots;
+pub mod protocol;
 mod report;
+pub mod stats;
 
+pub use dossier::write_report;
+pub use frames::FrameScore;
 pub use report::{
-    AlertOnset, EpisodeScore, ExpectationScore, ScoreReport, SuggestionScore, UnexpectedAlert,
+    frames_table, AlertOnset, EpisodeScore, ExpectationScore, ScoreReport, SuggestionScore,
+    UnexpectedAlert,
 };
 
 use crate::error::{Result, SimError};
-use crate::scenario::{Episode, Scenario};
-use cabin_bus::messages::{Alert, AlertKind, AlertLevel, Suggestion, SuggestionAction};
+use crate::scenario::Scenario;
+use cabin_bus::messages::{Suggestion, SuggestionAction};
 use cabin_bus::runtime::EventLog;
 use cabin_bus::sample::Sample;
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -52,63 +66,15 @@ pub fn score(scenario: &Scenario, events: &Path) -> Result<ScoreReport> {
     Ok(report)
 }
 
-/// Scores samples already in memory (the derived outputs of a run, in order).
+/// Scores samples already in memory (the derived outputs of a run, in order; `sim/ground_truth`
+/// samples among them are used as the frames' truth and not counted as events).
 pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
     let grace = scenario.scoring.grace_s;
     let episodes = scenario.episodes();
-    let onsets = alert_onsets(samples);
-    let alerts: Vec<(f64, &Alert)> = samples
-        .iter()
-        .filter_map(|s| s.get::<Alert>().map(|a| (s.header.stamp.as_secs_f64(), a)))
-        .filter(|(_, a)| a.level != AlertLevel::Cleared)
-        .collect();
-
-    let episode_scores: Vec<EpisodeScore> = episodes
-        .iter()
-        .map(|e| {
-            let expected = e.kind.expected_alerts();
-            let hit = alerts.iter().find(|(t, a)| {
-                *t >= e.start_s && *t <= e.end_s + grace && expected.contains(&a.kind)
-            });
-            let threshold = match e.kind {
-                crate::scenario::EpisodeKind::LongDistraction => {
-                    scenario.scoring.long_distraction_s
-                }
-                _ => 0.0,
-            };
-            EpisodeScore {
-                kind: e.kind,
-                start_s: e.start_s,
-                end_s: e.end_s,
-                detail: e.detail.clone(),
-                line: e.line,
-                expected: expected.to_vec(),
-                earliest_s: e.start_s + threshold,
-                detected: hit.is_some(),
-                alert: hit.map(|(_, a)| a.kind),
-                alert_at_s: hit.map(|(t, _)| ms(*t)),
-                latency_s: hit.map(|(t, _)| ms(t - e.start_s)),
-            }
-        })
-        .collect();
-
-    let in_window = |t: f64, e: &Episode| t >= e.start_s && t <= e.end_s + grace;
-    let mut false_alerts = Vec::new();
-    let mut unexpected = Vec::new();
-    for o in &onsets {
-        let windows: Vec<&Episode> = episodes.iter().filter(|e| in_window(o.at_s, e)).collect();
-        if windows.is_empty() {
-            false_alerts.push(o.clone());
-        } else if !windows
-            .iter()
-            .any(|e| e.kind.expected_alerts().contains(&o.kind))
-        {
-            unexpected.push(UnexpectedAlert {
-                onset: o.clone(),
-                during: windows.iter().map(|e| e.kind.label().to_string()).collect(),
-            });
-        }
-    }
+    let raised = alerts::raised(samples);
+    let episode_scores = alerts::score_episodes(scenario, &episodes, &raised);
+    let (false_alerts, unexpected) =
+        alerts::classify(&alerts::onsets(samples), &episode_scores, grace);
     let covered = union_length(
         episodes
             .iter()
@@ -184,14 +150,15 @@ pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
             }
         })
         .collect();
-    let end_s = samples.last().map_or(0.0, |s| s.header.stamp.as_secs_f64());
+    let events: Vec<&Sample> = samples.iter().filter(|s| EventLog::wants(s)).collect();
+    let end_s = events.last().map_or(0.0, |s| s.header.stamp.as_secs_f64());
     ScoreReport {
         scenario: scenario.name.clone(),
         scenario_file: scenario.file.clone(),
         events_file: None,
         duration_s: scenario.duration_s,
         events_end_s: end_s,
-        events: samples.len() as u64,
+        events: events.len() as u64,
         grace_s: grace,
         episodes: episode_scores,
         normal_driving_s: ms(normal_driving_s),
@@ -201,6 +168,7 @@ pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
         suggestions,
         expectations,
         bad_lines: Vec::new(),
+        frames: frames::score_frames(scenario, samples),
     }
 }
 
@@ -208,25 +176,6 @@ pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
 /// keeps float noise like 3.1499999999999915 out of the report).
 fn ms(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
-}
-
-/// Alerts going from cleared (or never raised) to raised, per kind. Escalations are not new alerts.
-fn alert_onsets(samples: &[Sample]) -> Vec<AlertOnset> {
-    let mut level: BTreeMap<AlertKind, AlertLevel> = BTreeMap::new();
-    let mut out = Vec::new();
-    for s in samples {
-        let Some(a) = s.get::<Alert>() else { continue };
-        let before = level.insert(a.kind, a.level).unwrap_or(AlertLevel::Cleared);
-        if before == AlertLevel::Cleared && a.level != AlertLevel::Cleared {
-            out.push(AlertOnset {
-                at_s: s.header.stamp.as_secs_f64(),
-                kind: a.kind,
-                level: a.level,
-                reason: a.reason.clone(),
-            });
-        }
-    }
-    out
 }
 
 /// Total length of a union of intervals.

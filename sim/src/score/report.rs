@@ -1,5 +1,7 @@
 //! The score report: serialisable (`cabin score --json`, for CI) and printable as a table.
 
+use super::frames::{zone_name, FrameScore, ZONES};
+use super::stats::ErrorStats;
 use crate::scenario::{EpisodeKind, SuggestionExpectation};
 use cabin_bus::messages::{AlertKind, AlertLevel, InterestKind};
 use serde::Serialize;
@@ -15,13 +17,26 @@ pub struct EpisodeScore {
     pub line: usize,
     /// Alert kinds that count as detecting it.
     pub expected: Vec<AlertKind>,
-    /// The earliest a correct alert can come (a long distraction only after its threshold).
-    pub earliest_s: f64,
+    /// The earliest protocol time: the first instant a correct alert can come (see
+    /// `score::protocol`). `None`: the script never meets the protocol's condition, so the episode
+    /// cannot be detected and is left out of the detection count.
+    pub earliest_s: Option<f64>,
+    /// The rule behind `earliest_s`, with its source.
+    pub protocol: String,
     pub detected: bool,
     pub alert: Option<AlertKind>,
     pub alert_at_s: Option<f64>,
     /// Alert time minus episode start.
     pub latency_s: Option<f64>,
+    /// Alert time minus the earliest protocol time (>= 0).
+    pub protocol_latency_s: Option<f64>,
+}
+
+impl EpisodeScore {
+    /// Whether the script meets the protocol's condition, so that the episode can be detected.
+    pub fn scorable(&self) -> bool {
+        self.earliest_s.is_some()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -30,6 +45,10 @@ pub struct AlertOnset {
     pub kind: AlertKind,
     pub level: AlertLevel,
     pub reason: String,
+    /// For a false alert raised during an episode of its kind but before the episode's earliest
+    /// protocol time: that episode and the rule (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub premature_for: Option<String>,
 }
 
 /// An alert raised during an episode that did not call for that kind of alert.
@@ -84,6 +103,8 @@ pub struct ScoreReport {
     pub expectations: Vec<ExpectationScore>,
     /// Event lines that could not be read (first 20).
     pub bad_lines: Vec<String>,
+    /// Frame-by-frame perception metrics (`null` when perception answered no camera frame).
+    pub frames: Option<FrameScore>,
 }
 
 impl ScoreReport {
@@ -91,9 +112,15 @@ impl ScoreReport {
         self.episodes.iter().filter(|e| e.detected).count()
     }
 
-    /// Everything detected, no false alerts, every expected suggestion made, nothing unreadable.
+    /// Episodes whose protocol condition the script meets (the detection count's denominator).
+    pub fn scorable(&self) -> usize {
+        self.episodes.iter().filter(|e| e.scorable()).count()
+    }
+
+    /// Every scorable episode detected, no false alerts, every expected suggestion made, nothing
+    /// unreadable.
     pub fn passed(&self) -> bool {
-        self.detected() == self.episodes.len()
+        self.detected() == self.scorable()
             && self.false_alerts.is_empty()
             && self.expectations.iter().all(|x| x.met)
             && self.bad_lines.is_empty()
@@ -115,31 +142,59 @@ impl ScoreReport {
         );
         let _ = writeln!(
             o,
-            "{:<20} {:>7} {:>7}  {:<9} {:<20} {:>8}  detail",
-            "episode", "start", "end", "result", "alert", "latency"
+            "{:<20} {:>7} {:>7} {:>8}  {:<9} {:<20} {:>8} {:>9}  detail",
+            "episode", "start", "end", "earliest", "result", "alert", "latency", "after it"
         );
         for e in &self.episodes {
-            let (result, alert, latency) = match (e.detected, e.alert, e.latency_s) {
-                (true, Some(a), Some(l)) => ("detected", format!("{a:?}"), format!("{l:.2} s")),
-                _ => ("MISSED", format!("want {}", kinds(&e.expected)), "-".into()),
-            };
+            let earliest = e.earliest_s.map_or("never".into(), |x| format!("{x:.1}s"));
+            let (result, alert, latency, after) =
+                match (e.detected, e.alert, e.latency_s, e.protocol_latency_s) {
+                    (true, Some(a), Some(l), p) => (
+                        "detected",
+                        format!("{a:?}"),
+                        format!("{l:.2} s"),
+                        p.map_or("-".into(), |p| format!("{p:.2} s")),
+                    ),
+                    _ if !e.scorable() => {
+                        ("n/a", "protocol not met".into(), "-".into(), "-".into())
+                    }
+                    _ => (
+                        "MISSED",
+                        format!("want {}", kinds(&e.expected)),
+                        "-".into(),
+                        "-".into(),
+                    ),
+                };
             let _ = writeln!(
                 o,
-                "{:<20} {:>6.1}s {:>6.1}s  {:<9} {:<20} {:>8}  {}",
+                "{:<20} {:>6.1}s {:>6.1}s {:>8}  {:<9} {:<20} {:>8} {:>9}  {}",
                 e.kind.label(),
                 e.start_s,
                 e.end_s,
+                earliest,
                 result,
                 alert,
                 latency,
+                after,
                 e.detail
+            );
+        }
+        let _ = writeln!(
+            o,
+            "(earliest = the earliest protocol time: an alert of the episode's kind before it is a false alert)"
+        );
+        let unscorable = self.episodes.len() - self.scorable();
+        if unscorable > 0 {
+            let _ = writeln!(
+                o,
+                "{unscorable} episode(s) never meet their protocol's condition in the script: not counted"
             );
         }
         let _ = writeln!(
             o,
             "\ndetected {}/{} episodes; {} false alert(s) in {:.1} min of normal driving = {:.1} per hour",
             self.detected(),
-            self.episodes.len(),
+            self.scorable(),
             self.false_alerts.len(),
             self.normal_driving_s / 60.0,
             self.false_alerts_per_hour
@@ -150,6 +205,9 @@ impl ScoreReport {
                 "  false alert at {:>6.1}s: {:?} ({:?}) {}",
                 f.at_s, f.kind, f.level, f.reason
             );
+            if let Some(p) = &f.premature_for {
+                let _ = writeln!(o, "      premature: during {p}");
+            }
         }
         for u in &self.unexpected_alerts {
             let _ = writeln!(
@@ -194,6 +252,9 @@ impl ScoreReport {
                 }
             );
         }
+        if let Some(f) = &self.frames {
+            o.push_str(&frames_table(f));
+        }
         if !self.bad_lines.is_empty() {
             let _ = writeln!(o, "\nunreadable event lines (skipped):");
             for l in &self.bad_lines {
@@ -209,4 +270,80 @@ fn kinds(k: &[AlertKind]) -> String {
         .map(|k| format!("{k:?}"))
         .collect::<Vec<_>>()
         .join("|")
+}
+
+fn opt(x: Option<f64>, unit: &str) -> String {
+    x.map_or("-".into(), |x| format!("{x:.2}{unit}"))
+}
+
+fn error_line(name: &str, e: &ErrorStats, unit: &str) -> String {
+    format!(
+        "  {name:<14} mean |err| {:>9}  p95 |err| {:>9}  bias {:>9}  ({} frames)\n",
+        opt(e.mean_abs, unit),
+        opt(e.p95_abs, unit),
+        opt(e.bias, unit),
+        e.frames
+    )
+}
+
+/// The frame metrics as text.
+pub fn frames_table(f: &FrameScore) -> String {
+    let mut o = String::new();
+    let p = &f.presence;
+    let _ = writeln!(
+        o,
+        "\nframes: {} scored ({} answered, {} dropped, {} outputs off the camera clock); truth from {}",
+        f.frames,
+        f.observed,
+        f.dropped,
+        f.unmatched_observations,
+        match f.truth {
+            super::frames::TruthSource::GroundTruthTopic => "sim/ground_truth",
+            super::frames::TruthSource::ScenarioScript => "the scenario script",
+        }
+    );
+    let _ = writeln!(
+        o,
+        "  face presence  precision {}  recall {}  (tp {} fp {} fn {} tn {}; dropped frames count as misses)",
+        opt(p.precision, ""),
+        opt(p.recall, ""),
+        p.true_positive,
+        p.false_positive,
+        p.false_negative,
+        p.true_negative
+    );
+    o.push_str(&error_line("head yaw", &f.head_pose.yaw, "°"));
+    o.push_str(&error_line("head pitch", &f.head_pose.pitch, "°"));
+    o.push_str(&error_line("head roll", &f.head_pose.roll, "°"));
+    o.push_str(&error_line("left closure", &f.eye_closure.left, ""));
+    o.push_str(&error_line("right closure", &f.eye_closure.right, ""));
+    let g = &f.gaze;
+    let _ = writeln!(
+        o,
+        "  gaze zone      accuracy {} ({}/{} frames with the face in view); rows truth, columns perceived:",
+        opt(g.accuracy, ""),
+        g.correct,
+        g.frames
+    );
+    // Only the zones that occur, so the matrix fits a terminal.
+    let used: Vec<usize> = (0..ZONES.len())
+        .filter(|&i| (0..ZONES.len()).any(|j| g.confusion[i][j] + g.confusion[j][i] > 0))
+        .collect();
+    let short = |i: usize| {
+        let n = zone_name(ZONES[i]);
+        n.chars().take(8).collect::<String>()
+    };
+    let _ = write!(o, "  {:<18}", "");
+    for &j in &used {
+        let _ = write!(o, " {:>8}", short(j));
+    }
+    o.push('\n');
+    for &i in &used {
+        let _ = write!(o, "  {:<18}", zone_name(ZONES[i]));
+        for &j in &used {
+            let _ = write!(o, " {:>8}", g.confusion[i][j]);
+        }
+        o.push('\n');
+    }
+    o
 }
