@@ -5,16 +5,20 @@
 //! [`SpeechNode`] publishes the text as an [`Utterance`](cabin_bus::messages::Utterance) and never
 //! the audio. Everything runs on ONNX Runtime with one intra-op thread per session.
 
+mod denoise;
 mod moonshine;
 mod node;
+mod noise;
 mod segmenter;
 mod tokenizer;
 mod transcriber;
 mod vad;
 mod wer;
 
+pub use denoise::{NoiseSuppressor, NoiseSuppressorConfig, DEFAULT_HIGH_PASS_HZ, GAIN_FLOOR};
 pub use moonshine::{Moonshine, Transcript};
 pub use node::{speaker_of_channel, SpeechConfig, SpeechNode};
+pub use noise::{active_speech_power, mix_at_snr, noise_gain, CabinNoise, ENGINE_RPM};
 pub use segmenter::{Segmenter, SegmenterConfig};
 pub use tokenizer::MoonshineTokenizer;
 pub use transcriber::{Heard, SpeechModelPaths, SpeechToText};

@@ -34,6 +34,9 @@ pub struct SpeechConfig {
     pub max_segment_s: f32,
     /// Microphone channels listened to.
     pub max_channels: usize,
+    /// Noise suppression (high-pass + Wiener filter, `listen::NoiseSuppressor`) before the VAD.
+    /// Measured on real speech in cabin noise: docs/perf/agent.md, "Listening in noise".
+    pub noise_suppression: bool,
     /// Who sits at each microphone channel (index = channel); channels past the list are
     /// `unknown`. Default `["driver", "passenger"]`; a single shared cabin microphone is honestly
     /// `["unknown"]`.
@@ -55,13 +58,15 @@ impl Default for SpeechConfig {
             pad_ms: 96,
             max_segment_s: 20.0,
             max_channels: 4,
+            noise_suppression: false,
             channel_speakers: vec![Speaker::Driver, Speaker::Passenger],
         }
     }
 }
 
 impl SpeechConfig {
-    fn segmenter(&self) -> SegmenterConfig {
+    /// The segmenter settings these parameters give.
+    pub fn segmenter(&self) -> SegmenterConfig {
         let chunk_ms = VAD_CHUNK as f32 * 1000.0 / SAMPLE_RATE as f32;
         let chunks = |ms: f32| ((ms / chunk_ms).round() as usize).max(1);
         SegmenterConfig {
@@ -74,7 +79,14 @@ impl SpeechConfig {
         }
     }
 
-    fn paths(&self) -> crate::Result<SpeechModelPaths> {
+    /// The noise suppression these parameters ask for.
+    pub fn noise_suppression_config(&self) -> Option<super::denoise::NoiseSuppressorConfig> {
+        self.noise_suppression
+            .then(super::denoise::NoiseSuppressorConfig::default)
+    }
+
+    /// The model files, resolved against `models/`.
+    pub fn paths(&self) -> crate::Result<SpeechModelPaths> {
         Ok(SpeechModelPaths {
             vad: crate::resolve_model(&self.vad_model)?,
             encoder: crate::resolve_model(&self.encoder_model)?,
@@ -127,12 +139,14 @@ impl SpeechNode {
     pub fn load(&mut self) -> crate::Result<()> {
         if self.stt.is_none() {
             let paths = self.config.paths()?;
-            self.stt = Some(SpeechToText::load(
+            let mut stt = SpeechToText::load(
                 &paths,
                 self.config.threads,
                 self.config.segmenter(),
                 self.config.max_channels,
-            )?);
+            )?;
+            stt.set_noise_suppression(self.config.noise_suppression_config());
+            self.stt = Some(stt);
         }
         Ok(())
     }

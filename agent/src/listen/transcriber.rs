@@ -1,6 +1,7 @@
 //! Speech to text for several microphone channels: VAD per 32 ms chunk, segmentation, Moonshine per
 //! segment. No bus here, so tests and benchmarks measure exactly what the node runs.
 
+use super::denoise::{NoiseSuppressor, NoiseSuppressorConfig};
 use super::moonshine::{Moonshine, Transcript};
 use super::segmenter::{Segmenter, SegmenterConfig};
 use super::vad::{SileroVad, VadStream, SAMPLE_RATE, VAD_CHUNK};
@@ -38,6 +39,9 @@ pub struct Heard {
 }
 
 struct ChannelStream {
+    /// Noise suppression ahead of the VAD, when configured. Its last few milliseconds (the filter's
+    /// latency, 16 ms) are still inside it when a stream ends: trailing silence, not speech.
+    suppressor: Option<NoiseSuppressor>,
     vad: VadStream,
     segmenter: Segmenter,
     /// Samples waiting to fill a 512-sample chunk.
@@ -51,6 +55,7 @@ pub struct SpeechToText {
     segmenter: SegmenterConfig,
     streams: BTreeMap<u8, ChannelStream>,
     max_channels: usize,
+    suppression: Option<NoiseSuppressorConfig>,
 }
 
 impl SpeechToText {
@@ -66,12 +71,36 @@ impl SpeechToText {
             segmenter,
             streams: BTreeMap::new(),
             max_channels: max_channels.max(1),
+            suppression: None,
         })
+    }
+
+    /// Noise suppression on every channel's audio before the VAD (None: off, the default of `load`).
+    /// Applies to streams started after the call.
+    pub fn set_noise_suppression(&mut self, config: Option<NoiseSuppressorConfig>) {
+        self.suppression = config;
     }
 
     /// Transcribes one whole segment directly (no VAD).
     pub fn transcribe(&mut self, audio: &[f32]) -> Result<Transcript> {
         self.moonshine.transcribe(audio)
+    }
+
+    /// A whole recording (16 kHz mono) through the node's own path: VAD, segmentation, Moonshine per
+    /// segment, the speech still open at the end flushed. Runs on a channel of its own that is dropped
+    /// afterwards, so one recording's VAD state and pre-roll never leak into the next.
+    pub fn transcribe_recording(&mut self, samples: &[f32]) -> Result<Vec<Heard>> {
+        const RECORDING: u8 = u8::MAX;
+        self.streams.remove(&RECORDING);
+        let pushed = self.push(RECORDING, samples);
+        let stream = self.streams.remove(&RECORDING);
+        let mut heard = pushed?;
+        if let Some(mut s) = stream {
+            if let Some(seg) = s.segmenter.flush() {
+                heard.push(self.decode(RECORDING, &seg)?);
+            }
+        }
+        Ok(heard)
     }
 
     /// Adds 16 kHz samples of `channel`; returns the utterances this audio completed.
@@ -83,14 +112,24 @@ impl SpeechToText {
             )));
         }
         let cfg = self.segmenter.clone();
+        let suppression = self.suppression.as_ref();
         let stream = self
             .streams
             .entry(channel)
             .or_insert_with(|| ChannelStream {
+                suppressor: suppression.map(NoiseSuppressor::new),
                 vad: VadStream::default(),
                 segmenter: Segmenter::new(cfg),
                 pending: Vec::with_capacity(VAD_CHUNK),
             });
+        let filtered;
+        let samples = match stream.suppressor.as_mut() {
+            Some(s) => {
+                filtered = s.push(samples);
+                &filtered[..]
+            }
+            None => samples,
+        };
         let mut segments = Vec::new();
         let mut rest = samples;
         while !rest.is_empty() {
