@@ -27,7 +27,8 @@ pub const MAX_ANSWER_WORDS: usize = 8;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpokenAnswer {
     pub answer: Answer,
-    /// The decisive phrase, and what it overrode: `"yes please"`, `"no" (overrides "let's go")`.
+    /// The decisive phrase(s), quoted, and what a refusal overrode: `"yes please"`,
+    /// `"no" (overrides "let's go")`.
     pub cue: String,
     /// A decline for now ("maybe later", "not now"): the suggestion is closed, but the place is not
     /// remembered as refused, so a later wish may bring it back.
@@ -192,11 +193,13 @@ pub fn read_answer(text: &str) -> Option<SpokenAnswer> {
     said.sort();
     Some(SpokenAnswer {
         answer: Answer::Accept,
-        cue: said
-            .iter()
-            .map(|(_, c)| c.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
+        cue: format!(
+            "\"{}\"",
+            said.iter()
+                .map(|(_, c)| c.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
         for_now: false,
     })
 }
@@ -213,11 +216,11 @@ mod tests {
     fn the_answers_of_the_issue() {
         assert_eq!(
             read("Yes, please."),
-            Some((Answer::Accept, "yes please".into(), false))
+            Some((Answer::Accept, "\"yes please\"".into(), false))
         );
         assert_eq!(
             read("Sure, let's go!"),
-            Some((Answer::Accept, "sure let's go".into(), false))
+            Some((Answer::Accept, "\"sure let's go\"".into(), false))
         );
         assert_eq!(
             read("Not now."),
@@ -245,7 +248,7 @@ mod tests {
         );
         assert_eq!(
             read("Yes, let's go."),
-            Some((Answer::Accept, "yes let's go".into(), false))
+            Some((Answer::Accept, "\"yes let's go\"".into(), false))
         );
         assert_eq!(
             read("Yes, but not now.").map(|a| a.0),
