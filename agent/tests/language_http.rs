@@ -283,3 +283,124 @@ fn the_agent_phrases_through_the_server_and_falls_back_when_it_lies() {
         proposed.1.reason
     );
 }
+
+/// A chat-completions server over TLS (rustls + ring) with a certificate from a `cabin certs` CA:
+/// answers `reply` to every request and records each request's `Authorization` header.
+fn serve_tls(
+    cert: &cabin_bus::security::RoleCert,
+    reply: Value,
+) -> (String, Arc<Mutex<Vec<String>>>) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = vec![CertificateDer::from_pem_slice(cert.cert_pem.as_bytes()).expect("cert pem")];
+    let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes()).expect("key pem");
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server config"),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "https://{}/v1/chat/completions",
+        listener.local_addr().expect("addr")
+    );
+    let auth = Arc::new(Mutex::new(Vec::new()));
+    let seen = auth.clone();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(tcp) = tcp else { continue };
+            let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+                continue;
+            };
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let mut reader = BufReader::new(&mut tls);
+            let (mut len, mut authorization) = (0usize, String::new());
+            let mut first = String::new();
+            // A client that refuses the certificate ends the handshake here.
+            if reader.read_line(&mut first).is_err() || !first.starts_with("POST ") {
+                continue;
+            }
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                if lower.starts_with("authorization:") {
+                    authorization = line["authorization:".len()..].trim().to_string();
+                }
+            }
+            let mut body = vec![0u8; len];
+            if reader.read_exact(&mut body).is_err() {
+                continue;
+            }
+            seen.lock().expect("lock").push(authorization);
+            let text = reply.to_string();
+            let _ = write!(
+                tls,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                text.len(),
+                text
+            );
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+    });
+    (url, auth)
+}
+
+#[test]
+fn speaks_tls_to_a_server_of_a_private_ca_and_refuses_an_unknown_one() {
+    let ca = cabin_bus::security::DevCa::new().expect("CA");
+    let cert = ca.issue("llm", &[]).expect("server certificate");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.cert_pem()).expect("write CA");
+    let sentence = "How about a coffee at Bean There Coffee? It is 6.0 km ahead.";
+    let (url, auth) = serve_tls(&cert, text(sentence));
+
+    let secured = HttpConfig {
+        api_key: Some("sk-test".into()),
+        ca_file: Some(ca_file),
+        tools: false,
+        ..config(&url)
+    };
+    let mut b = HttpBackend::new(secured.clone()).expect("backend");
+    let p = b.phrase(&request()).expect("phrase over TLS");
+    assert_eq!(p.text, sentence);
+    assert_eq!(*auth.lock().expect("lock"), ["Bearer sk-test"]);
+
+    // Without the private CA the built-in Mozilla roots do not know the server: no request is sent.
+    let mut untrusted = HttpBackend::new(HttpConfig {
+        ca_file: None,
+        retries: 0,
+        ..secured
+    })
+    .expect("backend");
+    let e = untrusted
+        .phrase(&request())
+        .expect_err("an unknown CA is refused");
+    assert!(matches!(e, AgentError::Language { .. }), "{e}");
+    assert_eq!(
+        auth.lock().expect("lock").len(),
+        1,
+        "the key went nowhere else"
+    );
+
+    // And the key never goes in clear beyond loopback.
+    let e = HttpBackend::new(HttpConfig {
+        api_key: Some("sk-test".into()),
+        ..config("http://192.0.2.7:8080/v1/chat/completions")
+    })
+    .err()
+    .expect("refused");
+    assert!(e.to_string().contains("in clear"), "{e}");
+}

@@ -1,5 +1,11 @@
-//! The `http` backend: any OpenAI-compatible chat-completions server on the local network
-//! (llama.cpp's `llama-server`, Ollama, vLLM), plain HTTP with `ureq`.
+//! The `http` backend: any OpenAI-compatible chat-completions server (llama.cpp's `llama-server`,
+//! Ollama, vLLM, a hosted API) with `ureq`.
+//!
+//! `https://` speaks TLS through rustls (ring provider), verifying the server against Mozilla's CA set
+//! compiled in (webpki-roots: a vehicle image need not ship /etc/ssl, and nothing native is linked), or
+//! against the one CA of `ca_file` for a server with a private CA (e.g. one made by `cabin certs`). The
+//! API key never travels in clear: a key with a plain `http://` URL is refused unless the host is
+//! loopback ([`check_url`], [`UrlRefusal`]). Redirects are not followed, so no downgrade either.
 //!
 //! Every attempt has a connect and a total timeout; connection failures, timeouts, 429 and 5xx are
 //! retried (`retries` times, with a growing pause); other 4xx are not. The model gets two tools:
@@ -11,17 +17,22 @@ use super::facts::Proposal;
 use super::{chat_messages, LanguageBackend, Phrase, PhraseRequest};
 use crate::error::{AgentError, Result};
 use serde_json::{json, Value};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Settings of the HTTP backend.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpConfig {
-    /// The chat-completions endpoint, e.g. `http://192.168.1.20:8080/v1/chat/completions`.
+    /// The chat-completions endpoint, e.g. `http://127.0.0.1:8080/v1/chat/completions` or
+    /// `https://llm.example.com/v1/chat/completions`.
     pub url: String,
     /// The `model` field sent.
     pub model: String,
-    /// Sent as a bearer token when set.
+    /// Sent as a bearer token when set (only over https, or plain http to loopback).
     pub api_key: Option<String>,
+    /// Trust only this CA (PEM) for https instead of the built-in Mozilla set: a server with a private
+    /// CA on the vehicle network.
+    pub ca_file: Option<PathBuf>,
     pub connect_timeout: Duration,
     /// Total time per attempt.
     pub timeout: Duration,
@@ -42,6 +53,7 @@ impl HttpConfig {
             url: url.to_string(),
             model: "default".into(),
             api_key: None,
+            ca_file: None,
             connect_timeout: Duration::from_millis(500),
             timeout: Duration::from_secs(3),
             retries: 2,
@@ -58,6 +70,91 @@ fn fail(reason: impl std::fmt::Display) -> AgentError {
         backend: "http",
         reason: reason.to_string(),
     }
+}
+
+/// Why a URL is not used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlRefusal {
+    #[error("url '{0}' is neither http:// nor https://")]
+    Scheme(String),
+    #[error("url '{0}' has no host")]
+    NoHost(String),
+    #[error("refusing to send the API key in clear to '{host}': use https:// (plain http only to loopback)")]
+    KeyInClear { host: String },
+}
+
+/// Whether `host` (a name, an IPv4 or a bracketed IPv6 address) is this machine.
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The host of `url` (`http://user@host:port/path` -> `host`, `http://[::1]:8080/` -> `[::1]`).
+fn host_of(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if hostport.starts_with('[') {
+        hostport
+            .split_once(']')
+            .map(|(h, _)| &hostport[..h.len() + 1])?
+    } else {
+        hostport.split(':').next()?
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+/// Checks that `url` may be used: http or https with a host, and no API key in clear beyond loopback.
+/// Returns whether the connection is TLS.
+pub fn check_url(url: &str, sends_key: bool) -> std::result::Result<bool, UrlRefusal> {
+    let tls = if url.starts_with("https://") {
+        true
+    } else if url.starts_with("http://") {
+        false
+    } else {
+        return Err(UrlRefusal::Scheme(url.to_string()));
+    };
+    let host = host_of(url).ok_or_else(|| UrlRefusal::NoHost(url.to_string()))?;
+    if sends_key && !tls && !is_loopback(host) {
+        return Err(UrlRefusal::KeyInClear {
+            host: host.to_string(),
+        });
+    }
+    Ok(tls)
+}
+
+/// The TLS settings: rustls; the `ca_file` CA alone, or the built-in Mozilla roots.
+fn tls_config(config: &HttpConfig) -> Result<ureq::tls::TlsConfig> {
+    use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+    let roots = match &config.ca_file {
+        None => RootCerts::WebPki,
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| fail(format!("ca_file {}: {e}", path.display())))?;
+            let mut certs = Vec::new();
+            for item in ureq::tls::parse_pem(&pem) {
+                match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+                    Ok(_) => {}
+                    Err(e) => return Err(fail(format!("ca_file {}: {e}", path.display()))),
+                }
+            }
+            if certs.is_empty() {
+                return Err(fail(format!(
+                    "ca_file {}: no certificate in it",
+                    path.display()
+                )));
+            }
+            let certs: Vec<Certificate<'static>> = certs;
+            RootCerts::new_with_certs(&certs)
+        }
+    };
+    Ok(TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .root_certs(roots)
+        .build())
 }
 
 /// The model's text, with the tools it called (if any) for the decision log.
@@ -107,15 +204,10 @@ enum Attempt {
 
 impl HttpBackend {
     pub fn new(config: HttpConfig) -> Result<Self> {
-        if !(config.url.starts_with("http://") || config.url.starts_with("https://")) {
-            return Err(fail(format!("url '{}' is not http://...", config.url)));
-        }
-        if config.url.starts_with("https://") {
-            return Err(fail(
-                "https is not built in (local network only); use http:// or a local proxy",
-            ));
-        }
+        check_url(&config.url, config.api_key.is_some()).map_err(fail)?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(tls_config(&config)?)
+            .https_only(config.url.starts_with("https://"))
             .timeout_connect(Some(config.connect_timeout))
             .timeout_global(Some(config.timeout))
             .http_status_as_error(false)
@@ -291,5 +383,50 @@ impl LanguageBackend for HttpBackend {
             "no sentence after {} rounds of tool calls",
             self.config.max_rounds
         )))
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn the_api_key_goes_in_clear_only_to_loopback() {
+        for url in [
+            "http://127.0.0.1:8080/v1/chat/completions",
+            "http://localhost/v1",
+            "http://[::1]:8080/v1",
+            "https://llm.example.com/v1/chat/completions",
+            "https://192.168.1.20/v1",
+        ] {
+            assert!(check_url(url, true).is_ok(), "{url}");
+        }
+        assert_eq!(
+            check_url("http://192.168.1.20:8080/v1/chat/completions", true),
+            Err(UrlRefusal::KeyInClear {
+                host: "192.168.1.20".into()
+            })
+        );
+        assert!(matches!(
+            check_url("http://user@llm.example.com/v1", true),
+            Err(UrlRefusal::KeyInClear { .. })
+        ));
+        assert!(matches!(
+            check_url("http://localhost.evil.example/v1", true),
+            Err(UrlRefusal::KeyInClear { .. })
+        ));
+        assert_eq!(check_url("http://192.168.1.20:8080/v1", false), Ok(false));
+        assert!(matches!(
+            check_url("ftp://x/", false),
+            Err(UrlRefusal::Scheme(_))
+        ));
+        assert!(matches!(
+            check_url("http:///v1", false),
+            Err(UrlRefusal::NoHost(_))
+        ));
+        let mut c = HttpConfig::new("http://10.0.0.7:8080/v1/chat/completions");
+        c.api_key = Some("sk-secret".into());
+        let e = HttpBackend::new(c).err().expect("refused");
+        assert!(e.to_string().contains("in clear"), "{e}");
     }
 }
