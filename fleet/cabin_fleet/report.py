@@ -2,9 +2,11 @@
 
 openpilot's process replay diffs bytes; this diffs scores. Per drive and per scored episode: newly
 missed / newly detected episodes, alert latency shifts, new or gone false alerts (alerts in normal
-driving, and alerts of the wrong kind during an episode), suggestion changes (and expected suggestions
-no longer made), frame-metric changes when the score has them, drives that now fail, and which drives'
-events hash changed. Totals carry 95 % confidence intervals (Wilson for detection rates, exact Poisson
+driving, alerts before an episode's earliest protocol time, and alerts of the wrong kind during an
+episode), suggestion changes (and expected suggestions no longer made), frame-by-frame metric deltas
+when both scores have them (face presence recall, head yaw/pitch p95 error, gaze-zone accuracy: see
+:data:`FRAME_METRICS`; reported, not a gate), drives that now fail, and which drives' events hash
+changed. Totals carry 95 % confidence intervals (Wilson for detection rates, exact Poisson
 for false alerts per hour). Written as Markdown + JSON + one plot; :func:`exit_status` gates CI.
 """
 
@@ -29,9 +31,16 @@ def _episode_name(e: dict) -> str:
     return f"{e['kind']} {e['start_s']:.1f}-{e['end_s']:.1f} s ({e.get('detail', '')})"
 
 
+def _unscorable(e: dict) -> bool:
+    """The script never meets the episode's protocol condition (earliest_s null): no alert can detect it,
+    so it is neither a miss nor a detection (scores from before the protocol rule always have a time)."""
+    return "earliest_s" in e and e["earliest_s"] is None
+
+
 def _alerts(score: dict) -> list[dict]:
-    """Alerts the ground truth did not call for: in normal driving, or of the wrong kind in an episode."""
-    out = [{**a, "during": None} for a in score.get("false_alerts", [])]
+    """Alerts the ground truth did not call for: in normal driving, before an episode's earliest protocol
+    time (``premature_for`` names the episode), or of the wrong kind in an episode."""
+    out = [{**a, "during": a.get("premature_for")} for a in score.get("false_alerts", [])]
     out += [{**u["onset"], "during": ", ".join(u.get("during", []))}
             for u in score.get("unexpected_alerts", [])]
     return sorted(out, key=lambda a: a["at_s"])
@@ -72,6 +81,41 @@ def _numeric_leaves(value, prefix: str = "") -> dict[str, float]:
 
 FRAME_KEYS = ("frames", "frame_metrics")
 
+# The frame metrics compared by name: `cabin score --json` -> "frames" (sim/src/score/frames.rs).
+# Each is a path into that object; None (JSON null) means "no frame had it" and is not compared.
+FRAME_METRICS = {
+    "presence_recall": ("presence", "recall"),
+    "presence_precision": ("presence", "precision"),
+    "yaw_p95_abs_deg": ("head_pose", "yaw", "p95_abs"),
+    "pitch_p95_abs_deg": ("head_pose", "pitch", "p95_abs"),
+    "zone_accuracy": ("gaze", "accuracy"),
+}
+# Which direction is better, for the sign of a delta in the Markdown ("+" = better).
+HIGHER_IS_BETTER = {"presence_recall": True, "presence_precision": True, "yaw_p95_abs_deg": False,
+                    "pitch_p95_abs_deg": False, "zone_accuracy": True}
+
+
+def frame_metrics(score: dict | None) -> dict[str, float]:
+    """The named frame metrics of one score ({} when it has no frame metrics)."""
+    frames = (score or {}).get("frames")
+    if not isinstance(frames, dict):
+        return {}
+    out = {}
+    for name, path in FRAME_METRICS.items():
+        v = frames
+        for k in path:
+            v = v.get(k) if isinstance(v, dict) else None
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[name] = float(v)
+    return out
+
+
+def _frame_deltas(base: dict, cand: dict) -> dict[str, dict]:
+    """Per named frame metric present in both scores: baseline, candidate, candidate - baseline."""
+    b, c = frame_metrics(base), frame_metrics(cand)
+    return {k: {"baseline": b[k], "candidate": c[k], "delta": c[k] - b[k]} for k in FRAME_METRICS
+            if k in b and k in c}
+
 
 def _frame_changes(base: dict, cand: dict) -> dict[str, list[float]]:
     """Numeric frame-by-frame metrics that differ (when the score carries them)."""
@@ -97,6 +141,7 @@ def compare_drive(base: dict, cand: dict, latency_tolerance_s: float, alert_matc
         "suggestions_added": [], "suggestions_removed": [], "suggestions_moved": [],
         "expectations_lost": [], "expectations_gained": [],
         "frame_metric_changes": {},
+        "frame_deltas": {},
         "candidate_error": cand.get("error"),
         "baseline_error": base.get("error"),
         "regressions": [],
@@ -109,7 +154,7 @@ def compare_drive(base: dict, cand: dict, latency_tolerance_s: float, alert_matc
     cand_eps = {_episode_key(e): e for e in cs.get("episodes", [])}
     for be in bs.get("episodes", []):
         ce = cand_eps.get(_episode_key(be))
-        if ce is None:
+        if ce is None or _unscorable(be) or _unscorable(ce):
             continue
         name = _episode_name(be)
         if be["detected"] and not ce["detected"]:
@@ -148,6 +193,7 @@ def compare_drive(base: dict, cand: dict, latency_tolerance_s: float, alert_matc
         elif ce["met"] and not be["met"]:
             d["expectations_gained"].append(name)
     d["frame_metric_changes"] = _frame_changes(bs, cs)
+    d["frame_deltas"] = _frame_deltas(bs, cs)
     return d
 
 
@@ -164,6 +210,8 @@ def totals(results: dict) -> dict:
             continue
         scored += 1
         for e in s.get("episodes", []):
+            if _unscorable(e):
+                continue
             k = kinds.setdefault(e["kind"], [0, 0])
             k[0] += bool(e["detected"])
             k[1] += 1
@@ -175,7 +223,38 @@ def totals(results: dict) -> dict:
     per_h, ci = rate_per_hour(alerts, normal_s / 3600)
     return {"drives_scored": scored, "drive_hours": drive_s / 3600, "detection": rows,
             "false_alerts": {"count": alerts, "normal_driving_h": normal_s / 3600,
-                             "per_hour": per_h, "ci95": list(ci)}}
+                             "per_hour": per_h, "ci95": list(ci)},
+            "frames": frame_totals(results)}
+
+
+def frame_totals(results: dict) -> dict:
+    """One build's frame metrics over its drives that have them: face presence and gaze-zone accuracy
+    pooled over all frames (exact), the p95 head-pose errors as the median and worst drive (a p95
+    cannot be pooled from per-drive p95s)."""
+    tp = fn = zone_ok = zone_n = 0
+    p95: dict[str, list[float]] = {"yaw_p95_abs_deg": [], "pitch_p95_abs_deg": []}
+    drives = 0
+    for r in results["drives"]:
+        f = (r.get("score") or {}).get("frames") if r["ok"] else None
+        if not isinstance(f, dict):
+            continue
+        drives += 1
+        pr, gz = f.get("presence", {}), f.get("gaze", {})
+        tp += pr.get("true_positive", 0)
+        fn += pr.get("false_negative", 0)
+        zone_ok += gz.get("correct", 0)
+        zone_n += gz.get("frames", 0)
+        m = frame_metrics(r["score"])
+        for k, v in p95.items():
+            if k in m:
+                v.append(m[k])
+    out = {"drives": drives,
+           "presence_recall": tp / (tp + fn) if tp + fn else None,
+           "zone_accuracy": zone_ok / zone_n if zone_n else None}
+    for k, v in p95.items():
+        v.sort()
+        out[k] = {"median": v[len(v) // 2] if v else None, "max": v[-1] if v else None}
+    return out
 
 
 def _rate(detected: int, n: int) -> dict:
@@ -208,6 +287,7 @@ def compare(baseline: dict, candidate: dict, latency_tolerance_s: float = 0.5,
         "latency_shifts": len(shifts),
         "median_latency_shift_s": sorted(shifts)[len(shifts) // 2] if shifts else 0.0,
         "frame_metric_changes": sum(len(d["frame_metric_changes"]) for d in drives),
+        "frame_deltas": _frame_summary(drives),
     }
     regressions = [f"{d['id']}: {r}" for d in drives for r in d["regressions"]]
     return {
@@ -221,6 +301,21 @@ def compare(baseline: dict, candidate: dict, latency_tolerance_s: float = 0.5,
         "totals": {"baseline": totals(baseline), "candidate": totals(candidate)},
         "drives": drives,
     }
+
+
+def _frame_summary(drives: list[dict]) -> dict[str, dict]:
+    """Per named frame metric: how many drives have it in both builds, the mean delta, and how many
+    drives got better / worse (direction from HIGHER_IS_BETTER)."""
+    out = {}
+    for k in FRAME_METRICS:
+        deltas = [d["frame_deltas"][k]["delta"] for d in drives if k in d.get("frame_deltas", {})]
+        if not deltas:
+            continue
+        sign = 1.0 if HIGHER_IS_BETTER[k] else -1.0
+        out[k] = {"drives": len(deltas), "mean_delta": sum(deltas) / len(deltas),
+                  "better": sum(1 for x in deltas if sign * x > 1e-9),
+                  "worse": sum(1 for x in deltas if sign * x < -1e-9)}
+    return out
 
 
 def exit_status(report: dict, fail_on_hash_change: bool = False) -> int:
@@ -276,6 +371,7 @@ def markdown(report: dict) -> str:
             f"suggestion changes: {s['suggestion_changes']}; frame-metric changes: {s['frame_metric_changes']}",
             f"- drives failing: {len(s['newly_failing'])} newly, {len(s['failing_in_both'])} in both builds",
             ""]
+    out += _frames_markdown(report)
     if report["regressions"]:
         out += ["## Regressions", ""] + [f"- {r}" for r in report["regressions"]] + [""]
     changed = [d for d in report["drives"] if d["hash_changed"] or not d["candidate_ok"]]
@@ -296,6 +392,32 @@ def markdown(report: dict) -> str:
                 f"+{len(d['suggestions_added'])}/-{len(d['suggestions_removed'])}/{len(d['suggestions_moved'])} |")
         out.append("")
     return "\n".join(out)
+
+
+def _num(x, digits: int = 3) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _frames_markdown(report: dict) -> list[str]:
+    """Frame metrics of both builds, and the per-drive deltas (only when some drive has them)."""
+    fb, fc = report["totals"]["baseline"]["frames"], report["totals"]["candidate"]["frames"]
+    deltas = report["summary"]["frame_deltas"]
+    if not (fb["drives"] or fc["drives"]):
+        return []
+    out = ["## Frame metrics (reported, not a gate)", "",
+           f"Drives with frame metrics: baseline {fb['drives']}, candidate {fc['drives']}. Presence recall and "
+           "zone accuracy pooled over frames; head-pose p95 |error| as the median (worst) drive.", "",
+           "| metric | baseline | candidate | drives compared: mean delta (better / worse) |", "|---|---|---|---|"]
+    for k in ("presence_recall", "zone_accuracy"):
+        d = deltas.get(k)
+        out.append(f"| {k} | {_num(fb[k])} | {_num(fc[k])} | "
+                   + (f"{d['drives']}: {d['mean_delta']:+.4f} ({d['better']} / {d['worse']})" if d else "-") + " |")
+    for k in ("yaw_p95_abs_deg", "pitch_p95_abs_deg"):
+        d = deltas.get(k)
+        out.append(f"| {k} | {_num(fb[k]['median'], 2)} ({_num(fb[k]['max'], 2)}) | "
+                   f"{_num(fc[k]['median'], 2)} ({_num(fc[k]['max'], 2)}) | "
+                   + (f"{d['drives']}: {d['mean_delta']:+.2f} ({d['better']} / {d['worse']})" if d else "-") + " |")
+    return out + [""]
 
 
 def plot(report: dict, path: Path) -> bool:

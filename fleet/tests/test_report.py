@@ -10,7 +10,19 @@ import pytest
 from cabin_fleet import manifest, report, stats
 
 
-def score(detected=(True, True), latency=(1.0, 2.0), alerts=(), suggestions=()):
+def frames(recall=1.0, yaw_p95=5.0, pitch_p95=6.0, accuracy=0.9, tp=90, fn=0, correct=81, zone_frames=90):
+    """The "frames" object of `cabin score --json` (sim/src/score/frames.rs), the fields the report reads."""
+    return {"truth": "scenario_script", "frames": 100, "observed": 100, "dropped": 0,
+            "presence": {"true_positive": tp, "false_positive": 0, "false_negative": fn, "true_negative": 10,
+                         "precision": 1.0, "recall": recall},
+            "head_pose": {"yaw": {"frames": tp, "mean_abs": 3.0, "p95_abs": yaw_p95, "bias": -3.0},
+                          "pitch": {"frames": tp, "mean_abs": 3.0, "p95_abs": pitch_p95, "bias": -3.0},
+                          "roll": {"frames": tp, "mean_abs": 1.0, "p95_abs": 2.0, "bias": 0.0}},
+            "gaze": {"frames": zone_frames, "correct": correct, "accuracy": accuracy,
+                     "zones": ["road_ahead", "off"], "confusion": [[correct, zone_frames - correct], [0, 0]]}}
+
+
+def score(detected=(True, True), latency=(1.0, 2.0), alerts=(), suggestions=(), frame_metrics=None):
     eps = [
         {"kind": "long_distraction", "start_s": 30.0, "end_s": 35.0, "detail": "glance",
          "detected": detected[0], "latency_s": latency[0] if detected[0] else None},
@@ -21,7 +33,8 @@ def score(detected=(True, True), latency=(1.0, 2.0), alerts=(), suggestions=()):
             "false_alerts": [{"at_s": t, "kind": k, "level": "warning", "reason": ""} for t, k in alerts],
             "unexpected_alerts": [], "expectations": [],
             "suggestions": [{"at_s": t, "interest": i, "poi": p, "during_episode": None}
-                            for t, i, p in suggestions]}
+                            for t, i, p in suggestions],
+            **({"frames": frame_metrics} if frame_metrics is not None else {})}
 
 
 def results(label, scores, sha="a"):
@@ -123,3 +136,34 @@ def test_manifests_resolve_paths_and_refuse_bad_entries(tmp_path):
         manifest.load(m)
     with pytest.raises(manifest.ManifestError, match="no such manifest"):
         manifest.load(tmp_path / "missing.json")
+
+
+def test_frame_metrics_are_compared_where_present():
+    # d0: both builds have frames (the candidate's yaw p95 worse, recall and zone accuracy better);
+    # d1: only the baseline has them (a score from before frame scoring): not compared;
+    # d2: an episode whose script never meets its protocol's condition (earliest_s null) is not counted.
+    base = results("b", [score(frame_metrics=frames(recall=0.9, tp=81, fn=9, correct=72, accuracy=0.8)),
+                         score(frame_metrics=frames()), score()])
+    unscorable = score(detected=(False, True))
+    unscorable["episodes"][0]["earliest_s"] = None
+    cand = results("c", [score(frame_metrics=frames(recall=1.0, yaw_p95=7.5, accuracy=0.9)), score(), unscorable])
+    rep = report.compare(base, cand)
+    d0, d1, _ = rep["drives"]
+    assert d0["frame_deltas"]["yaw_p95_abs_deg"] == {"baseline": 5.0, "candidate": 7.5, "delta": 2.5}
+    assert d0["frame_deltas"]["presence_recall"]["delta"] == pytest.approx(0.1)
+    assert d0["frame_deltas"]["zone_accuracy"]["delta"] == pytest.approx(0.1)
+    assert "pitch_p95_abs_deg" in d0["frame_deltas"] and d1["frame_deltas"] == {}
+    summary = rep["summary"]["frame_deltas"]
+    assert summary["yaw_p95_abs_deg"] == {"drives": 1, "mean_delta": 2.5, "better": 0, "worse": 1}
+    assert summary["presence_recall"]["better"] == 1 and summary["pitch_p95_abs_deg"]["worse"] == 0
+    # Totals pool presence and zones over frames: baseline (81 + 90) / (90 + 90) found.
+    fb, fc = rep["totals"]["baseline"]["frames"], rep["totals"]["candidate"]["frames"]
+    assert (fb["drives"], fc["drives"]) == (2, 1)
+    assert fb["presence_recall"] == pytest.approx(171 / 180)
+    assert fb["zone_accuracy"] == pytest.approx((72 + 81) / 180)
+    assert fc["yaw_p95_abs_deg"] == {"median": 7.5, "max": 7.5}
+    # Frame metrics are reported, not a gate; the unscorable episode is no miss.
+    assert rep["regression"] is False, rep["regressions"]
+    assert rep["totals"]["candidate"]["detection"]["long_distraction"]["episodes"] == 2
+    md = report.markdown(rep)
+    assert "## Frame metrics" in md and "| yaw_p95_abs_deg | 5.00 (5.00) | 7.50 (7.50) | 1: +2.50 (0 / 1) |" in md
