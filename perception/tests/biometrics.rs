@@ -68,6 +68,28 @@ fn hrv_of_a_known_rr_pattern() {
 }
 
 #[test]
+fn premature_beats_with_compensatory_pauses_are_not_artefacts() {
+    // 75 bpm with a premature beat every 7th beat (coupling 0.4 s, pause 1.2 s: a full compensatory
+    // pause, as the PVCs of PhysioNet record 0001). Same beat shape: this tests the timing rule only.
+    let fs = 250.0;
+    let beats = beat_times(&[0.8, 0.8, 0.8, 0.8, 0.8, 0.4, 1.2], 45.0);
+    let x = ecg(fs, 45.0, &beats, 0.03, 11);
+    let mut m = HeartMonitor::new(BiometricKind::Ecg, HeartConfig::default());
+    let per = (0.5 * fs) as usize;
+    for (t, chunk) in chunks(BiometricKind::Ecg, fs, &x, per) {
+        m.push(&chunk, t);
+        let now = t + chunk.samples.len() as f64 / fs;
+        if now < 15.0 {
+            continue;
+        }
+        // Every assessment, including those ending between a premature beat and its pause.
+        let s = m.assess(now);
+        assert!(!s.flags.contains(&SignalFlag::Artefact), "{now}: {s:?}");
+        assert_rate_within_one_bpm(&s, 75.0);
+    }
+}
+
+#[test]
 fn heart_rate_of_a_synthetic_ppg_is_within_one_bpm() {
     for bpm in [55.0, 70.0, 110.0] {
         let fs = 100.0;
