@@ -5,7 +5,11 @@
 //! special tokens, no links); mention the proposed place by name; contain no other proper names
 //! than the place's own words; and contain no number that is not one of the facts, with a unit that
 //! matches (a distance in km, a time in minutes, CO2 in ppm), whether written in digits or words.
-//! Anything else is rejected with the reason, and the caller falls back to the template.
+//! A stop proposal must also say its distance and its detour, and every proposal must be one: at most
+//! `max_words` words, with a question that offers something ("How about …?", "Shall we …?"),
+//! not one that restates the wish ("You're looking for a coffee at Bean There Coffee?"), with no
+//! article in front of a mass noun ("a charging at Fast Charge B"). Anything else is rejected with
+//! the reason, and the caller falls back to the template.
 
 use super::facts::{category_words, PhraseRequest, Proposal};
 
@@ -15,6 +19,9 @@ pub struct CheckConfig {
     pub min_chars: usize,
     pub max_chars: usize,
     pub max_sentences: usize,
+    /// Spoken proposals longer than this are hard to follow while driving (issue 13: "at most
+    /// about 25 words").
+    pub max_words: usize,
 }
 
 impl Default for CheckConfig {
@@ -23,6 +30,7 @@ impl Default for CheckConfig {
             min_chars: 10,
             max_chars: 240,
             max_sentences: 3,
+            max_words: 25,
         }
     }
 }
@@ -55,11 +63,13 @@ fn unit_of(next: Option<&str>) -> Option<&'static str> {
     let w = w.trim_matches(|c: char| !c.is_alphanumeric());
     if w.starts_with("km") || w.starts_with("kilomet") {
         Some("km")
+    } else if w == "m" || w.starts_with("metre") || w.starts_with("meter") {
+        Some("m")
     } else if w.starts_with("min") {
         Some("min")
     } else if w == "ppm" {
         Some("ppm")
-    } else if w == "m" || w.starts_with("met") || w.starts_with("mile") || w == "mi" {
+    } else if w.starts_with("mile") || w == "mi" || w == "ft" || w.starts_with("feet") {
         Some("other distance")
     } else if w.starts_with("h") && (w == "h" || w.starts_with("hour")) {
         Some("hours")
@@ -72,23 +82,7 @@ fn unit_of(next: Option<&str>) -> Option<&'static str> {
 
 /// Cleans `raw` and checks it against `req`. Returns the cleaned text or why it was rejected.
 pub fn check(raw: &str, req: &PhraseRequest, cfg: &CheckConfig) -> Result<String, String> {
-    // first paragraph, without quotes or a speaker label
-    let mut text = raw
-        .trim()
-        .split("\n\n")
-        .next()
-        .unwrap_or("")
-        .trim()
-        .replace('\n', " ");
-    for prefix in ["Assistant:", "assistant:", "Sentence:", "Answer:"] {
-        if let Some(rest) = text.strip_prefix(prefix) {
-            text = rest.trim().to_string();
-        }
-    }
-    let text = text
-        .trim_matches(|c| c == '"' || c == '\u{201c}' || c == '\u{201d}')
-        .trim()
-        .to_string();
+    let text = clean(raw);
     let n = text.chars().count();
     if n < cfg.min_chars {
         return Err(format!("too short ({n} characters)"));
@@ -124,9 +118,264 @@ pub fn check(raw: &str, req: &PhraseRequest, cfg: &CheckConfig) -> Result<String
         ));
     }
 
-    // numbers, with their units
+    let word_count = text.split_whitespace().count();
+    if word_count > cfg.max_words {
+        return Err(format!(
+            "too long ({word_count} words, at most {})",
+            cfg.max_words
+        ));
+    }
+
+    if !text.ends_with(['.', '!', '?']) {
+        // a cut-off sentence, or words trailing after it (Gemma 3 270M base: "… detour. penumpang")
+        return Err("does not end with a full stop or question mark".into());
+    }
+    only_facts(&text, req)?;
+    proposal_question(&text)?;
+    grammar(&text)?;
+    if let Proposal::Stop {
+        distance_km,
+        detour_min,
+        ..
+    } = &req.proposal
+    {
+        says_stop_facts(&text, *distance_km, *detour_min)?;
+    }
+    Ok(text)
+}
+
+/// Openers of a question that offers something. A question that does not start with one restates
+/// or asks ("You're looking for a coffee at …?", "Is it 6.4 km ahead?"): not a proposal.
+const PROPOSAL_OPENERS: &[&str] = &[
+    "shall ",
+    "should ",
+    "would you",
+    "do you want",
+    "do you fancy",
+    "want to ",
+    "how about ",
+    "what about ",
+    "fancy ",
+    "why not ",
+    "could we ",
+    "can we ",
+    "may i ",
+    "can i ",
+    "could i ",
+    "ready for ",
+    "time for ",
+    "up for ",
+];
+
+/// The text asks the driver (the proposal waits for a yes or no), and every question in it is a
+/// proposal.
+fn proposal_question(text: &str) -> Result<(), String> {
+    if !text.contains('?') {
+        return Err("asks the driver nothing (no question)".into());
+    }
+    // sentences end at . ! ? followed by a space or the end ("6.4 km" stays whole)
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, c) in text.char_indices() {
+        let end = matches!(c, '.' | '!' | '?')
+            && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace());
+        if !end {
+            continue;
+        }
+        let sentence = text[start..i].trim().to_lowercase();
+        start = i + 1;
+        if c != '?' {
+            continue;
+        }
+        // a lead-in before a comma or colon ("Sure, how about …?", "Tired: shall we …?")
+        let clause = sentence
+            .rsplit([',', ':', ';'])
+            .next()
+            .unwrap_or(&sentence)
+            .trim_start()
+            .to_string();
+        let offers = |s: &str| PROPOSAL_OPENERS.iter().any(|o| s.starts_with(o));
+        if !offers(&sentence) && !offers(&clause) {
+            return Err(format!(
+                "a question that is not a proposal: '{}?'",
+                text[..i]
+                    .rsplit(['.', '!', '?'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Mass nouns that take no "a": "a charging at …", "a fuel at …", "a food", "a fresh air" are what
+/// a small model writes when it puts an interest's bare word after "a"; "a charging stop" is fine.
+const MASS_NOUNS: &[&str] = &[
+    "charging", "fuel", "food", "fresh", "petrol", "diesel", "gas",
+];
+const HEADS: &[&str] = &["stop", "station", "break", "point", "top-up"];
+/// Words that never follow "a" ("a right on our way", "a no detour": a slot copied after the
+/// example's "a").
+const NEVER_AFTER_A: &[&str] = &[
+    "right",
+    "no",
+    "the",
+    "a",
+    "an",
+    "my",
+    "your",
+    "our",
+    "some",
+    "something",
+    "just",
+    "only",
+];
+
+fn grammar(text: &str) -> Result<(), String> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
+                .to_lowercase()
+        })
+        .collect();
+    for (i, w) in words.iter().enumerate() {
+        if w != "a" && w != "an" {
+            continue;
+        }
+        let Some(next) = words.get(i + 1) else {
+            continue;
+        };
+        let head = words
+            .get(i + 2)
+            .is_some_and(|h| HEADS.contains(&h.as_str()));
+        if (MASS_NOUNS.contains(&next.as_str()) && !head) || NEVER_AFTER_A.contains(&next.as_str())
+        {
+            return Err(format!("ungrammatical '{w} {next}'"));
+        }
+        // "a 8 min detour", "a 11 min": said "eight", "eleven"
+        let an_number = ["8", "11", "18"].iter().any(|n| {
+            next == *n
+                || (next.starts_with(n)
+                    && next[n.len()..].starts_with(|c: char| !c.is_ascii_digit()))
+        }) || next.starts_with("80")
+            || next.starts_with("8.");
+        if w == "a" && an_number {
+            return Err(format!("ungrammatical '{w} {next}'"));
+        }
+        let vowel = next.starts_with(['a', 'e', 'i', 'o']);
+        if (w == "a" && vowel && !next.starts_with("one"))
+            || (w == "an" && !vowel && !next.starts_with(['u', 'h']))
+        {
+            // "a 8 min detour" reads fine aloud as digits; only words are checked
+            if next.chars().next().is_some_and(char::is_alphabetic) {
+                return Err(format!("ungrammatical '{w} {next}'"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `text` says `value` followed by one of `units` (digits, "6.4km", or words: "two min",
+/// "one-minute").
+fn says_number(text: &str, value: f64, units: &[&str]) -> bool {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    words.iter().enumerate().any(|(i, w)| {
+        let core = w
+            .trim_matches(|c: char| !c.is_alphanumeric() && c != '.')
+            .trim_end_matches('.');
+        let digits: String = core
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let spelled = NUMBER_WORDS
+            .iter()
+            .find(|(nw, _)| *nw == core.split('-').next().unwrap_or(""))
+            .map(|(_, v)| *v);
+        let v = digits.parse::<f64>().ok().or(spelled);
+        let glued = core[digits.len().min(core.len())..].trim_start_matches('-');
+        let unit = if !glued.is_empty() && spelled.is_none() {
+            unit_of(Some(glued))
+        } else if spelled.is_some() && core.contains('-') {
+            unit_of(core.split_once('-').map(|(_, r)| r))
+        } else {
+            unit_of(words.get(i + 1).copied())
+        };
+        v.is_some_and(|v| (v - value).abs() < 1e-6) && unit.is_some_and(|u| units.contains(&u))
+    })
+}
+
+/// A stop proposal says its distance: km, or metres below 1 km. (The check of numbers only ensures
+/// no *other* number is said.)
+pub(crate) fn says_distance(text: &str, distance_km: f64) -> bool {
+    says_number(text, distance_km, &["km"])
+        || (distance_km < 1.0 && says_number(text, (distance_km * 1000.0).round(), &["m"]))
+}
+
+/// A stop proposal says its detour: minutes, or "on the way" when there is none.
+pub(crate) fn says_detour(text: &str, detour_min: u32) -> bool {
+    if detour_min == 0 {
+        let lower = text.to_lowercase();
+        [
+            "on our way",
+            "on the way",
+            "on our route",
+            "on the route",
+            "no detour",
+        ]
+        .iter()
+        .any(|p| lower.contains(p))
+    } else {
+        says_number(text, detour_min as f64, &["min"])
+    }
+}
+
+fn says_stop_facts(text: &str, distance_km: f64, detour_min: u32) -> Result<(), String> {
+    if !says_distance(text, distance_km) {
+        return Err(format!("does not say the distance ({distance_km:.1} km)"));
+    }
+    if !says_detour(text, detour_min) {
+        return Err(format!("does not say the detour ({detour_min} min)"));
+    }
+    Ok(())
+}
+
+/// The first paragraph of `raw`, without quotes or a speaker label.
+pub fn clean(raw: &str) -> String {
+    let mut text = raw
+        .trim()
+        .split("\n\n")
+        .next()
+        .unwrap_or("")
+        .trim()
+        .replace('\n', " ");
+    for prefix in ["Assistant:", "assistant:", "Sentence:", "Answer:"] {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            text = rest.trim().to_string();
+        }
+    }
+    let text = text
+        .trim_matches(|c| c == '"' || c == '\u{201c}' || c == '\u{201d}')
+        .trim()
+        .to_string();
+    text
+}
+
+/// No number and no name that is not in the data, no claim about the driver the driver state does
+/// not make, and the place named.
+fn only_facts(text: &str, req: &PhraseRequest) -> Result<(), String> {
+    // numbers, with their units; a number inside an allowed name ("7-Eleven", "Q1 Tankstelle") is
+    // the name, not a claim
     let allowed = req.allowed_numbers();
-    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut scrubbed = text.to_string();
+    for n in req.allowed_names() {
+        if n.chars().any(|c| c.is_ascii_digit()) && !n.is_empty() {
+            scrubbed = replace_ignore_case(&scrubbed, &n, "Name");
+        }
+    }
+    let words: Vec<&str> = scrubbed.split_whitespace().collect();
     for (i, w) in words.iter().enumerate() {
         let core = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.' && c != ',');
         let core = core.trim_end_matches(['.', ',']);
@@ -179,6 +428,7 @@ pub fn check(raw: &str, req: &PhraseRequest, cfg: &CheckConfig) -> Result<String
     let mut name_words: Vec<String> = Vec::new();
     let mut add_words = |s: &str| {
         for w in s.split(|c: char| !c.is_alphanumeric() && c != '\'') {
+            let w = w.strip_suffix("'s").unwrap_or(w);
             if !w.is_empty() {
                 name_words.push(w.to_lowercase());
             }
@@ -193,13 +443,16 @@ pub fn check(raw: &str, req: &PhraseRequest, cfg: &CheckConfig) -> Result<String
     add_words(&req.wanted());
     let mut sentence_start = true;
     for w in text.split_whitespace() {
-        let core = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
-        let core = core.strip_suffix("'s").unwrap_or(core);
-        let capital = core.chars().next().is_some_and(char::is_uppercase);
-        if capital && !sentence_start {
-            let lower = core.to_lowercase();
-            if !NOT_NAMES.contains(&lower.as_str()) && !name_words.contains(&lower) {
-                return Err(format!("name '{core}' is not in the data"));
+        // split the way the names were ("Müller-Brot" -> "Müller", "Brot"; "McDonald's" -> "McDonald")
+        for core in w.split(|c: char| !c.is_alphanumeric() && c != '\'') {
+            let core = core.trim_matches('\'');
+            let core = core.strip_suffix("'s").unwrap_or(core);
+            let capital = core.chars().next().is_some_and(char::is_uppercase);
+            if capital && !sentence_start {
+                let lower = core.to_lowercase();
+                if !NOT_NAMES.contains(&lower.as_str()) && !name_words.contains(&lower) {
+                    return Err(format!("name '{core}' is not in the data"));
+                }
             }
         }
         sentence_start = w.ends_with(['.', '!', '?', ':']);
@@ -207,10 +460,23 @@ pub fn check(raw: &str, req: &PhraseRequest, cfg: &CheckConfig) -> Result<String
 
     let lower = text.to_lowercase();
     if !req.drowsy {
-        for claim in ["tired", "sleepy", "drowsy", "exhausted"] {
+        // the only claim about the driver the data can back is "tired"; "You seem to be in a hurry"
+        // (SmolLM2 copying an example's lead) is an invented one
+        for claim in [
+            "tired",
+            "sleepy",
+            "drowsy",
+            "exhausted",
+            "you seem",
+            "you look",
+            "you are ",
+            "you're ",
+            "you must be",
+            "you sound",
+        ] {
             if lower.contains(claim) {
                 return Err(format!(
-                    "says the driver is {claim}; the driver state does not"
+                    "claims '{claim}' about the driver; the driver state does not"
                 ));
             }
         }
@@ -224,7 +490,81 @@ pub fn check(raw: &str, req: &PhraseRequest, cfg: &CheckConfig) -> Result<String
             return Err(format!("does not name the place '{name}'"));
         }
     }
-    Ok(text)
+    Ok(())
+}
+
+/// `haystack` with every case-insensitive (ASCII) occurrence of `needle` replaced.
+fn replace_ignore_case(haystack: &str, needle: &str, with: &str) -> String {
+    let lower = haystack.to_ascii_lowercase();
+    let needle = needle.to_ascii_lowercase();
+    let mut out = String::new();
+    let mut rest = 0;
+    while let Some(i) = lower[rest..].find(&needle) {
+        out.push_str(&haystack[rest..rest + i]);
+        out.push_str(with);
+        rest += i + needle.len();
+    }
+    out.push_str(&haystack[rest..]);
+    out
+}
+
+/// The rubric criteria a rule can score (`docs/perf/agent.md`, "Phrasing"): the rest (grammatical,
+/// natural) is a reader's judgement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoScores {
+    pub words: usize,
+    /// At most `max_words` words.
+    pub short: bool,
+    /// Says the place's name (or brand); always true for a cabin proposal.
+    pub names_place: bool,
+    /// Says the distance; always true for a cabin proposal.
+    pub distance: bool,
+    /// Says the detour; always true for a cabin proposal.
+    pub detour: bool,
+    /// No number, name or driver-state claim that is not in the data.
+    pub no_invented: bool,
+    /// The full check's verdict (what decides between the model's text and the template).
+    pub check: Result<String, String>,
+}
+
+/// Scores `raw` on the rubric's automatic criteria.
+pub fn auto_scores(raw: &str, req: &PhraseRequest, cfg: &CheckConfig) -> AutoScores {
+    let text = clean(raw);
+    let words = text.split_whitespace().count();
+    let (names_place, distance, detour) = match &req.proposal {
+        Proposal::Stop {
+            name,
+            brand,
+            distance_km,
+            detour_min,
+            ..
+        } => {
+            let lower = text.to_lowercase();
+            (
+                lower.contains(&name.to_lowercase())
+                    || brand
+                        .as_ref()
+                        .is_some_and(|b| !b.is_empty() && lower.contains(&b.to_lowercase())),
+                says_distance(&text, *distance_km),
+                says_detour(&text, *detour_min),
+            )
+        }
+        Proposal::Cabin { .. } => (true, true, true),
+    };
+    // "does not name the place" is scored by `names_place`, not here
+    let no_invented = match only_facts(&text, req) {
+        Ok(()) => true,
+        Err(why) => why.starts_with("does not name"),
+    };
+    AutoScores {
+        words,
+        short: words <= cfg.max_words,
+        names_place,
+        distance,
+        detour,
+        no_invented,
+        check: check(raw, req, cfg),
+    }
 }
 
 #[cfg(test)]
@@ -239,8 +579,13 @@ mod tests {
         let ok = "How about a coffee at Bean There Coffee, 2.4 km ahead? It's only a 1 min detour.";
         assert_eq!(check(ok, &r, &c).as_deref(), Ok(ok));
         assert!(
-            check("\"Bean There Coffee is two minutes away.\"", &r, &c).is_ok(),
-            "2 min is the eta"
+            check(
+                "\"Bean There Coffee is two minutes away, 2.4 km, a one-minute detour. Shall we?\"",
+                &r,
+                &c
+            )
+            .is_ok(),
+            "2 min is the eta, numbers in words"
         );
         assert!(check("Bean There Coffee is 2 km ahead.", &r, &c)
             .unwrap_err()
@@ -257,10 +602,137 @@ mod tests {
         assert!(check(&"Bean There Coffee is great. ".repeat(20), &r, &c).is_err());
         assert!(check("Hi", &r, &c).is_err());
         assert!(check(
-            "Assistant: Want to stop at Bean There for a coffee?",
+            "Assistant: Want to stop at Bean There for a coffee? 2.4 km, a 1 min detour.",
             &r,
             &c
         )
         .is_ok());
+    }
+
+    #[test]
+    fn rejects_odd_sentences() {
+        let c = CheckConfig::default();
+        let r = samples::coffee_stop(6.4, 4);
+        // the old prompt's output: a question that restates the wish instead of offering
+        assert!(check(
+            "You're looking for a coffee at Bean There Coffee? It's 6.4 km ahead, a 1 min detour.",
+            &r,
+            &c,
+        )
+        .is_err());
+        let e = check(
+            "Is Bean There Coffee 6.4 km ahead? It's a 1 min detour.",
+            &r,
+            &c,
+        )
+        .unwrap_err();
+        assert!(e.contains("not a proposal"), "{e}");
+        let e = check("Bean There Coffee is 6.4 km ahead, a 1 min detour.", &r, &c).unwrap_err();
+        assert!(e.contains("no question"), "{e}");
+        let e = check(
+            "How about a coffee at Bean There Coffee? It's 6.4 km ahead.",
+            &r,
+            &c,
+        )
+        .unwrap_err();
+        assert!(e.contains("detour"), "{e}");
+        let e = check(
+            "How about a coffee at Bean There Coffee? Only a 1 min detour.",
+            &r,
+            &c,
+        )
+        .unwrap_err();
+        assert!(e.contains("distance"), "{e}");
+        let long = "How about a coffee at Bean There Coffee? It's 6.4 km ahead, a 1 min detour, \
+                    and it is a really lovely little place with very good coffee and cake too.";
+        assert!(check(long, &r, &c).unwrap_err().contains("words"));
+        let mut charge = r.clone();
+        if let Proposal::Stop { name, brand, .. } = &mut charge.proposal {
+            *name = "Fast Charge B".into();
+            *brand = None;
+        }
+        let e = check(
+            "How about a charging at Fast Charge B? It's 6.4 km ahead, a 1 min detour.",
+            &charge,
+            &c,
+        )
+        .unwrap_err();
+        assert!(e.contains("a charging"), "{e}");
+        let e = check(
+            "You seem to be in a hurry. How about a coffee at Bean There Coffee? It's 6.4 km ahead, a 1 min detour.",
+            &r,
+            &c,
+        )
+        .unwrap_err();
+        assert!(e.contains("about the driver"), "{e}");
+        let e = check(
+            "How about a coffee at Bean There Coffee? It's 6.4 km ahead, a 1 min detour. penumpang",
+            &r,
+            &c,
+        )
+        .unwrap_err();
+        assert!(e.contains("full stop"), "{e}");
+        let mut r8 = r.clone();
+        if let Proposal::Stop {
+            detour_min,
+            name,
+            brand,
+            ..
+        } = &mut r8.proposal
+        {
+            *detour_min = 8;
+            *name = "McDonald's Weyarn".into();
+            *brand = Some("Müller-Brot".into());
+        }
+        let e = check(
+            "How about a coffee at McDonald's Weyarn? It's 6.4 km ahead, a 8 min detour.",
+            &r8,
+            &c,
+        )
+        .unwrap_err();
+        assert!(e.contains("a 8"), "{e}");
+        let ok = "How about a coffee at McDonald's Weyarn, or Müller-Brot? It's 6.4 km ahead, an 8 min detour.";
+        assert_eq!(check(ok, &r8, &c).as_deref(), Ok(ok));
+        assert!(check(
+            "How about a charging stop at Fast Charge B? It's 6.4 km ahead, a 1 min detour.",
+            &charge,
+            &c
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn metres_below_a_kilometre_and_no_detour() {
+        let c = CheckConfig::default();
+        let mut r = samples::coffee_stop(0.3, 1);
+        if let Proposal::Stop { detour_min, .. } = &mut r.proposal {
+            *detour_min = 0;
+        }
+        for ok in [
+            "How about a coffee at Bean There Coffee? It's 300 m ahead, right on our way.",
+            "How about a coffee at Bean There Coffee? It's 0.3 km ahead, no detour.",
+        ] {
+            assert_eq!(check(ok, &r, &c).as_deref(), Ok(ok));
+        }
+        assert!(check(
+            "How about a coffee at Bean There Coffee? It's 400 m ahead, right on our way.",
+            &r,
+            &c
+        )
+        .is_err());
+        assert!(check(
+            "How about a coffee at Bean There Coffee? It's 300 m ahead, a right on our way.",
+            &r,
+            &c
+        )
+        .unwrap_err()
+        .contains("a right"));
+        assert!(check(
+            "How about a coffee at Bean There Coffee? It's 300 m ahead.",
+            &r,
+            &c
+        )
+        .unwrap_err()
+        .contains("detour"));
     }
 }

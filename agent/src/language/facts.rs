@@ -14,7 +14,8 @@ pub enum Proposal {
         category: PoiCategory,
         /// Distance to the exit, km, one decimal.
         distance_km: f64,
-        /// Extra time of the detour, whole minutes (at least 1).
+        /// Extra time of the detour, whole minutes (the agent rounds up to at least 1; 0 = on the
+        /// route, said "right on our way").
         detour_min: u32,
         /// Time to the exit, whole minutes (at least 1).
         eta_min: u32,
@@ -41,6 +42,15 @@ pub struct PhraseRequest {
 /// Rounds a distance to the way it is said: km with one decimal.
 pub fn round_km(m: f64) -> f64 {
     (m / 100.0).round() / 10.0
+}
+
+/// A distance in km (one decimal) as it is said: metres below 1 km ("300 m"), else "6.4 km".
+pub fn say_distance(km: f64) -> String {
+    if km < 1.0 {
+        format!("{} m", (km * 1000.0).round() as u32)
+    } else {
+        format!("{km:.1} km")
+    }
 }
 
 /// Rounds seconds to whole minutes, at least 1.
@@ -82,52 +92,76 @@ impl PhraseRequest {
         thing(self.interest, self.interest_detail.as_deref())
     }
 
-    /// Who wanted it, for the model: "the passenger wants a coffee".
-    pub fn who_wants(&self) -> String {
-        let who = match self.speaker {
-            Speaker::Driver => "the driver",
-            Speaker::Passenger => "the passenger",
-            Speaker::Unknown if self.drowsy => return "the driver looks tired".to_string(),
-            Speaker::Unknown => "someone",
-        };
-        let tired = if self.drowsy {
-            " and the driver looks tired"
-        } else {
-            ""
-        };
-        format!("{who} wants {}{tired}", self.wanted())
+    /// What is offered, as a noun phrase that reads after "How about": "a coffee", "a charging
+    /// stop", "something to eat". The interest's bare word ("charging", "fuel") is not one: "How
+    /// about a charging at Fast Charge B?" was the old prompt's output.
+    pub fn offer(&self) -> String {
+        match (self.interest, self.interest_detail.as_deref()) {
+            (InterestKind::Coffee, _) => "a coffee".into(),
+            (InterestKind::Food, _) => "something to eat".into(),
+            (InterestKind::Fuel, _) => "a fuel stop".into(),
+            (InterestKind::Charging, _) => "a charging stop".into(),
+            (InterestKind::Toilet, _) => "a restroom break".into(),
+            (InterestKind::Rest, _) => "a break".into(),
+            (InterestKind::FreshAir, _) => "some fresh air".into(),
+            // a named place: the stop itself is the offer, the name follows ("a stop at Starbucks")
+            (InterestKind::Place, _) => "a stop".into(),
+        }
     }
 
-    /// The facts as the user message of a chat model (the form of [`EXAMPLES`](super::EXAMPLES)).
+    /// The distance as it is said: "6.4 km", or metres below 1 km ("300 m").
+    pub fn distance_words(&self) -> Option<String> {
+        match &self.proposal {
+            Proposal::Stop { distance_km, .. } => Some(say_distance(*distance_km)),
+            Proposal::Cabin { .. } => None,
+        }
+    }
+
+    /// The detour as it is said: "a 2 min detour", or "right on our way" for none.
+    pub fn detour_words(&self) -> Option<String> {
+        match &self.proposal {
+            Proposal::Stop { detour_min: 0, .. } => Some("right on our way".into()),
+            // "an 8 min detour", "an 11 min detour": the article goes by how the number is said
+            Proposal::Stop { detour_min, .. } => {
+                let an = matches!(detour_min, 8 | 11 | 18) || (80..90).contains(detour_min);
+                Some(format!(
+                    "{} {detour_min} min detour",
+                    if an { "an" } else { "a" }
+                ))
+            }
+            Proposal::Cabin { .. } => None,
+        }
+    }
+
+    /// The facts as the user message of a chat model, one slot per line (the form of
+    /// [`EXAMPLES`](super::EXAMPLES)): the phrases are already grammatical, so the model only has to
+    /// put them in a sentence.
     pub fn user_prompt(&self) -> String {
         match &self.proposal {
-            Proposal::Stop {
-                name,
-                distance_km,
-                detour_min,
-                ..
-            } => {
-                let tired = if self.drowsy {
-                    ", the driver looks tired"
-                } else {
-                    ""
-                };
-                format!(
-                    "Propose a stop at {name} for {}{tired} ({distance_km:.1} km ahead, {detour_min} min detour).",
-                    self.wanted()
-                )
+            Proposal::Stop { name, .. } => {
+                let mut s = format!(
+                    "Place: {name}\nOffer: {}\nDistance: {} ahead\nDetour: {}",
+                    self.offer(),
+                    self.distance_words().unwrap_or_default(),
+                    self.detour_words().unwrap_or_default()
+                );
+                match (self.speaker, self.drowsy) {
+                    (_, true) => s.push_str("\nNote: the driver looks tired"),
+                    (Speaker::Passenger, false) => s.push_str("\nAsked by: the passenger"),
+                    (Speaker::Driver, false) => s.push_str("\nAsked by: the driver"),
+                    (Speaker::Unknown, false) => {}
+                }
+                s
             }
-            Proposal::Cabin { co2_ppm, .. } => match co2_ppm {
-                Some(ppm) => format!("Propose letting fresh air in (CO2 is {ppm} ppm)."),
-                None => format!(
-                    "Propose letting fresh air in ({} says the air is stale).",
-                    match self.speaker {
-                        Speaker::Driver => "the driver",
-                        Speaker::Passenger => "the passenger",
-                        Speaker::Unknown => "someone",
-                    }
-                ),
-            },
+            Proposal::Cabin { co2_ppm, .. } => {
+                let why = match (co2_ppm, self.speaker) {
+                    (Some(ppm), _) => format!("CO2 is {ppm} ppm"),
+                    (None, Speaker::Driver) => "the driver says the air is stale".into(),
+                    (None, Speaker::Passenger) => "the passenger says the air is stale".into(),
+                    (None, Speaker::Unknown) => "the air is stale".into(),
+                };
+                format!("Offer: some fresh air\nReason: {why}")
+            }
         }
     }
 
@@ -154,11 +188,18 @@ impl PhraseRequest {
                 detour_min,
                 eta_min,
                 ..
-            } => vec![
-                (*distance_km, "km"),
-                (*detour_min as f64, "min"),
-                (*eta_min as f64, "min"),
-            ],
+            } => {
+                let mut v = vec![
+                    (*distance_km, "km"),
+                    (*detour_min as f64, "min"),
+                    (*eta_min as f64, "min"),
+                ];
+                if *distance_km < 1.0 {
+                    // said in metres below 1 km (`say_distance`)
+                    v.push(((*distance_km * 1000.0).round(), "m"));
+                }
+                v
+            }
             Proposal::Cabin { co2_ppm, .. } => {
                 co2_ppm.map(|p| vec![(p as f64, "ppm")]).unwrap_or_default()
             }

@@ -5,11 +5,13 @@
 //! `LlamaBackend::init()` happens once per process (a `OnceLock`) with llama.cpp's logging voided.
 //!
 //! Recipe (measured on SmolLM2-135M-Instruct; see `/work/shared/README.md`): the chat template is
-//! the GGUF's own (`tokenizer.chat_template`; ChatML for SmolLM2, `chatml` when a model has none or
-//! llama.cpp cannot apply it), always with a system message; the prompt is tokenised with special
+//! the GGUF's own (`tokenizer.chat_template`; ChatML for SmolLM2), else llama.cpp's `gemma` for a
+//! Gemma architecture (the Gemma 3 270M GGUF has none), else `chatml` (also when llama.cpp cannot
+//! apply the model's own), always with a system message (Gemma's template folds it into the first
+//! user turn); the prompt is tokenised with special
 //! tokens parsed, BOS only if the model asks for one and the template did not add it; the prompt is
 //! fed in chunks of `n_batch`; sampling is greedy; generation stops at end-of-generation tokens
-//! (`<|im_end|>`), at the first line break after some text, at the token budget or at the time
+//! (`<|im_end|>`, Gemma's `<end_of_turn>`: llama.cpp marks both end-of-generation), at the first line break after some text, at the token budget or at the time
 //! budget. The fixed part of the chat (system message and examples, ~270 tokens) stays in the KV
 //! cache between requests, so only the facts (~40 tokens) are decoded per proposal. Fixed
 //! `n_threads` and `n_threads_batch`: llama.cpp's default on a 2-core machine was
@@ -254,6 +256,26 @@ impl LanguageBackend for LocalBackend {
     }
 }
 
+/// The chat template of `model`: its own (`tokenizer.chat_template`) when it has one; else the one
+/// llama.cpp knows for its architecture (`general.architecture`: Gemma's turns are
+/// `<start_of_turn>user … <end_of_turn>` / `<start_of_turn>model`, and a Gemma GGUF converted from
+/// the base model carries no template); else ChatML. Returns the template and where it came from.
+fn pick_template(model: &LlamaModel) -> Result<(LlamaChatTemplate, String)> {
+    if let Ok(t) = model.chat_template(None) {
+        return Ok((t, "from the GGUF".into()));
+    }
+    let arch = model
+        .meta_val_str("general.architecture")
+        .unwrap_or_default();
+    let name = if arch.starts_with("gemma") {
+        "gemma"
+    } else {
+        "chatml"
+    };
+    let t = LlamaChatTemplate::new(name).map_err(fail)?;
+    Ok((t, format!("{name} (architecture '{arch}')")))
+}
+
 fn worker(config: LocalConfig, jobs: Receiver<Job>, ready: Sender<Result<String>>) {
     let setup = || -> Result<(&'static LlamaBackend, LlamaModel)> {
         let backend = llama_backend()?;
@@ -269,15 +291,12 @@ fn worker(config: LocalConfig, jobs: Receiver<Job>, ready: Sender<Result<String>
             return;
         }
     };
-    let (template, from_gguf) = match model.chat_template(None) {
-        Ok(t) => (t, true),
-        Err(_) => match LlamaChatTemplate::new("chatml") {
-            Ok(t) => (t, false),
-            Err(e) => {
-                let _ = ready.send(Err(fail(e)));
-                return;
-            }
-        },
+    let (template, template_source) = match pick_template(&model) {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
     };
     let params = LlamaContextParams::default()
         .with_n_ctx(NonZeroU32::new(config.n_ctx.max(64)))
@@ -298,13 +317,8 @@ fn worker(config: LocalConfig, jobs: Receiver<Job>, ready: Sender<Result<String>
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     let _ = ready.send(Ok(format!(
-        "{name}, {} threads, chat template {}",
-        config.threads,
-        if from_gguf {
-            "from the GGUF"
-        } else {
-            "chatml (fallback)"
-        }
+        "{name}, {} threads, chat template {template_source}",
+        config.threads
     )));
     let n_ctx = ctx.n_ctx() as usize;
     let n_batch = (config.n_batch.max(16) as usize).min(n_ctx);

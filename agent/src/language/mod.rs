@@ -17,8 +17,8 @@ mod local;
 pub mod samples;
 mod template;
 
-pub use check::{check, CheckConfig};
-pub use facts::{round_km, round_min, PhraseRequest, Proposal};
+pub use check::{auto_scores, check, clean, AutoScores, CheckConfig};
+pub use facts::{round_km, round_min, say_distance, PhraseRequest, Proposal};
 pub use http::{HttpBackend, HttpConfig};
 pub use local::{Generated, LocalBackend, LocalConfig, StopReason};
 pub use template::TemplateBackend;
@@ -41,30 +41,36 @@ pub trait LanguageBackend: Send {
     fn phrase(&mut self, request: &PhraseRequest) -> Result<Phrase>;
 }
 
-/// The system message every model gets (SmolLM2 rambles without one).
-pub const SYSTEM_PROMPT: &str = "You are the voice assistant of a car. Turn the facts into one \
-short, friendly question to the driver. Always say the place name exactly as given, and use only \
-the numbers given.";
+/// The system message every model gets (SmolLM2 rambles without one; Gemma's template has no
+/// system turn, llama.cpp puts it in front of the first user turn).
+pub const SYSTEM_PROMPT: &str = "You are the voice of a car's assistant. Turn the facts into one \
+or two short spoken sentences, at most 25 words, that offer the stop and end with a yes-or-no \
+question. Use the place name, the offer, the distance and the detour exactly as given. Add nothing \
+else.";
 
 /// Example turns shown before the real facts. A 135M model copies the form of an example far
-/// better than it follows an instruction (measured: 7 of 8 test proposals pass the check with these,
-/// 3 of 8 with a facts list and no examples); the example places do not exist, so a copied name
-/// fails the check.
+/// better than it follows an instruction; the facts come as slots with grammatical phrases
+/// ([`PhraseRequest::user_prompt`]) so that copying the form gives a grammatical sentence. Three
+/// stop examples (the passenger asked; the driver asked and there is no detour; a tired driver) and
+/// one cabin example, all in the fixed prefix that stays in the KV cache. With only the first two
+/// stop examples SmolLM2 wrote "a right on our way" for no detour and invented leads for the
+/// driver's own wishes ("You seem to be in a hurry.") on the development cases. The example places do not exist, so a copied name fails the
+/// check.
 pub const EXAMPLES: &[(&str, &str)] = &[
     (
-        "Propose a stop at Example Fuel for fuel (2.0 km ahead, 1 min detour).",
-        "Shall we stop for fuel at Example Fuel? It is 2.0 km ahead, only a 1 min detour.",
+        "Place: Example Diner\nOffer: something to eat\nDistance: 2.0 km ahead\nDetour: a 1 min detour\nAsked by: the passenger",
+        "Your passenger wanted something to eat. How about Example Diner? It's 2.0 km ahead, a 1 min detour.",
     ),
     (
-        "Propose a stop at Example Stop for a toilet break (1.5 km ahead, 1 min detour).",
-        "How about a toilet break at Example Stop? It is 1.5 km ahead, a 1 min detour.",
+        "Place: Example Cafe\nOffer: a coffee\nDistance: 800 m ahead\nDetour: right on our way\nAsked by: the driver",
+        "How about a coffee at Example Cafe? It's 800 m ahead, right on our way.",
     ),
     (
-        "Propose a stop at Example Rest for a break, the driver looks tired (5.5 km ahead, 2 min detour).",
-        "You look tired. How about a break at Example Rest? It is 5.5 km ahead, a 2 min detour.",
+        "Place: Example Rest\nOffer: a break\nDistance: 5.5 km ahead\nDetour: a 2 min detour\nNote: the driver looks tired",
+        "You seem tired. How about a break at Example Rest? It's 5.5 km ahead, a 2 min detour.",
     ),
     (
-        "Propose letting fresh air in (CO2 is 1400 ppm).",
+        "Offer: some fresh air\nReason: CO2 is 1400 ppm",
         "The air is getting stale. Shall I let some fresh air in?",
     ),
 ];

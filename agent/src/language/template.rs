@@ -1,7 +1,7 @@
 //! The template backend: fixed sentences from the facts. Deterministic, instant, always passes the
 //! check; the fallback whenever a model is absent, slow, or says something the data does not back.
 
-use super::facts::{category_words, PhraseRequest, Proposal};
+use super::facts::{PhraseRequest, Proposal};
 use super::{LanguageBackend, Phrase};
 use crate::error::Result;
 use cabin_bus::messages::{InterestKind, Speaker};
@@ -9,39 +9,34 @@ use cabin_bus::messages::{InterestKind, Speaker};
 #[derive(Clone, Debug, Default)]
 pub struct TemplateBackend;
 
-/// The template sentence for a request.
+/// The template sentence for a request: the form of the model's examples ("How about a coffee at
+/// Bean There Coffee? It's 6.4 km ahead, a 1 min detour."), at most ~22 words for names of up to
+/// four words, with who asked or a tired driver as a short first sentence.
 pub fn template_text(req: &PhraseRequest) -> String {
     match &req.proposal {
-        Proposal::Stop {
-            name,
-            category,
-            distance_km,
-            detour_min,
-            ..
-        } => {
-            let lead = match (req.speaker, req.drowsy) {
-                (Speaker::Unknown, true) => "You seem tired.".to_string(),
-                (Speaker::Driver, _) => format!("You mentioned {}.", req.wanted()),
-                (Speaker::Passenger, _) => format!("Your passenger mentioned {}.", req.wanted()),
-                (Speaker::Unknown, false) => format!("Someone mentioned {}.", req.wanted()),
+        Proposal::Stop { name, .. } => {
+            let distance = req.distance_words().unwrap_or_default();
+            let detour = req.detour_words().unwrap_or_default();
+            let offer = req.offer();
+            let tired = req.drowsy
+                && matches!(
+                    req.interest,
+                    InterestKind::Coffee | InterestKind::Rest | InterestKind::Food
+                );
+            let question = match (req.speaker, tired) {
+                (_, true) => format!("You seem tired. How about {offer} at {name}?"),
+                (Speaker::Passenger, false) if req.interest != InterestKind::Place => {
+                    format!("Your passenger wanted {offer}. How about {name}?")
+                }
+                _ => format!("How about {offer} at {name}?"),
             };
-            let tired = if req.drowsy
-                && matches!(req.interest, InterestKind::Coffee | InterestKind::Rest)
-            {
-                "; a break could help"
-            } else {
-                ""
-            };
-            format!(
-                "{lead} {name}, a {}, is {distance_km:.1} km ahead, about {detour_min} min off the route{tired}. Shall we stop?",
-                category_words(*category)
-            )
+            format!("{question} It's {distance} ahead, {detour}.")
         }
         Proposal::Cabin { co2_ppm, .. } => match co2_ppm {
             Some(ppm) => format!(
-                "The air in here is getting stale, CO2 is at {ppm} ppm. Shall I let some fresh air in?"
+                "The air is getting stale, CO2 is at {ppm} ppm. Shall I let some fresh air in?"
             ),
-            None => "The air in here is getting stale. Shall I let some fresh air in?".to_string(),
+            None => "The air is getting stale. Shall I let some fresh air in?".to_string(),
         },
     }
 }
