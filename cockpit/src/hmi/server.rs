@@ -8,13 +8,21 @@
 //! A browser lets any website open a WebSocket to `127.0.0.1`, so the upgrade is refused when the request
 //! carries an `Origin` that is not this server's own host: another site cannot press Accept or watch the
 //! camera. Tools that send no `Origin` (bench scripts, tests) are let in.
+//!
+//! Bound beyond loopback (an HMI head unit reached over the vehicle network, a bench), every request —
+//! page, `/api/stats`, `/ws` — needs the server's token: `CABIN_HMI_TOKEN` from the environment, else
+//! 128 random bits made at start and shown in [`HmiServer::url`]. A client presents it as
+//! `Authorization: Bearer <token>`, as the `cabin_hmi_token` cookie, or once as `?token=<token>`, which
+//! sets the cookie (HttpOnly, SameSite=Strict) so the page's own requests and WebSocket carry it. On
+//! loopback the HMI stays open: only this host reaches it.
 
 use super::assets::{self, CONTENT_SECURITY_POLICY};
 use super::protocol::{self, MAX_CLIENT_MESSAGE};
 use super::{parse_addr, Hmi, HmiError, Result};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -27,11 +35,97 @@ use tokio::sync::watch;
 struct AppState {
     hmi: Arc<Hmi>,
     shutdown: watch::Receiver<bool>,
+    /// The token every request needs (bound beyond loopback), or `None` (loopback: open).
+    token: Option<Arc<str>>,
+}
+
+/// The environment variable that sets the HMI's token (else one is generated at start).
+pub const TOKEN_ENV: &str = "CABIN_HMI_TOKEN";
+/// The cookie that carries the token after a `?token=` visit.
+const TOKEN_COOKIE: &str = "cabin_hmi_token";
+
+/// The token for a server bound to `addr`: none on loopback, else `CABIN_HMI_TOKEN` or 128 random bits.
+fn token_for(addr: SocketAddr) -> std::io::Result<Option<Arc<str>>> {
+    if addr.ip().is_loopback() {
+        return Ok(None);
+    }
+    if let Some(t) = std::env::var(TOKEN_ENV)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    {
+        return Ok(Some(t.trim().into()));
+    }
+    use std::io::Read as _;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(Some(hex::encode(bytes).into()))
+}
+
+/// Compares without an early exit, so the time taken does not tell how much of a guess was right.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The token a request presents: bearer header, cookie, or `?token=` (then it should become a cookie).
+fn presented(req: &Request) -> (Option<&str>, bool) {
+    let headers = req.headers();
+    if let Some(t) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return (Some(t.trim()), false);
+    }
+    if let Some(t) = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(TOKEN_COOKIE)?.strip_prefix('='))
+    {
+        return (Some(t), false);
+    }
+    let query = req
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("token="));
+    (query, query.is_some())
+}
+
+async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(token) = state.token.clone() else {
+        return next.run(req).await;
+    };
+    let (given, from_query) = presented(&req);
+    if !given.is_some_and(|g| same_secret(g, &token)) {
+        tracing::warn!(path = %req.uri().path(), "HMI request without a valid token refused");
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "this HMI needs its token: open the URL `cabin` printed (…/?token=…)",
+        )
+            .into_response();
+    }
+    let mut response = next.run(req).await;
+    if from_query {
+        let cookie = format!("{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
 }
 
 /// A running server on the current tokio runtime.
 pub struct HmiServer {
     local_addr: SocketAddr,
+    token: Option<Arc<str>>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -50,10 +144,15 @@ impl HmiServer {
             addr: sock.to_string(),
             source,
         })?;
+        let token = token_for(local_addr).map_err(|source| HmiError::Bind {
+            addr: format!("{local_addr} (making its access token)"),
+            source,
+        })?;
         let (stop, shutdown) = watch::channel(false);
         let app = router(AppState {
             hmi,
             shutdown: shutdown.clone(),
+            token: token.clone(),
         });
         let mut until = shutdown;
         let task = tokio::spawn(async move {
@@ -68,6 +167,7 @@ impl HmiServer {
         });
         Ok(HmiServer {
             local_addr,
+            token,
             stop,
             task,
         })
@@ -77,13 +177,22 @@ impl HmiServer {
         self.local_addr
     }
 
-    /// The address to open in a browser (loopback when listening on every interface).
+    /// The token requests need (bound beyond loopback), else `None`.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The address to open in a browser (loopback when listening on every interface), with the token
+    /// when one is needed.
     pub fn url(&self) -> String {
         let mut a = self.local_addr;
         if a.ip().is_unspecified() {
             a.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
-        format!("http://{a}/")
+        match &self.token {
+            Some(t) => format!("http://{a}/?token={t}"),
+            None => format!("http://{a}/"),
+        }
     }
 
     /// Closes every client connection and stops listening.
@@ -124,6 +233,12 @@ impl HmiService {
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.server.as_ref().map(HmiServer::local_addr)
     }
+    /// See [`HmiServer::token`].
+    pub fn token(&self) -> Option<String> {
+        self.server
+            .as_ref()
+            .and_then(|s| s.token().map(str::to_string))
+    }
     pub fn runtime(&self) -> &tokio::runtime::Runtime {
         &self.runtime
     }
@@ -141,6 +256,7 @@ fn router(state: AppState) -> Router {
         .route("/ws", get(websocket))
         .route("/api/stats", get(stats))
         .fallback(get(asset))
+        .layer(middleware::from_fn_with_state(state.clone(), require_token))
         .with_state(state)
 }
 
@@ -259,7 +375,6 @@ async fn serve_client(mut socket: WebSocket, hmi: &Hmi, client: &super::ClientQu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn only_same_origin_browsers_may_open_the_socket() {
@@ -278,5 +393,17 @@ mod tests {
         assert!(!same_origin(&h));
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
         assert!(!same_origin(&h));
+    }
+
+    #[test]
+    fn a_token_is_needed_beyond_loopback_only_and_compared_whole() {
+        let lo: SocketAddr = "127.0.0.1:7780".parse().expect("addr");
+        assert!(token_for(lo).expect("token").is_none());
+        let any: SocketAddr = "0.0.0.0:7780".parse().expect("addr");
+        let t = token_for(any).expect("token").expect("needed");
+        assert!(t.len() >= 32, "{t}");
+        assert!(same_secret(&t, &t.to_string()));
+        assert!(!same_secret(&t, &t[..t.len() - 1]));
+        assert!(!same_secret("abcd", "abce"));
     }
 }
