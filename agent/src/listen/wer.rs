@@ -1,16 +1,24 @@
 //! Word error rate: how far a transcript is from what was said, in word edits per reference word.
 //!
 //! Both texts are normalised the usual way before comparing (lower case, punctuation dropped,
-//! hyphens split), so "Coffee." and "coffee" are the same word.
+//! hyphens split, the spoken titles "Mr."/"Mrs."/"Dr." written out as a reader says them, as Whisper's
+//! English normaliser does), so "Coffee." and "coffee", "Mr." and "mister" are the same word.
 
 /// Lower-case words without punctuation.
 pub fn normalise_words(text: &str) -> Vec<String> {
     text.to_lowercase()
         .split(|c: char| c.is_whitespace() || c == '-')
         .map(|w| {
-            w.chars()
+            let w: String = w
+                .chars()
                 .filter(|c| c.is_alphanumeric() || *c == '\'')
-                .collect::<String>()
+                .collect();
+            match w.as_str() {
+                "mr" => "mister".to_string(),
+                "mrs" => "missus".to_string(),
+                "dr" => "doctor".to_string(),
+                _ => w,
+            }
         })
         .filter(|w| !w.is_empty())
         .collect()
@@ -59,6 +67,7 @@ mod tests {
         );
         assert_eq!(word_errors("a b c d", "a x c"), (2, 4));
         assert_eq!(word_errors("a b", "a b c"), (1, 2));
+        assert_eq!(word_errors("and mister john", "And Mr. John"), (0, 3));
         assert_eq!(word_error_rate("", ""), 0.0);
         assert_eq!(word_error_rate("", "x"), 1.0);
     }
