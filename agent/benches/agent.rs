@@ -1,7 +1,9 @@
 //! Agent benchmarks (run with `cargo bench --profile dev -p cabin-agent`):
 //! - `decision/*`: vehicle-state update -> decision with 10k and 1M POIs (a live coffee interest,
 //!   the driver distracted so every update runs the full corridor search, ranking and policy);
-//! - `interests/extract`: one utterance through the rules (the labelled sets);
+//! - `interests/extract`: one utterance through the rules (the labelled sets); `interests/model_*`:
+//!   p50/p99 per utterance through the rules + the sentence-embedding model (one thread; printed),
+//!   and one 12-token sentence through the model alone;
 //! - `stt/*`: Silero VAD per 32 ms chunk and Moonshine per utterance (espeak-ng speech), with the
 //!   real-time factor printed;
 //! - `llm/*`: local model time to first token and decode speed, 1 and 2 threads.
@@ -9,6 +11,7 @@
 //! Figures are recorded in docs/perf/agent.md.
 
 use cabin_agent::assistant::{AgentConfig, AgentCore, Outputs, PreferenceMode};
+use cabin_agent::interests::embedding::SentenceEncoder;
 use cabin_agent::interests::{labelled, Extractor};
 use cabin_agent::language::{chat_tsv, samples, LocalBackend, LocalConfig, TemplateBackend};
 use cabin_agent::listen::{SegmenterConfig, SileroVad, SpeechModelPaths, SpeechToText, VadStream};
@@ -249,6 +252,35 @@ fn interests(c: &mut Criterion) {
             i = (i + 1) % texts.len();
             black_box(ex.extract(Speaker::Passenger, black_box(&texts[i]), i as f64))
         })
+    });
+    let Ok(mut ex) = Extractor::with_model() else {
+        eprintln!("interests/model_*: skipped, no models/embedding (run scripts/setup.sh)");
+        return;
+    };
+    // p50/p99 per utterance over every labelled line, each seen once: the classifier remembers
+    // recent texts, so a repeated line (and criterion's loop) would time the cache, not the model
+    let mut times = Vec::with_capacity(texts.len());
+    for (j, t) in texts.iter().enumerate() {
+        let start = Instant::now();
+        black_box(ex.extract(Speaker::Passenger, t, j as f64));
+        times.push(start.elapsed());
+    }
+    times.sort();
+    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e3;
+    println!(
+        "interests/model_extract: {} utterances, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (1 thread, uncached)",
+        times.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+    let Ok(mut enc) = SentenceEncoder::load_default() else {
+        return;
+    };
+    // the sentence the candle probe timed (12 tokens with [CLS] and [SEP]), docs/perf/agent.md
+    let twelve = "I could really use a coffee right now, honestly";
+    c.bench_function("interests/model_embed_12_tokens", |b| {
+        b.iter(|| black_box(enc.embed(black_box(twelve)).expect("embed")))
     });
 }
 

@@ -14,10 +14,39 @@
 //!    ("yes, starving" / "yeah") becomes the answerer's want;
 //! 4. a topic word needs an intent around it ("I could use a coffee"), a state word is one by itself
 //!    ("I'm starving"); a bare mention ("this coffee is cold") raises nothing.
+//!
+//! ## With the sentence-embedding model ([`Extractor::with_understanding`])
+//!
+//! The rules keep deciding *what is done* (want, cancel, question, answer, whose, which brand); the
+//! model ([`super::classify`], all-MiniLM-L6-v2 and hand-written prototypes) decides *what it is
+//! about*, and every decision names both cues:
+//!
+//! - **injection**: text aimed at the assistant raises nothing at all, by a rule (markup, URLs,
+//!   "ignore previous instructions", "system:") or by the model (`injection` nearest). A brand or
+//!   café name inside such text is therefore never a wish either;
+//! - **veto**: a rule's want is dropped when the utterance is nearer to `other`/`injection` than to
+//!   the rule's kind by [`VETO_MARGIN`](super::classify::VETO_MARGIN); the dropped signal and the
+//!   model's cue go to [`Extraction::held_back`];
+//! - **confirm**: otherwise the rule's signal stands and its cue gains the model's nearest
+//!   prototype of that kind (`wants 'coffee'; embedding nearest "I need a cup of coffee" 0.81 (coffee)`);
+//! - **add**: an utterance without any word the rules know, which the model places clearly near a
+//!   kind ([`ADD_MIN`](super::classify::ADD_MIN), [`ADD_MARGIN`](super::classify::ADD_MARGIN)),
+//!   becomes a want of that kind (a request or an inquiry if it is a question, a cancellation if a
+//!   satisfied marker says so). Not when the rules knew a word and judged it a bare mention ("this
+//!   coffee is cold": the model alone cannot tell that from a wish), not when it answers a question
+//!   or calls off the stops, and not when it holds a negation: which way an unknown word is negated
+//!   is the rules' job, and they do not know the word.
+//!
+//! One embedding per utterance (~5-10 ms on one core), its verdict reviews every clause.
+//!
+//! Without the model (the default, and the fallback when `models/embedding/` is missing) the rules
+//! work alone, exactly as before.
 
+use super::classify::{Class, Classifier, Thresholds, Verdict};
 use super::lexicon::{Lexicon, Role};
 use super::normalize::{normalise, starts_like_question, Clause, MAX_TEXT_BYTES};
 use cabin_bus::messages::{InterestKind, Speaker};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// What an utterance does to an interest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -59,6 +88,9 @@ pub struct Extraction {
     pub signals: Vec<Signal>,
     /// The text was longer than the rules read, and was cut.
     pub truncated: bool,
+    /// What the model held back, with both cues ("wants 'dinner' vetoed: embedding nearest ..."),
+    /// for the decision log. Empty without the model.
+    pub held_back: Vec<String>,
 }
 
 fn seq_at(tokens: &[String], i: usize, seq: &[&str]) -> bool {
@@ -462,11 +494,91 @@ struct LastTopic {
 /// How long an answer may follow its question, seconds.
 const ANSWER_WINDOW_S: f64 = 45.0;
 
-/// The rule-based extractor, with a little dialogue memory for answers.
+/// Text aimed at the assistant, not said to anyone in the car: markup, links, and the stock phrases
+/// of prompt injection. Speech to text never writes `{`, `<` or a URL; a typed or relayed text might.
+const INJECTION_MARKS: &[&str] = &["{", "}", "<", ">", "://", "www.", "```"];
+const INJECTION_PHRASES: &[&[&str]] = &[
+    &["ignore", "previous"],
+    &["ignore", "all", "previous"],
+    &["ignore", "your"],
+    &["ignore", "the", "previous"],
+    &["previous", "instructions"],
+    &["disregard"],
+    &["system", "prompt"],
+    &["developer", "mode"],
+    &["jailbreak"],
+    &["you", "are", "now"],
+    &["new", "instructions"],
+];
+
+/// Why `text` is text aimed at the assistant, if it is.
+fn injection_marker(text: &str, tokens: &[String]) -> Option<String> {
+    if let Some(m) = INJECTION_MARKS.iter().find(|m| text.contains(**m)) {
+        return Some(format!("markup '{m}'"));
+    }
+    // "system: ...", "assistant: ..." — a role label at the start, as in a chat transcript
+    let head = text.trim_start().to_ascii_lowercase();
+    for role in ["system:", "assistant:", "user:", "admin:", "instruction:"] {
+        if head.starts_with(role) {
+            return Some(format!("role label '{role}'"));
+        }
+    }
+    find_any(tokens, 0, tokens.len(), INJECTION_PHRASES).map(|i| {
+        format!(
+            "instruction words at '{}'",
+            tokens[i..]
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    })
+}
+
+/// The embedding classifier, shared by the clones of an extractor (the session is not `Clone`).
+#[derive(Clone)]
+pub struct Understanding(Arc<Mutex<Classifier>>);
+
+impl Understanding {
+    pub fn new(classifier: Classifier) -> Self {
+        Understanding(Arc::new(Mutex::new(classifier)))
+    }
+
+    /// Changes the thresholds (for every clone sharing this model).
+    pub fn set_thresholds(&self, t: Thresholds) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .thresholds = t;
+    }
+
+    fn classify(&self, text: &str) -> Option<Verdict> {
+        let mut c = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match c.classify(text) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                // the rules alone decide this utterance; counted by the caller's log
+                tracing::warn!("embedding model failed, rules only for this utterance: {e}");
+                None
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Understanding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Understanding(all-MiniLM-L6-v2)")
+    }
+}
+
+/// The rule-based extractor, with a little dialogue memory for answers, and optionally the
+/// embedding model that decides what an utterance is about.
 #[derive(Clone, Debug, Default)]
 pub struct Extractor {
     lexicon: Lexicon,
     last: Option<LastTopic>,
+    understanding: Option<Understanding>,
 }
 
 fn subject_scope(tokens: &[String]) -> Scope {
@@ -486,6 +598,86 @@ fn subject_scope(tokens: &[String]) -> Scope {
         Scope::Speaker
     } else {
         Scope::All
+    }
+}
+
+/// Reviews the rule signals of an utterance (`all`: every token) with the model's verdict on it:
+/// vetoes, confirms, or proposes a kind the rules did not see (into `added`).
+///
+/// `added` is `None` when the rules found an interest word anywhere in the utterance: then they
+/// have judged it (a want, or a bare mention such as "this coffee is cold") and the model only
+/// reviews; it proposes a kind only for utterances without any word the rules know.
+fn review(all: &Clause, v: &Verdict, out: &mut Extraction, added: Option<&mut Vec<Signal>>) {
+    let mut i = 0;
+    let mut kept = 0;
+    while i < out.signals.len() {
+        let s = &mut out.signals[i];
+        match (s.kind, s.act) {
+            (Some(kind), Act::Want) => {
+                if let Some(none) = v.veto(kind) {
+                    let s = out.signals.remove(i);
+                    out.held_back
+                        .push(format!("{} vetoed: embedding {}", s.cue, none.cue()));
+                    continue;
+                }
+                if let Some(k) = v.of(Class::Kind(kind)) {
+                    s.cue = format!("{}; embedding {}", s.cue, k.cue());
+                }
+            }
+            (Some(kind), _) => {
+                if let Some(k) = v.of(Class::Kind(kind)) {
+                    s.cue = format!("{}; embedding {}", s.cue, k.cue());
+                }
+            }
+            (None, _) => {}
+        }
+        kept += 1;
+        i += 1;
+    }
+    let Some(added) = added.filter(|_| kept == 0) else {
+        return;
+    };
+    let Some((kind, near)) = v.addition() else {
+        return;
+    };
+    let t = &all.tokens;
+    let cue = format!("embedding {}", near.cue());
+    let negated = (0..t.len()).any(|p| negated_before(t, p + 1).is_some());
+    if negated || has_any(t, CALL_OFF) {
+        out.held_back.push(format!(
+            "{cue}: not added, the clause is negated or calls off"
+        ));
+        return;
+    }
+    let push = |added: &mut Vec<Signal>, act: Act, scope: Scope, confidence: f32, what: &str| {
+        added.push(Signal {
+            kind: Some(kind),
+            brand: None,
+            act,
+            scope,
+            confidence,
+            cue: format!("{what}; {cue}"),
+        });
+    };
+    if has_any(t, SATISFIED) {
+        push(added, Act::Cancel, Scope::All, 0.7, "satisfied");
+    } else if all.question {
+        let request =
+            (0..t.len().min(4)).any(|i| REQUEST_QUESTIONS.iter().any(|s| seq_at(t, i, s)));
+        if request {
+            push(added, Act::Want, Scope::Speaker, 0.7, "asks for it");
+        } else {
+            push(added, Act::Inquiry, Scope::Speaker, 0.5, "asks others");
+        }
+    } else {
+        let mut conf: f32 = 0.7;
+        if has_any(t, INTENSIFIERS) {
+            conf += 0.1;
+        }
+        if has_any(t, HEDGES) {
+            conf -= 0.2;
+        }
+        push(added, Act::Want, Scope::Speaker, conf, "wants it");
     }
 }
 
@@ -509,7 +701,45 @@ impl Extractor {
         Extractor {
             lexicon,
             last: None,
+            understanding: None,
         }
+    }
+
+    /// Rules plus the embedding model (see the module doc).
+    pub fn with_understanding(lexicon: Lexicon, understanding: Understanding) -> Self {
+        Extractor {
+            lexicon,
+            last: None,
+            understanding: Some(understanding),
+        }
+    }
+
+    /// Rules plus the model setup prepared (`models/embedding/`). A missing or broken model is a
+    /// typed error here, at construction; [`Extractor::with_model_or_rules`] falls back instead.
+    pub fn with_model() -> crate::error::Result<Self> {
+        Ok(Self::with_understanding(
+            Lexicon::default(),
+            Understanding::new(Classifier::load_default()?),
+        ))
+    }
+
+    /// Rules plus the model when setup prepared it; the rules alone (logged as a warning) when not,
+    /// so a drive without `models/embedding/` still runs, deterministically, as before.
+    pub fn with_model_or_rules() -> Self {
+        Self::with_model().unwrap_or_else(|e| {
+            tracing::warn!("interest understanding: rules only, embedding model unavailable: {e}");
+            Self::default()
+        })
+    }
+
+    /// Whether the embedding model is in use.
+    pub fn has_model(&self) -> bool {
+        self.understanding.is_some()
+    }
+
+    /// The embedding model, if in use.
+    pub fn understanding(&self) -> Option<&Understanding> {
+        self.understanding.as_ref()
     }
 
     pub fn lexicon_mut(&mut self) -> &mut Lexicon {
@@ -527,15 +757,51 @@ impl Extractor {
         let mut out = Extraction {
             signals: Vec::new(),
             truncated: text.len() > MAX_TEXT_BYTES,
+            held_back: Vec::new(),
         };
+        // One embedding per utterance (the model costs milliseconds, the rules microseconds): the
+        // whole utterance's verdict reviews every clause's rule signals.
+        let verdict = match &self.understanding {
+            Some(u) => {
+                if let Some(why) = injection_marker(text, &norm.tokens) {
+                    out.held_back
+                        .push(format!("everything: text aimed at the assistant ({why})"));
+                    return out;
+                }
+                u.classify(&norm.tokens.join(" "))
+            }
+            None => None,
+        };
+        if let Some(b) = verdict
+            .as_ref()
+            .filter(|v| v.is_injection())
+            .and_then(Verdict::best)
+        {
+            out.held_back.push(format!(
+                "everything: text aimed at the assistant (embedding {})",
+                b.cue()
+            ));
+            return out;
+        }
         let mut any_hit = false;
         for clause in &norm.clauses {
             any_hit |= self.clause(clause, &mut out.signals);
         }
+        let mut added = Vec::new();
+        if let Some(v) = &verdict {
+            let all = Clause {
+                tokens: norm.tokens.clone(),
+                question: norm.question,
+            };
+            review(&all, v, &mut out, (!any_hit).then_some(&mut added));
+        }
+        let mut answered = false;
         if !any_hit {
             if let Some(s) = self.answer(&norm.tokens, speaker, now_s) {
                 out.signals.push(s);
+                answered = true;
             } else if has_any(&norm.tokens, CALL_OFF) {
+                answered = true;
                 out.signals.push(Signal {
                     kind: None,
                     brand: None,
@@ -545,6 +811,9 @@ impl Extractor {
                     cue: "calls off the stop".into(),
                 });
             }
+        }
+        if !answered {
+            out.signals.append(&mut added);
         }
         // one signal per (kind, brand, act): the most confident
         out.signals.sort_by(|a, b| {

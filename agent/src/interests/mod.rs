@@ -1,19 +1,23 @@
 //! Interests: what the people in the cabin want, read from what they say, remembered for a while,
 //! and what the driver has liked before.
 //!
-//! - [`Extractor`]: rules from utterance to [`Signal`]s (want / cancel / inquiry, who, how sure);
+//! - [`Extractor`]: rules from utterance to [`Signal`]s (want / cancel / inquiry, who, how sure),
+//!   optionally with the sentence-embedding model ([`classify`], [`embedding`]) deciding what it is about;
 //! - [`InterestMemory`]: bounded, decaying memory of live interests;
 //! - [`PreferenceStore`]: the per-profile SQLite store that learns from accepts and declines;
 //! - [`labelled`]: the labelled utterance set and its precision/recall scoring.
 
+pub mod classify;
+pub mod embedding;
 mod extract;
 pub mod labelled;
 mod lexicon;
 mod memory;
 mod normalize;
 mod preferences;
+mod prototypes;
 
-pub use extract::{Act, Extraction, Extractor, Scope, Signal, STOP_KINDS};
+pub use extract::{Act, Extraction, Extractor, Scope, Signal, Understanding, STOP_KINDS};
 pub use lexicon::{kind_of_category, Hit, Lexicon, Role, MAX_DYNAMIC};
 pub use memory::{
     kind_name, speaker_name, InterestMemory, LiveInterest, MemoryConfig, MemoryEvent, CAPACITY,
