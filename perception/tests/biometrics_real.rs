@@ -13,6 +13,7 @@
 //! - a valid window counts as within 2 bpm only when the monitor published a confident figure within 2 bpm
 //!   of the reference: a window with no figure is a miss, not an exclusion;
 //! - flags: windows with any quality flag, counted in valid, ectopic and invalid windows separately.
+//!
 //! Records without annotations (GUDB, STAFF III, HeartPy PPG) are scored only for "runs, confident figures,
 //! flags": no detector's output is taken as ground truth.
 //!
