@@ -103,7 +103,14 @@ def wfdb_records(rows: list[list[str]], work: Path) -> None:
     with tarfile.open(sdist) as tar:
         members = [m for m in tar.getmembers() if m.name.startswith(prefix) and m.isfile()
                    and m.name.rsplit(".", 1)[-1] in ("hea", "dat", "atr")]
-        tar.extractall(work, members=members, filter="data")
+        # Written one by one (no extractall): tarfile's extraction filters need Python >= 3.11.4.
+        for m in members:
+            f = tar.extractfile(m)
+            if f is None:
+                sys.exit(f"{sdist.name}: cannot read {m.name}")
+            dst = work / m.name
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_bytes(f.read())
     base = work / prefix
     rec = wfdb.rdrecord(str(base / "0001"))
     ann = wfdb.rdann(str(base / "0001"), "atr")
