@@ -179,7 +179,7 @@ impl Wiener {
             };
             self.current_min[k] = self.current_min[k].min(self.smoothed[k]);
         }
-        if (self.frames - 1) % SUB_WINDOW == 0 {
+        if (self.frames - 1).is_multiple_of(SUB_WINDOW) {
             if self.minima.len() == SUB_WINDOWS {
                 self.minima.remove(0);
             }
