@@ -290,6 +290,7 @@ fn a_declined_stop_is_remembered() {
             UserResponse {
                 suggestion_id: 1,
                 answer: Answer::Decline,
+                source: ResponseSource::Touch,
             },
         )
         .at(
@@ -303,6 +304,7 @@ fn a_declined_stop_is_remembered() {
             UserResponse {
                 suggestion_id: 99,
                 answer: Answer::Accept,
+                source: ResponseSource::Touch,
             },
         );
     let out = run_agent(script);

@@ -1,8 +1,15 @@
 //! The readable live summary of a run: a progress line while it runs, and what happened at the end
 //! (alerts, suggestions, diagnostics, counts per topic). Wall-clock figures live only here and in the
 //! metrics file, never in the events log.
+//!
+//! Latency of spoken requests (issue 13, item 6): for each transcribed utterance, the wall-clock time
+//! from the end of the speech to the agent's first decision after it, and to a suggestion that follows
+//! it. The end of the speech is when the last audio chunk with speech in it was published (peak above
+//! [`VOICED_PEAK`]): the audio is published at wall-clock pace with `--speed 1`, so that is when the
+//! speaker stopped, to within one chunk (100 ms by default). At `--speed max` the audio arrives faster
+//! than real time and the figure is the processing time only.
 
-use cabin_bus::messages::{AlertLevel, Message, Monitoring, Severity};
+use cabin_bus::messages::{AlertLevel, Message, Monitoring, Severity, UtteranceSource};
 use cabin_bus::{Sample, SimTime, TopicId};
 use indicatif::{ProgressBar, ProgressStyle};
 use parking_lot::Mutex;
@@ -11,8 +18,126 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// An audio chunk whose peak is above this has speech in it (speech is synthesised at a peak of 0.5 by
+/// default; the cabin noise floor of the scenarios is at most 0.05).
+pub const VOICED_PEAK: f32 = 0.1;
+
+/// A decision more than this long after an utterance is not about it, seconds (the agent decides in
+/// the step that reads the utterance).
+const DECISION_WITHIN_S: f64 = 3.0;
+
+/// A suggestion more than this long after an utterance is not its answer, seconds (the agent's
+/// phrasing budget is 8 s; a stop found later by a vehicle update is not a reply to the request).
+const SUGGESTION_WITHIN_S: f64 = 10.0;
+
+/// A transcribed request waiting for what the agent makes of it.
+struct Request {
+    /// When the speech ended (the last voiced audio chunk) and when the transcript was published.
+    speech_end: Instant,
+    heard: Instant,
+    decided: bool,
+    suggested: bool,
+}
+
+/// Wall-clock latencies of spoken requests, seconds.
+#[derive(Default)]
+struct Latency {
+    last_voiced: Option<Instant>,
+    open: Option<Request>,
+    to_transcript: Vec<f64>,
+    to_decision: Vec<f64>,
+    to_suggestion: Vec<f64>,
+}
+
+impl Latency {
+    fn observe(&mut self, message: &Message, topic: TopicId, wall: Instant) {
+        match message {
+            Message::AudioChunk(a) => {
+                let peak = a.samples.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                if peak > VOICED_PEAK {
+                    self.last_voiced = Some(wall);
+                }
+            }
+            Message::Utterance(u)
+                if topic == TopicId::Utterance && u.source == UtteranceSource::SpeechToText =>
+            {
+                if let Some(end) = self.last_voiced {
+                    self.to_transcript.push((wall - end).as_secs_f64());
+                    self.open = Some(Request {
+                        speech_end: end,
+                        heard: wall,
+                        decided: false,
+                        suggested: false,
+                    });
+                }
+            }
+            Message::AgentDecision(_) => {
+                if let Some(r) = self.open.as_mut() {
+                    if !r.decided && (wall - r.heard).as_secs_f64() <= DECISION_WITHIN_S {
+                        r.decided = true;
+                        self.to_decision.push((wall - r.speech_end).as_secs_f64());
+                    }
+                }
+            }
+            Message::Suggestion(_) => {
+                if let Some(r) = self.open.as_mut() {
+                    if !r.suggested && (wall - r.heard).as_secs_f64() <= SUGGESTION_WITHIN_S {
+                        r.suggested = true;
+                        self.to_suggestion.push((wall - r.speech_end).as_secs_f64());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// "p50 412 ms, p99 640 ms (n = 12)" (nearest-rank percentiles).
+    fn describe(v: &[f64]) -> String {
+        if v.is_empty() {
+            return "none measured".into();
+        }
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        let rank = |p: f64| v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+        format!(
+            "p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms (n = {})",
+            rank(0.50) * 1000.0,
+            rank(0.99) * 1000.0,
+            v[v.len() - 1] * 1000.0,
+            v.len()
+        )
+    }
+
+    fn render(&self, out: &mut String) {
+        if self.to_transcript.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "
+spoken requests, wall clock from the end of speech (meaningful at --speed 1):"
+        );
+        let _ = writeln!(
+            out,
+            "  to the transcript  {}",
+            Self::describe(&self.to_transcript)
+        );
+        let _ = writeln!(
+            out,
+            "  to a decision      {}",
+            Self::describe(&self.to_decision)
+        );
+        let _ = writeln!(
+            out,
+            "  to a suggestion    {}",
+            Self::describe(&self.to_suggestion)
+        );
+    }
+}
+
 #[derive(Default)]
 struct State {
+    latency: Latency,
     counts: BTreeMap<TopicId, u64>,
     now: SimTime,
     driver: String,
@@ -58,6 +183,7 @@ impl Summary {
         *st.counts.entry(s.topic).or_default() += 1;
         st.now = st.now.max(s.header.stamp);
         let now = s.header.stamp;
+        st.latency.observe(&s.message, s.topic, Instant::now());
         match &s.message {
             Message::DriverState(d) => {
                 let mon = match &d.monitoring {
@@ -176,6 +302,7 @@ impl Summary {
                 let _ = writeln!(out, "  error: {e}");
             }
         }
+        st.latency.render(&mut out);
         out
     }
 

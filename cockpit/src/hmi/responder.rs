@@ -6,7 +6,7 @@
 //! HMI) count too. A page can only answer a suggestion this process has seen offered, so a stale or forged
 //! id gets a clear error instead of confusing the agent.
 
-use cabin_bus::messages::{Answer, Message, UserResponse};
+use cabin_bus::messages::{Answer, Message, ResponseSource, UserResponse};
 use cabin_bus::Sample;
 use parking_lot::Mutex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -94,6 +94,7 @@ impl Responder {
         (self.sink)(UserResponse {
             suggestion_id,
             answer,
+            source: ResponseSource::Touch,
         })
         .map_err(RespondError::Undeliverable)?;
         b.answered.insert(suggestion_id, answer);
@@ -146,7 +147,8 @@ mod tests {
             *sent.lock(),
             vec![UserResponse {
                 suggestion_id: 5,
-                answer: Answer::Decline
+                answer: Answer::Decline,
+                source: ResponseSource::Touch,
             }]
         );
     }
