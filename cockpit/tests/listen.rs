@@ -7,7 +7,6 @@ use std::path::Path;
 use std::process::Command;
 
 #[path = "hmi_support/process.rs"]
-#[allow(dead_code)]
 mod process;
 
 fn espeak(dir: &Path, name: &str, text: &str) {
