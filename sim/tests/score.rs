@@ -254,7 +254,7 @@ fn a_microsleep_is_due_after_1_s_of_eyes_80_percent_closed() {
     let c = scenario.driver.closures[0];
     let e = scenario
         .episodes()
-        .into_iter()
+        .iter()
         .find(|e| e.kind == EpisodeKind::Microsleep)
         .unwrap();
     // The lids pass 80 % at smoothstep(x) = 0.8 of the slow closure (bisection), then 1 s more.
@@ -268,7 +268,7 @@ fn a_microsleep_is_due_after_1_s_of_eyes_80_percent_closed() {
         }
     }
     let expected = c.start_s + hi * c.closing_s + 1.0;
-    let at = cabin_sim::score::protocol::earliest(&scenario, &e)
+    let at = cabin_sim::score::protocol::earliest(&scenario, e)
         .earliest_s
         .unwrap();
     assert!((at - expected).abs() <= 0.002, "{at} vs {expected}");

@@ -72,7 +72,7 @@ pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
     let grace = scenario.scoring.grace_s;
     let episodes = scenario.episodes();
     let raised = alerts::raised(samples);
-    let episode_scores = alerts::score_episodes(scenario, &episodes, &raised);
+    let episode_scores = alerts::score_episodes(scenario, episodes, &raised);
     let (false_alerts, unexpected) =
         alerts::classify(&alerts::onsets(samples), &episode_scores, grace);
     let covered = union_length(

@@ -13,6 +13,9 @@ fn plot_error(path: &Path, e: impl std::fmt::Display) -> SimError {
     SimError::Other(format!("plot {}: {e}", path.display()))
 }
 
+/// A plotted error series: its name, the value of a frame, its colour.
+type Series = (&'static str, fn(&FrameRow) -> Option<f64>, RGBColor);
+
 /// Splits a series into runs of consecutive frames that all have a value (no line across a gap).
 fn runs(
     rows: &[FrameRow],
@@ -51,7 +54,7 @@ pub fn head_pose_error(report: &ScoreReport, frames: &FrameScore, path: &Path) -
     } else {
         1.0
     };
-    let series: [(&str, fn(&FrameRow) -> Option<f64>, RGBColor); 3] = [
+    let series: [Series; 3] = [
         ("yaw", |r| r.yaw_err, RGBColor(31, 119, 180)),
         ("pitch", |r| r.pitch_err, RGBColor(214, 39, 40)),
         ("roll", |r| r.roll_err, RGBColor(44, 160, 44)),
@@ -208,7 +211,7 @@ pub fn alert_latency(report: &ScoreReport, path: &Path) -> Result<()> {
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(50)
-        .build_cartesian_2d((0..n).into_segmented(), 0.0..top)
+        .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..top)
         .map_err(e)?;
     chart
         .configure_mesh()
@@ -234,13 +237,12 @@ pub fn alert_latency(report: &ScoreReport, path: &Path) -> Result<()> {
             })
         }))
         .map_err(e)?;
+    // The earliest protocol time as a black line across the episode's column.
     chart
         .draw_series(eps.iter().enumerate().filter_map(|(i, ep)| {
             ep.earliest_s.map(|x| {
                 let y = x - ep.start_s;
-                let mut tick = Rectangle::new([(at(i), y), (at(i + 1), y)], BLACK.stroke_width(3));
-                tick.set_margin(0, 0, 6, 6);
-                tick
+                PathElement::new(vec![(at(i), y), (at(i + 1), y)], BLACK.stroke_width(3))
             })
         }))
         .map_err(e)?;

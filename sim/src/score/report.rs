@@ -142,11 +142,11 @@ impl ScoreReport {
         );
         let _ = writeln!(
             o,
-            "{:<20} {:>7} {:>7} {:>8}  {:<9} {:<20} {:>8} {:>9}  detail",
+            "{:<20} {:>7} {:>7} {:>9}  {:<9} {:<20} {:>8} {:>9}  detail",
             "episode", "start", "end", "earliest", "result", "alert", "latency", "after it"
         );
         for e in &self.episodes {
-            let earliest = e.earliest_s.map_or("never".into(), |x| format!("{x:.1}s"));
+            let earliest = e.earliest_s.map_or("never".into(), |x| format!("{x:.2}s"));
             let (result, alert, latency, after) =
                 match (e.detected, e.alert, e.latency_s, e.protocol_latency_s) {
                     (true, Some(a), Some(l), p) => (
@@ -167,7 +167,7 @@ impl ScoreReport {
                 };
             let _ = writeln!(
                 o,
-                "{:<20} {:>6.1}s {:>6.1}s {:>8}  {:<9} {:<20} {:>8} {:>9}  {}",
+                "{:<20} {:>6.1}s {:>6.1}s {:>9}  {:<9} {:<20} {:>8} {:>9}  {}",
                 e.kind.label(),
                 e.start_s,
                 e.end_s,
