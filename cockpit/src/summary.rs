@@ -22,9 +22,10 @@ use std::time::{Duration, Instant};
 /// default; the cabin noise floor of the scenarios is at most 0.05).
 pub const VOICED_PEAK: f32 = 0.1;
 
-/// A decision more than this long after an utterance is not about it, seconds (the agent decides in
-/// the step that reads the utterance).
-const DECISION_WITHIN_S: f64 = 3.0;
+/// A decision more than this long after an utterance is not about it, seconds. The agent decides in
+/// the step that reads the utterance, but publishes that step's decisions only after phrasing a
+/// proposal made in it (the local model's budget is 8 s), so the window is the suggestion's.
+const DECISION_WITHIN_S: f64 = 10.0;
 
 /// A suggestion more than this long after an utterance is not its answer, seconds (the agent's
 /// phrasing budget is 8 s; a stop found later by a vehicle update is not a reply to the request).
