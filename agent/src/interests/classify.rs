@@ -116,7 +116,7 @@ impl Verdict {
         self.scores.first().copied()
     }
 
-    /// The score of `class` (0 when it has no prototype).
+    /// The score of `class` (`None` when it has no prototype).
     pub fn of(&self, class: Class) -> Option<ClassScore> {
         self.scores.iter().find(|s| s.class == class).copied()
     }
