@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// Silence played to the VAD before a recording (0.5 s at 16 kHz).
+const LEAD_IN_SAMPLES: usize = SAMPLE_RATE as usize / 2;
+
 /// What one recording gave.
 #[derive(serde::Serialize)]
 struct Listened {
@@ -67,7 +70,11 @@ fn listen(stt: &mut SpeechToText, file: &Path) -> Result<Listened> {
             0.0
         };
     }
-    let heard = stt.transcribe_recording(&samples)?;
+    // Half a second of silence first, as a live microphone stream has before anyone speaks: a recording
+    // that starts right on a word otherwise lost it (LJSpeech LJ001-0001 came out without "Printing").
+    let mut audio = vec![0.0; LEAD_IN_SAMPLES];
+    audio.extend_from_slice(&samples);
+    let heard = stt.transcribe_recording(&audio)?;
     let compute_s = t.elapsed().as_secs_f64();
     let segments: Vec<Segment> = heard
         .into_iter()
@@ -129,10 +136,10 @@ pub fn run(args: ListenArgs) -> Result<ExitCode> {
                 if args.json {
                     println!(
                         "{}",
-                        serde_json::json!({ "file": file.display().to_string(), "error": format!("{e:#}") })
+                        serde_json::json!({ "file": file.display().to_string(), "error": e.to_string() })
                     );
                 } else {
-                    println!("{}: error: {e:#}", file.display());
+                    println!("{}: error: {e}", file.display());
                 }
             }
         }
