@@ -18,6 +18,8 @@
 //! - this process tells a role which of the topics it publishes or reads this process subscribes to
 //!   (`declare_subscriber`, `query` going out): a wrong-role peer then sends its forgery and the rule
 //!   above drops it on arrival (what the tests check), rather than the peer staying silent;
+//! - a wildcard subscription to `cabin/**` (inspection tools) may be declared both ways: what is sent
+//!   on it is still limited to the topics above;
 //! - liveliness (publisher detection of the advanced publisher/subscriber) is allowed on both sets: it
 //!   carries no sample.
 //!
@@ -111,6 +113,8 @@ pub fn expand(
     Ok(out)
 }
 
+/// Every cabin key (a tool's wildcard subscription); `**` leaves out the `@adv` chunks.
+const BROWSE: &str = "cabin/**";
 const DATA_OUT: [&str; 4] = ["put", "delete", "reply", "declare_queryable"];
 const INTEREST: [&str; 2] = ["declare_subscriber", "query"];
 const LIVELINESS: [&str; 3] = [
@@ -182,13 +186,23 @@ impl AccessControl {
                 }
             };
             let both: Vec<String> = published.iter().chain(&read).cloned().collect();
+            let mut asked = both.clone();
+            asked.push(BROWSE.to_string());
             add(
                 format!("{role}-publishes-in"),
                 "ingress",
                 &DATA_OUT,
                 &published,
             );
-            add(format!("{role}-asked"), "egress", &INTEREST, &both);
+            add(format!("{role}-asked"), "egress", &INTEREST, &asked);
+            // Inspection tools (`cabin topics`) subscribe to `cabin/**`: the declaration is let in, the
+            // data sent back stays limited to the role's topics by `reads-out`.
+            add(
+                format!("{role}-browses"),
+                "ingress",
+                &["declare_subscriber"],
+                &[BROWSE.to_string()],
+            );
             add(format!("{role}-reads-asks"), "ingress", &INTEREST, &read);
             add(format!("{role}-reads-out"), "egress", &DATA_OUT, &read);
             add(
