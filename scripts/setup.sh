@@ -17,6 +17,7 @@ APT_PACKAGES=(
   libopencv-dev opencv-data
   python3-venv python3-pip
   espeak-ng sox
+  pocketsphinx-testdata
   chromium chromium-driver
 )
 
@@ -35,10 +36,19 @@ fi
 
 if command -v rustup >/dev/null 2>&1; then
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt >/dev/null 2>&1 || true
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy >/dev/null 2>&1 || true
 fi
 
 if [ -x scripts/prepare_models.sh ]; then
   scripts/prepare_models.sh
+fi
+# Real read speech with transcripts for the noise evaluation (models/speech_eval/; docs/perf/agent.md).
+if [ -f scripts/data/speech_eval.py ] && [ -x .venv/bin/python ]; then
+  .venv/bin/python scripts/data/speech_eval.py
+fi
+# Real ECG/PPG recordings (wfdb, py-ecg-detectors, heartpy packages) for perception/tests/biometrics_real.rs.
+if [ -x scripts/data/biosignals.sh ] && [ -x .venv/bin/python ]; then
+  scripts/data/biosignals.sh
 fi
 # The fleet driver (Ray, cabin_fleet) into the same venv: fleet/install.sh, docs/FLEET.md.
 if [ -x fleet/install.sh ]; then

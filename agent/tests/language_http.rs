@@ -238,7 +238,7 @@ fn the_agent_phrases_through_the_server_and_falls_back_when_it_lies() {
         ok(tool_call(
             "c2",
             "propose_stop",
-            json!({"poi_id": 1, "text": "Your passenger wanted a coffee: Bean There Coffee is 6.0 km ahead. Stop there?"}),
+            json!({"poi_id": 1, "text": "Your passenger wanted a coffee. How about Bean There Coffee? It's 6.0 km ahead, a 1 min detour."}),
         )),
     ]);
     let out = common::run(
@@ -269,7 +269,8 @@ fn the_agent_phrases_through_the_server_and_falls_back_when_it_lies() {
     );
     assert!(s.phrased_by.contains("'2'"), "{}", s.phrased_by);
     assert!(
-        s.text.starts_with("Your passenger mentioned a coffee."),
+        s.text
+            .starts_with("Your passenger wanted a coffee. How about Bean There Coffee?"),
         "{}",
         s.text
     );

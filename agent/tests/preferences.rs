@@ -81,6 +81,7 @@ fn drive(pois: Vec<Poi>, db: &Path, mode: &str, answer: Option<Answer>) -> Vec<(
             UserResponse {
                 suggestion_id: 1,
                 answer: a,
+                source: ResponseSource::Touch,
             },
         );
     }

@@ -251,6 +251,7 @@ pub fn every_topic() -> Vec<(TopicId, Message)> {
             Message::UserResponse(UserResponse {
                 suggestion_id: 1,
                 answer: Answer::Decline,
+                source: ResponseSource::Touch,
             }),
         ),
         (

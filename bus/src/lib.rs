@@ -26,6 +26,7 @@ pub mod poi_file;
 pub mod queue;
 pub mod runtime;
 pub mod sample;
+pub mod security;
 pub mod time;
 pub mod topic;
 pub mod transport;

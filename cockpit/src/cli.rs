@@ -55,6 +55,8 @@ pub enum Command {
     Echo(EchoArgs),
     /// Run the camera pipeline on your own image, image folder or video.
     Perceive(PerceiveArgs),
+    /// Speech to text on your own recordings: a WAV file or a folder of them.
+    Listen(ListenArgs),
     /// Show or erase a driver's on-device preference profile.
     Profile(ProfileArgs),
     /// Hardware-in-the-loop: play the scenario at wall-clock pace to nodes in other processes/ECUs over
@@ -76,6 +78,8 @@ pub enum Command {
     Scenarios(crate::commands::scenarios::ScenariosArgs),
     /// Replay + score many drives over a Ray cluster and compare two builds (the `cabin-fleet` driver).
     Fleet(crate::commands::fleet::FleetArgs),
+    /// Make a development CA and per-role certificates for a secured bus (TLS + access control).
+    Certs(crate::commands::certs::CertsArgs),
 }
 
 /// `--config`: the deployment a command reads.
@@ -233,6 +237,19 @@ pub struct PerceiveArgs {
     /// Write annotated output (a file for one image, else a folder).
     #[arg(long)]
     pub annotate: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ListenArgs {
+    /// A WAV file or a folder of `.wav` files (any rate and channel count: channels are averaged to
+    /// mono, other rates resampled to 16 kHz).
+    pub input: PathBuf,
+    /// Print one JSON object per file.
+    #[arg(long)]
+    pub json: bool,
+    /// Noise suppression before speech detection, `true` or `false` (default: the speech node's).
+    #[arg(long, value_name = "BOOL")]
+    pub noise_suppression: Option<bool>,
 }
 
 #[derive(Args, Debug, Clone)]

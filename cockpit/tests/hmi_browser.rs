@@ -195,7 +195,8 @@ fn default_scenario_end_to_end_with_the_real_binary() {
         *r,
         UserResponse {
             suggestion_id: declined_id,
-            answer: Answer::Decline
+            answer: Answer::Decline,
+            source: ResponseSource::Touch,
         }
     );
     assert_eq!(answer.header.source.as_str(), "input_bridge");

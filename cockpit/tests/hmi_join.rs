@@ -130,7 +130,8 @@ fn cabin_hmi_joins_a_running_bus_and_publishes_the_answer_once() {
             sample.get::<UserResponse>(),
             Some(&UserResponse {
                 suggestion_id: 5,
-                answer: Answer::Decline
+                answer: Answer::Decline,
+                source: ResponseSource::Touch,
             })
         );
         assert_eq!(sample.header.source.as_str(), "hmi");

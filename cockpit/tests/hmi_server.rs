@@ -509,6 +509,7 @@ fn answers_from_other_hmis_on_the_bus_enter_the_run_once() {
         let answer = |a| UserResponse {
             suggestion_id: 9,
             answer: a,
+            source: ResponseSource::Touch,
         };
         // Our own answers echoed back by the mirror are ignored; another HMI's first answer counts.
         bus.publish(&echo, topics::RESPONSE, at(0.0), answer(Answer::Accept))

@@ -91,6 +91,15 @@ pub struct AgentConfig {
     pub profile_db: Option<String>,
     /// `learn`, `read` or `off`.
     pub preferences: PreferenceMode,
+    /// A spoken yes/no counts as an answer when heard within this long after the suggestion, seconds
+    /// (see `PolicyConfig::voice_answer_window_s` for why 12 s).
+    pub voice_answer_window_s: f64,
+    /// A passenger's (or an unattributed) voice may answer suggestions for the driver.
+    pub passenger_voice_answers: bool,
+    /// Understand utterances with the sentence-embedding model (all-MiniLM-L6-v2, `models/embedding/`)
+    /// on top of the rules; `false`: the rules alone. Without the model files the agent logs a warning
+    /// and uses the rules (docs/perf/agent.md: the model raises held-out precision and recall).
+    pub interest_model: bool,
 }
 
 impl Default for AgentConfig {
@@ -123,6 +132,9 @@ impl Default for AgentConfig {
             profile: "default".into(),
             profile_db: None,
             preferences: PreferenceMode::Learn,
+            voice_answer_window_s: policy.voice_answer_window_s,
+            passenger_voice_answers: policy.passenger_voice_answers,
+            interest_model: true,
         }
     }
 }
@@ -135,6 +147,7 @@ impl AgentConfig {
             ("max_detour_m", self.max_detour_m),
             ("propose_within_s", self.propose_within_s),
             ("response_timeout_s", self.response_timeout_s),
+            ("voice_answer_window_s", self.voice_answer_window_s),
         ];
         for (k, v) in positive {
             if !(v.is_finite() && v > 0.0) {
@@ -186,6 +199,8 @@ impl AgentConfig {
             co2_high_ppm: self.co2_high_ppm,
             co2_clear_ppm: (self.co2_high_ppm - 200.0).max(0.0),
             drowsy_rest: self.drowsy_rest,
+            voice_answer_window_s: self.voice_answer_window_s,
+            passenger_voice_answers: self.passenger_voice_answers,
             ..PolicyConfig::default()
         }
     }

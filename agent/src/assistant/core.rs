@@ -91,13 +91,18 @@ impl AgentCore {
             }),
             _ => PreferenceSnapshot::default(),
         };
+        let extractor = if config.interest_model {
+            Extractor::with_model_or_rules()
+        } else {
+            Extractor::default()
+        };
         AgentCore {
             corridor: config.corridor(),
             memory: InterestMemory::new(config.memory()),
             policy: Policy::new(config.policy()),
             gate: DriverGate::new(config.gate()),
             config,
-            extractor: Extractor::default(),
+            extractor,
             route: None,
             index: PoiIndex::default(),
             file_pois: Vec::new(),
@@ -268,6 +273,12 @@ impl AgentCore {
         }
         let _span = tracing::debug_span!("interests", speaker = ?u.speaker).entered();
         let extraction = self.extractor.extract(u.speaker, text, now_s);
+        // What the understanding held back (an injection, a want the model vetoed) is explained in the
+        // decision log like every other choice.
+        for why in &extraction.held_back {
+            out.decisions
+                .push(decision("interest_held_back", None, None, why.clone()));
+        }
         let mut events = Vec::new();
         for s in &extraction.signals {
             if s.act == Act::Inquiry {

@@ -1,9 +1,11 @@
 //! One file per `cabin` subcommand.
 
+pub mod certs;
 pub mod fleet;
 mod hil;
 mod hmi;
 mod inspect;
+mod listen;
 mod live;
 mod node;
 mod perceive;
@@ -29,12 +31,14 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Hmi(a) => hmi::run(a),
         Command::Hil(a) => hil::run(a),
         Command::Perceive(a) => perceive::run(a),
+        Command::Listen(a) => listen::run(a),
         Command::Profile(a) => profile::run(a),
         Command::Record(a) => record::run(a),
         Command::Replay(a) => replay::run(a),
         Command::Score(a) => score::run(a),
         Command::Scenarios(a) => scenarios::run(a),
         Command::Fleet(a) => fleet::run(a),
+        Command::Certs(a) => certs::run(a),
         Command::Nodes => {
             for (kind, description) in crate::deployment::registry().kinds() {
                 println!("{kind:<14} {description}");

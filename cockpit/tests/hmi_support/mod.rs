@@ -403,7 +403,8 @@ pub fn assert_one_answer(
         got[0].1,
         UserResponse {
             suggestion_id,
-            answer
+            answer,
+            source: ResponseSource::Touch,
         }
     );
 }
