@@ -124,7 +124,10 @@ fn default_scenario_end_to_end_with_the_real_binary() {
     let dir = tempfile::tempdir().expect("tempdir");
     let events = dir.path().join("events.jsonl");
     let port = free_port();
-    let speed = env_f64("CABIN_HMI_E2E_SPEED", 4.0);
+    // 8x real time: the 10-minute drive in ~75 s of CI. The drive's own clock paces the answer window
+    // (60 s of drive time = 7.5 s here), and a run that cannot keep up only slows down, so nothing in
+    // the test depends on reaching the speed. CABIN_HMI_E2E_SPEED=1 watches it as a driver would.
+    let speed = env_f64("CABIN_HMI_E2E_SPEED", 8.0);
     let limit = Duration::from_secs_f64(env_f64("CABIN_HMI_E2E_TIMEOUT_S", 1200.0));
     let speed = speed.to_string();
     let hmi_addr = format!("127.0.0.1:{port}");
