@@ -26,7 +26,9 @@ if [ -x "$CLIPPY_DRIVER" ]; then
 else
   echo "[test] clippy-driver not found (rustup component add clippy): building without lints" >&2
 fi
-cargo test --workspace --all-targets --no-run
+# --timings: target/cargo-timings/cargo-timing.html says where the build's minutes go (CI is over its
+# 30-minute goal: README's figures).
+cargo test --workspace --all-targets --no-run --timings
 stamp "build + clippy done"
 
 # Tests spawn real zenoh sessions, ONNX Runtime and llama.cpp; two test threads fit a 2-core machine.
