@@ -11,7 +11,7 @@
 //! towards the driver's left shoulder (clockwise in the image). Closure 0 = open, 1 = closed.
 
 use crate::rng::Rng;
-use cabin_bus::messages::{AlertKind, GazeZone};
+use cabin_bus::messages::{AlertKind, DriverGroundTruth, GazeZone};
 use serde::{Deserialize, Serialize};
 
 /// Where a scripted glance goes: a gaze zone (written as in the bus's [`GazeZone`]), except `off`
@@ -250,6 +250,24 @@ impl DriverPose {
     /// Whether the face can be seen in the frame.
     pub fn face_visible(&self) -> bool {
         self.in_view && !self.camera_blocked
+    }
+
+    /// The ground-truth message of the frame `frame_seq` rendered from this pose. One conversion for
+    /// the simulator's `sim/ground_truth` topic and for the scorer that rebuilds truth from the script,
+    /// so the two agree to the bit.
+    pub fn ground_truth(&self, frame_seq: u64) -> DriverGroundTruth {
+        DriverGroundTruth {
+            frame_seq,
+            face_present: self.face_visible(),
+            camera_blocked: self.camera_blocked,
+            yaw_deg: self.yaw_deg as f32,
+            pitch_deg: self.pitch_deg as f32,
+            roll_deg: self.roll_deg as f32,
+            left_eye_closure: self.left_eye_closure as f32,
+            right_eye_closure: self.right_eye_closure as f32,
+            gaze_zone: self.gaze_zone,
+            episode: self.episode.map(str::to_string),
+        }
     }
 }
 

@@ -101,17 +101,9 @@ impl From<&DriverGroundTruth> for TruthFrame {
 }
 
 impl From<&DriverPose> for TruthFrame {
-    // The same f64 -> f32 conversions as the simulator's ground-truth message.
+    // Through the simulator's own ground-truth message, so rebuilt and published truth are identical.
     fn from(d: &DriverPose) -> Self {
-        TruthFrame {
-            face_present: d.face_visible(),
-            yaw_deg: d.yaw_deg as f32,
-            pitch_deg: d.pitch_deg as f32,
-            roll_deg: d.roll_deg as f32,
-            left_eye_closure: d.left_eye_closure as f32,
-            right_eye_closure: d.right_eye_closure as f32,
-            gaze_zone: d.gaze_zone,
-        }
+        TruthFrame::from(&d.ground_truth(0))
     }
 }
 

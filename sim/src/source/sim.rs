@@ -319,21 +319,7 @@ impl SimSource {
             }
             if self.ground_truth {
                 let d = s.driver.state_at(stamp_s);
-                ctx.publish(
-                    topics::GROUND_TRUTH,
-                    DriverGroundTruth {
-                        frame_seq,
-                        face_present: d.face_visible(),
-                        camera_blocked: d.camera_blocked,
-                        yaw_deg: d.yaw_deg as f32,
-                        pitch_deg: d.pitch_deg as f32,
-                        roll_deg: d.roll_deg as f32,
-                        left_eye_closure: d.left_eye_closure as f32,
-                        right_eye_closure: d.right_eye_closure as f32,
-                        gaze_zone: d.gaze_zone,
-                        episode: d.episode.map(str::to_string),
-                    },
-                );
+                ctx.publish(topics::GROUND_TRUTH, d.ground_truth(frame_seq));
             }
         }
         for (topic, stream) in [(topics::ECG, &mut self.ecg), (topics::PPG, &mut self.ppg)] {
