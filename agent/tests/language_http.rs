@@ -8,7 +8,7 @@ use cabin_agent::language::{samples, HttpBackend, HttpConfig, LanguageBackend, P
 use cabin_agent::AgentError;
 use cabin_bus::prelude::*;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,6 +27,42 @@ fn ok(body: Value) -> Reply {
         body,
         delay: Duration::ZERO,
     }
+}
+
+/// One HTTP POST as the test servers read it.
+struct Request {
+    /// The `Authorization` header's value ("" without one).
+    authorization: String,
+    body: Vec<u8>,
+}
+
+/// Reads a POST request (request line, headers, `Content-Length` bytes of body); `None` for anything
+/// else or a connection that ends early.
+fn read_post(reader: &mut impl BufRead) -> Option<Request> {
+    let mut first = String::new();
+    if reader.read_line(&mut first).is_err() || !first.starts_with("POST ") {
+        return None;
+    }
+    let (mut len, mut authorization) = (0usize, String::new());
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap_or(0);
+        }
+        if lower.starts_with("authorization:") {
+            authorization = line["authorization:".len()..].trim().to_string();
+        }
+    }
+    let mut body = vec![0u8; len];
+    reader.read_exact(&mut body).ok()?;
+    Some(Request {
+        authorization,
+        body,
+    })
 }
 
 /// A chat-completions server answering with `replies` in order (the last one repeats); records the
@@ -49,24 +85,9 @@ fn serve(replies: Vec<Reply>) -> Server {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut len = 0usize;
-            let mut first = String::new();
-            if reader.read_line(&mut first).is_err() || !first.starts_with("POST ") {
+            let Some(Request { body, .. }) = read_post(&mut reader) else {
                 continue;
-            }
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0u8; len];
-            if reader.read_exact(&mut body).is_err() {
-                continue;
-            }
+            };
             seen.lock()
                 .expect("lock")
                 .push(serde_json::from_slice(&body).unwrap_or(Value::Null));
@@ -320,29 +341,10 @@ fn serve_tls(
             };
             let mut tls = rustls::StreamOwned::new(conn, tcp);
             let mut reader = BufReader::new(&mut tls);
-            let (mut len, mut authorization) = (0usize, String::new());
-            let mut first = String::new();
-            // A client that refuses the certificate ends the handshake here.
-            if reader.read_line(&mut first).is_err() || !first.starts_with("POST ") {
+            // A client that refuses the certificate ends the handshake here: no request.
+            let Some(Request { authorization, .. }) = read_post(&mut reader) else {
                 continue;
-            }
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                let lower = line.to_ascii_lowercase();
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-                if lower.starts_with("authorization:") {
-                    authorization = line["authorization:".len()..].trim().to_string();
-                }
-            }
-            let mut body = vec![0u8; len];
-            if reader.read_exact(&mut body).is_err() {
-                continue;
-            }
+            };
             seen.lock().expect("lock").push(authorization);
             let text = reply.to_string();
             let _ = write!(
