@@ -22,7 +22,7 @@ APT_PACKAGES=(
   # live sensors (capture/): GStreamer 1.22, its app and RTSP server libraries, the plugins a camera, a
   # microphone and an RTSP stream need, and gst-launch-1.0/gst-inspect-1.0 for checking a device by hand
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-tools
 )
 
 missing=()
