@@ -8,5 +8,7 @@
 //! the same library.
 
 pub mod error;
+mod register;
 
 pub use error::CaptureError;
+pub use register::register;

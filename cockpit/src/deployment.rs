@@ -17,6 +17,7 @@ pub fn registry() -> Registry {
     cabin_sim::register(&mut r);
     cabin_perception::register(&mut r);
     cabin_agent::register(&mut r);
+    cabin_capture::register(&mut r);
     r
 }
 
