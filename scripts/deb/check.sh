@@ -72,7 +72,7 @@ dpkg-deb -c "$deb" > "$WORK/contents"
 if grep -E '\.(onnx|gguf)$|libonnxruntime' "$WORK/contents"; then die "a model is inside the .deb"; fi
 # (cargo-deb 2 lists paths as usr/bin/cabin, cargo-deb 3 as ./usr/bin/cabin)
 in_deb() { grep -qE " (\./)?$1\$" "$WORK/contents" || die "/$1 is not in the package"; }
-for f in usr/bin/cabin usr/bin/cabin-fetch-models etc/cabin/secure.toml etc/default/cabin \
+for f in usr/bin/cabin usr/bin/cabin-fetch-models etc/cabin/secure.toml etc/cabin/live.toml etc/default/cabin \
   usr/share/cabin/scripts/prepare_models.sh usr/share/doc/cabin/ECU.md; do
   in_deb "$f"
 done
@@ -86,7 +86,8 @@ getent passwd cabin >/dev/null || die "postinst did not create the cabin user"
 [ "$(stat -c %U:%a /var/lib/cabin)" = "cabin:750" ] || die "/var/lib/cabin is not cabin's, mode 0750"
 [ "$(stat -c %U:%G:%a /etc/cabin/certs)" = "root:cabin:750" ] || die "/etc/cabin/certs is not root:cabin 0750"
 conffiles=$(dpkg-query -W -f='${Conffiles}' cabin)
-for f in /etc/cabin/secure.toml /etc/default/cabin; do grep -q "$f " <<<"$conffiles" || die "$f is not a conffile"; done
+for f in /etc/cabin/secure.toml /etc/cabin/live.toml /etc/default/cabin; do grep -q "$f " <<<"$conffiles" || die "$f is not a conffile"; done
+if ls /etc/systemd/system/*.wants/cabin-* >/dev/null 2>&1; then die "installing enabled a unit (which units run is the ECU's choice)"; fi
 /usr/bin/cabin --version >/dev/null || die "the installed cabin does not run (missing shared library?)"
 log "installed: $(/usr/bin/cabin --version), user cabin, conffiles"
 
@@ -254,4 +255,6 @@ dpkg -P cabin > "$WORK/dpkg-p.log" 2>&1 || { cat "$WORK/dpkg-p.log" >&2; die "dp
 for p in /etc/default/cabin /etc/cabin /var/lib/cabin /var/lib/cabin-models; do
   [ ! -e "$p" ] || die "dpkg -P left $p"
 done
+if find /etc/systemd/system /var/lib/systemd/deb-systemd-helper-enabled /var/lib/systemd/deb-systemd-helper-masked \
+  -name 'cabin-*' 2>/dev/null | grep -q .; then die "dpkg -P left systemd state of the units behind"; fi
 log "removed and purged: the package check passed"
