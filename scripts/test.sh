@@ -37,6 +37,11 @@ stamp "build + clippy done"
 cargo test --workspace -- --test-threads=2
 stamp "cargo tests done"
 
+# The Debian package (docs/ECU.md): built from this build's binary, installed, its units' commands up on the
+# secured bus, removed.
+bash scripts/deb/check.sh
+stamp "deb package check done"
+
 # The fleet driver (fleet/, Python on Ray): starts a real 2-node local Ray cluster, replays generated drives
 # through target/debug/cabin, and checks hashes against single-process runs (docs/FLEET.md).
 .venv/bin/python -m pytest fleet/tests -x -q
