@@ -10,6 +10,7 @@
 
 use super::annotate::annotate;
 use super::frame::FrameView;
+use super::head_pose::HeadPoseConfig;
 use super::pipeline::{CameraConfig, CameraPipeline};
 use crate::error::{PerceptionError, Result};
 use cabin_bus::messages::{CameraStatus, FaceObservation};
@@ -70,8 +71,10 @@ pub fn perceive_path(
     input: &Path,
     annotate: Option<&Path>,
 ) -> Result<Vec<(String, FaceObservation)>> {
+    // Photos of real people: head pose relative to the viewing ray, real-face template calibration.
     let config = CameraConfig {
         refine_eyes: true,
+        head_pose: HeadPoseConfig::photos(),
         ..CameraConfig::default()
     };
     perceive_path_with(config, input, annotate)
