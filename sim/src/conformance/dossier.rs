@@ -35,6 +35,8 @@ pub struct RowResult {
     pub reason: Option<String>,
     pub false_alerts: usize,
     pub false_alerts_per_10h: Option<f64>,
+    /// Alerts of other kinds than expected during the behaviour (shown, not judged).
+    pub other_alerts: Vec<String>,
     /// Scenario time of the behaviour's start, and the scenario's length.
     pub t0_s: f64,
     pub duration_s: f64,
@@ -65,6 +67,7 @@ impl RowResult {
             reason: None,
             false_alerts: 0,
             false_alerts_per_10h: None,
+            other_alerts: Vec::new(),
             t0_s: script.t0_s,
             duration_s: script.duration_s,
             sim_end_s: None,
@@ -103,6 +106,7 @@ impl RowResult {
                 r.reason = v.reason;
                 r.false_alerts = v.false_alerts;
                 r.false_alerts_per_10h = v.false_alerts_per_10h;
+                r.other_alerts = v.other_alerts;
                 if d.end_s < script.duration_s - 1.0 && r.status == Status::Pass {
                     r.status = Status::Error;
                     r.reason = Some(format!(
@@ -128,6 +132,8 @@ pub struct Totals {
     pub fail: usize,
     pub not_renderable: usize,
     pub error: usize,
+    /// Rows during whose behaviour an alert of another kind than expected was raised.
+    pub with_other_alerts: usize,
 }
 
 /// The whole dossier.
@@ -167,6 +173,7 @@ impl Dossier {
                 Status::NotRenderable => totals.not_renderable += 1,
                 Status::Error => totals.error += 1,
             }
+            totals.with_other_alerts += usize::from(!r.other_alerts.is_empty());
         }
         Dossier {
             suite: spec.name.clone(),
@@ -185,8 +192,8 @@ impl Dossier {
     pub fn totals_line(&self) -> String {
         let t = &self.totals;
         format!(
-            "{} rows: {} pass, {} fail, {} not renderable, {} error",
-            t.rows, t.pass, t.fail, t.not_renderable, t.error
+            "{} rows: {} pass, {} fail, {} not renderable, {} error; {} with alerts of other kinds",
+            t.rows, t.pass, t.fail, t.not_renderable, t.error, t.with_other_alerts
         )
     }
 
@@ -241,12 +248,21 @@ impl Dossier {
                 cell(&observed),
                 latency,
                 r.status.label(),
-                cell(r.reason.as_deref().unwrap_or(""))
+                cell(&why(r))
             )
             .ok();
         }
         s
     }
+}
+
+/// The reason of a miss, and the alerts of other kinds raised during the behaviour.
+fn why(r: &RowResult) -> String {
+    let mut parts: Vec<String> = r.reason.iter().cloned().collect();
+    if !r.other_alerts.is_empty() {
+        parts.push(format!("also raised: {}", r.other_alerts.join(", ")));
+    }
+    parts.join("; ")
 }
 
 fn cell(s: &str) -> String {

@@ -57,6 +57,9 @@ pub struct Verdict {
     /// Alert onsets before the behaviour (false alerts) or, for the false-positive drive, all onsets.
     pub false_alerts: usize,
     pub false_alerts_per_10h: Option<f64>,
+    /// Alert onsets during the behaviour of kinds the expectation does not name (e.g. a microsleep
+    /// alert during a glance): shown, not judged, since the row's clause is about its own alert.
+    pub other_alerts: Vec<String>,
 }
 
 /// Alert samples `(scenario time, kind, level)` in publication order -> the row's view of them.
@@ -141,6 +144,19 @@ pub fn judge(expect: &Expectation, seen: &[SeenAlert], driving_s: f64) -> Verdic
     let observed = describe(seen, 8);
     let onsets: Vec<&SeenAlert> = seen.iter().filter(|a| a.onset).collect();
     let lead_in: Vec<&&SeenAlert> = onsets.iter().filter(|a| a.at_s < -EPS).collect();
+    let named: Vec<AlertKind> = match expect {
+        Expectation::Alternatives(alts) => alts
+            .iter()
+            .flatten()
+            .flat_map(|c| c.kinds.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let other_alerts: Vec<String> = onsets
+        .iter()
+        .filter(|a| a.at_s >= -EPS && !named.is_empty() && !named.contains(&a.kind))
+        .map(|a| format!("{} {} {:.3} s", label(a.kind), level_label(a.level), a.at_s))
+        .collect();
     let verdict = |status, latency_s, reason: Option<String>, false_alerts, rate| Verdict {
         status,
         observed: observed.clone(),
@@ -148,6 +164,7 @@ pub fn judge(expect: &Expectation, seen: &[SeenAlert], driving_s: f64) -> Verdic
         reason,
         false_alerts,
         false_alerts_per_10h: rate,
+        other_alerts: other_alerts.clone(),
     };
     if let Expectation::Rate { per_10h } = expect {
         let rate = onsets.len() as f64 / (driving_s / 36_000.0).max(f64::MIN_POSITIVE);
