@@ -13,13 +13,15 @@
 //! deinterleaves each buffer itself ([`Chunker`]), and publishes one [`AudioChunk`] per seat every
 //! `chunk_ms` — 32 ms by default, the speech node's VAD chunk.
 //!
-//! Time: a chunk's vehicle time is the PTS of its first sample (pipeline running time, i.e. clock time
-//! minus the pipeline's base time) plus an offset fixed at the first buffer of each stream, so that the
-//! first buffer maps to the step that received it: `stamp = pts + (now_at_first_buffer - pts_first)`.
-//! The node then asks for a wake-up at each chunk's time and publishes it there, so the bus stamp *is*
-//! that PTS-derived time — exactly under the deterministic executor, within the timer's jitter live. A
-//! chunk published more than `late_ms` after its time is counted late (a node that fell behind).
-//! A source faster than real time (a file) is therefore played at its own pace, not in a burst.
+//! Time: a chunk's vehicle time is the PTS of its first sample — pipeline running time, i.e. clock time
+//! minus the base time the pipeline took when it went to PLAYING — plus the vehicle time at which the
+//! node set it playing: `stamp = t_started + pts`. The node asks for a wake-up at each chunk's time and
+//! publishes it there, so the bus stamp *is* that PTS-derived time: exactly under the deterministic
+//! executor (a step waits up to `wait_ms` for GStreamer when nothing is pending, so a file source is read
+//! in step with vehicle time); live, audio can only be published once it has arrived, so the stamp is
+//! the arrival, and the capture latency of the first chunk (device start-up, one buffer) is taken as the
+//! stream's baseline: a chunk published more than `late_ms` beyond that baseline counts as late (the
+//! node or the machine fell behind). A source faster than real time (a file) is played at its own pace.
 //!
 //! Losses: DISCONT buffers, PTS gaps (and the audio missing in them), NaN/inf samples (zeroed), late
 //! chunks — counted and reported on the diagnostics topic at most once a second, and in a summary at
@@ -53,7 +55,8 @@ pub struct MicrophoneConfig {
     pub seats: Vec<u8>,
     /// Chunk length, ms.
     pub chunk_ms: u32,
-    /// How long a step waits for audio when none is pending, ms.
+    /// How long a step waits for audio when none is pending (and for the pipeline to start), ms. Under
+    /// the deterministic executor this is what keeps a file source in step with vehicle time.
     pub wait_ms: u32,
     /// How often to look again when the pipeline gave nothing, ms.
     pub poll_ms: u32,
@@ -73,7 +76,7 @@ impl Default for MicrophoneConfig {
             pipeline: "alsasrc".into(),
             seats: vec![0],
             chunk_ms: 32,
-            wait_ms: 100,
+            wait_ms: 1_000,
             poll_ms: 10,
             late_ms: 100,
             max_ahead_ms: 2_000,
@@ -100,8 +103,11 @@ pub struct MicrophoneNode {
     config: MicrophoneConfig,
     pipeline: Option<MicPipeline>,
     chunker: Chunker,
-    /// Vehicle time minus PTS (ns), fixed at the first buffer of each stream.
-    offset_ns: Option<i128>,
+    /// Vehicle time at which the current stream started (its PTS count from there).
+    started_at: SimTime,
+    /// How late the stream's first chunk was published (start-up and one buffer): the baseline of
+    /// lateness.
+    lag0: Option<SimDuration>,
     pending: VecDeque<(SimTime, SeatChunks)>,
     last_due: SimTime,
     retry_at: SimTime,
@@ -120,7 +126,8 @@ impl MicrophoneNode {
             backoff_ms: config.reconnect_min_ms as u64,
             config,
             pipeline: None,
-            offset_ns: None,
+            started_at: SimTime::ZERO,
+            lag0: None,
             pending: VecDeque::new(),
             last_due: SimTime::ZERO,
             retry_at: SimTime::ZERO,
@@ -182,12 +189,14 @@ impl MicrophoneNode {
             self.config.seats.len(),
             SAMPLE_RATE_HZ,
         )
-        .and_then(|p| p.play().map(|()| p));
+        .and_then(|p| p.play().map(|()| p))
+        .and_then(|p| p.wait_started(self.config.wait_ms as u64).map(|()| p));
         match started {
             Ok(p) => {
                 tracing::info!(node = %ctx.node(), "microphone pipeline playing: {}", p.launch());
                 self.chunker.restart();
-                self.offset_ns = None;
+                self.started_at = ctx.now().max(self.last_due);
+                self.lag0 = None;
                 self.pipeline = Some(p);
             }
             Err(e) => self.fail(ctx, e.to_string()),
@@ -208,12 +217,8 @@ impl MicrophoneNode {
         self.backoff_ms = (self.backoff_ms * 2).min(self.config.reconnect_max_ms.max(1) as u64);
     }
 
-    fn queue(&mut self, chunk: SeatChunks, now: SimTime) {
-        let offset = *self
-            .offset_ns
-            .get_or_insert(now.as_nanos() as i128 - chunk.pts_ns as i128);
-        let t = (chunk.pts_ns as i128 + offset).clamp(0, u64::MAX as i128) as u64;
-        let due = SimTime::from_nanos(t).max(self.last_due);
+    fn queue(&mut self, chunk: SeatChunks) {
+        let due = (self.started_at + SimDuration::from_nanos(chunk.pts_ns)).max(self.last_due);
         self.last_due = due;
         self.pending.push_back((due, chunk));
     }
@@ -242,7 +247,7 @@ impl MicrophoneNode {
             match p.pull(timeout) {
                 Some(b) => {
                     for c in self.chunker.push(&b.samples, b.pts_ns, b.discont) {
-                        self.queue(c, now);
+                        self.queue(c);
                     }
                 }
                 None => {
@@ -260,7 +265,7 @@ impl MicrophoneNode {
 
     fn end_of_stream(&mut self, ctx: &mut Context) {
         if let Some(c) = self.chunker.take_partial() {
-            self.queue(c, ctx.now());
+            self.queue(c);
         }
         match self.config.at_end {
             AtEnd::Stop => {
@@ -282,7 +287,9 @@ impl MicrophoneNode {
             let Some((due, chunk)) = self.pending.pop_front() else {
                 break;
             };
-            if now.saturating_since(due) > late {
+            let lag = now.saturating_since(due);
+            let lag0 = *self.lag0.get_or_insert(lag);
+            if lag.as_nanos().saturating_sub(lag0.as_nanos()) > late.as_nanos() {
                 self.stats.late += 1;
             }
             for (samples, &seat) in chunk.channels.into_iter().zip(&self.config.seats) {

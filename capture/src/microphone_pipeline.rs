@@ -94,6 +94,18 @@ impl MicPipeline {
             })
     }
 
+    /// Waits (at most `timeout_ms`) until the pipeline has started: the appsink hands out nothing before,
+    /// and a source that cannot open its device fails here.
+    pub fn wait_started(&self, timeout_ms: u64) -> Result<(), CaptureError> {
+        let (result, _, _) = self
+            .pipeline
+            .state(gst::ClockTime::from_mseconds(timeout_ms));
+        result.map(|_| ()).map_err(|e| CaptureError::Pipeline {
+            pipeline: self.launch.clone(),
+            reason: format!("did not start: {e}{}", self.pending_error_text()),
+        })
+    }
+
     /// The error a failed state change left on the bus, if any (", <text>").
     fn pending_error_text(&self) -> String {
         match self.poll_event() {
