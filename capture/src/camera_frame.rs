@@ -131,11 +131,32 @@ impl CameraHandle {
         q.push_back((stamp, capture));
     }
 
-    /// The capture instant of the newest frame stamped at or before `stamp` (an output of the driver
-    /// state's tick refers to the freshest frame it had seen).
-    pub fn capture_at_or_before(&self, stamp: SimTime) -> Option<gst::ClockTime> {
+    /// The newest frame stamped at or before `stamp`: its stamp and capture instant (pipeline clock, ns).
+    /// An output of the driver state's tick refers to the freshest frame it had seen.
+    pub fn capture_at_or_before(&self, stamp: SimTime) -> Option<(SimTime, u64)> {
         let q = self.captures.lock().unwrap_or_else(|p| p.into_inner());
-        q.iter().rev().find(|(s, _)| *s <= stamp).map(|(_, c)| *c)
+        q.iter()
+            .rev()
+            .find(|(s, _)| *s <= stamp)
+            .map(|(s, c)| (*s, c.nseconds()))
+    }
+
+    /// The capture instant (ns) of the frame stamped exactly `stamp` (a face observation keeps its frame's
+    /// stamp).
+    pub fn capture_of(&self, stamp: SimTime) -> Option<u64> {
+        let q = self.captures.lock().unwrap_or_else(|p| p.into_inner());
+        q.iter()
+            .rev()
+            .find(|(s, _)| *s == stamp)
+            .map(|(_, c)| c.nseconds())
+    }
+
+    /// The current time of GStreamer's system clock (ns), the clock of every pipeline whose elements do
+    /// not bring their own (v4l2src, rtspsrc, filesrc do not): the other end of a latency measured from
+    /// [`CameraHandle::capture_of`].
+    pub fn clock_now_ns() -> u64 {
+        use gstreamer::prelude::ClockExt;
+        gst::SystemClock::obtain().time().nseconds()
     }
 
     pub fn counts(&self) -> CameraCounts {

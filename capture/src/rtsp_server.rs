@@ -79,11 +79,12 @@ impl RtspServer {
                 return Err(err(format!("mount path `{path}` must start with '/'")));
             }
             let factory = rtsp::RTSPMediaFactory::new();
-            // One pipeline for every client: a bench and a recorder see the same frames.
-            factory.set_shared(true);
             match mount {
+                // A pipeline per client: each session plays a recording from its start.
                 Mount::Launch(line) => factory.set_launch(&line),
                 Mount::Feed(feed) => {
+                    // One pipeline for every client: a bench and a recorder see the same frames.
+                    factory.set_shared(true);
                     factory.set_launch(FEED_LAUNCH);
                     factory.connect_media_configure(move |_, media| feed.attach(media));
                 }

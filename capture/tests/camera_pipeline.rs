@@ -162,3 +162,57 @@ fn an_element_that_is_not_installed_is_a_clear_error_at_start() {
         .to_string();
     assert!(text.contains("pipeline"), "{text}");
 }
+
+#[test]
+fn frames_pushed_into_the_rtsp_feed_reach_a_camera_node_as_mjpeg() {
+    use cabin_bus::messages::Blob;
+    use cabin_capture::rtsp_server::{FrameFeed, Mount, RtspServer, FEED_CLIENT, FEED_CLIENT_TAIL};
+    // What `cabin hil --rtsp` does with the simulator's frames, and what an ECU's node reads.
+    let feed = FrameFeed::new();
+    let server = RtspServer::serve(
+        "127.0.0.1",
+        0,
+        vec![("/camera".into(), Mount::Feed(feed.clone()))],
+    )
+    .expect("RTSP server");
+    let (node, handle) = camera(&format!(
+        r#"pipeline = "{FEED_CLIENT}{}{FEED_CLIENT_TAIL}""#,
+        server.url("/camera")
+    ));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pusher = {
+        let (feed, stop) = (feed.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut k = 0u8;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // A moving gradient, 64x48 grey, at 30 fps.
+                let data: Vec<u8> = (0..64 * 48)
+                    .map(|i| ((i % 64) as u8 * 4).wrapping_add(k))
+                    .collect();
+                feed.push(&CameraFrame {
+                    format: PixelFormat::Gray8,
+                    width: 64,
+                    height: 48,
+                    stride: 64,
+                    data: Blob::from(data),
+                });
+                k = k.wrapping_add(1);
+                std::thread::sleep(Duration::from_millis(33));
+            }
+        })
+    };
+    let (frames, _) = run_live(node, 2.5);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    pusher.join().expect("pusher");
+    let counts = handle.counts();
+    eprintln!(
+        "{counts:?}, {} frames, {} pushed",
+        frames.len(),
+        feed.pushed()
+    );
+    assert!(feed.pushed() > 0, "a client connected to the feed");
+    assert!(frames.len() >= 10, "{counts:?}");
+    for (_, f) in &frames {
+        assert_eq!((f.format, f.width, f.height), (PixelFormat::Gray8, 64, 48));
+    }
+}

@@ -5,12 +5,20 @@
 //!
 //! Raw camera frames must cross process boundaries on a bench, so the deployment sets
 //! `[zenoh] export_host_local = true` (the bench host is the "vehicle"; nothing leaves it).
+//!
+//! With `--rtsp ADDR` the bench also serves the camera the way a real one reaches an ECU: the frames the
+//! simulator renders (or a recording replays) go out as an RTSP stream at rtsp://ADDR/camera, at the
+//! wall-clock pace of the run, and the ECU under test reads them with a `gst_camera` node
+//! (`rtspsrc location=rtsp://ADDR/camera ! rtpjpegdepay ! jpegdec`). Motion JPEG, because Debian's GStreamer
+//! has no H.264 encoder (see cabin_capture::rtsp_server).
 
 use crate::cli::{HilArgs, Speed};
 use crate::deployment;
 use anyhow::{bail, Context as _, Result};
+use cabin_bus::messages::CameraFrame;
 use cabin_bus::runtime::{DeterministicExecutor, ExecutorOptions, Pacing, StepStats};
 use cabin_bus::{Bus, SimTime, TopicId, ZenohTransport};
+use cabin_capture::rtsp_server::{FrameFeed, Mount, RtspServer, FEED_CLIENT, FEED_CLIENT_TAIL};
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -67,6 +75,11 @@ pub fn run(args: HilArgs) -> Result<ExitCode> {
                 .record(sent.elapsed(), None);
         }
     })?;
+    let feed = FrameFeed::new();
+    let _rtsp = match &args.rtsp {
+        Some(addr) => Some(serve_rtsp(addr, &feed)?),
+        None => None,
+    };
     eprintln!(
         "waiting {:.1} s for the nodes under test to join {:?} ...",
         args.warmup, config.zenoh.listen
@@ -85,6 +98,11 @@ pub fn run(args: HilArgs) -> Result<ExitCode> {
         p3.lock()
             .entry(s.header.stamp.as_nanos())
             .or_insert_with(Instant::now);
+        if s.topic == TopicId::Camera {
+            if let Some(f) = s.get::<CameraFrame>() {
+                feed.push(f);
+            }
+        }
         if let Err(e) = bus.publish_sample(s.clone()) {
             tracing::warn!("HIL publish failed: {e}");
         }
@@ -118,4 +136,24 @@ pub fn run(args: HilArgs) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves the camera at rtsp://ADDR/camera (`HOST:PORT`; port 0 takes a free one) and says how to read it.
+fn serve_rtsp(addr: &str, feed: &FrameFeed) -> Result<RtspServer> {
+    let (host, port) = addr
+        .rsplit_once(':')
+        .with_context(|| format!("--rtsp {addr}: give HOST:PORT, e.g. 127.0.0.1:8554"))?;
+    let port: u16 = port
+        .parse()
+        .with_context(|| format!("--rtsp {addr}: bad port"))?;
+    let server = RtspServer::serve(
+        host,
+        port,
+        vec![("/camera".into(), Mount::Feed(feed.clone()))],
+    )
+    .context("cannot start the RTSP server")?;
+    let url = server.url("/camera");
+    eprintln!("camera served at {url}; an ECU reads it with a gst_camera node:");
+    eprintln!("  pipeline = \"{FEED_CLIENT}{url}{FEED_CLIENT_TAIL}\"");
+    Ok(server)
 }

@@ -1,4 +1,6 @@
-//! `cabin run`: every node of the deployment in one process, on the deterministic executor.
+//! `cabin run`: every node of the deployment in one process, on the deterministic executor — or, when the
+//! deployment reads live sensors (`gst_*` nodes, e.g. deploy/live.toml), on the live executor until Ctrl-C
+//! or `--until` seconds: a camera does not wait for a simulated clock.
 
 use crate::cli::{BatchRunArgs, ExecArgs, RunArgs, RunOutputArgs, Speed};
 use crate::deployment;
@@ -210,6 +212,10 @@ pub fn pacing(speed: Speed) -> Pacing {
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let config = args.exec.deployment.load()?;
+    if has_live_sources(&config) {
+        return run_live(&args, config);
+    }
     let speed = args.effective_speed();
     let mut plan = args
         .exec
@@ -266,6 +272,68 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             h.url()
         );
         h.serve_until_ctrl_c();
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the deployment reads live sensors: any node of a capture kind (`gst_camera`, `gst_microphone`).
+pub fn has_live_sources(config: &DeploymentConfig) -> bool {
+    config.nodes.iter().any(|n| n.kind.starts_with("gst_"))
+}
+
+/// Runs a deployment with live sources: every node on the live executor (tokio, wall clock) on the
+/// config's zenoh bus — or a process-local bus with `--no-bus` or when zenoh cannot start — until Ctrl-C
+/// or `--until` seconds. No events log and no fingerprint: live input is not reproducible.
+fn run_live(args: &RunArgs, config: DeploymentConfig) -> Result<ExitCode> {
+    if args.output.events.is_some() || args.hmi.is_some() || args.scenario.is_some() {
+        eprintln!("cabin run: live sources: --events, --hmi and --scenario do not apply (`cabin hmi` joins a live run)");
+    }
+    let registry = deployment::registry();
+    let nodes = deployment::build(&registry, &config.nodes)?;
+    if let Some(w) = args.exec.workers {
+        tracing::debug!("--workers {w} does not apply to a live run (one task per node)");
+    }
+    let rt = super::live::runtime("cabin-run")?;
+    let summaries = rt.block_on(async {
+        let bus = if args.no_bus {
+            Bus::in_process(&config.vehicle)
+        } else {
+            match Bus::zenoh(&config.vehicle, &config.zenoh) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("cabin run: no zenoh bus ({e}); running on a process-local bus");
+                    Bus::in_process(&config.vehicle)
+                }
+            }
+        };
+        if !args.output.quiet {
+            eprintln!(
+                "cabin run: live, {} nodes ({}) on vehicle '{}', bus {} — Ctrl-C to stop",
+                nodes.len(),
+                nodes
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                config.vehicle,
+                bus.transport().describe()
+            );
+        }
+        let options = cabin_bus::runtime::LiveOptions {
+            diagnostics_period: std::time::Duration::from_secs_f64(
+                config.runtime.diagnostics_period_s.max(0.05),
+            ),
+        };
+        let shutdown = super::live::ctrl_c_or_after(args.output.until);
+        cabin_bus::runtime::LiveExecutor::new(bus, nodes, options)
+            .run(shutdown)
+            .await
+    });
+    for (name, s) in summaries {
+        println!(
+            "{name}: {} steps, p50 {} us, p99 {} us, max {} us, {} deadline misses, {} errors, {} panics",
+            s.steps, s.p50_us, s.p99_us, s.max_us, s.deadline_misses, s.errors, s.panics
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
