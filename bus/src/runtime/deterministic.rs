@@ -11,6 +11,7 @@
 //! at any pacing (as fast as possible for simulation, or paced to the wall clock for HIL benches).
 
 use super::node::{step_diagnostic, Context, Node, NodeError};
+use super::resources;
 use super::stats::{StepStats, StepSummary};
 use crate::header::{Header, NodeName};
 use crate::messages::{Diagnostic, DiagnosticKind, Message, Severity};
@@ -125,6 +126,7 @@ impl Slot {
             tracing::debug_span!("node_step", node = %self.name, step = what, t = now.as_nanos())
                 .entered();
         let started = Instant::now();
+        let cpu_started = resources::thread_cpu_time();
         let mut new_wakeups = Vec::new();
         let result = {
             let Slot {
@@ -142,6 +144,8 @@ impl Slot {
         if matches!(what, "message" | "tick") {
             self.stats
                 .record(started.elapsed(), self.period.map(SimDuration::to_std));
+            self.stats
+                .record_cpu(resources::thread_cpu_time().saturating_sub(cpu_started));
         }
         let diag = step_diagnostic(&self.name, result, &mut self.stats);
         if let Some(d) = diag {

@@ -7,6 +7,7 @@
 //! undecodable messages are published on the diagnostics topic at a fixed wall-clock period.
 
 use super::node::{step_diagnostic, Context, Node, NodeError};
+use super::resources;
 use super::stats::{StepStats, StepSummary};
 use crate::header::NodeName;
 use crate::messages::{Diagnostic, DiagnosticKind, Message, Severity};
@@ -100,12 +101,14 @@ impl LiveExecutor {
         let reporter_shared = shared.clone();
         let period = self.options.diagnostics_period;
         let mut reporter_stop = stop_rx.clone();
+        let health = Arc::new(Mutex::new(Health::new(&shared)));
+        let reporter_health = health.clone();
         let reporter = tokio::spawn(async move {
             let mut every = tokio::time::interval(period);
             every.tick().await;
             loop {
                 tokio::select! {
-                    _ = every.tick() => publish_health(&bus, &diag_name, &reporter_shared),
+                    _ = every.tick() => reporter_health.lock().publish(&bus, &diag_name, &reporter_shared),
                     _ = reporter_stop.changed() => break,
                 }
             }
@@ -117,7 +120,7 @@ impl LiveExecutor {
         let _ = stop_tx.send(true);
         while tasks.join_next().await.is_some() {}
         let _ = reporter.await;
-        publish_health(
+        health.lock().publish(
             &self.bus,
             &NodeName::new("runtime").unwrap_or_default(),
             &shared,
@@ -126,6 +129,86 @@ impl LiveExecutor {
             .iter()
             .map(|s| (s.name.to_string(), s.stats.lock().summary()))
             .collect()
+    }
+}
+
+/// The previous report's clocks, so each report can say what share of a core went where since then.
+struct Health {
+    process: String,
+    at: Instant,
+    process_cpu: std::time::Duration,
+    node_cpu: Vec<std::time::Duration>,
+}
+
+impl Health {
+    fn new(shared: &[Arc<Shared>]) -> Self {
+        Health {
+            // The nodes this process runs name it (a deployment's process = "dms-ecu" is not known here).
+            process: shared
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            at: Instant::now(),
+            process_cpu: resources::process_cpu_time(),
+            node_cpu: vec![Duration::ZERO; shared.len()],
+        }
+    }
+
+    /// Publishes step timings, CPU and memory, and queue overflows on the diagnostics topic.
+    fn publish(&mut self, bus: &Bus, me: &NodeName, shared: &[Arc<Shared>]) {
+        let wall = self.at.elapsed();
+        self.at = Instant::now();
+        publish_health(bus, me, shared);
+        let publish = |d: Diagnostic| {
+            if let Err(e) = bus.publish(me, topics::DIAGNOSTICS, SimTime::ZERO, d) {
+                tracing::warn!("cannot publish diagnostics: {e}");
+            }
+        };
+        let cpu = resources::process_cpu_time();
+        let m = resources::memory_status();
+        let cpu_permille = resources::cpu_permille(cpu.saturating_sub(self.process_cpu), wall);
+        self.process_cpu = cpu;
+        publish(Diagnostic {
+            severity: Severity::Info,
+            kind: DiagnosticKind::ProcessResources {
+                process: self.process.clone(),
+                pid: std::process::id(),
+                rss_kib: m.rss_kib,
+                peak_rss_kib: m.peak_rss_kib,
+                anon_kib: m.anon_kib,
+                file_kib: m.file_kib,
+                threads: m.threads,
+                cpu_ms: cpu.as_millis().min(u64::MAX as u128) as u64,
+                cpu_permille,
+            },
+            message: format!(
+                "RSS {} MiB (peak {} MiB, heap {} MiB, files {} MiB), CPU {:.1}% of a core",
+                m.rss_kib / 1024,
+                m.peak_rss_kib / 1024,
+                m.anon_kib / 1024,
+                m.file_kib / 1024,
+                cpu_permille as f64 / 10.0
+            ),
+        });
+        for (s, last) in shared.iter().zip(self.node_cpu.iter_mut()) {
+            let (steps, node_cpu) = {
+                let st = s.stats.lock();
+                (st.steps, st.cpu)
+            };
+            let permille = resources::cpu_permille(node_cpu.saturating_sub(*last), wall);
+            *last = node_cpu;
+            publish(Diagnostic {
+                severity: Severity::Info,
+                kind: DiagnosticKind::NodeResources {
+                    node: s.name.to_string(),
+                    steps,
+                    cpu_ms: node_cpu.as_millis().min(u64::MAX as u128) as u64,
+                    cpu_permille: permille,
+                },
+                message: format!("{:.1}% of a core in steps", permille as f64 / 10.0),
+            });
+        }
     }
 }
 
@@ -264,15 +347,19 @@ impl NodeSteps<'_> {
         let _span = tracing::debug_span!("node_step", node = %name, t = now.as_nanos()).entered();
         let started = Instant::now();
         let mut outbox: Vec<(TopicId, Message)> = Vec::new();
-        let result = tokio::task::block_in_place(|| {
+        // Read inside block_in_place: that is the thread the step runs on.
+        let (result, cpu) = tokio::task::block_in_place(|| {
+            let cpu_started = resources::thread_cpu_time();
             let mut ctx =
                 Context::new(name, now, &mut outbox, &mut self.wakeups, &mut self.stopped);
-            catch_unwind(AssertUnwindSafe(|| f(node, &mut ctx)))
+            let r = catch_unwind(AssertUnwindSafe(|| f(node, &mut ctx)));
+            (r, resources::thread_cpu_time().saturating_sub(cpu_started))
         });
         let deadline = node.tick_period().map(SimDuration::to_std);
         let diag = {
             let mut st = shared.stats.lock();
             st.record(started.elapsed(), deadline);
+            st.record_cpu(cpu);
             step_diagnostic(name, result, &mut st)
         };
         if let Some(d) = diag {
@@ -292,5 +379,84 @@ impl NodeSteps<'_> {
                 tracing::warn!(node = %name, %topic, "publish failed: {e}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::NodeResult;
+
+    /// Ticks every 5 ms and burns a little CPU in each step, so its CPU clock moves.
+    struct Busy;
+
+    impl Node for Busy {
+        fn inputs(&self) -> Vec<TopicId> {
+            Vec::new()
+        }
+        fn tick_period(&self) -> Option<SimDuration> {
+            Some(SimDuration::from_millis(5))
+        }
+        fn on_message(&mut self, _: &Sample, _: &mut Context) -> NodeResult {
+            Ok(())
+        }
+        fn on_tick(&mut self, _: &mut Context) -> NodeResult {
+            let mut x = 0u64;
+            for i in 0..200_000u64 {
+                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+            }
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn process_and_node_resources_are_on_the_diagnostics_topic() {
+        let bus = Bus::in_process("demo");
+        let diags = bus
+            .subscribe(TopicId::Diagnostics, "test")
+            .expect("subscribe");
+        let name = NodeName::new("busy").expect("name");
+        let exec = LiveExecutor::new(
+            bus.clone(),
+            vec![(name, Box::new(Busy) as Box<dyn Node>)],
+            LiveOptions {
+                diagnostics_period: Duration::from_millis(50),
+            },
+        );
+        exec.run(tokio::time::sleep(Duration::from_millis(300)))
+            .await;
+        let (mut process, mut node) = (None, None);
+        while let Some(s) = diags.try_recv() {
+            let Message::Diagnostic(d) = &s.message else {
+                continue;
+            };
+            match &d.kind {
+                DiagnosticKind::ProcessResources { .. } => process = Some(d.kind.clone()),
+                DiagnosticKind::NodeResources { node: n, .. } if n == "busy" => {
+                    node = Some(d.kind.clone())
+                }
+                _ => {}
+            }
+        }
+        let Some(DiagnosticKind::ProcessResources {
+            process,
+            pid,
+            rss_kib,
+            peak_rss_kib,
+            threads,
+            cpu_ms,
+            ..
+        }) = process
+        else {
+            panic!("no ProcessResources diagnostic");
+        };
+        assert_eq!(process, "busy");
+        assert_eq!(pid, std::process::id());
+        assert!(rss_kib > 0 && peak_rss_kib >= rss_kib && threads >= 2);
+        assert!(cpu_ms > 0);
+        let Some(DiagnosticKind::NodeResources { steps, .. }) = node else {
+            panic!("no NodeResources diagnostic for the node");
+        };
+        assert!(steps > 0);
     }
 }

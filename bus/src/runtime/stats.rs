@@ -13,6 +13,8 @@ pub struct StepStats {
     pub steps: u64,
     pub total: Duration,
     pub max: Duration,
+    /// CPU time of the threads that ran the steps (see [`super::resources::thread_cpu_time`]).
+    pub cpu: Duration,
     pub deadline_misses: u64,
     pub errors: u64,
     pub panics: u64,
@@ -28,6 +30,7 @@ impl Default for StepStats {
             steps: 0,
             total: Duration::ZERO,
             max: Duration::ZERO,
+            cpu: Duration::ZERO,
             deadline_misses: 0,
             errors: 0,
             panics: 0,
@@ -43,6 +46,8 @@ pub struct StepSummary {
     pub p50_us: u32,
     pub p99_us: u32,
     pub max_us: u32,
+    /// CPU time spent in the steps, milliseconds (the stepping thread's clock).
+    pub cpu_ms: u64,
     pub deadline_misses: u64,
     pub errors: u64,
     pub panics: u64,
@@ -65,6 +70,11 @@ impl StepStats {
         }
     }
 
+    /// Adds the CPU time one step took on the thread that ran it.
+    pub fn record_cpu(&mut self, cpu: Duration) {
+        self.cpu += cpu;
+    }
+
     pub fn summary(&self) -> StepSummary {
         let mut v = self.recent_us.clone();
         v.sort_unstable();
@@ -85,6 +95,7 @@ impl StepStats {
             p50_us: pct(0.5),
             p99_us: pct(0.99),
             max_us: self.max.as_micros().min(u32::MAX as u128) as u32,
+            cpu_ms: self.cpu.as_millis().min(u64::MAX as u128) as u64,
             deadline_misses: self.deadline_misses,
             errors: self.errors,
             panics: self.panics,
