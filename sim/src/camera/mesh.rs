@@ -37,6 +37,16 @@ const RINGS: [(f32, f32, f32); 3] = [(1.16, 6.0, 1.0), (1.36, 16.0, 1.0), (1.58,
 /// Adult interpupillary distance, for the scale of the photo.
 const IPD_MM: f32 = 63.0;
 
+/// The eyeball, for rendering eyes that move in the head. Adult eyeball radius ~12 mm, visible iris
+/// diameter ~11.8 mm (horizontal visible iris diameter), pupil ~4 mm under a driver monitor's
+/// illuminator; the iris plane then sits sqrt(12^2 - 5.9^2) = 10.4 mm in front of the eyeball centre.
+pub const IRIS_RADIUS_MM: f32 = 5.9;
+pub const PUPIL_RADIUS_MM: f32 = 2.0;
+pub const IRIS_PLANE_MM: f32 = 10.4;
+/// How far the iris centre stands in front of the mean depth of the lid contour, looking straight
+/// ahead (the cornea bulges slightly beyond the lid margins).
+const IRIS_PROUD_MM: f32 = 1.5;
+
 /// The vertices that move when an eye closes.
 #[derive(Clone, Debug)]
 pub struct EyeLids {
@@ -44,6 +54,26 @@ pub struct EyeLids {
     pub lower: [u32; 7],
     pub above_1: [u32; 7],
     pub above_2: [u32; 7],
+}
+
+/// Colour of an eye part, in both textures' formats.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EyeColour {
+    pub grey: f32,
+    /// Blue, green, red.
+    pub bgr: [f32; 3],
+}
+
+/// One eye's opening and eyeball.
+#[derive(Clone, Debug)]
+pub struct Eye {
+    /// The opening, in order around it: outer corner, upper lid, inner corner, lower lid.
+    pub contour: [u32; 16],
+    /// Canonical position of the eyeball centre (photo pixels, like the vertices).
+    pub centre: [f32; 3],
+    /// The photo's own sclera and iris colours (bright and dark percentiles inside the opening).
+    pub sclera: EyeColour,
+    pub iris: EyeColour,
 }
 
 /// A texture: 8-bit, `channels` interleaved (1 = grey, 3 = BGR).
@@ -73,6 +103,10 @@ pub struct FaceModel {
     pub torso: Vec<bool>,
     /// Image-left eye and image-right eye.
     pub lids: [EyeLids; 2],
+    /// The eyeballs (image-left, image-right).
+    pub eyes: [Eye; 2],
+    /// Per triangle: 0 = skin (textured), 1 or 2 = inside the opening of eye 0 or 1 (drawn as eyeball).
+    pub eye_of_triangle: Vec<u8>,
     /// Photo pixels to millimetres.
     pub mm_per_px: f32,
     /// Canonical position of the eye midpoint (relative to the rotation centre).
@@ -339,7 +373,45 @@ fn build(lm: &[[f64; 3]], grey: Texture, bgr: Texture) -> Result<FaceModel> {
         above_1: left.above_1.map(mirror),
         above_2: left.above_2.map(mirror),
     };
+    let contour = |outer: usize, upper: &[usize; 7], inner: usize, lower: &[usize; 7]| {
+        let mut c = [0u32; 16];
+        c[0] = outer as u32;
+        for k in 0..7 {
+            c[1 + k] = upper[k] as u32;
+            c[9 + k] = lower[6 - k] as u32;
+        }
+        c[8] = inner as u32;
+        c
+    };
+    let contours = [
+        contour(33, &LEFT_UPPER, 133, &LEFT_LOWER),
+        contour(263, &RIGHT_UPPER, 362, &RIGHT_LOWER),
+    ];
+    let eyes = contours.map(|c| eye(&c, &canonical, &photo, mm_per_px, &grey, &bgr));
+    let eye_of_triangle = triangles
+        .iter()
+        .map(|t| {
+            for (k, c) in contours.iter().enumerate() {
+                if t.iter().all(|i| c.contains(i)) {
+                    let centroid = [
+                        t.iter().map(|&i| photo[i as usize][0]).sum::<f32>() / 3.0,
+                        t.iter().map(|&i| photo[i as usize][1]).sum::<f32>() / 3.0,
+                    ];
+                    let poly: Vec<[f32; 2]> = c
+                        .iter()
+                        .map(|&i| [photo[i as usize][0], photo[i as usize][1]])
+                        .collect();
+                    if inside_polygon(&poly, centroid) {
+                        return k as u8 + 1;
+                    }
+                }
+            }
+            0
+        })
+        .collect();
     Ok(FaceModel {
+        eyes,
+        eye_of_triangle,
         vertices: canonical,
         uv,
         alpha,
@@ -352,6 +424,98 @@ fn build(lm: &[[f64; 3]], grey: Texture, bgr: Texture) -> Result<FaceModel> {
         grey,
         bgr,
     })
+}
+
+/// Even-odd test of a point against a closed polygon.
+pub(crate) fn inside_polygon(poly: &[[f32; 2]], q: [f32; 2]) -> bool {
+    let mut inside = false;
+    let n = poly.len();
+    for i in 0..n {
+        let (a, b) = (poly[i], poly[(i + 1) % n]);
+        if (a[1] > q[1]) != (b[1] > q[1]) {
+            let x = a[0] + (q[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
+            if q[0] < x {
+                inside = !inside;
+            }
+        }
+    }
+    inside
+}
+
+/// An eye's eyeball (behind the lid contour's mean depth) and the photo's sclera and iris colours.
+fn eye(
+    contour: &[u32; 16],
+    canonical: &[[f32; 3]],
+    photo: &[[f32; 3]],
+    mm_per_px: f32,
+    grey: &Texture,
+    bgr: &Texture,
+) -> Eye {
+    let n = contour.len() as f32;
+    let mean = |k: usize| {
+        contour
+            .iter()
+            .map(|&i| canonical[i as usize][k])
+            .sum::<f32>()
+            / n
+    };
+    // Corners' midpoint across, lid contour's mean height and depth.
+    let (a, b) = (
+        canonical[contour[0] as usize],
+        canonical[contour[8] as usize],
+    );
+    let centre = [
+        (a[0] + b[0]) / 2.0,
+        mean(1),
+        mean(2) + (IRIS_PLANE_MM - IRIS_PROUD_MM) / mm_per_px,
+    ];
+    let poly: Vec<[f32; 2]> = contour
+        .iter()
+        .map(|&i| [photo[i as usize][0], photo[i as usize][1]])
+        .collect();
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for q in &poly {
+        x0 = x0.min(q[0]);
+        y0 = y0.min(q[1]);
+        x1 = x1.max(q[0]);
+        y1 = y1.max(q[1]);
+    }
+    let mut px: Vec<(u8, [u8; 3])> = Vec::new();
+    for y in (y0.floor().max(0.0) as usize)..(y1.ceil() as usize).min(grey.height) {
+        for x in (x0.floor().max(0.0) as usize)..(x1.ceil() as usize).min(grey.width) {
+            if inside_polygon(&poly, [x as f32 + 0.5, y as f32 + 0.5]) {
+                let o = y * grey.width + x;
+                px.push((
+                    grey.data[o],
+                    [bgr.data[3 * o], bgr.data[3 * o + 1], bgr.data[3 * o + 2]],
+                ));
+            }
+        }
+    }
+    px.sort_by_key(|p| p.0);
+    // Mean of a percentile band of the opening's pixels, sorted by brightness.
+    let band = |lo: f32, hi: f32, fallback: f32| {
+        let m = px.len();
+        let (s, e) = ((lo * m as f32) as usize, ((hi * m as f32) as usize).min(m));
+        if e <= s {
+            return EyeColour {
+                grey: fallback,
+                bgr: [fallback; 3],
+            };
+        }
+        let k = (e - s) as f32;
+        let sel = &px[s..e];
+        EyeColour {
+            grey: sel.iter().map(|p| p.0 as f32).sum::<f32>() / k,
+            bgr: std::array::from_fn(|c| sel.iter().map(|p| p.1[c] as f32).sum::<f32>() / k),
+        }
+    };
+    Eye {
+        contour: *contour,
+        centre,
+        sclera: band(0.75, 0.95, 170.0),
+        iris: band(0.05, 0.3, 60.0),
+    }
 }
 
 /// The fraction of a 9x9 neighbourhood of the photo that looks like a plain studio backdrop

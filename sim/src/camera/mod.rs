@@ -15,7 +15,7 @@ mod sensor;
 mod synthetic;
 
 pub use lighting::{FrameLight, Lighting};
-pub use mesh::{EyeLids, FaceModel, Texture};
+pub use mesh::{Eye, EyeColour, EyeLids, FaceModel, Texture};
 pub use pipeline::{frame_stamp, FrameMaker, FramePipeline};
 pub use real::RealCamera;
 pub use synthetic::{Frame, SyntheticCamera};

@@ -116,6 +116,81 @@ pub fn draw(target: &mut Target<'_>, tex: &Texture, t: &Tri) {
     }
 }
 
+/// An eyeball as seen in the frame: the iris and pupil are concentric ellipses (the projected discs),
+/// the rest of the opening is sclera.
+pub struct EyeBall {
+    /// Iris centre in the frame (continuous pixels).
+    pub centre: [f32; 2],
+    /// Unit vector along the ellipse's short axis (the projected gaze direction).
+    pub axis: [f32; 2],
+    /// Iris semi-axes: across (full radius) and along `axis` (foreshortened), pixels.
+    pub radius: [f32; 2],
+    /// Pupil radius over iris radius.
+    pub pupil: f32,
+    /// Colours per channel (up to 3 used), before shading.
+    pub sclera: [f32; 3],
+    pub iris: [f32; 3],
+    pub pupil_colour: [f32; 3],
+}
+
+impl EyeBall {
+    /// Colour of channel `ch` at frame point `q`: pupil, iris (with a darker limbal ring) or sclera,
+    /// blended over about one pixel at each edge so the iris model sees a smooth boundary.
+    #[inline]
+    fn colour(&self, q: [f32; 2], ch: usize) -> f32 {
+        let d = [q[0] - self.centre[0], q[1] - self.centre[1]];
+        let along = d[0] * self.axis[0] + d[1] * self.axis[1];
+        let across = -d[0] * self.axis[1] + d[1] * self.axis[0];
+        let ra = self.radius[0].max(0.5);
+        let rb = self.radius[1].max(0.5);
+        let rho = ((across / ra).powi(2) + (along / rb).powi(2)).sqrt();
+        // One pixel, in units of the normalised radius.
+        let edge = 1.0 / rb.min(ra);
+        let t_iris = ((1.0 - rho) / edge + 0.5).clamp(0.0, 1.0);
+        let t_pupil = ((self.pupil - rho) / edge + 0.5).clamp(0.0, 1.0);
+        let limbus = 1.0 - 0.35 * ((rho - 0.75) / 0.25).clamp(0.0, 1.0);
+        let iris = self.iris[ch] * limbus;
+        let inner = iris + (self.pupil_colour[ch] - iris) * t_pupil;
+        self.sclera[ch] + (inner - self.sclera[ch]) * t_iris
+    }
+}
+
+/// Draws one triangle of an eye opening (any winding) as eyeball, shaded by `shade`.
+pub fn draw_eye(target: &mut Target<'_>, p: [[f32; 2]; 3], shade: f32, eye: &EyeBall) {
+    let [a, b, c] = p;
+    let area = (b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]);
+    if area.abs() < 1e-4 || !area.is_finite() {
+        return;
+    }
+    let min_x = a[0].min(b[0]).min(c[0]).floor().max(0.0) as i64;
+    let max_x = (a[0].max(b[0]).max(c[0]).ceil() as i64).min(target.width as i64 - 1);
+    let min_y = a[1].min(b[1]).min(c[1]).floor().max(0.0) as i64;
+    let max_y = (a[1].max(b[1]).max(c[1]).ceil() as i64).min(target.height as i64 - 1);
+    if min_x > max_x || min_y > max_y {
+        return;
+    }
+    let inv = 1.0 / area;
+    let edge = |p0: [f32; 2], p1: [f32; 2], q: [f32; 2]| {
+        ((p1[0] - p0[0]) * (q[1] - p0[1]) - (q[0] - p0[0]) * (p1[1] - p0[1])) * inv
+    };
+    const EPS: f32 = -1e-4;
+    let ch = target.channels;
+    let row_bytes = target.width * ch;
+    for y in min_y..=max_y {
+        let row = &mut target.data[y as usize * row_bytes..(y as usize + 1) * row_bytes];
+        for x in min_x..=max_x {
+            let q = [x as f32 + 0.5, y as f32 + 0.5];
+            let w = [edge(b, c, q), edge(c, a, q), edge(a, b, q)];
+            if w[0] >= EPS && w[1] >= EPS && w[2] >= EPS {
+                let px = &mut row[x as usize * ch..x as usize * ch + ch];
+                for (k, out) in px.iter_mut().enumerate() {
+                    *out = (eye.colour(q, k) * shade).clamp(0.0, 255.0) as u8;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

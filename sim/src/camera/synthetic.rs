@@ -9,8 +9,8 @@
 
 use super::background::Background;
 use super::lighting::{FrameLight, Lighting};
-use super::mesh::{FaceModel, Texture};
-use super::raster::{self, Target, Tri};
+use super::mesh::{self, FaceModel, Texture};
+use super::raster::{self, EyeBall, Target, Tri};
 use super::sensor::{self, Sensor};
 use crate::error::Result;
 use crate::scenario::{CameraColor, CameraSpec, DriverPose};
@@ -62,6 +62,19 @@ fn rotate(
     let (y, z) = (y * cp + z * sp, -y * sp + z * cp);
     let (x, z) = (x * cy - z * sy, x * sy + z * cy);
     [x, y, z]
+}
+
+/// Upper-lid travel from the eyes' pitch, as a closure (negative = lifted): the lid margin follows the
+/// eye at roughly 1 deg per deg downwards (lid-eye coordination, Becker & Fuchs 1988, Exp Brain Res
+/// 69), which on a ~10 mm opening and a 12 mm eyeball is about 1/3 of the opening at 25 deg down.
+fn lid_follow(eye_pitch_deg: f64) -> f32 {
+    ((-eye_pitch_deg / 25.0 * 0.33) as f32).clamp(-0.15, 0.4)
+}
+
+/// The head's displacement in camera millimetres (x right in the image, z away from the camera): a
+/// lean towards the driver's left moves the face to the image's right (the camera faces the driver).
+fn lean_mm(pose: &DriverPose) -> [f32; 2] {
+    [pose.lean_x_mm as f32, -pose.lean_fwd_mm as f32]
 }
 
 impl SyntheticCamera {
@@ -166,6 +179,69 @@ impl SyntheticCamera {
         }
     }
 
+    /// Eye `k` (0 = image-left) as it appears in this frame: eyeball centre turned with the head, the
+    /// iris disc turned by head and eye-in-head angles, projected to an ellipse.
+    fn eyeball(
+        &self,
+        k: usize,
+        pose: &DriverPose,
+        head: ((f32, f32), (f32, f32), (f32, f32)),
+    ) -> EyeBall {
+        let m = &self.model;
+        let e = &m.eyes[k];
+        let mm = m.mm_per_px;
+        let sc = |deg: f64| {
+            let r = (deg as f32).to_radians();
+            (r.cos(), r.sin())
+        };
+        let (ry, rp, rr) = head;
+        let in_head = rotate(
+            [0.0, 0.0, -1.0],
+            sc(pose.eye_yaw_deg),
+            sc(pose.eye_pitch_deg),
+            (1.0, 0.0),
+        );
+        let dir = rotate(in_head, ry, rp, rr);
+        let c = rotate(e.centre, ry, rp, rr);
+        let lean = lean_mm(pose);
+        let plane = mesh::IRIS_PLANE_MM;
+        let w = [
+            self.centre_mm[0] + lean[0] + c[0] * mm + dir[0] * plane,
+            self.centre_mm[1] + c[1] * mm + dir[1] * plane,
+            (self.centre_mm[2] + lean[1] + c[2] * mm + dir[2] * plane).max(1.0),
+        ];
+        let f = self.focal_px;
+        let (cx, cy) = (self.width as f32 / 2.0, self.height as f32 / 2.0);
+        let centre = [cx + f * w[0] / w[2], cy + f * w[1] / w[2]];
+        // Foreshortening: the cosine between the disc's normal and the line of sight.
+        let norm = (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]).sqrt();
+        let cos = (-(dir[0] * w[0] + dir[1] * w[1] + dir[2] * w[2]) / norm).clamp(0.0, 1.0);
+        let len = (dir[0] * dir[0] + dir[1] * dir[1]).sqrt();
+        let axis = if len > 1e-4 {
+            [dir[0] / len, dir[1] / len]
+        } else {
+            [1.0, 0.0]
+        };
+        let r = f * mesh::IRIS_RADIUS_MM / w[2];
+        let pick = |c: &mesh::EyeColour| -> [f32; 3] {
+            if self.channels == 1 {
+                [c.grey; 3]
+            } else {
+                c.bgr
+            }
+        };
+        let iris = pick(&e.iris);
+        EyeBall {
+            centre,
+            axis,
+            radius: [r, r * cos],
+            pupil: mesh::PUPIL_RADIUS_MM / mesh::IRIS_RADIUS_MM,
+            sclera: pick(&e.sclera),
+            iris,
+            pupil_colour: iris.map(|v| v * 0.3),
+        }
+    }
+
     /// A hand or cover right in front of the lens: nearly black, a faint gradient.
     fn blocked_scene(&mut self) {
         let (w, h, c) = (self.width, self.height, self.channels);
@@ -180,9 +256,12 @@ impl SyntheticCamera {
         self.posed.copy_from_slice(&m.vertices);
         // Eyelids: index 0 is the image-left eye = the driver's right eye.
         let closures = [pose.right_eye_closure, pose.left_eye_closure];
+        let follow = lid_follow(pose.eye_pitch_deg);
         for (lids, &c) in m.lids.iter().zip(&closures) {
             let c = c.clamp(0.0, 1.0) as f32;
-            if c <= 0.0 {
+            // The upper lid rides on the eye: it drops when the eye looks down, lifts when it looks up.
+            let c = c + follow * (1.0 - c);
+            if c == 0.0 {
                 continue;
             }
             for k in 0..7 {
@@ -212,6 +291,7 @@ impl SyntheticCamera {
         let (cx, cy) = (self.width as f32 / 2.0, self.height as f32 / 2.0);
         let f = self.focal_px;
         let sun = light.sun_dir;
+        let lean = lean_mm(pose);
         for i in 0..self.posed.len() {
             let (v, n) = if m.torso[i] {
                 (self.posed[i], m.normals[i])
@@ -221,9 +301,9 @@ impl SyntheticCamera {
                     rotate(m.normals[i], ry, rp, rr),
                 )
             };
-            let wx = self.centre_mm[0] + v[0] * mm;
+            let wx = self.centre_mm[0] + lean[0] + v[0] * mm;
             let wy = self.centre_mm[1] + v[1] * mm;
-            let wz = (self.centre_mm[2] + v[2] * mm).max(1.0);
+            let wz = (self.centre_mm[2] + lean[1] + v[2] * mm).max(1.0);
             self.projected[i] = [cx + f * wx / wz, cy + f * wy / wz];
             self.depth[i] = wz;
             let inv = 1.0 / (wx * wx + wy * wy + wz * wz).sqrt();
@@ -232,6 +312,7 @@ impl SyntheticCamera {
             let lam_sun = (n[0] * sun[0] + n[1] * sun[1] + n[2] * sun[2]).max(0.0);
             self.shade[i] = light.ir * (0.35 + 0.65 * lam_ir) + light.sun * (0.25 + 0.75 * lam_sun);
         }
+        let eyeballs = [0, 1].map(|k| self.eyeball(k, pose, (ry, rp, rr)));
         // Visible triangles, far to near.
         self.order.clear();
         for (k, t) in m.triangles.iter().enumerate() {
@@ -254,6 +335,13 @@ impl SyntheticCamera {
         };
         for &(_, k) in &self.order {
             let t = m.triangles[k as usize];
+            let eye = m.eye_of_triangle[k as usize];
+            if eye > 0 {
+                let shade = t.iter().map(|&i| self.shade[i as usize]).sum::<f32>() / 3.0;
+                let p = t.map(|i| self.projected[i as usize]);
+                raster::draw_eye(&mut target, p, shade, &eyeballs[eye as usize - 1]);
+                continue;
+            }
             let tri = Tri {
                 p: t.map(|i| self.projected[i as usize]),
                 uv: t.map(|i| m.uv[i as usize]),

@@ -15,50 +15,178 @@ use cabin_bus::messages::{AlertKind, DriverGroundTruth, GazeZone};
 use serde::{Deserialize, Serialize};
 
 /// Where a scripted glance goes: a gaze zone (written as in the bus's [`GazeZone`]), except `off`
-/// and `unknown`, which are outcomes, not places to look at. Each has a default head pose (degrees)
-/// for a left-hand-drive car with the camera on the steering column; a glance may override it.
+/// and `unknown`, which are outcomes, not places to look at, plus the Euro NCAP 2026 glance targets the
+/// bus has no zone of (`glovebox`, `passenger_footwell`, `rear_passenger`: scored as the nearest zone,
+/// [`GlanceDirection::zone`]). Each has a gaze direction (degrees from the road ahead) for a
+/// left-hand-drive car with the camera on the steering column; a glance's `style` splits it between the
+/// head and the eyes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "GazeZone", into = "GazeZone")]
-pub struct GlanceDirection(GazeZone);
+#[serde(rename_all = "snake_case")]
+pub enum GlanceDirection {
+    RoadAhead,
+    LeftMirror,
+    RightMirror,
+    RearviewMirror,
+    InstrumentCluster,
+    CentreDisplay,
+    LapPhone,
+    Passenger,
+    Glovebox,
+    PassengerFootwell,
+    RearPassenger,
+}
 
 impl TryFrom<GazeZone> for GlanceDirection {
     type Error = String;
 
     fn try_from(zone: GazeZone) -> Result<Self, String> {
-        match zone {
+        Ok(match zone {
+            GazeZone::RoadAhead => GlanceDirection::RoadAhead,
+            GazeZone::LeftMirror => GlanceDirection::LeftMirror,
+            GazeZone::RightMirror => GlanceDirection::RightMirror,
+            GazeZone::RearviewMirror => GlanceDirection::RearviewMirror,
+            GazeZone::InstrumentCluster => GlanceDirection::InstrumentCluster,
+            GazeZone::CentreDisplay => GlanceDirection::CentreDisplay,
+            GazeZone::LapPhone => GlanceDirection::LapPhone,
+            GazeZone::Passenger => GlanceDirection::Passenger,
             GazeZone::Off | GazeZone::Unknown => {
-                Err("`off` and `unknown` are outcomes, not glance directions".into())
+                return Err("`off` and `unknown` are outcomes, not glance directions".into())
             }
-            _ => Ok(GlanceDirection(zone)),
-        }
+        })
     }
 }
 
 impl From<GlanceDirection> for GazeZone {
     fn from(direction: GlanceDirection) -> GazeZone {
-        direction.0
+        direction.zone()
     }
 }
 
+/// How a glance is made (Euro NCAP 2026 names both head-led and eyes-only glances): `owl` turns mostly
+/// the head, `lizard` mostly the eyes with the head nearly still, `lean` moves the upper body towards the
+/// target as well as turning.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GlanceStyle {
+    #[default]
+    Owl,
+    Lizard,
+    Lean,
+}
+
+/// Eyes-in-head range a driver uses before the head joins in: about +-30 deg horizontally, +-25
+/// vertically (saccades beyond ~20-30 deg recruit the head: Freedman 2008, "Coordination of the eyes
+/// and head during visual orienting", Exp Brain Res 190).
+const LIZARD_EYE_YAW_DEG: f64 = 30.0;
+const LIZARD_EYE_PITCH_DEG: f64 = 25.0;
+/// An owl glance: the eyes lead and carry about a third of the gaze shift, up to 15 deg
+/// (horizontal head contribution ~65-75% for large shifts, same source); looking down is mostly eyes.
+const OWL_EYE_SHARE: f64 = 0.3;
+const OWL_EYE_YAW_DEG: f64 = 15.0;
+const OWL_EYE_PITCH_SHARE: f64 = 0.45;
+const OWL_EYE_PITCH_DEG: f64 = 20.0;
+/// A body lean moves the head up to this far towards the target (the shoulder travel of a seated
+/// driver reaching towards the passenger side, ~15 cm).
+const LEAN_MM: f64 = 150.0;
+
 impl GlanceDirection {
+    /// The gaze zone this direction is scored as. The bus has no glovebox, footwell or rear-seat zone:
+    /// the glovebox and the passenger footwell lie below and right of the centre display, in the same
+    /// direction from the camera, so they count as `centre_display` (both are off-road, not
+    /// driving-related, like the zone they borrow); a rear passenger counts as `passenger`.
     pub fn zone(self) -> GazeZone {
-        self.0
+        match self {
+            GlanceDirection::RoadAhead => GazeZone::RoadAhead,
+            GlanceDirection::LeftMirror => GazeZone::LeftMirror,
+            GlanceDirection::RightMirror => GazeZone::RightMirror,
+            GlanceDirection::RearviewMirror => GazeZone::RearviewMirror,
+            GlanceDirection::InstrumentCluster => GazeZone::InstrumentCluster,
+            GlanceDirection::CentreDisplay => GazeZone::CentreDisplay,
+            GlanceDirection::LapPhone => GazeZone::LapPhone,
+            GlanceDirection::Glovebox | GlanceDirection::PassengerFootwell => {
+                GazeZone::CentreDisplay
+            }
+            GlanceDirection::Passenger | GlanceDirection::RearPassenger => GazeZone::Passenger,
+        }
     }
 
-    /// Default head (yaw, pitch) in degrees for a glance in this direction. Real glances also move
-    /// the eyes; the synthetic camera renders head motion only, so these are head poses large enough
-    /// to be read from the face, kept within the +-30 deg yaw / +-20..25 deg pitch the face models handle.
+    /// Every direction, for tests and generators.
+    pub const ALL: [GlanceDirection; 11] = [
+        GlanceDirection::RoadAhead,
+        GlanceDirection::LeftMirror,
+        GlanceDirection::RightMirror,
+        GlanceDirection::RearviewMirror,
+        GlanceDirection::InstrumentCluster,
+        GlanceDirection::CentreDisplay,
+        GlanceDirection::LapPhone,
+        GlanceDirection::Passenger,
+        GlanceDirection::Glovebox,
+        GlanceDirection::PassengerFootwell,
+        GlanceDirection::RearPassenger,
+    ];
+
+    /// Gaze (yaw, pitch) in degrees from the road-ahead gaze: head plus eyes. Chosen inside the zone
+    /// rectangles of `perception/config/gaze_zones.toml` (the zone test `tests/tests/zone_map.rs`
+    /// renders each one and reads it back with the real models).
+    pub fn gaze(self) -> (f64, f64) {
+        match self {
+            GlanceDirection::RoadAhead => (0.0, 0.0),
+            GlanceDirection::LeftMirror => (45.0, -5.0),
+            GlanceDirection::RightMirror => (-60.0, -5.0),
+            GlanceDirection::RearviewMirror => (-30.0, 15.0),
+            GlanceDirection::InstrumentCluster => (0.0, -20.0),
+            GlanceDirection::CentreDisplay => (-30.0, -25.0),
+            GlanceDirection::LapPhone => (-5.0, -50.0),
+            GlanceDirection::Passenger => (-95.0, 0.0),
+            GlanceDirection::Glovebox => (-35.0, -40.0),
+            GlanceDirection::PassengerFootwell => (-40.0, -55.0),
+            GlanceDirection::RearPassenger => (-100.0, 5.0),
+        }
+    }
+
+    /// Default head (yaw, pitch) in degrees of an owl glance in this direction.
     pub fn head_pose(self) -> (f64, f64) {
-        match self.0 {
-            GazeZone::LeftMirror => (28.0, -3.0),
-            GazeZone::RightMirror => (-28.0, -3.0),
-            GazeZone::RearviewMirror => (-15.0, 8.0),
-            GazeZone::InstrumentCluster => (0.0, -12.0),
-            GazeZone::CentreDisplay => (-22.0, -16.0),
-            GazeZone::LapPhone => (-6.0, -22.0),
-            GazeZone::Passenger => (-30.0, 2.0),
-            // Off and Unknown never make a direction (`try_from` refuses them).
-            GazeZone::RoadAhead | GazeZone::Off | GazeZone::Unknown => (0.0, 0.0),
+        let p = self.pose(GlanceStyle::Owl);
+        (p.yaw_deg, p.pitch_deg)
+    }
+
+    /// The head pose, eye-in-head angles and lean of a glance in this direction made in `style`.
+    pub fn pose(self, style: GlanceStyle) -> Pose {
+        let (gy, gp) = self.gaze();
+        style.split(gy, gp)
+    }
+}
+
+impl GlanceStyle {
+    /// Splits a gaze direction (yaw, pitch degrees from the road ahead) into head pose, eye-in-head
+    /// angles and lean, the way a glance in this style makes it.
+    pub fn split(self, gy: f64, gp: f64) -> Pose {
+        let style = self;
+        let (ey, ep) = match style {
+            GlanceStyle::Owl | GlanceStyle::Lean => (
+                (OWL_EYE_SHARE * gy).clamp(-OWL_EYE_YAW_DEG, OWL_EYE_YAW_DEG),
+                (OWL_EYE_PITCH_SHARE * gp).clamp(-OWL_EYE_PITCH_DEG, OWL_EYE_PITCH_DEG),
+            ),
+            GlanceStyle::Lizard => (
+                gy.clamp(-LIZARD_EYE_YAW_DEG, LIZARD_EYE_YAW_DEG),
+                gp.clamp(-LIZARD_EYE_PITCH_DEG, LIZARD_EYE_PITCH_DEG),
+            ),
+        };
+        let (lean_x, lean_fwd) = match style {
+            GlanceStyle::Lean => (
+                LEAN_MM * gy.to_radians().sin().clamp(-1.0, 1.0),
+                LEAN_MM * 0.6 * (-gp).to_radians().sin().max(0.0),
+            ),
+            _ => (0.0, 0.0),
+        };
+        Pose {
+            yaw_deg: gy - ey,
+            pitch_deg: gp - ep,
+            roll_deg: 0.0,
+            eye_yaw_deg: ey,
+            eye_pitch_deg: ep,
+            lean_x_mm: lean_x,
+            lean_fwd_mm: lean_fwd,
         }
     }
 }
@@ -117,13 +245,19 @@ pub struct Episode {
     pub line: usize,
 }
 
-/// A head pose in degrees.
+/// A head pose in degrees, the eyes' angles in the head, and the head's displacement by a body lean.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Pose {
     pub yaw_deg: f64,
     pub pitch_deg: f64,
     pub roll_deg: f64,
+    /// Eye-in-head yaw and pitch (same signs as the head's).
+    pub eye_yaw_deg: f64,
+    pub eye_pitch_deg: f64,
+    /// Head displacement: towards the driver's left, and forwards (towards the camera), millimetres.
+    pub lean_x_mm: f64,
+    pub lean_fwd_mm: f64,
 }
 
 /// A stretch where the head holds a pose (a glance, or an explicit head pose), with eased transitions.
@@ -220,6 +354,12 @@ pub struct DriverPose {
     pub yaw_deg: f64,
     pub pitch_deg: f64,
     pub roll_deg: f64,
+    /// Eye-in-head yaw and pitch, degrees (same signs as the head's): gaze = head + eyes.
+    pub eye_yaw_deg: f64,
+    pub eye_pitch_deg: f64,
+    /// Head displacement by a body lean: towards the driver's left, forwards (towards the camera), mm.
+    pub lean_x_mm: f64,
+    pub lean_fwd_mm: f64,
     /// Eyelid closure of the driver's left eye (the image's right) and right eye, 0..1.
     pub left_eye_closure: f64,
     pub right_eye_closure: f64,
@@ -238,6 +378,10 @@ impl DriverPose {
             yaw_deg,
             pitch_deg,
             roll_deg,
+            eye_yaw_deg: 0.0,
+            eye_pitch_deg: 0.0,
+            lean_x_mm: 0.0,
+            lean_fwd_mm: 0.0,
             left_eye_closure: closure,
             right_eye_closure: closure,
             gaze_zone: GazeZone::RoadAhead,
@@ -455,6 +599,12 @@ impl DriverScript {
                 * s
                 * (0.7 * (TAU * 0.023 * t + ph[4]).sin() + 0.3 * (TAU * 0.071 * t + ph[5]).sin());
         let mut zone = GazeZone::RoadAhead;
+        let (mut eye_yaw, mut eye_pitch, mut lean_x, mut lean_fwd) = (
+            self.neutral.eye_yaw_deg,
+            self.neutral.eye_pitch_deg,
+            self.neutral.lean_x_mm,
+            self.neutral.lean_fwd_mm,
+        );
 
         // Glances and held head poses (non-overlapping, sorted).
         let k = self.gaze.partition_point(|g| g.start_s <= t);
@@ -466,6 +616,13 @@ impl DriverScript {
                 yaw += w * (g.pose.yaw_deg - self.neutral.yaw_deg);
                 pitch += w * (g.pose.pitch_deg - self.neutral.pitch_deg);
                 roll += w * (g.pose.roll_deg - self.neutral.roll_deg);
+                // The eyes lead the head (a saccade takes ~50 ms, the head ~300 ms): they arrive in the
+                // first third of the transition and leave in the last third.
+                let we = smoothstep(((t - g.start_s) / tr).min((g.end_s - t) / tr).min(1.0) * 3.0);
+                eye_yaw += we * (g.pose.eye_yaw_deg - self.neutral.eye_yaw_deg);
+                eye_pitch += we * (g.pose.eye_pitch_deg - self.neutral.eye_pitch_deg);
+                lean_x += w * (g.pose.lean_x_mm - self.neutral.lean_x_mm);
+                lean_fwd += w * (g.pose.lean_fwd_mm - self.neutral.lean_fwd_mm);
                 if w >= 0.5 {
                     zone = g.zone;
                 }
@@ -515,6 +672,10 @@ impl DriverScript {
                     .then_some("glance")
             });
         DriverPose {
+            eye_yaw_deg: eye_yaw,
+            eye_pitch_deg: eye_pitch,
+            lean_x_mm: lean_x,
+            lean_fwd_mm: lean_fwd,
             gaze_zone: zone,
             in_view,
             camera_blocked,
@@ -572,7 +733,7 @@ mod tests {
                 pose: Pose {
                     yaw_deg: -22.0,
                     pitch_deg: -16.0,
-                    roll_deg: 0.0,
+                    ..Pose::default()
                 },
                 zone: GazeZone::CentreDisplay,
                 line: 1,
