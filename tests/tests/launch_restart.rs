@@ -267,9 +267,10 @@ fn a_killed_camera_process_reads_cannot_monitor_is_restarted_and_monitoring_resu
         )
     };
 
-    // 1. The drive runs and the driver is monitored (2 s of drive time of valid states).
+    // 1. The drive runs and the driver is monitored (4 s of drive time of valid states; the other
+    //    processes have loaded their models by then).
     if !wait_for(Duration::from_secs(90), || {
-        lock(&seen).monitoring_since(0, 2.0)
+        lock(&seen).monitoring_since(0, 4.0)
     }) {
         fail("monitoring never started");
     }

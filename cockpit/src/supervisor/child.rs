@@ -42,6 +42,21 @@ impl Launcher {
             Some(r) => c.env(ROLE_ENV, r),
             None => c.env_remove(ROLE_ENV),
         };
+        // A launch killed with SIGKILL (an OOM kill, a watchdog) runs no cleanup: the kernel then sends
+        // its children SIGTERM, so no orphan keeps the camera, the microphones or a bus port. (Linux's
+        // parent-death signal is tied to the thread that spawned the child: a tokio worker, which lives
+        // as long as the launch's runtime.)
+        #[cfg(target_os = "linux")]
+        // SAFETY: runs in the forked child before exec and only calls prctl(2), which is
+        // async-signal-safe; nothing is allocated or locked.
+        unsafe {
+            c.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
         c
     }
 }
