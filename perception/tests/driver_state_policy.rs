@@ -309,9 +309,13 @@ fn visual_time_sharing_warns_when_ten_seconds_accumulate_within_thirty() {
             Look::road()
         }
     });
-    // Cumulative away time reaches time_sharing_s inside glance k = floor(time_sharing_s / away).
-    let k = (cfg.distraction.time_sharing_s / away).ceil() - 1.0;
-    let expected = k * (away + road) + (cfg.distraction.time_sharing_s - k * away);
+    // A glance's frame interval into it and the one out of it are transitions (road at one end, away at
+    // the other), which the policy credits to neither side so that it never warns early: a glance counts
+    // from its first frame, one frame interval less than the script holds. The cumulative away time
+    // reaches time_sharing_s inside glance k (0-based), counted from that glance's first frame.
+    let counted = away - 1.0 / FPS;
+    let k = (cfg.distraction.time_sharing_s / counted).ceil() - 1.0;
+    let expected = k * (away + road) + 1.0 / FPS + (cfg.distraction.time_sharing_s - k * counted);
     d.assert_alert_after(
         AlertKind::VisualTimeSharing,
         AlertLevel::Warning,

@@ -13,6 +13,13 @@
 //! Judged only with a confidently detected face (`Attention::Unknown` holds every timer). A face that is
 //! lost while the driver was already looking away (head turned beyond the detector's range) counts as
 //! still looking away. Below the speed threshold everything resets.
+//!
+//! **Which interval counts.** Observations are samples: a glance starts or ends somewhere inside the frame
+//! interval where the zone changes. Such a transition interval is credited to neither side; only an
+//! interval whose two ends agree counts as away (or on the road). Time away is then never more than the
+//! driver really spent away, so a warning can come up to one frame interval late but never before the
+//! protocol's condition holds (Euro NCAP scores an early warning as a false one). Crediting the whole
+//! interval to the new zone made the default drive's time-sharing warning 48 ms early.
 
 use super::config::DistractionConfig;
 use super::window::TimeWindow;
@@ -36,6 +43,8 @@ pub struct DistractionTracker {
     off_road_s: f64,
     phone_s: f64,
     away: TimeWindow<bool>,
+    /// The zone of the last observation with a judged face: the start of the next interval.
+    last_zone: Option<GazeZone>,
 }
 
 impl DistractionTracker {
@@ -46,11 +55,23 @@ impl DistractionTracker {
             awareness: 1.0,
             off_road_s: 0.0,
             phone_s: 0.0,
+            last_zone: None,
         }
     }
 
-    /// Accounts for `dt_s` seconds ending at `t_s`.
+    /// Accounts for `dt_s` seconds ending at `t_s`, at whose end the driver was seen as `attention`.
     pub fn update(&mut self, t_s: f64, dt_s: f64, attention: Attention, at_speed: bool) {
+        let zone = match attention {
+            Attention::Zone(z) => z,
+            Attention::LostWhileAway => GazeZone::Off,
+            Attention::Unknown => {
+                // Nothing is credited; the next judged observation starts a fresh interval.
+                self.last_zone = None;
+                self.away.prune(t_s);
+                return;
+            }
+        };
+        let start = self.last_zone.replace(zone);
         if !at_speed {
             self.awareness = 1.0;
             self.off_road_s = 0.0;
@@ -58,27 +79,27 @@ impl DistractionTracker {
             self.away.prune(t_s);
             return;
         }
-        let zone = match attention {
-            Attention::Zone(z) => z,
-            Attention::LostWhileAway => GazeZone::Off,
-            Attention::Unknown => {
-                self.away.prune(t_s);
-                return;
-            }
-        };
-        if zone == GazeZone::RoadAhead {
-            self.off_road_s = 0.0;
+        let on_road = |z: GazeZone| z == GazeZone::RoadAhead;
+        // The interval (t - dt, t]: counted only where both ends agree (module docs).
+        let both = |f: &dyn Fn(GazeZone) -> bool| start.is_some_and(|s| f(s) && f(zone));
+        if both(&on_road) {
             self.awareness = (self.awareness + dt_s / self.cfg.awareness_recovery_s).min(1.0);
-        } else {
+        } else if both(&|z| !on_road(z)) {
             self.off_road_s += dt_s;
             self.awareness = (self.awareness - dt_s / self.cfg.awareness_budget_s).max(0.0);
         }
-        if zone == GazeZone::LapPhone {
+        if both(&|z| z == GazeZone::LapPhone) {
             self.phone_s += dt_s;
-        } else {
+        }
+        self.away
+            .push(t_s, dt_s, both(&|z| !z.is_driving_related()));
+        // What the driver does now ends a glance at once.
+        if on_road(zone) {
+            self.off_road_s = 0.0;
+        }
+        if zone != GazeZone::LapPhone {
             self.phone_s = 0.0;
         }
-        self.away.push(t_s, dt_s, !zone.is_driving_related());
     }
 
     pub fn awareness(&self) -> f64 {

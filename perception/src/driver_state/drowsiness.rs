@@ -98,8 +98,11 @@ impl EyeClosureTracker {
         if o < self.cfg.open_above && self.below_open_since.is_none() {
             self.below_open_since = Some(t_s - dt_s);
         }
+        // A closure is timed from the first frame that sees it, not from the interval before: the eyes
+        // may have closed anywhere in that interval, and backdating made the default drive's microsleep
+        // alert 42 ms earlier than the protocol's 1 s of closure.
         if o < self.cfg.closed_below && self.closed_since.is_none() {
-            self.closed_since = Some(t_s - dt_s);
+            self.closed_since = Some(t_s);
         }
         if let Some(since) = self.closed_since {
             if !self.microsleep_counted && t_s - since >= self.cfg.microsleep_s {
