@@ -297,7 +297,7 @@ fn the_agent_phrases_through_the_server_and_falls_back_when_it_lies() {
     );
     let proposed = common::on(&out, topics::DECISION)
         .into_iter()
-        .find(|(_, d)| d.decision == "proposed")
+        .find(|(_, d)| d.decision == "phrased")
         .expect("decision");
     assert!(
         proposed.1.reason.contains("fallback"),

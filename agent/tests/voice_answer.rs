@@ -6,6 +6,7 @@
 
 mod common;
 
+use cabin_agent::assistant::PHRASE_AFTER;
 use cabin_agent::listen::{SpeechConfig, SpeechNode};
 use cabin_agent::AgentNode;
 use cabin_bus::audio_file::read_wav;
@@ -40,11 +41,23 @@ fn decisions(out: &[Arc<Sample>]) -> Vec<(f64, AgentDecision)> {
     d
 }
 
-/// The drive's one suggestion, checked to be where the tests expect it.
+/// The drive's one suggestion, checked to be where the tests expect it: proposed at [`SUGGESTED_AT`],
+/// phrased and published [`PHRASE_AFTER`] later (the decision goes out before the phrasing).
 fn suggested(out: &[Arc<Sample>]) {
     let s = on(out, topics::SUGGESTION);
     assert_eq!(s.len(), 1, "{s:?}");
-    assert_eq!((s[0].0, s[0].1.id), (SUGGESTED_AT, 1));
+    assert_eq!(s[0].1.id, 1);
+    let phrased_at = SUGGESTED_AT + PHRASE_AFTER.as_secs_f64();
+    assert!(
+        (s[0].0 - phrased_at).abs() < 1e-6,
+        "suggested at {}",
+        s[0].0
+    );
+    let proposed = on(out, topics::DECISION)
+        .into_iter()
+        .find(|(_, d)| d.decision == "proposed")
+        .expect("proposed");
+    assert_eq!(proposed.0, SUGGESTED_AT);
 }
 
 fn with(decisions: &[(f64, AgentDecision)], what: &str) -> Vec<(f64, AgentDecision)> {

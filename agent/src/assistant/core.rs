@@ -37,11 +37,29 @@ pub struct Outputs {
     /// The interest memory, when it changed.
     pub interests: Option<InterestSet>,
     pub suggestions: Vec<Suggestion>,
+    /// Proposals decided in this step but not yet phrased: the node publishes the step's decisions
+    /// first and phrases these on its next wake-up ([`AgentCore::phrase_pending`]), so the decision does
+    /// not wait 1-4 s for the language model (issue 13, item 6).
+    pub to_phrase: Vec<Unphrased>,
     pub decisions: Vec<AgentDecision>,
     /// Inputs rejected, with the reason.
     pub rejected: Vec<(TopicId, String)>,
     /// Health reports (store or model failures).
     pub reports: Vec<(Severity, String)>,
+}
+
+/// A proposal the policy made whose sentence is still to be written: the suggestion with every field
+/// but `text` and `phrased_by`, and what the language backend gets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unphrased {
+    suggestion: Suggestion,
+    request: PhraseRequest,
+}
+
+impl Unphrased {
+    pub fn suggestion_id(&self) -> u64 {
+        self.suggestion.id
+    }
 }
 
 fn said_by(s: Speaker) -> String {
@@ -592,24 +610,26 @@ impl AgentCore {
                     speaker: interest.speaker,
                     drowsy: self.gate.drowsy(),
                 };
-                let (text, phrased_by) = self.phrase(&request);
                 out.decisions.push(decision(
                     "proposed",
                     Some(interest.kind),
                     Some(poi.id),
-                    format!("suggestion {suggestion_id}: {reason}; phrased by {phrased_by}"),
+                    format!("suggestion {suggestion_id}: {reason}"),
                 ));
-                out.suggestions.push(Suggestion {
-                    id: suggestion_id,
-                    interest: interest.kind,
-                    action: SuggestionAction::Stop {
-                        poi,
-                        distance_m: ranked.candidate.ahead_m,
-                        detour_s: ranked.candidate.detour_s as f32,
+                out.to_phrase.push(Unphrased {
+                    suggestion: Suggestion {
+                        id: suggestion_id,
+                        interest: interest.kind,
+                        action: SuggestionAction::Stop {
+                            poi,
+                            distance_m: ranked.candidate.ahead_m,
+                            detour_s: ranked.candidate.detour_s as f32,
+                        },
+                        text: String::new(),
+                        phrased_by: String::new(),
+                        reason,
                     },
-                    text,
-                    phrased_by,
-                    reason,
+                    request,
                 });
             }
             Verdict::Cabin {
@@ -635,24 +655,55 @@ impl AgentCore {
                     speaker,
                     drowsy: self.gate.drowsy(),
                 };
-                let (text, phrased_by) = self.phrase(&request);
                 out.decisions.push(decision(
                     "proposed",
                     Some(InterestKind::FreshAir),
                     None,
-                    format!(
-                        "suggestion {suggestion_id}: {action}: {reason}; phrased by {phrased_by}"
-                    ),
+                    format!("suggestion {suggestion_id}: {action}: {reason}"),
                 ));
-                out.suggestions.push(Suggestion {
-                    id: suggestion_id,
-                    interest: InterestKind::FreshAir,
-                    action: SuggestionAction::Cabin { action },
-                    text,
-                    phrased_by,
-                    reason,
+                out.to_phrase.push(Unphrased {
+                    suggestion: Suggestion {
+                        id: suggestion_id,
+                        interest: InterestKind::FreshAir,
+                        action: SuggestionAction::Cabin { action },
+                        text: String::new(),
+                        phrased_by: String::new(),
+                        reason,
+                    },
+                    request,
                 });
             }
+        }
+    }
+
+    /// Writes the sentence of a proposal decided earlier (see [`Outputs::to_phrase`]): the suggestion
+    /// goes to `out.suggestions`, and a `phrased` decision says who wrote it (and why the template, if
+    /// the model's text was refused).
+    pub fn phrase_pending(&mut self, pending: Unphrased, out: &mut Outputs) {
+        let (text, phrased_by) = self.phrase(&pending.request);
+        let s = pending.suggestion;
+        let poi_id = match &s.action {
+            SuggestionAction::Stop { poi, .. } => Some(poi.id),
+            _ => None,
+        };
+        out.decisions.push(decision(
+            "phrased",
+            Some(s.interest),
+            poi_id,
+            format!("suggestion {}: phrased by {phrased_by}", s.id),
+        ));
+        out.suggestions.push(Suggestion {
+            text,
+            phrased_by,
+            ..s
+        });
+    }
+
+    /// Phrases every proposal `out` holds at once (benchmarks and tools that drive the core without the
+    /// node's deferred phrasing).
+    pub fn phrase_now(&mut self, out: &mut Outputs) {
+        for p in std::mem::take(&mut out.to_phrase) {
+            self.phrase_pending(p, out);
         }
     }
 

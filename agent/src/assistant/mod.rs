@@ -5,6 +5,6 @@ mod config;
 mod core;
 mod node;
 
-pub use self::core::{AgentCore, Outputs};
+pub use self::core::{AgentCore, Outputs, Unphrased};
 pub use config::{AgentConfig, BackendKind, PreferenceMode};
-pub use node::{build_backend, AgentNode};
+pub use node::{build_backend, AgentNode, PHRASE_AFTER};

@@ -5,9 +5,16 @@
 //! reason. Decisions are taken on each input (the vehicle state, ~10 Hz, is the heartbeat), in
 //! vehicle time from `ctx.now()`; nothing here reads the wall clock except the language backend's
 //! own time budget.
+//!
+//! Decide first, phrase after: a step that makes a proposal publishes its decisions (the HMI shows
+//! "proposed" at once) and keeps the proposal; the node asks for a wake-up [`PHRASE_AFTER`] later and
+//! phrases it then (the local model takes 1-4 s on one thread), publishing the suggestion from that
+//! step. The wake-up is in vehicle time, so under the deterministic executor the suggestion's stamp and
+//! its place in the events log are the same at any worker count; live, the decision goes out before the
+//! model starts (issue 13, item 6: end of speech -> decision under 1 s).
 
 use super::config::{AgentConfig, BackendKind, PreferenceMode};
-use super::core::{AgentCore, Outputs};
+use super::core::{AgentCore, Outputs, Unphrased};
 use crate::interests::PreferenceStore;
 use crate::language::{HttpBackend, LanguageBackend, LocalBackend, TemplateBackend};
 use cabin_bus::prelude::*;
@@ -36,15 +43,39 @@ pub fn build_backend(config: &AgentConfig) -> (Box<dyn LanguageBackend>, Option<
     }
 }
 
+/// How long after its decision a proposal is phrased, in vehicle time: the next instant, 1 ms on, so
+/// the step that decided has published before the language model runs.
+pub const PHRASE_AFTER: SimDuration = SimDuration::from_millis(1);
+
 /// The agent node. See the module docs.
 pub struct AgentNode {
     config: AgentConfig,
     core: Option<AgentCore>,
+    /// Proposals decided, to be phrased on the next wake-up, in decision order.
+    to_phrase: Vec<Unphrased>,
 }
 
 impl AgentNode {
     pub fn new(config: AgentConfig) -> Self {
-        AgentNode { config, core: None }
+        AgentNode {
+            config,
+            core: None,
+            to_phrase: Vec::new(),
+        }
+    }
+
+    /// Phrases every pending proposal and publishes its suggestion.
+    fn phrase_pending(&mut self, ctx: &mut Context) {
+        let Some(core) = self.core.as_mut() else {
+            return;
+        };
+        let mut out = Outputs::default();
+        for p in std::mem::take(&mut self.to_phrase) {
+            let _span =
+                tracing::debug_span!("agent_phrase", suggestion = p.suggestion_id()).entered();
+            core.phrase_pending(p, &mut out);
+        }
+        self.emit(out, ctx);
     }
 
     pub fn from_spec(spec: &NodeSpec) -> Result<Self, NodeError> {
@@ -87,12 +118,17 @@ impl AgentNode {
                 Ok(pois) => core.set_file_pois(pois, &mut out),
                 Err(e) => ctx.report(Severity::Error, format!("POI file not loaded: {e}")),
             }
-            Self::emit(out, ctx);
+            self.emit(out, ctx);
         }
         self.core = Some(core);
     }
 
-    fn emit(out: Outputs, ctx: &mut Context) {
+    /// Publishes a step's outputs; proposals to phrase are kept for a wake-up [`PHRASE_AFTER`] on.
+    fn emit(&mut self, mut out: Outputs, ctx: &mut Context) {
+        if !out.to_phrase.is_empty() {
+            self.to_phrase.append(&mut out.to_phrase);
+            ctx.wake_at(ctx.now() + PHRASE_AFTER);
+        }
         for (topic, reason) in out.rejected {
             ctx.reject_input(topic, reason);
         }
@@ -158,7 +194,18 @@ impl Node for AgentNode {
             TopicId::Response => core.on_response(now, sample.get().ok_or_else(wrong)?, &mut out),
             other => return Err(NodeError::input(other, "not an input of the agent")),
         }
-        Self::emit(out, ctx);
+        self.emit(out, ctx);
+        Ok(())
+    }
+
+    fn on_tick(&mut self, ctx: &mut Context) -> NodeResult {
+        self.phrase_pending(ctx);
+        Ok(())
+    }
+
+    /// A run that ends right after a proposal still publishes its suggestion.
+    fn shutdown(&mut self, ctx: &mut Context) -> NodeResult {
+        self.phrase_pending(ctx);
         Ok(())
     }
 }
