@@ -108,6 +108,11 @@ pub struct GstCameraParams {
     pub backoff_max_s: f64,
     /// How often the counters go to the diagnostics topic, in s.
     pub report_s: f64,
+    /// The appsink hands a frame over at its time on the pipeline clock plus the pipeline's reported
+    /// latency (GStreamer's default, and what paces a file or a test source at its frame rate). `false`
+    /// hands each frame over as soon as it is decoded: for a live source (a camera, an RTSP stream) that
+    /// takes the decoder's reported latency off every frame.
+    pub sync: bool,
 }
 
 impl Default for GstCameraParams {
@@ -125,6 +130,7 @@ impl Default for GstCameraParams {
             backoff_s: 0.5,
             backoff_max_s: 10.0,
             report_s: 5.0,
+            sync: true,
         }
     }
 }
@@ -258,6 +264,7 @@ impl GstCamera {
         // The appsink keeps one buffer and the callback empties it at once; dropping happens in our queue,
         // where it is counted.
         sink.set_max_buffers(1);
+        sink.set_sync(self.params.sync);
         let mut frame_sink = FrameSink {
             tx,
             format: self.params.format.pixel_format(),

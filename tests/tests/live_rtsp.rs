@@ -7,7 +7,8 @@
 //! It also prints the capture-to-face and capture-to-driver-state latency (p50, p99), measured from each
 //! frame's capture instant on the pipeline clock (base time + PTS) to the moment the output arrived on the
 //! bus. No assertion on time; docs/perf/live.md has the figures and the command
-//! (`CABIN_LIVE_RTSP_PLAYS=N` plays the clip N times, reconnecting between plays, for more samples).
+//! (`CABIN_LIVE_RTSP_PLAYS=N` plays the clip N times, reconnecting between plays, for more samples;
+//! `CABIN_LIVE_RTSP_DECODER` and `CABIN_LIVE_RTSP_SYNC=false` change the decoder and the appsink's sync).
 
 use cabin_bus::config::NodeSpec;
 use cabin_bus::messages::{Diagnostic, DriverState, FaceObservation, Monitoring};
@@ -80,13 +81,17 @@ fn rtsp_face_video_drives_camera_face_and_driver_state() {
         vec![("/face".into(), Mount::Launch(launch))],
     )
     .expect("RTSP server on loopback");
+    // How the bench side decodes (docs/perf/live.md compares): the decoder and the appsink's sync.
+    let decoder = std::env::var("CABIN_LIVE_RTSP_DECODER").unwrap_or_else(|_| "avdec_h264".into());
+    let sync = std::env::var("CABIN_LIVE_RTSP_SYNC").map_or(true, |v| v != "false");
     // One play: no reconnect within the run, so the end of the stream must lead to "cannot monitor".
     let backoff = if plays == 1 { 30.0 } else { 0.2 };
     let source = NodeSpec::inline(
         "camera_source",
         "gst_camera",
         &format!(
-            r#"pipeline = "rtspsrc latency=0 location={} ! rtph264depay ! avdec_h264"
+            r#"pipeline = "rtspsrc latency=0 location={} ! rtph264depay ! {decoder}"
+               sync = {sync}
                stall_s = 1.0
                backoff_s = {backoff}
                backoff_max_s = {backoff}"#,
