@@ -417,15 +417,17 @@ fn other_camera_faults_and_a_silent_camera_are_unavailable_too() {
     // No face observations at all.
     let mut d = calibrated_drive();
     let t0 = d.t();
-    let out = d.policy.step(t0 + 1.0);
+    // Stale (past face_timeout_s) but not yet silent for silent_after_s.
+    let cfg = config();
+    let out = d
+        .policy
+        .step(t0 + (cfg.gating.face_timeout_s + cfg.monitoring.silent_after_s) / 2.0);
     assert!(!out.state.valid, "stale face data is never valid");
     assert!(
         !matches!(out.state.monitoring, Monitoring::Unavailable { .. }),
         "not yet"
     );
-    let out = d
-        .policy
-        .step(t0 + config().monitoring.unavailable_after_s + 0.05);
+    let out = d.policy.step(t0 + cfg.monitoring.silent_after_s + 0.05);
     assert!(!out.state.valid);
     assert!(
         matches!(&out.state.monitoring, Monitoring::Unavailable { reason } if reason.contains("no face")),

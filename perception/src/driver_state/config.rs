@@ -109,6 +109,8 @@ pub struct UnresponsiveConfig {
 #[serde(deny_unknown_fields)]
 pub struct MonitoringConfig {
     pub unavailable_after_s: f64,
+    /// No observation at all for this long: the camera is gone.
+    pub silent_after_s: f64,
     pub recover_s: f64,
 }
 
@@ -189,6 +191,7 @@ impl DriverStateConfig {
             ("distraction.awareness_recovery_s", d.awareness_recovery_s),
             ("distraction.time_sharing_window_s", d.time_sharing_window_s),
             ("drowsiness.window_s", self.drowsiness.window_s),
+            ("monitoring.silent_after_s", self.monitoring.silent_after_s),
             ("calibration.required_s", self.calibration.required_s),
             (
                 "calibration.time_constant_s",

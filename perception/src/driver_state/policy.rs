@@ -285,7 +285,7 @@ impl DriverPolicy {
         let since = now_s - self.visibility_since;
         let silent_s = now_s - self.last_face_t.or(self.start_t).unwrap_or(now_s);
         let reason = if !fresh {
-            (silent_s >= m.unavailable_after_s)
+            (silent_s >= m.silent_after_s)
                 .then(|| format!("no face observations for {silent_s:.1} s"))
         } else {
             match &self.visibility {
