@@ -9,7 +9,7 @@
 
 use cabin_bus::messages::{CameraFrame, Face, GazeZone};
 use cabin_perception::camera::{CameraConfig, CameraPipeline};
-use cabin_sim::scenario::{CameraColor, DriverPose, GlanceDirection, GlanceStyle};
+use cabin_sim::scenario::{CameraColor, DriverPose, GlanceDirection, GlanceStyle, Worn};
 use cabin_tests::driver_camera::{facing_road, DriverCamera};
 
 /// Frames shown per pose: the pipeline's first frame detects, the next ones track and refine the eyes.
@@ -167,6 +167,46 @@ fn every_scripted_direction_lands_in_its_own_zone() {
             };
             let face = r.read(&pose, "candidate");
             eprintln!("candidate owl gaze {gy:6.1}/{gp:6.1}: {}", describe(&face));
+        }
+        let wear = [
+            (
+                "glasses",
+                Worn {
+                    eyewear: Some((0.9, false)),
+                    ..Worn::default()
+                },
+            ),
+            (
+                "sunglasses",
+                Worn {
+                    eyewear: Some((0.3, true)),
+                    ..Worn::default()
+                },
+            ),
+            (
+                "mask",
+                Worn {
+                    mask: true,
+                    ..Worn::default()
+                },
+            ),
+            (
+                "cap",
+                Worn {
+                    cap: true,
+                    ..Worn::default()
+                },
+            ),
+        ];
+        for (name, worn) in wear {
+            for yaw in [0.0, -30.0] {
+                let pose = DriverPose {
+                    worn,
+                    ..DriverPose::road_ahead(yaw, 0.0, 0.0, 0.0)
+                };
+                let face = r.read(&pose, &format!("wear_{name}_{yaw}"));
+                eprintln!("wearing {name} at yaw {yaw}: {}", describe(&face));
+            }
         }
         for yaw in [
             -90.0, -75.0, -60.0, -50.0, -40.0, -30.0, 30.0, 40.0, 50.0, 60.0,

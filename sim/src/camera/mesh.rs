@@ -103,6 +103,10 @@ pub struct FaceModel {
     pub torso: Vec<bool>,
     /// Image-left eye and image-right eye.
     pub lids: [EyeLids; 2],
+    /// The face outline's landmarks (mediapipe's FACE_OVAL order) and the first vertex of the first
+    /// ring around it (same order), for drawing worn items.
+    pub oval: [usize; 36],
+    pub ring_start: usize,
     /// The eyeballs (image-left, image-right).
     pub eyes: [Eye; 2],
     /// Per triangle: 0 = skin (textured), 1 or 2 = inside the opening of eye 0 or 1 (drawn as eyeball).
@@ -410,6 +414,8 @@ fn build(lm: &[[f64; 3]], grey: Texture, bgr: Texture) -> Result<FaceModel> {
         })
         .collect();
     Ok(FaceModel {
+        oval: FACE_OVAL,
+        ring_start: lm.len(),
         eyes,
         eye_of_triangle,
         vertices: canonical,

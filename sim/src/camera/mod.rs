@@ -13,6 +13,7 @@ mod raster;
 mod real;
 mod sensor;
 mod synthetic;
+mod wear;
 
 pub use lighting::{FrameLight, Lighting};
 pub use mesh::{Eye, EyeColour, EyeLids, FaceModel, Texture};

@@ -313,6 +313,7 @@ impl SyntheticCamera {
             self.shade[i] = light.ir * (0.35 + 0.65 * lam_ir) + light.sun * (0.25 + 0.75 * lam_sun);
         }
         let eyeballs = [0, 1].map(|k| self.eyeball(k, pose, (ry, rp, rr)));
+        let worn = pose.worn;
         // Visible triangles, far to near.
         self.order.clear();
         for (k, t) in m.triangles.iter().enumerate() {
@@ -350,5 +351,6 @@ impl SyntheticCamera {
             };
             raster::draw(&mut target, tex, &tri);
         }
+        super::wear::draw(&mut target, &self.projected, &self.shade, &worn, m);
     }
 }

@@ -191,6 +191,48 @@ impl GlanceStyle {
     }
 }
 
+/// Something the driver wears that the camera must see through or around.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WearItem {
+    Glasses,
+    Sunglasses,
+    Mask,
+    Cap,
+}
+
+impl WearItem {
+    /// Near-infrared (850-940 nm) transmittance of the lenses when the scenario gives none: clear
+    /// glasses pass ~90%; tinted sunglasses range from almost clear to almost opaque in the near
+    /// infrared, ~30% is a dark pair (the case driver monitors struggle with). 1 for a mask or a cap.
+    pub fn default_ir_transmittance(self) -> f64 {
+        match self {
+            WearItem::Glasses => 0.9,
+            WearItem::Sunglasses => 0.3,
+            WearItem::Mask | WearItem::Cap => 1.0,
+        }
+    }
+}
+
+/// A worn item from `from_s` until `to_s`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Wear {
+    pub item: WearItem,
+    pub from_s: f64,
+    pub to_s: f64,
+    pub ir_transmittance: f64,
+    pub line: usize,
+}
+
+/// What is worn at one instant.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Worn {
+    /// Lens transmittance and whether the lenses are tinted (sunglasses), when glasses are worn.
+    pub eyewear: Option<(f64, bool)>,
+    pub mask: bool,
+    pub cap: bool,
+}
+
 /// Kinds of scored ground-truth episodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -360,6 +402,8 @@ pub struct DriverPose {
     /// Head displacement by a body lean: towards the driver's left, forwards (towards the camera), mm.
     pub lean_x_mm: f64,
     pub lean_fwd_mm: f64,
+    /// Glasses, mask, cap.
+    pub worn: Worn,
     /// Eyelid closure of the driver's left eye (the image's right) and right eye, 0..1.
     pub left_eye_closure: f64,
     pub right_eye_closure: f64,
@@ -382,6 +426,7 @@ impl DriverPose {
             eye_pitch_deg: 0.0,
             lean_x_mm: 0.0,
             lean_fwd_mm: 0.0,
+            worn: Worn::default(),
             left_eye_closure: closure,
             right_eye_closure: closure,
             gaze_zone: GazeZone::RoadAhead,
@@ -429,6 +474,8 @@ pub struct DriverScript {
     pub face_absent: Vec<Interval>,
     pub camera_blocked: Vec<Interval>,
     pub episodes: Vec<Episode>,
+    /// Glasses, sunglasses, masks and caps worn during the drive.
+    pub wear: Vec<Wear>,
     /// Short glances away (below the long-distraction threshold), for ground-truth labels.
     short_glances: Vec<Interval>,
     sway_phase: [f64; 6],
@@ -578,6 +625,7 @@ impl DriverScript {
             face_absent: i.face_absent,
             camera_blocked: i.camera_blocked,
             episodes,
+            wear: Vec::new(),
             short_glances,
             sway_phase,
         }
@@ -671,7 +719,17 @@ impl DriverScript {
                     .any(|g| g.contains(t))
                     .then_some("glance")
             });
+        let mut worn = Worn::default();
+        for w in self.wear.iter().filter(|w| t >= w.from_s && t < w.to_s) {
+            match w.item {
+                WearItem::Glasses => worn.eyewear = Some((w.ir_transmittance, false)),
+                WearItem::Sunglasses => worn.eyewear = Some((w.ir_transmittance, true)),
+                WearItem::Mask => worn.mask = true,
+                WearItem::Cap => worn.cap = true,
+            }
+        }
         DriverPose {
+            worn,
             eye_yaw_deg: eye_yaw,
             eye_pitch_deg: eye_pitch,
             lean_x_mm: lean_x,
