@@ -330,6 +330,27 @@ fn visual_time_sharing_warns_when_ten_seconds_accumulate_within_thirty() {
 }
 
 #[test]
+fn two_seconds_on_the_road_start_the_time_sharing_count_again() {
+    let cfg = config();
+    // The same 2.5 s glances, but each followed by a little more than time_sharing_reset_s on the road:
+    // 10 s away would accumulate within 30 s, but every stretch on the road empties the count.
+    let (away, road) = (2.5, cfg.distraction.time_sharing_reset_s + 0.3);
+    let (d, start) = episode(28.0, move |t| {
+        let t = t - 1.0 / FPS;
+        if t % (away + road) < away {
+            Look::at(-30.0, -25.0)
+        } else {
+            Look::road()
+        }
+    });
+    assert!(
+        !d.raised(AlertKind::VisualTimeSharing, AlertLevel::Warning, start),
+        "{:?}",
+        d.alerts
+    );
+}
+
+#[test]
 fn microsleep_is_critical_one_second_into_the_closure() {
     let cfg = config();
     let (mut d, start) = episode(1.6, |_| Look::eyes(0.05));

@@ -52,6 +52,8 @@ pub struct DistractionConfig {
     pub long_distraction_s: f64,
     pub time_sharing_window_s: f64,
     pub time_sharing_s: f64,
+    /// Continuous time on the forward road that empties the time-sharing window.
+    pub time_sharing_reset_s: f64,
     pub time_sharing_clear_s: f64,
     pub time_sharing_critical_s: f64,
     pub phone_s: f64,
@@ -190,6 +192,7 @@ impl DriverStateConfig {
             ("distraction.awareness_budget_s", d.awareness_budget_s),
             ("distraction.awareness_recovery_s", d.awareness_recovery_s),
             ("distraction.time_sharing_window_s", d.time_sharing_window_s),
+            ("distraction.time_sharing_reset_s", d.time_sharing_reset_s),
             ("drowsiness.window_s", self.drowsiness.window_s),
             ("monitoring.silent_after_s", self.monitoring.silent_after_s),
             ("calibration.required_s", self.calibration.required_s),

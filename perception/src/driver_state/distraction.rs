@@ -4,7 +4,8 @@
 //! - **eyes off road**: continuous time with the gaze outside the road-ahead zone (mirrors included:
 //!   Euro NCAP's long distraction is about the *forward road*);
 //! - **away in window**: cumulative time in the last 30 s outside the *driving-related* zones (road,
-//!   mirrors, instrument cluster), Euro NCAP's visual attention time sharing;
+//!   mirrors, instrument cluster), Euro NCAP's visual attention time sharing; emptied once the driver
+//!   has looked at the forward road for `time_sharing_reset_s` (2 s) without a break;
 //! - **phone posture**: continuous time in the lap/phone zone;
 //! - **awareness budget** in [0, 1]: drains while off the road (empty after `awareness_budget_s`), refills
 //!   faster on it (`awareness_recovery_s`). From a full budget the warning level is reached exactly at the
@@ -42,6 +43,8 @@ pub struct DistractionTracker {
     awareness: f64,
     off_road_s: f64,
     phone_s: f64,
+    /// Continuous time on the forward road (counted intervals only).
+    on_road_s: f64,
     away: TimeWindow<bool>,
     /// The zone of the last observation with a judged face: the start of the next interval.
     last_zone: Option<GazeZone>,
@@ -55,6 +58,7 @@ impl DistractionTracker {
             awareness: 1.0,
             off_road_s: 0.0,
             phone_s: 0.0,
+            on_road_s: 0.0,
             last_zone: None,
         }
     }
@@ -75,6 +79,7 @@ impl DistractionTracker {
         if !at_speed {
             self.awareness = 1.0;
             self.off_road_s = 0.0;
+            self.on_road_s = 0.0;
             self.phone_s = 0.0;
             self.away.prune(t_s);
             return;
@@ -84,6 +89,7 @@ impl DistractionTracker {
         let both = |f: &dyn Fn(GazeZone) -> bool| start.is_some_and(|s| f(s) && f(zone));
         if both(&on_road) {
             self.awareness = (self.awareness + dt_s / self.cfg.awareness_recovery_s).min(1.0);
+            self.on_road_s += dt_s;
         } else if both(&|z| !on_road(z)) {
             self.off_road_s += dt_s;
             self.awareness = (self.awareness - dt_s / self.cfg.awareness_budget_s).max(0.0);
@@ -93,9 +99,14 @@ impl DistractionTracker {
         }
         self.away
             .push(t_s, dt_s, both(&|z| !z.is_driving_related()));
-        // What the driver does now ends a glance at once.
+        if self.on_road_s >= self.cfg.time_sharing_reset_s {
+            self.away.clear();
+        }
+        // What the driver does now ends a glance (or a stretch on the road) at once.
         if on_road(zone) {
             self.off_road_s = 0.0;
+        } else {
+            self.on_road_s = 0.0;
         }
         if zone != GazeZone::LapPhone {
             self.phone_s = 0.0;

@@ -51,6 +51,11 @@ impl<T: Copy> TimeWindow<T> {
             .sum()
     }
 
+    /// Forgets everything recorded so far.
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+
     pub fn span_s(&self) -> f64 {
         self.span_s
     }
