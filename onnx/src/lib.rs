@@ -16,4 +16,4 @@ mod session;
 
 pub use environment::{environment, environment_from};
 pub use error::OnnxError;
-pub use session::session;
+pub use session::{session, session_with, MemoryProfile};

@@ -37,6 +37,50 @@ pub enum DiagnosticKind {
         max_us: u32,
         deadline_misses: u64,
     },
+    /// What the process costs (live mode), every diagnostics period: resident memory split into
+    /// anonymous (heap, arenas, stacks) and file-backed pages (binary, libraries, memory-mapped model
+    /// weights), peak RSS, threads, and CPU time with its share of one core since the last report
+    /// (permille: 1000 = one core busy). Wall-clock figures, never in the events log.
+    ProcessResources {
+        process: String,
+        pid: u32,
+        rss_kib: u64,
+        peak_rss_kib: u64,
+        anon_kib: u64,
+        file_kib: u64,
+        threads: u32,
+        cpu_ms: u64,
+        cpu_permille: u32,
+    },
+    /// CPU time of one node's steps (the thread that ran them; helper threads a step wakes count in the
+    /// process figure), in total and as a share of one core since the last report.
+    NodeResources {
+        node: String,
+        steps: u64,
+        cpu_ms: u64,
+        cpu_permille: u32,
+    },
+    /// A process of the deployment supervised by `cabin launch` started, exited, is restarting after a
+    /// back-off, was given up on after too many fast crashes, or was stopped. `message` says why.
+    Supervisor {
+        process: String,
+        event: ProcessEvent,
+        /// The child's process id (started, exited).
+        pid: Option<u32>,
+        /// Restarts of this process so far.
+        restarts: u32,
+    },
+}
+
+/// What happened to a supervised process (`cabin launch`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessEvent {
+    Started,
+    Exited,
+    Restarting,
+    GaveUp,
+    Stopped,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ mod events;
 mod live;
 mod node;
 mod registry;
+pub mod resources;
 mod stats;
 
 pub use deterministic::{DeterministicExecutor, ExecutorOptions, Observer, Pacing, RunReport};
