@@ -10,6 +10,7 @@
 use super::tokenizer::MoonshineTokenizer;
 use super::vad::SAMPLE_RATE;
 use crate::error::{AgentError, Result};
+use cabin_onnx::MemoryProfile;
 use ort::session::{Session, SessionInputValue};
 use ort::value::{DynValue, Tensor};
 use std::borrow::Cow;
@@ -52,8 +53,10 @@ impl Moonshine {
             }
         }
         Ok(Moonshine {
-            encoder: cabin_onnx::session(encoder, threads)?,
-            decoder: cabin_onnx::session(decoder, threads)?,
+            // Lean: Moonshine's weights are int8; ONNX Runtime's default graph optimisation turns them
+            // into resident float copies (~600 MB for the decoder, heaptrack: docs/perf/resources.md).
+            encoder: cabin_onnx::session_with(encoder, threads, MemoryProfile::Lean)?,
+            decoder: cabin_onnx::session_with(decoder, threads, MemoryProfile::Lean)?,
             tokenizer: MoonshineTokenizer::load(tokenizer)?,
             cache_names,
         })
