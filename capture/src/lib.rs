@@ -7,8 +7,18 @@
 //! hides it, and has no audio at all. The RTSP server of a HIL bench (`cabin hil --rtsp`) is gst-rtsp-server,
 //! the same library.
 
+pub mod camera;
+pub mod camera_frame;
 pub mod error;
+pub mod microphone;
+pub mod microphone_chunker;
+pub mod microphone_pipeline;
+pub mod pipeline;
 mod register;
+pub mod rtsp_server;
 
+pub use camera::{CameraFormat, GstCamera, GstCameraParams};
+pub use camera_frame::{CameraCounts, CameraHandle};
 pub use error::CaptureError;
+pub use microphone::{MicrophoneConfig, MicrophoneNode, MicrophoneStats};
 pub use register::register;
