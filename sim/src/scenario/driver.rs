@@ -849,4 +849,31 @@ mod tests {
             .all(|b| b.start_s + b.duration_s < 29.8 || b.start_s > 32.8));
         assert!(d.blinks.len() > 5);
     }
+
+    /// The glance and wear fields as the conformance suite writes them (cabin issue 11.2).
+    #[test]
+    fn glance_styles_and_worn_items_parse_and_play() {
+        let text = "[scenario]\nname = \"t\"\nduration_s = 60.0\n\n[route]\n\
+                    points = [[48.0, 11.0], [48.01, 11.0]]\nspeed_kmh = 50\n\n\
+                    [[driver.glance]]\nat_s = 10.0\nduration_s = 4.0\ndirection = \"right_mirror\"\n\
+                    style = \"lizard\"\n\n\
+                    [[driver.glance]]\nat_s = 20.0\nduration_s = 4.0\ndirection = \"glovebox\"\n\
+                    style = \"lean\"\neye_pitch_deg = -20.0\n\n\
+                    [[driver.wear]]\nitem = \"sunglasses\"\nfrom_s = 30.0\nto_s = 40.0\n\
+                    ir_transmittance = 0.2\n\n\
+                    [[driver.wear]]\nitem = \"cap\"\n";
+        let s = crate::scenario::Scenario::parse(text, "t.toml", None).expect("parses");
+        let d = &s.driver;
+        let lizard = d.state_at(12.0);
+        assert_eq!(lizard.gaze_zone, GazeZone::RightMirror);
+        assert_eq!(lizard.eye_yaw_deg, -LIZARD_EYE_YAW_DEG);
+        assert!(lizard.yaw_deg.abs() > 20.0 && lizard.yaw_deg.abs() < 40.0);
+        let lean = d.state_at(22.0);
+        assert_eq!(lean.gaze_zone, GazeZone::CentreDisplay);
+        assert_eq!(lean.eye_pitch_deg, -20.0);
+        assert!(lean.lean_x_mm < -50.0, "{}", lean.lean_x_mm);
+        assert_eq!(d.state_at(35.0).worn.eyewear, Some((0.2, true)));
+        assert_eq!(d.state_at(45.0).worn.eyewear, None);
+        assert!(d.state_at(5.0).worn.cap && d.state_at(59.0).worn.cap);
+    }
 }
