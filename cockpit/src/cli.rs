@@ -74,12 +74,17 @@ pub enum Command {
     Replay(crate::commands::replay::ReplayArgs),
     /// Score a run's events against the scenario's ground truth (table, or --json for CI).
     Score(crate::commands::score::ScoreArgs),
+    /// The protocol conformance suite (Euro NCAP 2026, EU ADDW/DDAW) through the real stack: the dossier.
+    Conformance(crate::commands::conformance::ConformanceArgs),
     /// Generated drives: `scenarios generate --count N --seed S` writes a corpus with its ground truth.
     Scenarios(crate::commands::scenarios::ScenariosArgs),
     /// Replay + score many drives over a Ray cluster and compare two builds (the `cabin-fleet` driver).
     Fleet(crate::commands::fleet::FleetArgs),
     /// Make a development CA and per-role certificates for a secured bus (TLS + access control).
     Certs(crate::commands::certs::CertsArgs),
+    /// Start every process of the deployment as a supervised child (`cabin node --process`), restart a
+    /// crashed one with back-off, and report each start, exit and restart on the diagnostics topic.
+    Launch(LaunchArgs),
 }
 
 /// `--config`: the deployment a command reads.
@@ -192,8 +197,11 @@ pub struct HmiArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct NodeArgs {
-    /// The node's name in the deployment config.
-    pub name: String,
+    /// The nodes' names in the deployment config (one or more; or `--process`).
+    pub names: Vec<String>,
+    /// Run every node of this process of the deployment (its nodes' `process` key), as `cabin launch` does.
+    #[arg(long)]
+    pub process: Option<String>,
     #[command(flatten)]
     pub join: JoinArgs,
     /// zenoh endpoint(s) to listen on (default: none; the node connects to the config's endpoints).
@@ -289,4 +297,33 @@ pub struct HilArgs {
     /// Seconds to wait for the last outputs after the end.
     #[arg(long, default_value_t = 1.0)]
     pub drain: f64,
+    /// Also serve the rendered (or recorded) camera as an RTSP stream (Motion JPEG) at
+    /// rtsp://ADDR/camera, e.g. `127.0.0.1:8554`, for an ECU that reads its camera over the network.
+    #[arg(long, value_name = "ADDR")]
+    pub rtsp: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LaunchArgs {
+    /// The deployment (TOML) whose processes to start; required (the embedded default names processes
+    /// too, but a deployment you launch should be a file you can read).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Start only the processes of this host: those whose `process` key reads `NAME@HOST` (one
+    /// `cabin launch --host HOST` per ECU). Without it, every process starts here.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// The role (certificate) of a process in a secured deployment, `PROCESS=ROLE`; by default the
+    /// process name without its host and a trailing `-ecu` (`dms-ecu` -> `dms`).
+    #[arg(long, value_name = "PROCESS=ROLE")]
+    pub role: Vec<String>,
+    /// Stop everything after this many wall-clock seconds (default: until Ctrl-C / SIGTERM).
+    #[arg(long)]
+    pub duration: Option<f64>,
+    /// Give up on a process after this many crashes in a row, each within `--stable-after` of its start.
+    #[arg(long, default_value_t = 5)]
+    pub max_fast_crashes: u32,
+    /// Seconds a process must run before its crash counts as fresh (back-off and count reset).
+    #[arg(long, default_value_t = 30.0)]
+    pub stable_after: f64,
 }

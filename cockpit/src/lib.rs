@@ -11,3 +11,4 @@ pub mod deployment;
 pub mod hmi;
 pub mod logging;
 pub mod summary;
+pub mod supervisor;

@@ -17,9 +17,11 @@
 //! - [`source`]: the `sim` and `replay` nodes; [`register`] adds them to a registry.
 //! - [`mcap`]: recording runs to MCAP (Foxglove-readable) and reading them back exactly.
 //! - [`score`]: an events log against the scenario's ground-truth episodes.
+//! - [`conformance`]: the protocol suite generated from one parameter table, and its dossier.
 
 pub mod biometrics;
 pub mod camera;
+pub mod conformance;
 pub mod error;
 pub mod mcap;
 pub mod rng;

@@ -6,7 +6,7 @@
 //! noise are chosen per test. Frames darker than any exposure the simulator settles on (an auto-exposure
 //! far behind the light) come from [`under_exposed`].
 
-use cabin_bus::messages::{AmbientLight, CameraFrame, GazeZone};
+use cabin_bus::messages::{AmbientLight, CameraFrame};
 use cabin_sim::camera::{Frame, Lighting, SyntheticCamera};
 use cabin_sim::rng::Rng;
 use cabin_sim::scenario::{CameraColor, DriverPose, Scenario, Steps};
@@ -16,17 +16,7 @@ const SEED: u64 = 5;
 
 /// The driver in view, looking at the road with open eyes.
 pub fn facing_road() -> DriverPose {
-    DriverPose {
-        yaw_deg: 0.0,
-        pitch_deg: 0.0,
-        roll_deg: 0.0,
-        left_eye_closure: 0.0,
-        right_eye_closure: 0.0,
-        gaze_zone: GazeZone::RoadAhead,
-        in_view: true,
-        camera_blocked: false,
-        episode: None,
-    }
+    DriverPose::road_ahead(0.0, 0.0, 0.0, 0.0)
 }
 
 /// [`facing_road`] with both eyelids closed by `closure` (0 open .. 1 closed).

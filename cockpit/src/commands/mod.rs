@@ -1,10 +1,12 @@
 //! One file per `cabin` subcommand.
 
 pub mod certs;
+pub mod conformance;
 pub mod fleet;
 mod hil;
 mod hmi;
 mod inspect;
+mod launch;
 mod listen;
 mod live;
 mod node;
@@ -36,9 +38,11 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Record(a) => record::run(a),
         Command::Replay(a) => replay::run(a),
         Command::Score(a) => score::run(a),
+        Command::Conformance(a) => conformance::run(a),
         Command::Scenarios(a) => scenarios::run(a),
         Command::Fleet(a) => fleet::run(a),
         Command::Certs(a) => certs::run(a),
+        Command::Launch(a) => launch::run(a),
         Command::Nodes => {
             for (kind, description) in crate::deployment::registry().kinds() {
                 println!("{kind:<14} {description}");

@@ -22,7 +22,7 @@ mod timeline;
 
 pub use driver::{
     smoothstep, Blink, Closure, DriverPose, DriverScript, Drowsy, Episode, EpisodeKind,
-    GazeSegment, GlanceDirection, Interval, Pose,
+    GazeSegment, GlanceDirection, GlanceStyle, Interval, Pose, Wear, WearItem, Worn,
 };
 pub use error::ScenarioError;
 pub use route::{LocalFrame, Projection, RoutePath, RouteSpec, SpeedProfile, VehicleSample};

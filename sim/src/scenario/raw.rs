@@ -4,7 +4,7 @@
 //! entry is wrapped in `Spanned` so checks after parsing can still point at the right line.
 //! `sim/scenarios/README.md` documents each field; keep the two in step.
 
-use super::driver::{GlanceDirection, Pose};
+use super::driver::{GlanceDirection, GlanceStyle, Pose, WearItem};
 use super::sections::{ArtefactKind, CameraColor, CameraSpec, ScoringSpec, SpeechSpec};
 use super::timeline::{RawCurve, RawSteps};
 use cabin_bus::messages::{AmbientLight, GazeZone, InterestKind, PoiCategory, Speaker, Weather};
@@ -98,6 +98,17 @@ pub(crate) struct RawDriver {
     pub head_pose: Vec<Spanned<RawHeadPose>>,
     pub face_absent: Vec<Spanned<RawInterval>>,
     pub camera_blocked: Vec<Spanned<RawInterval>>,
+    pub wear: Vec<Spanned<RawWear>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWear {
+    pub item: WearItem,
+    #[serde(default)]
+    pub from_s: f64,
+    pub to_s: Option<f64>,
+    pub ir_transmittance: Option<f64>,
 }
 
 impl Default for RawDriver {
@@ -115,6 +126,7 @@ impl Default for RawDriver {
             head_pose: vec![],
             face_absent: vec![],
             camera_blocked: vec![],
+            wear: vec![],
         }
     }
 }
@@ -129,8 +141,12 @@ pub(crate) struct RawGlance {
     pub at_s: f64,
     pub duration_s: f64,
     pub direction: GlanceDirection,
+    #[serde(default)]
+    pub style: GlanceStyle,
     pub yaw_deg: Option<f64>,
     pub pitch_deg: Option<f64>,
+    pub eye_yaw_deg: Option<f64>,
+    pub eye_pitch_deg: Option<f64>,
     #[serde(default = "transition")]
     pub transition_s: f64,
 }
@@ -140,6 +156,8 @@ pub(crate) struct RawGlance {
 pub(crate) struct RawTimeSharing {
     pub at_s: f64,
     pub direction: GlanceDirection,
+    #[serde(default)]
+    pub style: GlanceStyle,
     pub glances: u32,
     pub glance_s: f64,
     pub between_s: f64,

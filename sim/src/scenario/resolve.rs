@@ -1,7 +1,9 @@
 //! From the raw TOML structs to a validated [`Scenario`]: every check that needs meaning, not just
 //! syntax, with the line of the offending field.
 
-use super::driver::{Closure, DriverInputs, DriverScript, Drowsy, GazeSegment, Interval, Pose};
+use super::driver::{
+    Closure, DriverInputs, DriverScript, Drowsy, GazeSegment, Interval, Pose, Wear,
+};
 use super::error::{ScenarioError, SourceText};
 use super::geofiles;
 use super::raw::*;
@@ -289,13 +291,13 @@ impl Resolver<'_> {
             let tb = "driver.glance";
             let timing = (g.at_s, g.duration_s, g.transition_s);
             gaze.push(self.gaze_segment(&s, tb, timing, g.direction.zone(), || {
-                let (yaw, pitch) = g.direction.head_pose();
+                let p = g.direction.pose(g.style);
                 Ok(Pose {
                     yaw_deg: self.within(
                         &s,
                         tb,
                         "yaw_deg",
-                        g.yaw_deg.unwrap_or(yaw),
+                        g.yaw_deg.unwrap_or(p.yaw_deg),
                         -90.0,
                         90.0,
                     )?,
@@ -303,11 +305,27 @@ impl Resolver<'_> {
                         &s,
                         tb,
                         "pitch_deg",
-                        g.pitch_deg.unwrap_or(pitch),
+                        g.pitch_deg.unwrap_or(p.pitch_deg),
                         -60.0,
                         60.0,
                     )?,
-                    roll_deg: 0.0,
+                    eye_yaw_deg: self.within(
+                        &s,
+                        tb,
+                        "eye_yaw_deg",
+                        g.eye_yaw_deg.unwrap_or(p.eye_yaw_deg),
+                        -45.0,
+                        45.0,
+                    )?,
+                    eye_pitch_deg: self.within(
+                        &s,
+                        tb,
+                        "eye_pitch_deg",
+                        g.eye_pitch_deg.unwrap_or(p.eye_pitch_deg),
+                        -40.0,
+                        40.0,
+                    )?,
+                    ..p
                 })
             })?);
         }
@@ -337,7 +355,7 @@ impl Resolver<'_> {
                     "time sharing is about glances away from driving-related zones",
                 ));
             }
-            let (yaw, pitch) = ts.direction.head_pose();
+            let glance_pose = ts.direction.pose(ts.style);
             let line = self.src.line_of(s.start);
             for k in 0..ts.glances {
                 let g0 = start + k as f64 * (gl + between);
@@ -345,11 +363,7 @@ impl Resolver<'_> {
                     start_s: g0,
                     end_s: g0 + gl,
                     transition_s: tr,
-                    pose: Pose {
-                        yaw_deg: yaw,
-                        pitch_deg: pitch,
-                        roll_deg: 0.0,
-                    },
+                    pose: glance_pose,
                     zone: ts.direction.zone(),
                     line,
                 });
@@ -380,6 +394,7 @@ impl Resolver<'_> {
                     yaw_deg: self.within(&s, tb, "yaw_deg", h.yaw_deg, -90.0, 90.0)?,
                     pitch_deg: self.within(&s, tb, "pitch_deg", h.pitch_deg, -60.0, 60.0)?,
                     roll_deg: self.within(&s, tb, "roll_deg", h.roll_deg, -60.0, 60.0)?,
+                    ..Pose::default()
                 })
             })?);
         }
@@ -484,14 +499,37 @@ impl Resolver<'_> {
         };
         let face_absent = intervals(&d.face_absent, "driver.face_absent")?;
         let camera_blocked = intervals(&d.camera_blocked, "driver.camera_blocked")?;
+        let mut wear = Vec::new();
+        for (s, w) in spanned(&d.wear) {
+            let tb = "driver.wear";
+            let from_s = self.time(&s, tb, "from_s", w.from_s)?;
+            let to_s = match w.to_s {
+                Some(to) => self.time(&s, tb, "to_s", to)?,
+                None => f64::INFINITY,
+            };
+            if to_s <= from_s {
+                return Err(self.src.field_error(&s, tb, "to_s", "must be after from_s"));
+            }
+            let ir = w
+                .ir_transmittance
+                .unwrap_or(w.item.default_ir_transmittance());
+            wear.push(Wear {
+                item: w.item,
+                from_s,
+                to_s,
+                ir_transmittance: self.within(&s, tb, "ir_transmittance", ir, 0.0, 1.0)?,
+                line: self.src.line_of(s.start),
+            });
+        }
 
-        Ok(DriverScript::build(DriverInputs {
+        let mut script = DriverScript::build(DriverInputs {
             seed,
             duration_s: self.duration,
             neutral: Pose {
                 yaw_deg: self.within(&span, t, "yaw_deg", d.neutral.yaw_deg, -45.0, 45.0)?,
                 pitch_deg: self.within(&span, t, "pitch_deg", d.neutral.pitch_deg, -30.0, 30.0)?,
                 roll_deg: self.within(&span, t, "roll_deg", d.neutral.roll_deg, -30.0, 30.0)?,
+                ..d.neutral
             },
             sway_deg: self.within(&span, t, "head_sway_deg", d.head_sway_deg, 0.0, 10.0)?,
             blink_rate_per_min: self.within(
@@ -518,7 +556,9 @@ impl Resolver<'_> {
             camera_blocked,
             long_distraction_s: scoring.long_distraction_s,
             min_absent_s: scoring.min_absent_s,
-        }))
+        });
+        script.wear = wear;
+        Ok(script)
     }
 
     fn camera(&self, raw: Option<Spanned<RawCamera>>) -> Resolved<CameraSpec> {
