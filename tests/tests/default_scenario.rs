@@ -7,27 +7,19 @@
 //! by frame, and the passenger's coffee remark leads to exactly one coffee suggestion, made while the
 //! driver was not distracted.
 //!
-//! Two episodes are known misses under the protocol rule (see `KNOWN_PREMATURE`): the stack alerts a
-//! few tens of milliseconds before the protocol's condition is met. They are pinned here, by name, so
-//! that the day they are fixed this test says so (and the pin goes), and a new miss fails it.
+//! Under the protocol rule every episode is detected and no alert comes early. The driver-state node
+//! credits a frame interval where the gaze (or the eyelids) changed to neither side, so its alerts come
+//! up to a frame interval per glance late, never early (perception/src/driver_state/distraction.rs):
+//! measured 2026-12-06, the time-sharing warning 1.95 s and the microsleep alert 0.06 s after their
+//! earliest protocol times (`cabin score --events`).
+//!
+//! Known defect, not asserted away: a glance down at the centre display reads as closed eyes (the upper lid
+//! drops as the eyes look down), so microsleep alerts come during those glances; the scorer lists them as
+//! other alerts within the episodes (docs/CONFORMANCE.md, miss 1).
 
-use cabin_bus::messages::{AlertKind, InterestKind};
+use cabin_bus::messages::InterestKind;
 use cabin_sim::scenario::{EpisodeKind, Scenario};
 use cabin_sim::score::frames::TruthSource;
-
-/// Episodes whose alert comes before the earliest protocol time on this drive (measured 2026-12-06,
-/// `cabin score --events`; docs/perf/sim.md "Frame-by-frame scoring"):
-/// - visual time sharing: the warning at 216.6 s, when the script has 9.95 s away of the 10 s
-///   (216.648 s): the driver-state node credits each away frame with the whole frame interval before it;
-/// - microsleep: the alert at 521.6 s, 42 ms before the eyes have been >= 80 % closed for 1 s: the
-///   driver-state node dates a closure from the frame interval before the first frame it reads below
-///   50 % openness (its `closed_below`, chosen for dark frames), earlier in a slow closure than the
-///   80 % closure of PERCLOS and the protocol.
-///   The microsleep alert is still a correct alert for the drowsy stretch around it (no false alert).
-const KNOWN_PREMATURE: &[(EpisodeKind, AlertKind)] = &[
-    (EpisodeKind::VisualTimeSharing, AlertKind::VisualTimeSharing),
-    (EpisodeKind::Microsleep, AlertKind::Microsleep),
-];
 
 #[test]
 fn default_drive_raises_the_scripted_alerts_and_one_coffee_suggestion() {
@@ -54,24 +46,17 @@ fn default_drive_raises_the_scripted_alerts_and_one_coffee_suggestion() {
         .filter(|e| !e.detected)
         .map(|e| e.kind)
         .collect();
-    let known: Vec<EpisodeKind> = KNOWN_PREMATURE.iter().map(|k| k.0).collect();
-    assert_eq!(
-        missed, known,
-        "missed episodes other than the known premature ones: {:?}",
+    assert!(
+        missed.is_empty(),
+        "missed episodes: {missed:?} in {:?}",
         report.episodes
     );
     assert!(report.episodes.iter().all(|e| e.scorable()));
-    // False alerts: only the premature time-sharing warning (the microsleep alert counts for the
-    // drowsy stretch it falls in).
-    let false_alerts: Vec<AlertKind> = report.false_alerts.iter().map(|a| a.kind).collect();
-    assert_eq!(
-        false_alerts,
-        vec![AlertKind::VisualTimeSharing],
-        "false alerts: {:?}",
+    assert!(
+        report.false_alerts.is_empty(),
+        "false alerts (early or outside every episode): {:?}",
         report.false_alerts
     );
-    assert!(report.false_alerts[0].premature_for.is_some());
-    assert!(KNOWN_PREMATURE.iter().any(|k| k.1 == false_alerts[0]));
 
     // Frame by frame: every frame of the 10 fps camera answered at its own stamp, truth regenerated
     // from the script (an events log carries no ground truth). The bounds are regression guards around
