@@ -65,7 +65,7 @@ pub fn run(args: LaunchArgs) -> Result<ExitCode> {
             ));
         }
         let mut endings = Vec::new();
-        let shutdown = stop_signal(args.duration);
+        let shutdown = super::live::stop_signal(args.duration);
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
@@ -91,25 +91,6 @@ pub fn run(args: LaunchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Ctrl-C, SIGTERM (systemd's stop) or `--duration`.
-async fn stop_signal(duration: Option<f64>) {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!("no SIGTERM handler ({e}); Ctrl-C still stops the launch");
-                std::future::pending::<()>().await
-            }
-        }
-    };
-    tokio::select! {
-        _ = super::live::ctrl_c_or_after(duration) => {}
-        _ = term => {}
-    }
 }
 
 /// The supervisor's own bus session, for its diagnostics: on the deployment's listen endpoints when this

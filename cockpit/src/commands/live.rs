@@ -25,3 +25,24 @@ pub async fn ctrl_c_or_after(seconds: Option<f64>) {
         }
     }
 }
+
+/// Ctrl-C, SIGTERM (what systemd and `cabin launch` stop a process with) or `--duration`, whichever
+/// comes first: the caller then shuts down cleanly (nodes run their `shutdown` step, the last
+/// diagnostics go out; `cabin launch` stops its children).
+pub async fn stop_signal(duration: Option<f64>) {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("no SIGTERM handler ({e}); Ctrl-C still stops this process");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c_or_after(duration) => {}
+        _ = term => {}
+    }
+}

@@ -32,7 +32,7 @@ pub fn run(args: NodeArgs) -> Result<ExitCode> {
                 config.runtime.diagnostics_period_s.max(0.05),
             ),
         };
-        let shutdown = stop_signal(args.duration);
+        let shutdown = super::live::stop_signal(args.duration);
         anyhow::Ok(LiveExecutor::new(bus, nodes, options).run(shutdown).await)
     })?;
     for (name, s) in summaries {
@@ -42,26 +42,6 @@ pub fn run(args: NodeArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Ctrl-C, SIGTERM (what systemd and `cabin launch` stop a process with) or `--duration`: the nodes
-/// then shut down cleanly (their `shutdown` step runs, the last diagnostics go out).
-async fn stop_signal(duration: Option<f64>) {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!("no SIGTERM handler ({e}); Ctrl-C still stops the node");
-                std::future::pending::<()>().await
-            }
-        }
-    };
-    tokio::select! {
-        _ = super::live::ctrl_c_or_after(duration) => {}
-        _ = term => {}
-    }
 }
 
 /// The nodes named on the command line, or every node of `--process`, in file order.
