@@ -53,30 +53,55 @@ fn sample(tex: &Texture, u: f32, v: f32, ch: usize) -> f32 {
     top + (bot - top) * fy
 }
 
+/// The pixels a non-degenerate triangle may cover on the target, and the scale of its edge functions:
+/// the set-up both the textured and the eyeball rasterisers share.
+struct Span {
+    min_x: i64,
+    max_x: i64,
+    min_y: i64,
+    max_y: i64,
+    /// 1 / twice the signed area.
+    inv: f32,
+}
+
+impl Span {
+    /// None when the triangle is degenerate (or not finite) or lies off the target.
+    fn of(target: &Target<'_>, [a, b, c]: [[f32; 2]; 3]) -> Option<Span> {
+        let area = (b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]);
+        if area.abs() < 1e-4 || !area.is_finite() {
+            return None;
+        }
+        let min_x = a[0].min(b[0]).min(c[0]).floor().max(0.0) as i64;
+        let max_x = (a[0].max(b[0]).max(c[0]).ceil() as i64).min(target.width as i64 - 1);
+        let min_y = a[1].min(b[1]).min(c[1]).floor().max(0.0) as i64;
+        let max_y = (a[1].max(b[1]).max(c[1]).ceil() as i64).min(target.height as i64 - 1);
+        (min_x <= max_x && min_y <= max_y).then_some(Span {
+            min_x,
+            max_x,
+            min_y,
+            max_y,
+            inv: 1.0 / area,
+        })
+    }
+
+    /// Edge function of the vertex opposite p0 -> p1: its weight at point q (barycentric, sums to 1).
+    #[inline]
+    fn edge(&self, p0: [f32; 2], p1: [f32; 2], q: [f32; 2]) -> f32 {
+        ((p1[0] - p0[0]) * (q[1] - p0[1]) - (q[0] - p0[0]) * (p1[1] - p0[1])) * self.inv
+    }
+}
+
 /// Draws one triangle (any winding) over the target.
 pub fn draw(target: &mut Target<'_>, tex: &Texture, t: &Tri) {
     let [a, b, c] = t.p;
-    let area = (b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]);
-    if area.abs() < 1e-4 || !area.is_finite() {
+    let Some(span) = Span::of(target, t.p) else {
         return;
-    }
-    let min_x = a[0].min(b[0]).min(c[0]).floor().max(0.0) as i64;
-    let max_x = (a[0].max(b[0]).max(c[0]).ceil() as i64).min(target.width as i64 - 1);
-    let min_y = a[1].min(b[1]).min(c[1]).floor().max(0.0) as i64;
-    let max_y = (a[1].max(b[1]).max(c[1]).ceil() as i64).min(target.height as i64 - 1);
-    if min_x > max_x || min_y > max_y {
-        return;
-    }
-    let inv = 1.0 / area;
-    // Edge function of vertex k: weight of vertex k at point q (barycentric, sums to 1).
-    let edge = |p0: [f32; 2], p1: [f32; 2], q: [f32; 2]| {
-        ((p1[0] - p0[0]) * (q[1] - p0[1]) - (q[0] - p0[0]) * (p1[1] - p0[1])) * inv
     };
     // d(weight)/dx for each vertex.
     let dx = [
-        (b[1] - c[1]) * inv,
-        (c[1] - a[1]) * inv,
-        (a[1] - b[1]) * inv,
+        (b[1] - c[1]) * span.inv,
+        (c[1] - a[1]) * span.inv,
+        (a[1] - b[1]) * span.inv,
     ];
     let lerp3 = |w: [f32; 3], v: [f32; 3]| w[0] * v[0] + w[1] * v[1] + w[2] * v[2];
     let us = [t.uv[0][0], t.uv[1][0], t.uv[2][0]];
@@ -86,11 +111,11 @@ pub fn draw(target: &mut Target<'_>, tex: &Texture, t: &Tri) {
     const EPS: f32 = -1e-4;
     let ch = target.channels;
     let row_bytes = target.width * ch;
-    for y in min_y..=max_y {
-        let q = [min_x as f32 + 0.5, y as f32 + 0.5];
-        let mut w = [edge(b, c, q), edge(c, a, q), edge(a, b, q)];
+    for y in span.min_y..=span.max_y {
+        let q = [span.min_x as f32 + 0.5, y as f32 + 0.5];
+        let mut w = [span.edge(b, c, q), span.edge(c, a, q), span.edge(a, b, q)];
         let row = &mut target.data[y as usize * row_bytes..(y as usize + 1) * row_bytes];
-        for x in min_x..=max_x {
+        for x in span.min_x..=span.max_x {
             if w[0] >= EPS && w[1] >= EPS && w[2] >= EPS {
                 let u = lerp3(w, us);
                 let v = lerp3(w, vs);
@@ -158,29 +183,17 @@ impl EyeBall {
 /// Draws one triangle of an eye opening (any winding) as eyeball, shaded by `shade`.
 pub fn draw_eye(target: &mut Target<'_>, p: [[f32; 2]; 3], shade: f32, eye: &EyeBall) {
     let [a, b, c] = p;
-    let area = (b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]);
-    if area.abs() < 1e-4 || !area.is_finite() {
+    let Some(span) = Span::of(target, p) else {
         return;
-    }
-    let min_x = a[0].min(b[0]).min(c[0]).floor().max(0.0) as i64;
-    let max_x = (a[0].max(b[0]).max(c[0]).ceil() as i64).min(target.width as i64 - 1);
-    let min_y = a[1].min(b[1]).min(c[1]).floor().max(0.0) as i64;
-    let max_y = (a[1].max(b[1]).max(c[1]).ceil() as i64).min(target.height as i64 - 1);
-    if min_x > max_x || min_y > max_y {
-        return;
-    }
-    let inv = 1.0 / area;
-    let edge = |p0: [f32; 2], p1: [f32; 2], q: [f32; 2]| {
-        ((p1[0] - p0[0]) * (q[1] - p0[1]) - (q[0] - p0[0]) * (p1[1] - p0[1])) * inv
     };
     const EPS: f32 = -1e-4;
     let ch = target.channels;
     let row_bytes = target.width * ch;
-    for y in min_y..=max_y {
+    for y in span.min_y..=span.max_y {
         let row = &mut target.data[y as usize * row_bytes..(y as usize + 1) * row_bytes];
-        for x in min_x..=max_x {
+        for x in span.min_x..=span.max_x {
             let q = [x as f32 + 0.5, y as f32 + 0.5];
-            let w = [edge(b, c, q), edge(c, a, q), edge(a, b, q)];
+            let w = [span.edge(b, c, q), span.edge(c, a, q), span.edge(a, b, q)];
             if w[0] >= EPS && w[1] >= EPS && w[2] >= EPS {
                 let px = &mut row[x as usize * ch..x as usize * ch + ch];
                 for (k, out) in px.iter_mut().enumerate() {
