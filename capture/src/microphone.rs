@@ -29,7 +29,8 @@
 //! error diagnostic, then a reconnect with exponential backoff; the node never panics on the device.
 
 use crate::microphone_chunker::{AudioLosses, Chunker, SeatChunks, SAMPLE_RATE_HZ};
-use crate::microphone_pipeline::{MicPipeline, PipelineEvent};
+use crate::microphone_pipeline::MicPipeline;
+use crate::pipeline::PipelineEvent;
 use cabin_bus::prelude::*;
 use serde::Deserialize;
 use std::collections::VecDeque;
@@ -251,11 +252,13 @@ impl MicrophoneNode {
                     }
                 }
                 None => {
-                    let event = p.poll_event().or(p.is_eos().then_some(PipelineEvent::Eos));
+                    let event = p
+                        .poll_event()
+                        .or(p.is_eos().then_some(PipelineEvent::Ended));
                     match event {
-                        Some(PipelineEvent::Eos) => self.end_of_stream(ctx),
-                        Some(PipelineEvent::Error(e)) => self.fail(ctx, e),
-                        None => {}
+                        Some(PipelineEvent::Ended) => self.end_of_stream(ctx),
+                        Some(PipelineEvent::Failed(e)) => self.fail(ctx, e),
+                        Some(PipelineEvent::Warning(_)) | None => {}
                     }
                     return;
                 }

@@ -97,6 +97,18 @@ impl SensorPipeline {
             })
     }
 
+    /// Waits (at most `timeout`) until the pipeline has finished starting: an appsink hands out nothing
+    /// before, and a source that cannot open its device fails here.
+    pub fn wait_started(&self, timeout: gst::ClockTime) -> Result<(), CaptureError> {
+        let (result, _, _) = self.pipeline.state(timeout);
+        result.map(|_| ()).map_err(|_| CaptureError::Pipeline {
+            pipeline: self.description.clone(),
+            reason: self
+                .poll_error()
+                .unwrap_or_else(|| "did not start (state change to PLAYING failed)".into()),
+        })
+    }
+
     /// Stops the stream and frees the devices and sockets it holds.
     pub fn stop(&self) {
         if self.pipeline.set_state(gst::State::Null).is_err() {
