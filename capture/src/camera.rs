@@ -31,8 +31,9 @@
 //! stream: an error diagnostic, the pipeline stopped, and a restart after a doubling backoff
 //! (`backoff_s` .. `backoff_max_s`). Perception sees no frames meanwhile: its camera node publishes
 //! `NoFrames` observations and the driver state turns to "cannot monitor" after its `unavailable_after_s`.
-//! Counters (captured, published, dropped, superseded, missed upstream, late, losses, reconnects) go to the
-//! diagnostics topic every `report_s`, and the capture-to-publish age p50/p99 with them.
+//! Frames still queued when a stream is stopped (a loss, or the node's shutdown) are counted as discarded.
+//! Counters (captured, published, dropped, superseded, discarded, missed upstream, late, losses, reconnects)
+//! go to the diagnostics topic every `report_s`, and the capture-to-publish age p50/p99 with them.
 
 use crate::camera_frame::{self as cf, CameraHandle, CapturedFrame, FrameSink};
 use crate::error::CaptureError;
@@ -294,10 +295,23 @@ impl GstCamera {
         let message = format!("camera lost: {why}; reconnecting in {delay:.1} s");
         tracing::error!(node = %ctx.node(), "{message}");
         ctx.report(Severity::Error, message);
-        // Dropping the pipeline stops it and frees the device.
-        self.state = State::Waiting {
-            until: ctx.now() + SimDuration::from_secs_f64(delay),
-        };
+        self.stop_stream(ctx.now() + SimDuration::from_secs_f64(delay));
+    }
+
+    /// Stops the running stream (if any) and waits until `until`. The pipeline is stopped first — its
+    /// streaming thread has handed over its last frame once that returns — then the frames still queued
+    /// for a tick are counted as discarded, so captured = published + dropped + superseded + discarded +
+    /// bad frames holds at every stop.
+    fn stop_stream(&mut self, until: SimTime) {
+        if let State::Running(live) = std::mem::replace(&mut self.state, State::Waiting { until }) {
+            let Live {
+                pipeline, frames, ..
+            } = live;
+            // Dropping the pipeline stops it and frees the device.
+            drop(pipeline);
+            let left = frames.try_iter().count() as u64;
+            self.handle.counters.add(cf::discarded, left);
+        }
     }
 
     /// Publishes the newest waiting frame, counting the ones it replaces and its age.
@@ -346,12 +360,13 @@ impl GstCamera {
         let c = self.handle.counts();
         let a = self.ages.summary();
         let message = format!(
-            "camera: {} captured, {} published, {} dropped, {} superseded, {} missed upstream, {} late, \
-             {} bad, {} losses, {} reconnects; capture-to-publish p50 {} us, p99 {} us",
+            "camera: {} captured, {} published, {} dropped, {} superseded, {} discarded, {} missed upstream, \
+             {} late, {} bad, {} losses, {} reconnects; capture-to-publish p50 {} us, p99 {} us",
             c.captured,
             c.published,
             c.dropped,
             c.superseded,
+            c.discarded,
             c.missed_upstream,
             c.late,
             c.bad_frames,
@@ -434,10 +449,8 @@ impl Node for GstCamera {
 
     fn shutdown(&mut self, ctx: &mut Context) -> NodeResult {
         self.next_report = SimTime::ZERO;
+        self.stop_stream(SimTime::ZERO);
         self.report_counts(ctx);
-        self.state = State::Waiting {
-            until: SimTime::ZERO,
-        };
         Ok(())
     }
 }

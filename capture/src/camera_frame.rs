@@ -30,6 +30,7 @@ pub struct CameraCounters {
     published: AtomicU64,
     dropped: AtomicU64,
     superseded: AtomicU64,
+    discarded: AtomicU64,
     missed_upstream: AtomicU64,
     late: AtomicU64,
     bad_frames: AtomicU64,
@@ -48,6 +49,9 @@ pub struct CameraCounts {
     pub dropped: u64,
     /// Frames replaced by a newer one before the node's tick published them (only the newest goes out).
     pub superseded: u64,
+    /// Frames still waiting for a tick when their stream was stopped (a loss, a restart or the node's
+    /// shutdown): captured, never published, and counted rather than silently freed.
+    pub discarded: u64,
     /// Frames missing between consecutive PTS (lost by the device, the network or the decoder).
     pub missed_upstream: u64,
     /// Frames older than the lateness bound when published (still published, counted).
@@ -72,6 +76,7 @@ impl CameraCounters {
             published: g(&self.published),
             dropped: g(&self.dropped),
             superseded: g(&self.superseded),
+            discarded: g(&self.discarded),
             missed_upstream: g(&self.missed_upstream),
             late: g(&self.late),
             bad_frames: g(&self.bad_frames),
@@ -93,6 +98,9 @@ pub(crate) fn dropped(c: &CameraCounters) -> &AtomicU64 {
 }
 pub(crate) fn superseded(c: &CameraCounters) -> &AtomicU64 {
     &c.superseded
+}
+pub(crate) fn discarded(c: &CameraCounters) -> &AtomicU64 {
+    &c.discarded
 }
 pub(crate) fn missed_upstream(c: &CameraCounters) -> &AtomicU64 {
     &c.missed_upstream
