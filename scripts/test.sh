@@ -34,7 +34,8 @@ cargo test --workspace --all-targets --no-run --timings
 stamp "build + clippy done"
 
 # Tests spawn real zenoh sessions, ONNX Runtime and llama.cpp; two test threads fit a 2-core machine.
-cargo test --workspace -- --test-threads=2
+# --no-fail-fast: one failing test binary does not hide the results of the others (the run still fails).
+cargo test --workspace --no-fail-fast -- --test-threads=2
 stamp "cargo tests done"
 
 # The Debian package (docs/ECU.md): built from this build's binary, installed, its units' commands up on the
