@@ -3,14 +3,20 @@
 //! Time advances in steps to the next due tick or wake-up. At each instant the executor runs *rounds*:
 //! every node with work (queued input, or a tick due) steps once, possibly in parallel on the worker pool;
 //! then all outputs are merged in a fixed order — node declaration order, then emission order — stamped
-//! with the current time and a per-(node, topic) sequence number, and delivered to subscribers for the
-//! next round at the same instant. Rounds repeat until the instant is quiet.
+//! with the current time (or the earlier instant a node gave [`Context::publish_at`]) and a per-(node,
+//! topic) sequence number, and delivered to subscribers for the next round at the same instant. Rounds
+//! repeat until the instant is quiet.
+//!
+//! A message stamped in the past changes neither the clock nor the order: it is delivered in the next
+//! round like any other output, and its subscribers step at the current instant with a sample whose stamp
+//! is older than [`Context::now`]. Delivering it "back then" would mean re-running steps already taken;
+//! the stamp says when the reading was taken, the instant says when the system learnt of it.
 //!
 //! Nothing in that order depends on thread timing: each node only touches its own state during a round,
 //! and the merge is sequential. So the same inputs give byte-identical outputs with 1 or N workers, and
 //! at any pacing (as fast as possible for simulation, or paced to the wall clock for HIL benches).
 
-use super::node::{step_diagnostic, Context, Node, NodeError};
+use super::node::{step_diagnostic, Context, Node, NodeError, Outgoing};
 use super::resources;
 use super::stats::{StepStats, StepSummary};
 use crate::header::{Header, NodeName};
@@ -88,9 +94,11 @@ struct Slot {
     wakeups: Vec<SimTime>,
     inbox: Vec<Arc<Sample>>,
     tick_due: bool,
-    outbox: Vec<(TopicId, Message)>,
+    outbox: Vec<Outgoing>,
     stop: bool,
     seqs: Vec<u64>,
+    /// Per topic, the latest stamp this node published (the floor of `publish_at`).
+    last_stamps: Vec<SimTime>,
     stats: StepStats,
     /// Drops not yet reported, and in total, per topic.
     dropped: Vec<u64>,
@@ -133,10 +141,11 @@ impl Slot {
                 name,
                 node,
                 outbox,
+                last_stamps,
                 stop,
                 ..
             } = self;
-            let mut ctx = Context::new(name, now, outbox, &mut new_wakeups, stop);
+            let mut ctx = Context::new(name, now, outbox, last_stamps, &mut new_wakeups, stop);
             catch_unwind(AssertUnwindSafe(|| f(node.as_mut(), &mut ctx)))
         };
         self.wakeups.extend(new_wakeups);
@@ -149,8 +158,11 @@ impl Slot {
         }
         let diag = step_diagnostic(&self.name, result, &mut self.stats);
         if let Some(d) = diag {
-            self.outbox
-                .push((TopicId::Diagnostics, Message::Diagnostic(d)));
+            self.outbox.push(Outgoing {
+                topic: TopicId::Diagnostics,
+                message: Message::Diagnostic(d),
+                stamp: now,
+            });
         }
     }
 
@@ -210,6 +222,7 @@ impl DeterministicExecutor {
                     outbox: Vec::new(),
                     stop: false,
                     seqs: vec![0; TOPICS.len()],
+                    last_stamps: vec![SimTime::ZERO; TOPICS.len()],
                     stats: StepStats::default(),
                     dropped: vec![0; TOPICS.len()],
                     total_dropped: vec![0; TOPICS.len()],
@@ -275,16 +288,22 @@ impl DeterministicExecutor {
         }
     }
 
-    /// Merges every slot's outbox in slot order, stamps, observes and routes. Returns the sample count.
+    /// Merges every slot's outbox in slot order, numbers, observes and routes (each message keeps the
+    /// stamp its step gave it: `now`, or an earlier `publish_at` stamp). Returns the sample count.
     fn merge(&mut self, now: SimTime) -> u64 {
         let mut produced = Vec::new();
         for slot in self.slots.iter_mut() {
-            for (topic, message) in slot.outbox.drain(..) {
+            for Outgoing {
+                topic,
+                message,
+                stamp,
+            } in slot.outbox.drain(..)
+            {
                 let seq = &mut slot.seqs[topic as usize];
                 let header = Header {
                     source: slot.name.clone(),
                     seq: *seq,
-                    stamp: now,
+                    stamp,
                 };
                 *seq += 1;
                 let sample = Sample {

@@ -6,14 +6,14 @@
 //! per-node latency percentiles, deadline misses (a step longer than the tick period), queue overflows and
 //! undecodable messages are published on the diagnostics topic at a fixed wall-clock period.
 
-use super::node::{step_diagnostic, Context, Node, NodeError};
+use super::node::{step_diagnostic, Context, Node, NodeError, Outgoing};
 use super::resources;
 use super::stats::{StepStats, StepSummary};
 use crate::header::NodeName;
 use crate::messages::{Diagnostic, DiagnosticKind, Message, Severity};
 use crate::sample::Sample;
 use crate::time::{SimDuration, SimTime};
-use crate::topic::{topics, TopicId};
+use crate::topic::{topics, TopicId, TOPICS};
 use crate::transport::Bus;
 use parking_lot::Mutex;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -292,6 +292,7 @@ async fn run_node(
         bus: &bus,
         shared: &shared,
         wakeups: Vec::new(),
+        last_stamps: vec![SimTime::ZERO; TOPICS.len()],
         stopped: false,
     };
     steps.step(node.as_mut(), clock.now(), |n, c| n.on_start(c));
@@ -325,12 +326,13 @@ async fn run_node(
     }
 }
 
-/// What one node's steps share: the bus its outputs go to, its statistics, the wake-ups it asked for
-/// and whether it asked to stop.
+/// What one node's steps share: the bus its outputs go to, its statistics, the wake-ups it asked for,
+/// the latest stamp it published per topic (the floor of `publish_at`) and whether it asked to stop.
 struct NodeSteps<'a> {
     bus: &'a Bus,
     shared: &'a Shared,
     wakeups: Vec<SimTime>,
+    last_stamps: Vec<SimTime>,
     stopped: bool,
 }
 
@@ -346,12 +348,18 @@ impl NodeSteps<'_> {
         let name = &shared.name;
         let _span = tracing::debug_span!("node_step", node = %name, t = now.as_nanos()).entered();
         let started = Instant::now();
-        let mut outbox: Vec<(TopicId, Message)> = Vec::new();
+        let mut outbox: Vec<Outgoing> = Vec::new();
         // Read inside block_in_place: that is the thread the step runs on.
         let (result, cpu) = tokio::task::block_in_place(|| {
             let cpu_started = resources::thread_cpu_time();
-            let mut ctx =
-                Context::new(name, now, &mut outbox, &mut self.wakeups, &mut self.stopped);
+            let mut ctx = Context::new(
+                name,
+                now,
+                &mut outbox,
+                &mut self.last_stamps,
+                &mut self.wakeups,
+                &mut self.stopped,
+            );
             let r = catch_unwind(AssertUnwindSafe(|| f(node, &mut ctx)));
             (r, resources::thread_cpu_time().saturating_sub(cpu_started))
         });
@@ -363,13 +371,23 @@ impl NodeSteps<'_> {
             step_diagnostic(name, result, &mut st)
         };
         if let Some(d) = diag {
-            outbox.push((TopicId::Diagnostics, Message::Diagnostic(d)));
+            outbox.push(Outgoing {
+                topic: TopicId::Diagnostics,
+                message: Message::Diagnostic(d),
+                stamp: now,
+            });
         }
-        for (topic, message) in outbox {
+        // Each message keeps its step's stamp: `now`, or the earlier instant given to `publish_at`.
+        for Outgoing {
+            topic,
+            message,
+            stamp,
+        } in outbox
+        {
             let header = crate::header::Header {
                 source: name.clone(),
                 seq: bus.next_seq(name, topic),
-                stamp: now,
+                stamp,
             };
             if let Err(e) = bus.publish_sample(Arc::new(Sample {
                 topic,

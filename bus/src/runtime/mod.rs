@@ -10,11 +10,13 @@ mod live;
 mod node;
 mod registry;
 pub mod resources;
+#[cfg(test)]
+mod stamp_tests;
 mod stats;
 
 pub use deterministic::{DeterministicExecutor, ExecutorOptions, Observer, Pacing, RunReport};
 pub use events::EventLog;
 pub use live::{LiveExecutor, LiveOptions};
-pub use node::{Context, Node, NodeError, NodeResult};
+pub use node::{Context, Node, NodeError, NodeResult, StampError};
 pub use registry::{NodeConstructor, Registry};
 pub use stats::{StepStats, StepSummary};

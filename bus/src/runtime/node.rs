@@ -88,11 +88,48 @@ pub trait Node: Send {
     }
 }
 
+/// Why [`Context::publish_at`] refused a stamp. The message is not published; the node decides what
+/// that costs (the camera counts the frame as bad).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StampError {
+    /// The stamp is later than the step's time: a node reports what happened, never what will.
+    #[error("stamp {stamp} on {topic} is after the step's time {now}")]
+    InFuture {
+        topic: TopicId,
+        stamp: SimTime,
+        now: SimTime,
+    },
+    /// The stamp is earlier than one this node already published on the topic: a subscriber's view of
+    /// a topic's time must never go backwards.
+    #[error("stamp {stamp} on {topic} is before the {previous} this node already published there")]
+    BeforePrevious {
+        topic: TopicId,
+        stamp: SimTime,
+        previous: SimTime,
+    },
+}
+
+impl From<StampError> for NodeError {
+    fn from(e: StampError) -> Self {
+        NodeError::Failed(e.to_string())
+    }
+}
+
+/// A message a node published during a step, with the vehicle time it is stamped with.
+pub(crate) struct Outgoing {
+    pub topic: TopicId,
+    pub message: Message,
+    pub stamp: SimTime,
+}
+
 /// What a node may do during a step: read the time, publish, report, schedule a wake-up, ask to stop.
 pub struct Context<'a> {
     node: &'a NodeName,
     now: SimTime,
-    outbox: &'a mut Vec<(TopicId, Message)>,
+    outbox: &'a mut Vec<Outgoing>,
+    /// Per topic (indexed by `TopicId as usize`), the latest stamp this node has published there: the
+    /// floor of [`Context::publish_at`]. Kept by the executor across steps.
+    last_stamps: &'a mut [SimTime],
     wakeups: &'a mut Vec<SimTime>,
     stop: &'a mut bool,
 }
@@ -101,7 +138,8 @@ impl<'a> Context<'a> {
     pub(crate) fn new(
         node: &'a NodeName,
         now: SimTime,
-        outbox: &'a mut Vec<(TopicId, Message)>,
+        outbox: &'a mut Vec<Outgoing>,
+        last_stamps: &'a mut [SimTime],
         wakeups: &'a mut Vec<SimTime>,
         stop: &'a mut bool,
     ) -> Self {
@@ -109,6 +147,7 @@ impl<'a> Context<'a> {
             node,
             now,
             outbox,
+            last_stamps,
             wakeups,
             stop,
         }
@@ -126,7 +165,61 @@ impl<'a> Context<'a> {
 
     /// Publishes `payload` on `topic`, stamped with [`Context::now`]. Delivered after this step.
     pub fn publish<T: Payload>(&mut self, topic: Topic<T>, payload: T) {
-        self.outbox.push((topic.id, payload.into_message()));
+        let now = self.now;
+        self.push(topic.id, payload.into_message(), now);
+    }
+
+    /// Publishes `payload` on `topic` stamped `stamp`, an instant at or before [`Context::now`]: what a
+    /// sensor source uses to stamp a reading with the moment it was taken (a camera frame with its
+    /// capture instant) rather than the moment the node got to it. Delivered after this step, like
+    /// [`Context::publish`]: the stamp is data, the executor's clock never goes back for it (the
+    /// deterministic executor delivers it in the next round at the current instant, in the same merge
+    /// order as any other output, so runs stay byte-identical at any worker count; the live executor
+    /// sends it at once).
+    ///
+    /// Refused, with the message not published, when `stamp` is after `now` ([`StampError::InFuture`])
+    /// or before a stamp this node already published on `topic` ([`StampError::BeforePrevious`]; equal
+    /// is allowed): a subscriber never sees a topic's time from one source go backwards. Both are bugs of
+    /// the node or of its clock mapping, so they are errors, not silently clamped stamps.
+    pub fn publish_at<T: Payload>(
+        &mut self,
+        topic: Topic<T>,
+        payload: T,
+        stamp: SimTime,
+    ) -> Result<(), StampError> {
+        if stamp > self.now {
+            return Err(StampError::InFuture {
+                topic: topic.id,
+                stamp,
+                now: self.now,
+            });
+        }
+        let previous = self.last_stamps[topic.id as usize];
+        if stamp < previous {
+            return Err(StampError::BeforePrevious {
+                topic: topic.id,
+                stamp,
+                previous,
+            });
+        }
+        self.push(topic.id, payload.into_message(), stamp);
+        Ok(())
+    }
+
+    /// The latest stamp this node has published on `topic` (zero before the first): the earliest stamp
+    /// [`Context::publish_at`] accepts there.
+    pub fn last_stamp(&self, topic: TopicId) -> SimTime {
+        self.last_stamps[topic as usize]
+    }
+
+    fn push(&mut self, topic: TopicId, message: Message, stamp: SimTime) {
+        let last = &mut self.last_stamps[topic as usize];
+        *last = (*last).max(stamp);
+        self.outbox.push(Outgoing {
+            topic,
+            message,
+            stamp,
+        });
     }
 
     /// Publishes a health report on the diagnostics topic.
@@ -156,8 +249,8 @@ impl<'a> Context<'a> {
 
     /// Publishes a diagnostic as is.
     pub fn diagnostic(&mut self, d: Diagnostic) {
-        self.outbox
-            .push((TopicId::Diagnostics, Message::Diagnostic(d)));
+        let now = self.now;
+        self.push(TopicId::Diagnostics, Message::Diagnostic(d), now);
     }
 
     /// Asks for an `on_tick` call at vehicle time `at` (ignored if `at` is not in the future).
