@@ -2,10 +2,12 @@
 //! for hair and neck, a Delaunay triangulation, vertex normals, and the eyelid vertices to move.
 //!
 //! Built once (the triangulation is the slow part and never changes); every frame only moves and
-//! projects the vertices. The photo is `models/face/astronaut.png`; its landmarks are
+//! projects the vertices. The default photo is `models/face/astronaut.png`; its landmarks are
 //! `models/face/face_mesh_reference.json` (made at setup by mediapipe's face-mesh model, see
-//! `scripts/MODELS.md`). The mesh is rotated once so that the photo's own small roll and yaw are
-//! removed: the pose the renderer is asked for is then the pose it draws.
+//! `scripts/MODELS.md`); the other drivers are loaded by id ([`FaceModel::load_face`], `super::drivers`).
+//! The mesh is rotated once so that the photo's own small roll and yaw are removed (and, for the
+//! setup-made drivers, the photo's head tilt relative to the astronaut's): the pose the renderer is
+//! asked for is then the pose it draws.
 
 use crate::error::{Result, SimError};
 use opencv::core::{Point2f, Rect, Vec6f, Vector};
@@ -124,6 +126,11 @@ struct MeshFile {
     width: u32,
     height: u32,
     landmarks: Vec<[f64; 3]>,
+    /// Rotation about the x axis (degrees) that aligns this face's canonical mesh with the astronaut's,
+    /// found at setup (`scripts/models/drivers.py`): a group photo's head tilt is not the driver
+    /// looking up or down. Absent (0) for the astronaut itself.
+    #[serde(default)]
+    pitch_to_reference_deg: f64,
 }
 
 fn sub(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
@@ -148,10 +155,12 @@ fn normalize(a: [f32; 3]) -> [f32; 3] {
 impl FaceModel {
     /// Loads the reference mesh and photo from the models directory (`models/face/`).
     pub fn load_default() -> Result<FaceModel> {
-        let mesh = cabin_bus::assets::model_path("face/face_mesh_reference.json")
-            .map_err(|e| SimError::Camera(e.to_string()))?;
-        let photo = cabin_bus::assets::model_path("face/astronaut.png")
-            .map_err(|e| SimError::Camera(e.to_string()))?;
+        FaceModel::load_face(super::drivers::DEFAULT_FACE)
+    }
+
+    /// Loads the driver a scenario names (`[driver] face`): `astronaut` or a setup-made driver's id.
+    pub fn load_face(id: &str) -> Result<FaceModel> {
+        let (mesh, photo) = super::drivers::face_files(id)?;
         FaceModel::load(&mesh, &photo)
     }
 
@@ -187,7 +196,19 @@ impl FaceModel {
                 mesh.height
             )));
         }
-        build(&mesh.landmarks, grey, bgr)
+        if !mesh.pitch_to_reference_deg.is_finite() || mesh.pitch_to_reference_deg.abs() > 45.0 {
+            return Err(SimError::Camera(format!(
+                "{}: pitch_to_reference_deg {} outside +-45",
+                mesh_path.display(),
+                mesh.pitch_to_reference_deg
+            )));
+        }
+        build(
+            &mesh.landmarks,
+            mesh.pitch_to_reference_deg as f32,
+            grey,
+            bgr,
+        )
     }
 }
 
@@ -251,7 +272,7 @@ fn load_textures(path: &Path) -> Result<(Texture, Texture)> {
     ))
 }
 
-fn build(lm: &[[f64; 3]], grey: Texture, bgr: Texture) -> Result<FaceModel> {
+fn build(lm: &[[f64; 3]], pitch_deg: f32, grey: Texture, bgr: Texture) -> Result<FaceModel> {
     let p = |i: usize| [lm[i][0] as f32, lm[i][1] as f32, lm[i][2] as f32];
     // Photo-space positions (x, y photo pixels; z depth in the same scale), landmarks then rings.
     let mut photo: Vec<[f32; 3]> = (0..lm.len()).map(p).collect();
@@ -323,9 +344,15 @@ fn build(lm: &[[f64; 3]], grey: Texture, bgr: Texture) -> Result<FaceModel> {
     let nose = unroll(p(1));
     let yaw = ((nose[0] - eyes[0]) / (nose[2] - eyes[2]).min(-1.0)).atan();
     let (cy, sy) = (yaw.cos(), yaw.sin());
+    let (cp, sp) = (pitch_deg.to_radians().cos(), pitch_deg.to_radians().sin());
     let canon = |q: [f32; 3]| -> [f32; 3] {
         let [x, y, z] = unroll(q);
-        [x * cy - z * sy, y, x * sy + z * cy]
+        let (x, z) = (x * cy - z * sy, x * sy + z * cy);
+        if pitch_deg == 0.0 {
+            // The astronaut: no tilt to remove (and its frames stay bit-identical).
+            return [x, y, z];
+        }
+        [x, y * cp - z * sp, y * sp + z * cp]
     };
     let mut canonical: Vec<[f32; 3]> = photo.iter().map(|&q| canon(q)).collect();
     let eye_l = canon([
@@ -663,5 +690,22 @@ mod tests {
         assert!((1.2..1.8).contains(&m.mm_per_px), "{}", m.mm_per_px);
         // The nose tip faces the viewer.
         assert!(m.normals[1][2] < -0.5, "{:?}", m.normals[1]);
+    }
+    /// Every driver made at setup from a real photo loads and gives a sane mesh (cabin issue 11.3).
+    #[test]
+    fn every_driver_face_builds() {
+        let ids =
+            super::super::drivers::face_ids().expect("models/face/drivers (scripts/setup.sh)");
+        assert!(ids.len() >= 7, "{ids:?}");
+        for id in ids {
+            let m = FaceModel::load_face(&id).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert!(m.triangles.len() > 800, "{id}: {}", m.triangles.len());
+            assert!((0.5..3.0).contains(&m.mm_per_px), "{id}: {}", m.mm_per_px);
+            assert!(
+                m.normals[1][2] < -0.5,
+                "{id}: nose normal {:?}",
+                m.normals[1]
+            );
+        }
     }
 }

@@ -191,6 +191,20 @@ impl GlanceStyle {
     }
 }
 
+/// The face a scenario gets unless its `[driver] face` names another: scikit-image's astronaut, the
+/// face the default drive's thresholds and frames were made with.
+pub const DEFAULT_FACE: &str = "astronaut";
+
+/// A face id names files under `models/face/drivers/`: lower-case letters, digits and `_` only (at
+/// most 64), so a scenario cannot name a path.
+pub fn is_valid_face_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
 /// Something the driver wears that the camera must see through or around.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -463,6 +477,9 @@ impl DriverPose {
 /// The resolved driver script.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DriverScript {
+    /// Whose face the synthetic camera draws (`[driver] face`): [`DEFAULT_FACE`] or the id of a driver
+    /// made at setup from a real photo (`models/face/drivers/drivers.toml`, cabin issue 11.3).
+    pub face: String,
     pub neutral: Pose,
     pub sway_deg: f64,
     pub gaze: Vec<GazeSegment>,
@@ -626,6 +643,7 @@ impl DriverScript {
             camera_blocked: i.camera_blocked,
             episodes,
             wear: Vec::new(),
+            face: DEFAULT_FACE.to_string(),
             short_glances,
             sway_phase,
         }
@@ -875,5 +893,22 @@ mod tests {
         assert_eq!(d.state_at(35.0).worn.eyewear, Some((0.2, true)));
         assert_eq!(d.state_at(45.0).worn.eyewear, None);
         assert!(d.state_at(5.0).worn.cap && d.state_at(59.0).worn.cap);
+    }
+    /// `[driver] face` names the driver's face (cabin issue 11.3); the default is the astronaut, and an
+    /// id that could name a path is refused at parse time.
+    #[test]
+    fn the_driver_names_a_face() {
+        let base = "[scenario]\nname = \"t\"\nduration_s = 10.0\n\n[route]\n\
+                    points = [[48.0, 11.0], [48.01, 11.0]]\nspeed_kmh = 50\n";
+        let parse = |extra: &str| {
+            crate::scenario::Scenario::parse(&format!("{base}{extra}"), "t.toml", None)
+        };
+        assert_eq!(parse("").expect("parses").driver.face, DEFAULT_FACE);
+        let named = parse("\n[driver]\nface = \"f25_v\"\n").expect("parses");
+        assert_eq!(named.driver.face, "f25_v");
+        for bad in ["../astronaut", "F25", ""] {
+            let err = parse(&format!("\n[driver]\nface = \"{bad}\"\n"));
+            assert!(err.is_err(), "{bad:?} accepted");
+        }
     }
 }
