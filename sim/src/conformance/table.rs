@@ -33,6 +33,10 @@ pub struct SuiteSpec {
     pub transition_s: f64,
     /// The synthetic rendering of each KSS level (`kss.7 = { ... }`).
     pub kss: BTreeMap<String, KssLook>,
+    /// Faces the rows rotate through (cabin issue 11.3): the n-th expanded row without a `face` of its
+    /// own is driven by `drivers[n % len]`. Empty = every row has the default driver.
+    #[serde(default)]
+    pub drivers: Vec<String>,
 }
 
 /// How a KSS level is rendered: a drowsy stretch's eyelid behaviour.
@@ -145,6 +149,7 @@ impl Row {
             self.ir_transmittance.map(|t| format!("{t}")),
         );
         add("hours", self.hours.map(|h| format!("{h}")));
+        add("face", self.face.clone());
         add("km/h", self.speed_kmh.map(|s| format!("{s}")));
         parts.join(" ")
     }
@@ -206,6 +211,12 @@ impl Suite {
                 rows.push(row);
             }
         }
+        rotate_drivers(&raw.suite.drivers, &mut rows).map_err(|message| {
+            ConformanceError::Table {
+                file: file.to_string(),
+                message,
+            }
+        })?;
         Ok(Suite {
             spec: raw.suite,
             rows,
@@ -229,6 +240,28 @@ pub fn builtin_names() -> String {
         .map(|(n, _)| *n)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Spreads the rows over the suite's drivers: the n-th row without a `face` of its own (in table order,
+/// after expansion) gets `drivers[n % len]`, so every behaviour family meets several faces.
+fn rotate_drivers(drivers: &[String], rows: &mut [Row]) -> Result<(), String> {
+    for id in drivers
+        .iter()
+        .chain(rows.iter().filter_map(|r| r.face.as_ref()))
+    {
+        if !crate::scenario::is_valid_face_id(id) {
+            return Err(format!(
+                "face {id:?}: a driver id (lower-case letters, digits and `_`)"
+            ));
+        }
+    }
+    if drivers.is_empty() {
+        return Ok(());
+    }
+    for (n, row) in rows.iter_mut().filter(|r| r.face.is_none()).enumerate() {
+        row.face = Some(drivers[n % drivers.len()].clone());
+    }
+    Ok(())
 }
 
 /// One table per combination of the row's list-valued axes, with `{axis}` in the id filled in.
@@ -265,4 +298,43 @@ fn expand(t: &toml::Table) -> Vec<toml::Table> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The suite's rows are spread over the drivers (cabin issue 11.3), every one of which setup made;
+    /// the CI subset keeps the default driver.
+    #[test]
+    fn the_rows_rotate_through_the_drivers() {
+        let suite = Suite::from_name_or_path("ncap2026").expect("the built-in table parses");
+        let known = crate::camera::face_ids().expect("models/face/drivers (scripts/setup.sh)");
+        let mut used = std::collections::BTreeSet::new();
+        for row in &suite.rows {
+            let face = row.face.as_deref().expect("every row has a face");
+            assert!(
+                known.iter().any(|k| k == face),
+                "{}: unknown face {face}",
+                row.id
+            );
+            used.insert(face);
+        }
+        assert_eq!(used.len(), suite.spec.drivers.len(), "{used:?}");
+        for row in suite.subset(Some("fast")) {
+            assert_eq!(
+                row.face.as_deref(),
+                Some(crate::scenario::DEFAULT_FACE),
+                "{}",
+                row.id
+            );
+        }
+        let ld: std::collections::BTreeSet<_> = suite
+            .rows
+            .iter()
+            .filter(|r| r.id.starts_with("LD-"))
+            .filter_map(|r| r.face.as_deref())
+            .collect();
+        assert!(ld.len() >= 7, "long distraction meets {ld:?}");
+    }
 }
