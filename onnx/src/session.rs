@@ -20,7 +20,10 @@ pub enum MemoryProfile {
     /// and no memory pattern, so the weights dequantized during a run are freed after each node instead
     /// of staying reserved in the arena; no pre-packed weight copies. Measured on the cockpit process
     /// (docs/perf/resources.md): ~300 MiB less peak RSS, the same outputs byte for byte, some more CPU
-    /// per inference (the dequantization runs every time).
+    /// per inference (the dequantization runs every time). Also fixes glibc's mmap threshold for the
+    /// process (`heap.rs`), so those per-run weight buffers go back to the system when freed. Pairs with
+    /// models whose dequantization sits next to its use (Moonshine's, rearranged at setup by
+    /// `scripts/models/moonshine_memory.py`): then a run holds one layer's float weights, not all.
     Lean,
 }
 
@@ -51,7 +54,10 @@ pub fn session_with(
         .map_err(|e| fail(&e))?;
     let mut builder = match memory {
         MemoryProfile::Fast => builder,
-        MemoryProfile::Lean => lean(builder).map_err(|e| fail(&e))?,
+        MemoryProfile::Lean => {
+            crate::heap::return_large_blocks_to_the_system();
+            lean(builder).map_err(|e| fail(&e))?
+        }
     };
     builder.commit_from_file(model).map_err(|e| fail(&e))
 }
