@@ -19,13 +19,19 @@
 //! **Stamps.** Each frame's capture instant is the appsink's base time plus the buffer's PTS turned into
 //! running time through its segment ([`crate::pipeline::capture_clock_time`]): the instant on the pipeline
 //! clock (the system's monotonic clock, unless a source provides one) at which the source captured it. The
-//! runtime stamps what a node publishes with the vehicle time of the step ([`Context::publish`]), so the
-//! node publishes each frame on the first tick after it arrived (every `poll_ms`, 5 ms by default): the
-//! header stamp is that tick's vehicle time, and the frame's age at that moment, measured on the pipeline
-//! clock from the PTS, is what lateness is judged on; the capture instant is kept per stamp in the
-//! [`CameraHandle`] so any output can be traced back to the capture (capture-to-driver-state latency).
+//! node hands arrived frames to the bus on its tick (every `poll_ms`, 5 ms by default) and stamps each one
+//! with the vehicle time of its capture: the tick's vehicle time minus the frame's age, the age measured
+//! on the pipeline clock from the PTS ([`Context::publish_at`]). Vehicle time and the pipeline clock both
+//! run at the rate of the monotonic clock on a live executor, so the age carries over unchanged. Stamps
+//! strictly increase per frame (a frame whose age would put it at or before the previous frame's stamp —
+//! jitter in a source's PTS — is stamped 1 ns after it) and are never after the tick. A frame without a
+//! PTS is stamped with the tick's time. Everything downstream keys on that stamp: a face observation
+//! carries its frame's stamp, and the driver state integrates faces at their capture times, not at the
+//! moment this node polled its queue. The age is also what lateness is judged on (`late_ms`) and what
+//! the capture-to-publish percentiles report; the [`CameraHandle`] keeps, per stamp, the capture instant
+//! on the pipeline clock so any output can be traced back to the capture (capture-to-alert latency).
 //! When more than one frame waits at a tick only the newest is published (a DMS wants the freshest
-//! image) and the others are counted as superseded, so stamps strictly increase.
+//! image) and the others are counted as superseded.
 //!
 //! **Losses.** An error or an end of stream on the pipeline's bus, or no frame for `stall_s`, is a lost
 //! stream: an error diagnostic, the pipeline stopped, and a restart after a doubling backoff
@@ -203,6 +209,8 @@ pub struct GstCamera {
     next_report: SimTime,
     /// Losses so far, so a restart after one counts as a reconnect.
     lost_before: bool,
+    /// The stamp of the last frame published (across reconnects): the next one must be later.
+    last_stamp: Option<SimTime>,
 }
 
 impl GstCamera {
@@ -224,6 +232,7 @@ impl GstCamera {
             ages: StepStats::default(),
             next_report: SimTime::ZERO,
             lost_before: false,
+            last_stamp: None,
         })
     }
 
@@ -314,7 +323,8 @@ impl GstCamera {
         }
     }
 
-    /// Publishes the newest waiting frame, counting the ones it replaces and its age.
+    /// Publishes the newest waiting frame stamped with its capture instant in vehicle time, counting the
+    /// ones it replaces and its age.
     fn publish_newest(&mut self, ctx: &mut Context) {
         let State::Running(live) = &mut self.state else {
             return;
@@ -328,18 +338,38 @@ impl GstCamera {
         let Some(f) = newest else { return };
         self.handle.counters.add(cf::superseded, waiting - 1);
         let now_clock = live.pipeline.clock_time();
-        if let Some(capture) = f.capture {
+        let age = f.capture.map(|capture| {
             let age = now_clock
                 .and_then(|n| n.checked_sub(capture))
                 .unwrap_or(gst::ClockTime::ZERO);
-            let age = std::time::Duration::from_nanos(age.nseconds());
+            std::time::Duration::from_nanos(age.nseconds())
+        });
+        live.last_frame_at = ctx.now();
+        let published = capture_stamp(ctx.now(), age, self.last_stamp)
+            .ok_or_else(|| "no instant left after the previous frame's stamp".to_string())
+            .and_then(|stamp| {
+                ctx.publish_at(topics::CAMERA, f.frame, stamp)
+                    .map(|()| stamp)
+                    .map_err(|e| e.to_string())
+            });
+        let stamp = match published {
+            Ok(stamp) => stamp,
+            Err(why) => {
+                // Only a tick repeating the previous frame's instant could lead here: counted with the
+                // unusable frames, never a panic.
+                self.handle.counters.add(cf::bad_frames, 1);
+                tracing::warn!(node = %ctx.node(), "camera frame not published: {why}");
+                return;
+            }
+        };
+        self.last_stamp = Some(stamp);
+        if let (Some(age), Some(capture)) = (age, f.capture) {
             self.ages.record(age, None);
             if age.as_secs_f64() * 1e3 > self.params.late_ms {
                 self.handle.counters.add(cf::late, 1);
             }
-            self.handle.record_capture(ctx.now(), capture);
+            self.handle.record_capture(stamp, capture);
         }
-        live.last_frame_at = ctx.now();
         if !live.delivered {
             live.delivered = true;
             self.backoff.reset();
@@ -349,7 +379,6 @@ impl GstCamera {
             }
         }
         self.handle.counters.add(cf::published, 1);
-        ctx.publish(topics::CAMERA, f.frame);
     }
 
     fn report_counts(&mut self, ctx: &mut Context) {
@@ -455,9 +484,50 @@ impl Node for GstCamera {
     }
 }
 
+/// The vehicle time a frame was captured at: `now - age` (the tick's time, `now` without a PTS), at least
+/// 1 ns after the previous frame's stamp and never after `now`. `None` when the previous stamp is `now`
+/// itself (no instant left between them; ticks never repeat an instant, so this does not happen).
+fn capture_stamp(
+    now: SimTime,
+    age: Option<std::time::Duration>,
+    previous: Option<SimTime>,
+) -> Option<SimTime> {
+    let age_ns = age.map_or(0, |a| u64::try_from(a.as_nanos()).unwrap_or(u64::MAX));
+    let captured = SimTime::from_nanos(now.as_nanos().saturating_sub(age_ns));
+    match previous {
+        Some(p) if p >= now => None,
+        Some(p) if captured <= p => Some(p + SimDuration::from_nanos(1)),
+        _ => Some(captured),
+    }
+}
+
 /// Registers `gst_camera`.
 pub fn register(registry: &mut cabin_bus::runtime::Registry) {
     registry.register(KIND, DESCRIPTION, |spec| {
         Ok(Box::new(GstCamera::from_spec(spec)?))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capture_stamp;
+    use cabin_bus::SimTime;
+    use std::time::Duration;
+
+    #[test]
+    fn a_frame_is_stamped_at_its_capture_and_stamps_strictly_increase() {
+        let ms = SimTime::from_millis;
+        let age = |m| Some(Duration::from_millis(m));
+        assert_eq!(capture_stamp(ms(1000), age(40), None), Some(ms(960)));
+        assert_eq!(capture_stamp(ms(1000), None, Some(ms(990))), Some(ms(1000)));
+        // A jittery PTS would put it at or before the previous frame: 1 ns after that instead.
+        assert_eq!(
+            capture_stamp(ms(1005), age(50), Some(ms(960))),
+            Some(SimTime::from_nanos(ms(960).as_nanos() + 1))
+        );
+        // Older than the drive: clamped at zero, not wrapped.
+        assert_eq!(capture_stamp(ms(10), age(40), None), Some(SimTime::ZERO));
+        // Never after the tick, never equal to the previous stamp.
+        assert_eq!(capture_stamp(ms(1000), age(0), Some(ms(1000))), None);
+    }
 }

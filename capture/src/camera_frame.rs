@@ -121,9 +121,9 @@ pub(crate) fn reconnects(c: &CameraCounters) -> &AtomicU64 {
 /// How many published frames' capture instants a [`CameraHandle`] remembers.
 const CAPTURES_KEPT: usize = 4096;
 
-/// What a camera node shares with the outside: its counters and, per published frame, the vehicle time it
-/// was stamped with and its capture instant on the pipeline clock, so a bench or a test can measure the
-/// latency of any output back to the moment its frame was captured.
+/// What a camera node shares with the outside: its counters and, per published frame, its stamp (the
+/// vehicle time of its capture) and its capture instant on the pipeline clock, so a bench or a test can
+/// measure the latency of any output back to the moment its frame was captured.
 #[derive(Clone, Default)]
 pub struct CameraHandle {
     pub counters: Arc<CameraCounters>,
@@ -140,7 +140,9 @@ impl CameraHandle {
     }
 
     /// The newest frame stamped at or before `stamp`: its stamp and capture instant (pipeline clock, ns).
-    /// An output of the driver state's tick refers to the freshest frame it had seen.
+    /// Stamps are capture instants, so this frame was captured before `stamp`, not necessarily seen by a
+    /// node stepping at `stamp` (it may still have been in the face pipeline): to find the frame behind
+    /// an output, key on the face observation it followed (its stamp is its frame's, [`Self::capture_of`]).
     pub fn capture_at_or_before(&self, stamp: SimTime) -> Option<(SimTime, u64)> {
         let q = self.captures.lock().unwrap_or_else(|p| p.into_inner());
         q.iter()
