@@ -16,7 +16,8 @@
 //! forward and backward (zero phase, any sample rate; the paper used integer filters for 200 Hz) and the
 //! moving window is centred, so no group delay needs compensating; thresholds run on the integrated
 //! signal only (the paper also ran a second set on the band-passed signal); the R peak is then located as
-//! the largest absolute band-passed value within ±75 ms of the integrated peak.
+//! the band-passed extreme within ±75 ms of the integrated peak, on the side of zero (the QRS polarity)
+//! chosen once per window ([`locate_r_peaks`]).
 
 use super::filters::{band_pass_window, mean, moving_average};
 
@@ -106,18 +107,35 @@ pub fn detect_r_peaks(x: &[f64], fs: f64) -> Vec<usize> {
         thr1 = npki + 0.25 * (spki - npki);
     }
 
-    // Locate each R peak on the band-passed signal near the integrated peak.
+    locate_r_peaks(&bp, &beats, fs)
+}
+
+/// Each beat's fiducial point: the extreme of the band-passed signal within ±75 ms of its integrated
+/// peak, on ONE side of zero for the whole window — the side whose extremes are larger summed over the
+/// window's beats (the lead's QRS polarity). Taking the largest |value| beat by beat instead jumps between
+/// the two lobes of a biphasic QRS: on PhysioNet record 0001's lead 2 (an RS complex whose R and S lobes
+/// are within 10 % of each other after the 5–15 Hz band-pass) 22 of the 703 development beats were placed
+/// on the R lobe and the rest ~36 ms later on the S lobe; that jitter alone cut the beat-template
+/// correlation (development quality p1 0.68, median 0.88, against lead 1's 0.96 / 0.99) to the edge of
+/// the 0.66 gate.
+fn locate_r_peaks(bp: &[f64], beats: &[usize], fs: f64) -> Vec<usize> {
+    let n = bp.len();
+    if n == 0 {
+        return Vec::new();
+    }
     let half = ((0.075 * fs).round() as usize).max(1);
-    let mut peaks: Vec<usize> = beats
+    let span = |b: usize| b.saturating_sub(half)..=(b + half).min(n - 1);
+    let extreme = |b: usize, sign: f64| {
+        span(b)
+            .max_by(|&i, &j| (sign * bp[i]).total_cmp(&(sign * bp[j])))
+            .unwrap_or(b)
+    };
+    let balance: f64 = beats
         .iter()
-        .map(|&b| {
-            let lo = b.saturating_sub(half);
-            let hi = (b + half).min(n - 1);
-            (lo..=hi)
-                .max_by(|&i, &j| bp[i].abs().total_cmp(&bp[j].abs()))
-                .unwrap_or(b)
-        })
-        .collect();
+        .map(|&b| bp[extreme(b, 1.0)] + bp[extreme(b, -1.0)])
+        .sum();
+    let sign = if balance >= 0.0 { 1.0 } else { -1.0 };
+    let mut peaks: Vec<usize> = beats.iter().map(|&b| extreme(b, sign)).collect();
     peaks.sort_unstable();
     peaks.dedup();
     peaks
@@ -141,4 +159,58 @@ pub fn local_maxima(x: &[f64], min_distance: usize) -> Vec<usize> {
         i += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An RS complex (R lobe, then an S lobe 36 ms later) at 72 bpm, 250 Hz, the S lobe alternately
+    /// 8 % deeper and 8 % shallower than the R is tall: the shape of record 0001's lead 2, where the
+    /// band-passed lobes are within 10 % of each other.
+    fn biphasic_ecg(fs: f64, beats: usize) -> (Vec<f64>, Vec<f64>) {
+        let rr = 60.0 / 72.0;
+        let n = ((beats as f64 + 1.0) * rr * fs) as usize;
+        let times: Vec<f64> = (0..beats).map(|k| 0.5 + k as f64 * rr).collect();
+        let lobe = |t: f64, at: f64| (-((t - at) / 0.008).powi(2)).exp();
+        let x = (0..n)
+            .map(|i| {
+                let t = i as f64 / fs;
+                times
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &r)| {
+                        let s = if k % 2 == 0 { 1.08 } else { 0.92 };
+                        lobe(t, r) - s * lobe(t, r + 0.036)
+                    })
+                    .sum()
+            })
+            .collect();
+        (x, times)
+    }
+
+    #[test]
+    fn a_biphasic_qrs_keeps_its_fiducial_lobe_beat_after_beat() {
+        let fs = 250.0;
+        let (x, times) = biphasic_ecg(fs, 20);
+        let peaks = detect_r_peaks(&x, fs);
+        assert_eq!(peaks.len(), times.len(), "{peaks:?}");
+        // Every beat on the same lobe: the RR intervals stay within one sample of the true 833 ms
+        // (jumping lobes would alternate them by +-36 ms).
+        let true_rr = 60.0 / 72.0 * fs;
+        for w in peaks.windows(2) {
+            let rr = (w[1] - w[0]) as f64;
+            assert!(
+                (rr - true_rr).abs() <= 1.0,
+                "RR {rr} samples, peaks {peaks:?}"
+            );
+        }
+        // An inverted lead picks its own dominant side just as steadily.
+        let inverted: Vec<f64> = x.iter().map(|v| -v).collect();
+        let peaks = detect_r_peaks(&inverted, fs);
+        for w in peaks.windows(2) {
+            let rr = (w[1] - w[0]) as f64;
+            assert!((rr - true_rr).abs() <= 1.0, "inverted: RR {rr} samples");
+        }
+    }
 }
