@@ -4,7 +4,7 @@
 
 use cabin_agent::language::{
     check, samples, CheckConfig, LanguageBackend, LocalBackend, LocalConfig, PhraseRequest,
-    Proposal,
+    Proposal, StopReason,
 };
 mod common;
 
@@ -53,7 +53,10 @@ fn local_model_generates_byte_identical_text() {
     );
     assert!(!a.text.is_empty());
     assert!(a.tokens > 0);
-    assert_eq!(a.cached_prompt_tokens, 0, "first request: nothing cached");
+    assert!(
+        a.cached_prompt_tokens > 200,
+        "first request: the fixed prefix was evaluated at load"
+    );
     assert!(
         b.cached_prompt_tokens > 200,
         "second request reuses the fixed prefix"
@@ -63,13 +66,31 @@ fn local_model_generates_byte_identical_text() {
         b.text.as_bytes(),
         "same prompt, same bytes"
     );
+    // streaming: the first words (paused at the question), then the rest of the same generation
+    let first = llm.first_words_for(&request).expect("first words");
+    let whole = llm.generate_for(&request).expect("the rest");
+    println!("first words {:?} ({} tokens)", first.text, first.tokens);
+    assert_eq!(first.stop, StopReason::Question);
+    assert!(first.text.ends_with('?'), "{:?}", first.text);
+    assert!(whole.text.starts_with(&first.text));
+    assert_eq!(
+        a.text.as_bytes(),
+        whole.text.as_bytes(),
+        "streamed in two parts, same bytes"
+    );
     drop(llm);
-    let mut fresh = LocalBackend::start(config()).expect("reload");
+    // nothing warmed at load: the first request decodes the prefix itself, in the same chunks
+    let mut fresh = LocalBackend::start(LocalConfig {
+        warm_prefix: Vec::new(),
+        ..config()
+    })
+    .expect("reload");
     let c = fresh.generate_for(&request).expect("generate");
+    assert_eq!(c.cached_prompt_tokens, 0, "nothing was warmed");
     assert_eq!(
         a.text.as_bytes(),
         c.text.as_bytes(),
-        "a reloaded model gives the same bytes"
+        "a reloaded model, cold, gives the same bytes"
     );
 }
 
@@ -136,12 +157,12 @@ fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
     let _one = serial();
     use cabin_bus::prelude::*;
 
-    let run = || {
+    let run = |stream: bool| {
         let s = common::coffee_drive();
         let spec = NodeSpec::inline(
             "agent",
             "agent",
-            "backend = \"local\"\nthreads = 1\npreferences = \"off\"\ntime_budget_ms = 120000",
+            &format!("backend = \"local\"\nthreads = 1\npreferences = \"off\"\ntime_budget_ms = 120000\nstream_first_words = {stream}"),
         )
         .expect("spec");
         let node: Box<dyn Node> =
@@ -154,7 +175,7 @@ fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
             .collect();
         (common::on(&out, topics::SUGGESTION), lines)
     };
-    let (sugg, a) = run();
+    let (sugg, a) = run(false);
     assert_eq!(sugg.len(), 1);
     let s = &sugg[0].1;
     println!("{:.0} s: {:?} [{}]", sugg[0].0, s.text, s.phrased_by);
@@ -164,6 +185,22 @@ fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
         s.text
     );
     assert!(s.text.contains("Bean There Coffee"));
-    let (_, b) = run();
+    let (_, b) = run(false);
     assert_eq!(a, b, "byte-identical events with the local model");
+
+    // streamed: the first words, then the whole suggestion under the same id, the same text
+    let (streamed, _) = run(true);
+    for (t, x) in &streamed {
+        println!("{t:.3} s: {:?} [{}]", x.text, x.phrased_by);
+    }
+    assert_eq!(streamed.len(), 2, "first words, then the whole text");
+    let (first, whole) = (&streamed[0].1, &streamed[1].1);
+    assert_eq!(first.id, whole.id);
+    assert!(
+        streamed[0].0 < streamed[1].0,
+        "the first words go out first"
+    );
+    assert!(first.text.ends_with('?') && whole.text.starts_with(&first.text));
+    assert_eq!(whole.text, s.text, "the same sentence as without streaming");
+    assert_eq!(whole.phrased_by, "local");
 }

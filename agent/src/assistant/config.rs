@@ -100,6 +100,11 @@ pub struct AgentConfig {
     /// on top of the rules; `false`: the rules alone. Without the model files the agent logs a warning
     /// and uses the rules (docs/perf/agent.md: the model raises held-out precision and recall).
     pub interest_model: bool,
+    /// Stream the suggestion (issue 13, item 6): publish its first words (the offer question, checked
+    /// on their own) as soon as the model has written them, then the whole suggestion under the same
+    /// id, which starts with them. Off by default: a consumer that counts suggestion messages (the
+    /// scenario scoring) would count a streamed suggestion twice (docs/perf/agent.md, latency).
+    pub stream_first_words: bool,
 }
 
 impl Default for AgentConfig {
@@ -135,6 +140,7 @@ impl Default for AgentConfig {
             voice_answer_window_s: policy.voice_answer_window_s,
             passenger_voice_answers: policy.passenger_voice_answers,
             interest_model: true,
+            stream_first_words: false,
         }
     }
 }

@@ -19,8 +19,8 @@ use crate::interests::{
     PreferenceSnapshot, PreferenceStore, Scope, Signal, MAX_TEXT_BYTES, STOP_KINDS,
 };
 use crate::language::{
-    check, round_km, round_min, CheckConfig, LanguageBackend, PhraseRequest, Proposal,
-    TemplateBackend,
+    check, check_first_words, round_km, round_min, template_rest, CheckConfig, LanguageBackend,
+    PhraseRequest, Proposal, TemplateBackend,
 };
 use crate::poi::{
     corridor, match_weight, rank, CorridorConfig, CorridorQuery, PoiIndex, RankContext, Ranked,
@@ -680,7 +680,46 @@ impl AgentCore {
     /// goes to `out.suggestions`, and a `phrased` decision says who wrote it (and why the template, if
     /// the model's text was refused).
     pub fn phrase_pending(&mut self, pending: Unphrased, out: &mut Outputs) {
-        let (text, phrased_by) = self.phrase(&pending.request);
+        self.finish_phrase(pending, None, out);
+    }
+
+    /// Streaming (`stream_first_words`): the suggestion with only its first words (the offer question,
+    /// checked by [`check_first_words`]) for the HMI to start saying while the rest is generated; the
+    /// whole suggestion follows from [`AgentCore::finish_phrase`] under the same id and starts with
+    /// these words. `None`: the backend does not stream, or its first words failed the check (then
+    /// `finish_phrase` phrases the whole text, with the template as the fallback, as without
+    /// streaming).
+    pub fn first_words(&mut self, pending: &Unphrased) -> Option<Suggestion> {
+        let name = self.backend.name();
+        let request = &pending.request;
+        let first = match self.backend.first_words(request) {
+            Ok(Some(p)) => p.text,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::warn!(backend = name, "first words failed: {e}");
+                return None;
+            }
+        };
+        // the template's rest must still fit after these words, in case the model's rest is refused
+        let room = template_rest(request).split_whitespace().count();
+        match check_first_words(&first, request, &self.check, room) {
+            Ok(text) => Some(Suggestion {
+                text,
+                phrased_by: format!("{name} (first words; the rest follows)"),
+                ..pending.suggestion.clone()
+            }),
+            Err(why) => {
+                tracing::info!(backend = name, text = %first, "first words rejected: {why}");
+                None
+            }
+        }
+    }
+
+    /// Phrases `pending` whole and puts its suggestion and a `phrased` decision in `out`. `said`: the
+    /// first words already published by [`AgentCore::first_words`]; the text then starts with them:
+    /// the model's whole text when it passes the check, else those words and the template's rest.
+    pub fn finish_phrase(&mut self, pending: Unphrased, said: Option<&str>, out: &mut Outputs) {
+        let (text, phrased_by) = self.phrase(&pending.request, said);
         let s = pending.suggestion;
         let poi_id = match &s.action {
             SuggestionAction::Stop { poi, .. } => Some(poi.id),
@@ -708,8 +747,10 @@ impl AgentCore {
     }
 
     /// Phrases with the backend; any failure or a text that fails the check falls back to the
-    /// template, and `phrased_by` says so.
-    fn phrase(&mut self, request: &PhraseRequest) -> (String, String) {
+    /// template, and `phrased_by` says so. With first words `said`, the fallback keeps them and
+    /// completes them with the template's rest (they passed their own check, and the rest is the
+    /// template's), so what the HMI already said stays the start of the suggestion.
+    fn phrase(&mut self, request: &PhraseRequest, said: Option<&str>) -> (String, String) {
         let name = self.backend.name();
         let template = || {
             TemplateBackend
@@ -725,21 +766,35 @@ impl AgentCore {
             return (template(), by);
         }
         let _span = tracing::debug_span!("phrase", backend = name).entered();
-        match self.backend.phrase(request) {
+        let why = match self.backend.phrase(request) {
             Ok(p) => match check(&p.text, request, &self.check) {
-                Ok(text) => (text, name.to_string()),
+                Ok(text) if said.is_none_or(|s| text.starts_with(s)) => {
+                    return (text, name.to_string());
+                }
+                Ok(text) => format!("{name} text does not start with its first words: '{text}'"),
                 Err(why) => {
                     tracing::info!(backend = name, text = %p.text, "generated text rejected: {why}");
-                    (
-                        template(),
-                        format!("template (fallback: {name} text rejected: {why})"),
-                    )
+                    format!("{name} text rejected: {why}")
                 }
             },
             Err(e) => {
                 tracing::warn!(backend = name, "phrasing failed: {e}");
-                (template(), format!("template (fallback: {e})"))
+                e.to_string()
             }
+        };
+        if let Some(first) = said {
+            let joined = format!("{first} {}", template_rest(request));
+            if let Ok(text) = check(joined.trim(), request, &self.check) {
+                return (
+                    text,
+                    format!("{name} first words + template rest (fallback: {why})"),
+                );
+            }
+            tracing::warn!(
+                backend = name,
+                "first words + template rest fail the check; the template replaces them"
+            );
         }
+        (template(), format!("template (fallback: {why})"))
     }
 }

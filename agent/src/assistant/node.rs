@@ -11,7 +11,10 @@
 //! phrases it then (the local model takes 1-4 s on one thread), publishing the suggestion from that
 //! step. The wake-up is in vehicle time, so under the deterministic executor the suggestion's stamp and
 //! its place in the events log are the same at any worker count; live, the decision goes out before the
-//! model starts (issue 13, item 6: end of speech -> decision under 1 s).
+//! model starts (issue 13, item 6: end of speech -> decision under 1 s). With `stream_first_words`
+//! the phrasing wake-up publishes only the suggestion's first words (its offer question, checked on
+//! their own) and the next wake-up, [`PHRASE_AFTER`] later, the whole suggestion under the same id:
+//! the HMI starts saying the question while the model writes the rest (first words under 2 s).
 
 use super::config::{AgentConfig, BackendKind, PreferenceMode};
 use super::core::{AgentCore, Outputs, Unphrased};
@@ -53,6 +56,8 @@ pub struct AgentNode {
     core: Option<AgentCore>,
     /// Proposals decided, to be phrased on the next wake-up, in decision order.
     to_phrase: Vec<Unphrased>,
+    /// Streamed proposals whose first words went out, with those words: finished on the next wake-up.
+    to_finish: Vec<(Unphrased, String)>,
 }
 
 impl AgentNode {
@@ -61,19 +66,40 @@ impl AgentNode {
             config,
             core: None,
             to_phrase: Vec::new(),
+            to_finish: Vec::new(),
         }
     }
 
-    /// Phrases every pending proposal and publishes its suggestion.
-    fn phrase_pending(&mut self, ctx: &mut Context) {
+    /// Phrases the pending proposals and publishes their suggestions. Streaming
+    /// (`stream_first_words`, and not at shutdown): the first proposal's first words go out now and
+    /// its whole text on the next wake-up, [`PHRASE_AFTER`] on (the model holds one paused
+    /// generation, so the proposals after it wait for that wake-up).
+    fn phrase_pending(&mut self, ctx: &mut Context, stream: bool) {
         let Some(core) = self.core.as_mut() else {
             return;
         };
         let mut out = Outputs::default();
-        for p in std::mem::take(&mut self.to_phrase) {
+        for (p, said) in std::mem::take(&mut self.to_finish) {
             let _span =
                 tracing::debug_span!("agent_phrase", suggestion = p.suggestion_id()).entered();
+            core.finish_phrase(p, Some(&said), &mut out);
+        }
+        let mut pending = std::mem::take(&mut self.to_phrase).into_iter();
+        while let Some(p) = pending.next() {
+            let _span =
+                tracing::debug_span!("agent_phrase", suggestion = p.suggestion_id()).entered();
+            if stream {
+                if let Some(first) = core.first_words(&p) {
+                    self.to_finish.push((p, first.text.clone()));
+                    out.suggestions.push(first);
+                    self.to_phrase.extend(pending);
+                    break;
+                }
+            }
             core.phrase_pending(p, &mut out);
+        }
+        if !self.to_finish.is_empty() || !self.to_phrase.is_empty() {
+            ctx.wake_at(ctx.now() + PHRASE_AFTER);
         }
         self.emit(out, ctx);
     }
@@ -199,13 +225,14 @@ impl Node for AgentNode {
     }
 
     fn on_tick(&mut self, ctx: &mut Context) -> NodeResult {
-        self.phrase_pending(ctx);
+        let stream = self.config.stream_first_words;
+        self.phrase_pending(ctx, stream);
         Ok(())
     }
 
     /// A run that ends right after a proposal still publishes its suggestion.
     fn shutdown(&mut self, ctx: &mut Context) -> NodeResult {
-        self.phrase_pending(ctx);
+        self.phrase_pending(ctx, false);
         Ok(())
     }
 }

@@ -82,6 +82,44 @@ fn unit_of(next: Option<&str>) -> Option<&'static str> {
 
 /// Cleans `raw` and checks it against `req`. Returns the cleaned text or why it was rejected.
 pub fn check(raw: &str, req: &PhraseRequest, cfg: &CheckConfig) -> Result<String, String> {
+    let text = check_text(raw, req, cfg)?;
+    if let Proposal::Stop {
+        distance_km,
+        detour_min,
+        ..
+    } = &req.proposal
+    {
+        says_stop_facts(&text, *distance_km, *detour_min)?;
+    }
+    Ok(text)
+}
+
+/// The check of the first words of a streamed suggestion (the text up to and including its offer
+/// question, said before the rest is generated): everything [`check`] asks except the stop's
+/// distance and detour, which the rest of the sentence says, and it must end with the question.
+/// `room` is how many words the rest may still need (the template's rest: "It's 6.4 km ahead, a 1 min
+/// detour."), so that the first words and that rest together stay within `max_words` and the rest can
+/// always be completed by the template if the model's own rest is rejected.
+pub fn check_first_words(
+    raw: &str,
+    req: &PhraseRequest,
+    cfg: &CheckConfig,
+    room: usize,
+) -> Result<String, String> {
+    let limited = CheckConfig {
+        max_words: cfg.max_words.saturating_sub(room),
+        max_sentences: cfg.max_sentences.saturating_sub(1).max(1),
+        ..cfg.clone()
+    };
+    let text = check_text(raw, req, &limited)?;
+    if !text.ends_with('?') {
+        return Err("the first words are not the offer question".into());
+    }
+    Ok(text)
+}
+
+/// Everything of [`check`] but the stop's distance and detour.
+fn check_text(raw: &str, req: &PhraseRequest, cfg: &CheckConfig) -> Result<String, String> {
     let text = clean(raw);
     let n = text.chars().count();
     if n < cfg.min_chars {
@@ -133,14 +171,6 @@ pub fn check(raw: &str, req: &PhraseRequest, cfg: &CheckConfig) -> Result<String
     only_facts(&text, req)?;
     proposal_question(&text)?;
     grammar(&text)?;
-    if let Proposal::Stop {
-        distance_km,
-        detour_min,
-        ..
-    } = &req.proposal
-    {
-        says_stop_facts(&text, *distance_km, *detour_min)?;
-    }
     Ok(text)
 }
 
@@ -571,6 +601,29 @@ pub fn auto_scores(raw: &str, req: &PhraseRequest, cfg: &CheckConfig) -> AutoSco
 mod tests {
     use super::*;
     use crate::language::samples;
+
+    #[test]
+    fn first_words_are_the_offer_question_and_leave_room_for_the_rest() {
+        let c = CheckConfig::default();
+        let r = samples::coffee_stop(6.4, 4);
+        let rest = crate::language::template_rest(&r);
+        assert_eq!(rest, "It's 6.4 km ahead, a 1 min detour.");
+        let room = rest.split_whitespace().count();
+        let q = "How about a coffee at Bean There Coffee?";
+        assert_eq!(check_first_words(q, &r, &c, room).as_deref(), Ok(q));
+        // the first words and the template's rest make a whole suggestion that passes the check
+        assert!(check(&format!("{q} {rest}"), &r, &c).is_ok());
+        let lead = "Your passenger wanted a coffee. How about Bean There Coffee?";
+        assert!(check_first_words(lead, &r, &c, room).is_ok());
+        for bad in [
+            "You're looking for a coffee at Bean There Coffee?", // restates, offers nothing
+            "How about a coffee at Bean There Coffee, 2 km ahead?", // a number not in the data
+            "How about a coffee at Bean There Coffee.",          // not a question
+            "How about a coffee at Bean There Coffee, which is a really nice little place that serves great coffee?",
+        ] {
+            assert!(check_first_words(bad, &r, &c, room).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn accepts_facts_and_rejects_inventions() {

@@ -22,11 +22,13 @@
 use super::{chat_messages, LanguageBackend, Phrase, PhraseRequest};
 use crate::error::{AgentError, Result};
 use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::LlamaToken;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -49,8 +51,14 @@ pub struct LocalConfig {
     pub time_budget: Duration,
     /// Context length, tokens.
     pub n_ctx: u32,
-    /// Prompt chunk size, tokens.
+    /// Prompt chunk size, tokens (also llama.cpp's micro-batch).
     pub n_batch: u32,
+    /// Stop as soon as the text has more words than this (the checker rejects it anyway, so the
+    /// tokens after the limit would only delay the template). Zero: no limit.
+    pub max_words: usize,
+    /// The fixed start of every chat (system message and examples), evaluated once when the model
+    /// loads so that even the first request decodes only its own facts. Empty: nothing warmed.
+    pub warm_prefix: Vec<(String, String)>,
 }
 
 impl LocalConfig {
@@ -60,8 +68,14 @@ impl LocalConfig {
             threads: 1,
             max_tokens: 48,
             time_budget: Duration::from_secs(8),
-            n_ctx: 1024,
-            n_batch: 256,
+            // 337 tokens of fixed prefix + ~50 of facts + 48 generated = ~435: 512 holds it, and
+            // every token of context costs KV memory (SmolLM2: 30 layers x 2 x 192 x f16 = 23 KB)
+            n_ctx: 512,
+            // the facts (~50 tokens) are one batch; llama.cpp sizes its compute buffer (the logits of
+            // a whole micro-batch, 49,152 x 4 bytes per token) by this: 256 -> 64 saves ~38 MB
+            n_batch: 64,
+            max_words: super::CheckConfig::default().max_words,
+            warm_prefix: super::chat_prefix(),
         }
     }
 }
@@ -74,6 +88,10 @@ pub enum StopReason {
     TokenBudget,
     TimeBudget,
     ContextFull,
+    /// More than `max_words` words: the checker would reject the text whatever came next.
+    TooLong,
+    /// Paused after the first question mark (streaming); the next request of the same chat goes on.
+    Question,
 }
 
 /// One generation, with its timings (timings are for logs and benchmarks only).
@@ -89,6 +107,20 @@ pub struct Generated {
     pub time_to_first_token: Duration,
     /// Time spent generating after the first token.
     pub decode_time: Duration,
+    /// Applying the chat template and tokenising (part of `time_to_first_token`).
+    pub tokenize_time: Duration,
+    /// llama.cpp's own figures for this request (`llama_perf_context`, reset per request).
+    pub llama: LlamaFigures,
+}
+
+/// llama.cpp's own timings of one request: prompt evaluation (batches of more than one token) and
+/// generation (one token per decode).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LlamaFigures {
+    pub prompt_ms: f64,
+    pub prompt_tokens: i32,
+    pub eval_ms: f64,
+    pub eval_tokens: i32,
 }
 
 impl Generated {
@@ -107,6 +139,9 @@ impl Generated {
 struct Job {
     /// (role, content) in order: system first.
     messages: Vec<(String, String)>,
+    /// Pause after the first question mark (streaming); else generate to the end, continuing a
+    /// paused generation of the same chat if there is one.
+    pause_at_question: bool,
     reply: Sender<Result<Generated>>,
 }
 
@@ -186,22 +221,37 @@ impl LocalBackend {
         self.generate_chat(&[("system", system), ("user", user)])
     }
 
-    /// Generates the phrasing of `request` (the chat of [`chat_messages`]), with its figures.
+    /// Generates the phrasing of `request` (the chat of [`chat_messages`]), with its figures; goes on
+    /// from [`LocalBackend::first_words_for`] of the same request when that paused.
     pub fn generate_for(&mut self, request: &PhraseRequest) -> Result<Generated> {
-        let chat = chat_messages(request);
-        let chat: Vec<(&str, &str)> = chat.iter().map(|(r, c)| (*r, c.as_str())).collect();
-        self.generate_chat(&chat)
+        self.send(chat_messages(request), false)
+    }
+
+    /// Generates the phrasing of `request` up to and including its first question mark and pauses
+    /// there (`stop` = [`StopReason::Question`]; any other stop: the text ended before a question).
+    pub fn first_words_for(&mut self, request: &PhraseRequest) -> Result<Generated> {
+        self.send(chat_messages(request), true)
     }
 
     /// Generates the next assistant turn of a chat given as (role, content) pairs.
     pub fn generate_chat(&mut self, messages: &[(&str, &str)]) -> Result<Generated> {
+        let messages = messages
+            .iter()
+            .map(|(r, c)| (r.to_string(), c.to_string()))
+            .collect();
+        self.send(messages, false)
+    }
+
+    fn send(
+        &mut self,
+        messages: Vec<(String, String)>,
+        pause_at_question: bool,
+    ) -> Result<Generated> {
         let jobs = self.jobs.as_ref().ok_or_else(|| fail("stopped"))?;
         let (reply, answer) = channel();
         jobs.send(Job {
-            messages: messages
-                .iter()
-                .map(|(r, c)| (r.to_string(), c.to_string()))
-                .collect(),
+            messages,
+            pause_at_question,
             reply,
         })
         .map_err(|_| fail("the model thread has stopped"))?;
@@ -237,6 +287,12 @@ impl LanguageBackend for LocalBackend {
         );
         match g.stop {
             StopReason::EndOfTurn | StopReason::LineBreak => {}
+            StopReason::TooLong => {
+                return Err(fail(format!(
+                    "over the word limit after {} tokens (stopped early)",
+                    g.tokens
+                )));
+            }
             incomplete => {
                 // a cut sentence may still read as valid ("... It is"): never use it
                 tracing::warn!(
@@ -253,6 +309,20 @@ impl LanguageBackend for LocalBackend {
             text: g.text,
             note: format!("{} tokens, stop: {:?}", g.tokens, g.stop),
         })
+    }
+
+    fn first_words(&mut self, request: &PhraseRequest) -> Result<Option<Phrase>> {
+        let g = self.first_words_for(request)?;
+        tracing::debug!(
+            tokens = g.tokens,
+            ttft_ms = g.time_to_first_token.as_millis() as u64,
+            stop = ?g.stop,
+            "local model: first words"
+        );
+        Ok((g.stop == StopReason::Question).then(|| Phrase {
+            text: g.text,
+            note: format!("{} tokens", g.tokens),
+        }))
     }
 }
 
@@ -303,7 +373,9 @@ fn worker(config: LocalConfig, jobs: Receiver<Job>, ready: Sender<Result<String>
         .with_n_batch(config.n_batch.max(16))
         .with_n_ubatch(config.n_batch.max(16))
         .with_n_threads(config.threads)
-        .with_n_threads_batch(config.threads);
+        .with_n_threads_batch(config.threads)
+        // llama.cpp's own timings (`Generated::llama`); their cost is a clock read per decode
+        .with_no_perf(false);
     let mut ctx = match model.new_context(backend, params) {
         Ok(c) => c,
         Err(e) => {
@@ -322,149 +394,313 @@ fn worker(config: LocalConfig, jobs: Receiver<Job>, ready: Sender<Result<String>
     )));
     let n_ctx = ctx.n_ctx() as usize;
     let n_batch = (config.n_batch.max(16) as usize).min(n_ctx);
-    let mut cached_prefix_tokens = Vec::new();
-    for job in jobs {
-        let started = Instant::now();
-        let cached_prefix = &mut cached_prefix_tokens;
-        let result = (|| -> Result<Generated> {
-            let messages = job
-                .messages
-                .into_iter()
-                .map(|(role, content)| LlamaChatMessage::new(role, content).map_err(fail))
-                .collect::<Result<Vec<_>>>()?;
-            // a template llama.cpp cannot apply: ChatML, which most chat models understand
-            let chatml = LlamaChatTemplate::new("chatml").map_err(fail)?;
-            let tmpl = if model
-                .apply_chat_template(&template, &messages, true)
-                .is_ok()
-            {
-                &template
-            } else {
-                &chatml
-            };
-            let prompt = model
-                .apply_chat_template(tmpl, &messages, true)
+    let mut batch = LlamaBatch::new(n_batch, 1);
+    let mut cached_prefix: Vec<LlamaToken> = Vec::new();
+    // Warm the fixed prefix now, before any request: the first suggestion of a drive then costs what
+    // every later one does (its facts and its answer), not the ~300-token prefix on top (1.8 s on one
+    // thread). It is decoded exactly as a request would decode it, so the bytes do not change.
+    if !config.warm_prefix.is_empty() {
+        let warmed = (|| -> Result<()> {
+            let messages = chat_messages_of(&config.warm_prefix)?;
+            let tmpl = usable_template(&model, &template, &messages)?;
+            let text = model
+                .apply_chat_template(&tmpl, &messages, false)
                 .map_err(|e| fail(format!("chat template: {e}")))?;
-            // The fixed part (system message and examples) is computed once and kept in the KV
-            // cache; only the last message is decoded per request. The split is always the same
-            // (prefix chunks, then the suffix as its own batch), on the first request too, so a
-            // cached and a fresh run do the same arithmetic and give the same bytes.
-            let prefix_text = match messages.len() {
-                0 | 1 => String::new(),
-                n => model
-                    .apply_chat_template(tmpl, &messages[..n - 1], false)
-                    .ok()
-                    .filter(|p| prompt.starts_with(p.as_str()))
-                    .unwrap_or_default(),
+            let (prefix, _) = split_tokens(&model, &text, "");
+            decode_prefix(&mut ctx, &mut batch, n_batch, &prefix)?;
+            cached_prefix = prefix;
+            Ok(())
+        })();
+        if let Err(e) = warmed {
+            tracing::warn!("local model: prefix not warmed: {e}");
+            cached_prefix.clear();
+        }
+    }
+    // a generation of a streaming request (paused at its question, or already ended: then its stop),
+    // taken up by the next request of the same chat
+    let mut paused: Option<(Ongoing, Option<StopReason>)> = None;
+    for job in jobs {
+        let result = (|| -> Result<Generated> {
+            let (mut g, ended) = match paused.take() {
+                Some((g, ended)) if g.messages == job.messages => (g, ended),
+                _ => {
+                    let g = start_job(
+                        &model,
+                        &mut ctx,
+                        &mut batch,
+                        &template,
+                        &mut cached_prefix,
+                        job.messages,
+                        (n_ctx, n_batch),
+                    )?;
+                    (g, None)
+                }
             };
-            let vocab = model.vocab();
-            let mut prefix = vocab.tokenize(prefix_text.as_bytes(), false, true);
-            let mut suffix = vocab.tokenize(&prompt.as_bytes()[prefix_text.len()..], false, true);
-            if vocab.should_add_bos() {
-                let first = if prefix.is_empty() {
-                    &mut suffix
-                } else {
-                    &mut prefix
-                };
-                if first.first() != Some(&vocab.bos()) {
-                    first.insert(0, vocab.bos());
-                }
+            let stop = match ended {
+                Some(stop) => stop,
+                None => generate(
+                    &model,
+                    &mut ctx,
+                    &mut batch,
+                    &config,
+                    &mut g,
+                    n_ctx,
+                    job.pause_at_question,
+                )?,
+            };
+            let out = g.figures(stop, &mut ctx);
+            if job.pause_at_question {
+                let ended = (stop != StopReason::Question).then_some(stop);
+                paused = Some((g, ended));
             }
-            let total = prefix.len() + suffix.len();
-            if suffix.is_empty() || total + 8 >= n_ctx {
-                return Err(fail(format!(
-                    "prompt of {total} tokens does not fit the {n_ctx}-token context"
-                )));
-            }
-            let mut batch = LlamaBatch::new(n_batch, 1);
-            let reuse = !prefix.is_empty() && prefix == *cached_prefix;
-            if reuse {
-                ctx.kv_cache_seq_rm(0, Some(prefix.len() as u32), None)
-                    .map_err(|e| fail(format!("cache: {e}")))?;
-            } else {
-                ctx.clear_kv_cache();
-                cached_prefix.clear();
-                let mut pos: i32 = 0;
-                for chunk in prefix.chunks(n_batch) {
-                    batch.clear();
-                    for t in chunk {
-                        batch.add(*t, pos, &[0], false).map_err(fail)?;
-                        pos += 1;
-                    }
-                    ctx.decode(&mut batch)
-                        .map_err(|e| fail(format!("prompt: {e}")))?;
-                }
-                *cached_prefix = prefix.clone();
-            }
-            let mut pos = prefix.len() as i32;
-            let last = suffix.len() - 1;
-            for (c, chunk) in suffix.chunks(n_batch).enumerate() {
-                batch.clear();
-                for (j, t) in chunk.iter().enumerate() {
-                    batch
-                        .add(*t, pos, &[0], c * n_batch + j == last)
-                        .map_err(fail)?;
-                    pos += 1;
-                }
-                ctx.decode(&mut batch)
-                    .map_err(|e| fail(format!("prompt: {e}")))?;
-            }
-            let cached_tokens = if reuse { prefix.len() } else { 0 };
-            let mut sampler = LlamaSampler::greedy();
-            let mut bytes: Vec<u8> = Vec::new();
-            let mut generated = 0usize;
-            let mut first_token: Option<Instant> = None;
-            let mut stop = StopReason::TokenBudget;
-            while generated < config.max_tokens {
-                if !config.time_budget.is_zero() && started.elapsed() > config.time_budget {
-                    stop = StopReason::TimeBudget;
-                    break;
-                }
-                if pos as usize + 1 >= n_ctx {
-                    stop = StopReason::ContextFull;
-                    break;
-                }
-                let token = sampler.sample(&ctx, batch.n_tokens() - 1);
-                sampler.accept(token);
-                if first_token.is_none() {
-                    first_token = Some(Instant::now());
-                }
-                if vocab.is_eog(token) {
-                    stop = StopReason::EndOfTurn;
-                    break;
-                }
-                generated += 1;
-                let piece = vocab.token_to_piece(token, false, None);
-                let had_text = bytes.iter().any(|b| !b.is_ascii_whitespace());
-                if had_text && piece.contains(&b'\n') {
-                    if let Some(i) = piece.iter().position(|&b| b == b'\n') {
-                        bytes.extend_from_slice(&piece[..i]);
-                    }
-                    stop = StopReason::LineBreak;
-                    break;
-                }
-                bytes.extend_from_slice(&piece);
-                batch.clear();
-                batch.add(token, pos, &[0], true).map_err(fail)?;
-                pos += 1;
-                ctx.decode(&mut batch)
-                    .map_err(|e| fail(format!("decode: {e}")))?;
-            }
-            let first = first_token.unwrap_or_else(Instant::now);
-            Ok(Generated {
-                text: String::from_utf8_lossy(&bytes).trim().to_string(),
-                prompt_tokens: total,
-                cached_prompt_tokens: cached_tokens,
-                tokens: generated,
-                stop,
-                time_to_first_token: first.duration_since(started),
-                decode_time: first.elapsed(),
-            })
+            Ok(out)
         })();
         if result.is_err() {
             // the cache state is unknown after a failure: rebuild it next time
-            cached_prefix_tokens.clear();
+            cached_prefix.clear();
+            paused = None;
         }
         let _ = job.reply.send(result);
     }
+}
+
+/// A generation in progress: its chat, its text so far and where it is in the KV cache.
+struct Ongoing {
+    messages: Vec<(String, String)>,
+    started: Instant,
+    tokenize_time: Duration,
+    prompt_tokens: usize,
+    cached_tokens: usize,
+    /// Next position in the sequence.
+    pos: i32,
+    /// The batch row whose logits give the next token.
+    logits_row: i32,
+    bytes: Vec<u8>,
+    generated: usize,
+    first_token: Option<Instant>,
+    /// llama.cpp's figures of the earlier jobs of this generation (a paused one).
+    llama: LlamaFigures,
+}
+
+impl Ongoing {
+    fn figures(&mut self, stop: StopReason, ctx: &mut LlamaContext) -> Generated {
+        let t = ctx.timings();
+        self.llama.prompt_ms += t.t_p_eval_ms();
+        self.llama.prompt_tokens += t.n_p_eval();
+        self.llama.eval_ms += t.t_eval_ms();
+        self.llama.eval_tokens += t.n_eval();
+        ctx.reset_timings();
+        let first = self.first_token.unwrap_or_else(Instant::now);
+        Generated {
+            text: String::from_utf8_lossy(&self.bytes).trim().to_string(),
+            prompt_tokens: self.prompt_tokens,
+            cached_prompt_tokens: self.cached_tokens,
+            tokens: self.generated,
+            stop,
+            time_to_first_token: first.duration_since(self.started),
+            decode_time: first.elapsed(),
+            tokenize_time: self.tokenize_time,
+            llama: self.llama,
+        }
+    }
+}
+
+fn chat_messages_of(messages: &[(String, String)]) -> Result<Vec<LlamaChatMessage>> {
+    messages
+        .iter()
+        .map(|(role, content)| LlamaChatMessage::new(role.clone(), content.clone()).map_err(fail))
+        .collect()
+}
+
+/// The model's template, or ChatML when llama.cpp cannot apply it (most chat models understand it).
+fn usable_template<'t>(
+    model: &LlamaModel,
+    template: &'t LlamaChatTemplate,
+    messages: &[LlamaChatMessage],
+) -> Result<std::borrow::Cow<'t, LlamaChatTemplate>> {
+    if model.apply_chat_template(template, messages, true).is_ok() {
+        Ok(std::borrow::Cow::Borrowed(template))
+    } else {
+        Ok(std::borrow::Cow::Owned(
+            LlamaChatTemplate::new("chatml").map_err(fail)?,
+        ))
+    }
+}
+
+/// Tokenises `prefix` and `rest` (special tokens parsed), with BOS in front of the first non-empty
+/// part when the model asks for one.
+fn split_tokens(
+    model: &LlamaModel,
+    prefix: &str,
+    rest: &str,
+) -> (Vec<LlamaToken>, Vec<LlamaToken>) {
+    let vocab = model.vocab();
+    let mut prefix = vocab.tokenize(prefix.as_bytes(), false, true);
+    let mut suffix = vocab.tokenize(rest.as_bytes(), false, true);
+    if vocab.should_add_bos() {
+        let first = if prefix.is_empty() {
+            &mut suffix
+        } else {
+            &mut prefix
+        };
+        if first.first() != Some(&vocab.bos()) {
+            first.insert(0, vocab.bos());
+        }
+    }
+    (prefix, suffix)
+}
+
+/// Clears the KV cache and decodes `prefix` from position 0 in chunks of the batch size, no logits.
+fn decode_prefix(
+    ctx: &mut LlamaContext,
+    batch: &mut LlamaBatch,
+    n_batch: usize,
+    prefix: &[LlamaToken],
+) -> Result<()> {
+    ctx.clear_kv_cache();
+    let mut pos: i32 = 0;
+    for chunk in prefix.chunks(n_batch) {
+        batch.clear();
+        for t in chunk {
+            batch.add(*t, pos, &[0], false).map_err(fail)?;
+            pos += 1;
+        }
+        ctx.decode(batch)
+            .map_err(|e| fail(format!("prompt: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Starts a request: the chat's prompt split into the fixed prefix (all messages but the last) and
+/// the rest; the prefix reused from the KV cache when it is the cached one, else decoded; the rest
+/// decoded as its own batches (always the same split, on the first request too, so a cached and a
+/// fresh run do the same arithmetic and give the same bytes).
+fn start_job(
+    model: &LlamaModel,
+    ctx: &mut LlamaContext,
+    batch: &mut LlamaBatch,
+    template: &LlamaChatTemplate,
+    cached_prefix: &mut Vec<LlamaToken>,
+    chat: Vec<(String, String)>,
+    (n_ctx, n_batch): (usize, usize),
+) -> Result<Ongoing> {
+    let started = Instant::now();
+    ctx.reset_timings();
+    let messages = chat_messages_of(&chat)?;
+    let tmpl = usable_template(model, template, &messages)?;
+    let prompt = model
+        .apply_chat_template(&tmpl, &messages, true)
+        .map_err(|e| fail(format!("chat template: {e}")))?;
+    let prefix_text = match messages.len() {
+        0 | 1 => String::new(),
+        n => model
+            .apply_chat_template(&tmpl, &messages[..n - 1], false)
+            .ok()
+            .filter(|p| prompt.starts_with(p.as_str()))
+            .unwrap_or_default(),
+    };
+    let (prefix, suffix) = split_tokens(model, &prefix_text, &prompt[prefix_text.len()..]);
+    let tokenize_time = started.elapsed();
+    let total = prefix.len() + suffix.len();
+    if suffix.is_empty() || total + 8 >= n_ctx {
+        return Err(fail(format!(
+            "prompt of {total} tokens does not fit the {n_ctx}-token context"
+        )));
+    }
+    let reuse = !prefix.is_empty() && prefix == *cached_prefix;
+    if reuse {
+        ctx.kv_cache_seq_rm(0, Some(prefix.len() as u32), None)
+            .map_err(|e| fail(format!("cache: {e}")))?;
+    } else {
+        cached_prefix.clear();
+        decode_prefix(ctx, batch, n_batch, &prefix)?;
+        *cached_prefix = prefix.clone();
+    }
+    let mut pos = prefix.len() as i32;
+    let last = suffix.len() - 1;
+    for (c, chunk) in suffix.chunks(n_batch).enumerate() {
+        batch.clear();
+        for (j, t) in chunk.iter().enumerate() {
+            batch
+                .add(*t, pos, &[0], c * n_batch + j == last)
+                .map_err(fail)?;
+            pos += 1;
+        }
+        ctx.decode(batch)
+            .map_err(|e| fail(format!("prompt: {e}")))?;
+    }
+    Ok(Ongoing {
+        messages: chat,
+        started,
+        tokenize_time,
+        prompt_tokens: total,
+        cached_tokens: if reuse { prefix.len() } else { 0 },
+        pos,
+        logits_row: batch.n_tokens() - 1,
+        bytes: Vec::new(),
+        generated: 0,
+        first_token: None,
+        llama: LlamaFigures::default(),
+    })
+}
+
+/// Greedy generation from where `g` is, until the end of the turn, a line break, a budget, or (when
+/// `pause_at_question`) just after the first question mark, with the token that ends it decoded so
+/// that a later call goes on exactly as an uninterrupted run would.
+fn generate(
+    model: &LlamaModel,
+    ctx: &mut LlamaContext,
+    batch: &mut LlamaBatch,
+    config: &LocalConfig,
+    g: &mut Ongoing,
+    n_ctx: usize,
+    pause_at_question: bool,
+) -> Result<StopReason> {
+    let vocab = model.vocab();
+    let mut sampler = LlamaSampler::greedy();
+    while g.generated < config.max_tokens {
+        if !config.time_budget.is_zero() && g.started.elapsed() > config.time_budget {
+            return Ok(StopReason::TimeBudget);
+        }
+        if g.pos as usize + 1 >= n_ctx {
+            return Ok(StopReason::ContextFull);
+        }
+        let token = sampler.sample(ctx, g.logits_row);
+        sampler.accept(token);
+        if g.first_token.is_none() {
+            g.first_token = Some(Instant::now());
+        }
+        if vocab.is_eog(token) {
+            return Ok(StopReason::EndOfTurn);
+        }
+        g.generated += 1;
+        let piece = vocab.token_to_piece(token, false, None);
+        let had_text = g.bytes.iter().any(|b| !b.is_ascii_whitespace());
+        if had_text && piece.contains(&b'\n') {
+            if let Some(i) = piece.iter().position(|&b| b == b'\n') {
+                g.bytes.extend_from_slice(&piece[..i]);
+            }
+            return Ok(StopReason::LineBreak);
+        }
+        g.bytes.extend_from_slice(&piece);
+        // counted as the checker counts (on the cleaned text): once over, it stays over
+        if config.max_words > 0
+            && super::clean(&String::from_utf8_lossy(&g.bytes))
+                .split_whitespace()
+                .count()
+                > config.max_words
+        {
+            return Ok(StopReason::TooLong);
+        }
+        batch.clear();
+        batch.add(token, g.pos, &[0], true).map_err(fail)?;
+        g.pos += 1;
+        ctx.decode(batch)
+            .map_err(|e| fail(format!("decode: {e}")))?;
+        g.logits_row = batch.n_tokens() - 1;
+        if pause_at_question && piece.trim_ascii_end().ends_with(b"?") {
+            return Ok(StopReason::Question);
+        }
+    }
+    Ok(StopReason::TokenBudget)
 }

@@ -17,11 +17,11 @@ mod local;
 pub mod samples;
 mod template;
 
-pub use check::{auto_scores, check, clean, AutoScores, CheckConfig};
+pub use check::{auto_scores, check, check_first_words, clean, AutoScores, CheckConfig};
 pub use facts::{round_km, round_min, say_distance, PhraseRequest, Proposal};
 pub use http::{HttpBackend, HttpConfig};
-pub use local::{Generated, LocalBackend, LocalConfig, StopReason};
-pub use template::TemplateBackend;
+pub use local::{Generated, LlamaFigures, LocalBackend, LocalConfig, StopReason};
+pub use template::{template_rest, TemplateBackend};
 
 use crate::error::Result;
 
@@ -38,7 +38,16 @@ pub trait LanguageBackend: Send {
     /// `local`, `http` or `template`.
     fn name(&self) -> &'static str;
     /// Phrases one proposal. The text is checked by the caller; an error means "use the template".
+    /// After [`LanguageBackend::first_words`] for the same request it continues that generation and
+    /// returns the whole text (the first words included).
     fn phrase(&mut self, request: &PhraseRequest) -> Result<Phrase>;
+    /// Streaming (issue 13, item 6: the first words sooner): the text up to and including its first
+    /// question mark (the offer, "How about a coffee at Bean There Coffee?"), generation paused there
+    /// so that [`LanguageBackend::phrase`] can go on from it. `None`: this backend does not stream, or
+    /// the text ended without a question (then `phrase` generates it whole, with the same bytes).
+    fn first_words(&mut self, _request: &PhraseRequest) -> Result<Option<Phrase>> {
+        Ok(None)
+    }
 }
 
 /// The system message every model gets (SmolLM2 rambles without one; Gemma's template has no
@@ -75,14 +84,21 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The chat sent to a model for `request`: system, the examples, then the facts.
-pub fn chat_messages(request: &PhraseRequest) -> Vec<(&'static str, String)> {
-    let mut m = vec![("system", SYSTEM_PROMPT.to_string())];
+/// The fixed start of every chat: the system message and the examples. The local backend evaluates
+/// it once when the model loads and keeps it in the KV cache.
+pub fn chat_prefix() -> Vec<(String, String)> {
+    let mut m = vec![("system".to_string(), SYSTEM_PROMPT.to_string())];
     for (user, assistant) in EXAMPLES {
-        m.push(("user", user.to_string()));
-        m.push(("assistant", assistant.to_string()));
+        m.push(("user".to_string(), user.to_string()));
+        m.push(("assistant".to_string(), assistant.to_string()));
     }
-    m.push(("user", request.user_prompt()));
+    m
+}
+
+/// The chat sent to a model for `request`: the fixed prefix ([`chat_prefix`]), then the facts.
+pub fn chat_messages(request: &PhraseRequest) -> Vec<(String, String)> {
+    let mut m = chat_prefix();
+    m.push(("user".to_string(), request.user_prompt()));
     m
 }
 

@@ -41,6 +41,17 @@ pub fn template_text(req: &PhraseRequest) -> String {
     }
 }
 
+/// What the template says after its offer question ("It's 6.4 km ahead, a 1 min detour."; nothing
+/// for a cabin proposal): how a streamed suggestion whose first words were said is completed when
+/// the model's own rest is rejected.
+pub fn template_rest(req: &PhraseRequest) -> String {
+    let text = template_text(req);
+    match text.find("? ") {
+        Some(i) => text[i + 2..].trim().to_string(),
+        None => String::new(),
+    }
+}
+
 impl LanguageBackend for TemplateBackend {
     fn name(&self) -> &'static str {
         "template"
