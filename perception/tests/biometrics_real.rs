@@ -30,7 +30,7 @@ const WINDOW_S: f64 = 10.0;
 const TOLERANCE_BPM: f64 = 2.0;
 /// Beat-matching tolerance for the detector's sensitivity / positive predictivity (ANSI/AAMI EC57: 150 ms).
 const MATCH_S: f64 = 0.150;
-/// Development windows of the annotated record (lead 1, minutes 0..10); everything after is held out.
+/// Development windows of the annotated record (both leads, minutes 0..10); everything after is held out.
 const DEV_WINDOWS: usize = 60;
 
 struct Record {
@@ -189,11 +189,14 @@ struct Score {
     published: usize,
     abs_err_sum: f64,
     flagged: usize,
+    /// Lowest quality index among the windows.
+    min_quality: Option<f32>,
 }
 
 impl Score {
     fn add(&mut self, reference_bpm: f64, s: &HeartState) {
         self.windows += 1;
+        self.min_quality = Some(self.min_quality.map_or(s.quality, |q| q.min(s.quality)));
         if !s.flags.is_empty() {
             self.flagged += 1;
         }
@@ -214,12 +217,14 @@ impl Score {
     }
     fn row(&self) -> String {
         format!(
-            "{:>4} windows  within 2 bpm {:>5.1}%  published {:>5.1}%  MAE {:>5.2} bpm  flagged {:>3}",
+            "{:>4} windows  within 2 bpm {:>5.1}%  published {:>5.1}%  MAE {:>5.2} bpm  flagged {:>3}  \
+             min quality {:.3}",
             self.windows,
             self.within_pct(),
             100.0 * self.published as f64 / self.windows.max(1) as f64,
             self.mae(),
-            self.flagged
+            self.flagged,
+            self.min_quality.unwrap_or(f32::NAN)
         )
     }
 }
@@ -291,18 +296,22 @@ fn score_annotated(r: &Record, states: &[HeartState]) -> AnnotatedResult {
     res
 }
 
-/// Floors measured on the held-out minutes (10..30) of record 0001, with a little margin (measured
-/// values in docs/perf/perception.md): (record, within-2-bpm % of valid windows, MAE bpm of published
-/// figures, within-2-bpm % of ectopic windows, flagged valid windows at most).
-/// The goal (>= 95 % of valid windows within 2 bpm) is met on the development minutes of both leads and
-/// on neither lead's held-out minutes (lead 1: 94.2 %, lead 2: 61.5 %): these floors guard what is
-/// measured, the goal is asserted where it is met.
+/// The held-out minutes (10..30) of record 0001 as measured once, after the last change, rounded down
+/// (MAE rounded up; values in docs/perf/perception.md): (record, within-2-bpm % of valid windows, MAE bpm
+/// of published figures, within-2-bpm % of ectopic windows, flagged valid windows at most).
+/// Measured: lead 1 51 of 52 valid windows within 2 bpm (98.1 %, MAE 0.274), 68 of 68 ectopic, 1 valid
+/// window flagged; lead 2 51 of 52 (98.1 %, MAE 0.270), 68 of 68, 4 flagged. Both meet the goal
+/// (>= 95 %, asserted too); before the fiducial-lobe and median changes they were 94.2 % and 61.5 %.
 const HELD_OUT_FLOORS: [(&str, f64, f64, f64, usize); 2] = [
-    ("wfdb-0001-lead1", 92.0, 0.8, 95.0, 3),
-    ("wfdb-0001-lead2", 58.0, 0.8, 65.0, 22),
+    ("wfdb-0001-lead1", 98.0, 0.28, 100.0, 1),
+    ("wfdb-0001-lead2", 98.0, 0.28, 100.0, 4),
 ];
 /// Goal: share of valid windows within 2 bpm (issue 11 item 5).
 const GOAL_PCT: f64 = 95.0;
+/// Lowest quality index of a development valid window, both leads: the gate is Orphanidou's 0.66 beat-template
+/// correlation. Lead 2's lowest was 0.667 while R peaks jumped between the lobes of its RS complex, 0.814
+/// once the fiducial lobe is chosen once per window (pan_tompkins::locate_r_peaks); lead 1's is 0.961.
+const DEV_MIN_QUALITY: f32 = 0.75;
 /// Beat detection on the whole annotated record (development and held-out minutes): Se and +P at least.
 const MIN_SE_PPV: f64 = 0.99;
 /// Unannotated records (no ground truth: no accuracy claimed): (record, confident windows at least,
@@ -315,7 +324,7 @@ const UNANNOTATED_FLOORS: [(&str, usize, usize); 7] = [
     ("gudb-sitting-einthoven-II", 8, 5),
     ("heartpy-data", 2, 0),
     ("heartpy-data2", 5, 9),
-    ("heartpy-data3", 64, 20),
+    ("heartpy-data3", 64, 15),
 ];
 
 #[test]
@@ -403,6 +412,7 @@ fn heart_rate_on_real_recordings() {
             h.windows
         );
         assert!(h.within_pct() >= within, "{name} held-out: {}", h.row());
+        assert!(h.within_pct() >= GOAL_PCT, "{name} held-out: {}", h.row());
         assert!(h.mae() <= mae, "{name} held-out: {}", h.row());
         assert!(h.flagged <= max_flagged, "{name} held-out: {}", h.row());
         let e = &res.ectopic_held_out;
@@ -411,13 +421,19 @@ fn heart_rate_on_real_recordings() {
             "{name} held-out ectopic: {}",
             e.row()
         );
-        // The goal, where it is met: the development minutes (both leads), no flag on a valid window.
+        // The development minutes (both leads): the goal, no flag on a valid window, quality clear of the gate.
         assert!(
             res.dev.within_pct() >= GOAL_PCT,
             "{name} dev: {}",
             res.dev.row()
         );
         assert_eq!(res.dev.flagged, 0, "{name} dev: {}", res.dev.row());
+        let q = res.dev.min_quality.unwrap_or(0.0);
+        assert!(
+            q >= DEV_MIN_QUALITY,
+            "{name} dev: quality {q} near the gate: {}",
+            res.dev.row()
+        );
     }
     for (name, min_published, max_flagged) in UNANNOTATED_FLOORS {
         let (_, windows, published, flagged) = unannotated
@@ -437,4 +453,8 @@ fn merge(into: &mut Score, s: &Score) {
     into.published += s.published;
     into.abs_err_sum += s.abs_err_sum;
     into.flagged += s.flagged;
+    into.min_quality = match (into.min_quality, s.min_quality) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
 }
