@@ -353,7 +353,8 @@ def step_moonshine() -> None:
         out = mdir / f"{name}.onnx"
         with zipfile.ZipFile(whl) as z:
             crc = z.getinfo(member).CRC
-        key = {"wheel": whl.name, "member": member, "crc": crc, "tool": f"onnxruntime=={ORT_VERSION}+onnx", "recipe": 1}
+        # recipe 2: the weight dequantization rearranged for a lower peak (scripts/models/moonshine_memory.py)
+        key = {"wheel": whl.name, "member": member, "crc": crc, "tool": f"onnxruntime=={ORT_VERSION}+onnx", "recipe": 2}
         if stamp_valid(out, key):
             continue
         t0 = time.time()
@@ -364,11 +365,14 @@ def step_moonshine() -> None:
         mdir.mkdir(parents=True, exist_ok=True)
         renamed = fix_ort_to_onnx(src, out)
         src.unlink()
+        from models import moonshine_memory
+        log(f"{rel(out)}: " + moonshine_memory.rearrange(out, "decoder" if "decoder" in name else "encoder"))
         ins, outs = io_spec(ort_session(out))  # must load as plain ONNX in onnxruntime 1.31.1
         log(f"converted {rel(out)} from {name}.ort ({renamed} subgraphs named, {time.time() - t0:.1f} s)")
         print_io(f"moonshine {name}", ins, outs)
         stamp_write(out, key, source=f"moonshine-cpp=={ASSET_WHEELS['moonshine-cpp']} models/base-en/{name}.ort "
-                    f"(re-saved as ONNX with onnxruntime=={ORT_VERSION}, If subgraphs named with onnx)",
+                    f"(re-saved as ONNX with onnxruntime=={ORT_VERSION}, If subgraphs named with onnx, "
+                    "weight dequantization next to its use: scripts/models/moonshine_memory.py)",
                     inputs=ins, outputs=outs)
 
 

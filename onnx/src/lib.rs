@@ -12,6 +12,7 @@
 
 mod environment;
 mod error;
+mod heap;
 mod session;
 
 pub use environment::{environment, environment_from};
