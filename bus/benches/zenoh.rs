@@ -14,16 +14,22 @@ use cabin_bus::{
     ZenohTransport,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zenoh::Wait;
 
+/// Counts allocations while `COUNTING` is on (only for the in-process rows). Off, it costs a read of a
+/// flag nobody writes: counting everywhere made every allocation of every thread (zenoh's, both paths')
+/// write one shared cache line, which slowed the allocating side of the throughput rows by itself.
 struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
+static COUNTING: AtomicBool = AtomicBool::new(false);
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
@@ -202,6 +208,16 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(2000);
     let tcp = rig("bench", false);
+    // `CABIN_BENCH_ONLY=throughput`: the throughput rows alone, for profiling the receive path
+    // (`perf record -g`) without the latency rows around it.
+    if std::env::var("CABIN_BENCH_ONLY").as_deref() == Ok("throughput") {
+        let rounds = std::env::var("CABIN_BENCH_ROUNDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(5);
+        throughput_rows(&tcp, rounds);
+        return;
+    }
     println!("| payload | transport | raw zenoh p50 | raw zenoh p99 | cabin p50 | cabin p99 | cabin overhead (p50) | lost raw/cabin |");
     println!("|---|---|---|---|---|---|---|---|");
     latency_rows(&tcp, "TCP loopback", &[64, 64 * 1024, 1024 * 1024], iters);
@@ -230,8 +246,50 @@ fn main() {
         while tcp.raw_rx.try_recv().is_ok() {}
     }
 
-    // Throughput, ~64 B messages on a lossless topic (ECG chunks: congestion control Block) against raw zenoh
-    // with the same QoS: publish N as fast as possible; the rate is taken at the last arrival.
+    throughput_rows(&tcp, 5);
+    // In process: latency and allocations per message on the hot path (publish a prepared sample, receive).
+    let bus = Bus::in_process("bench");
+    let sub = bus.subscribe(TopicId::Alert, "r").expect("sub");
+    let alert = Arc::new(
+        cabin_bus::fixtures::every_sample("bench", SimTime::ZERO)
+            .swap_remove(TopicId::Alert as usize),
+    );
+    for _ in 0..1000 {
+        bus.publish_sample(alert.clone()).expect("pub");
+        sub.try_recv();
+    }
+    let mut lat = Vec::with_capacity(100_000);
+    COUNTING.store(true, Ordering::Relaxed);
+    let before = ALLOCS.load(Ordering::Relaxed);
+    for _ in 0..100_000 {
+        let t0 = Instant::now();
+        bus.publish_sample(alert.clone()).expect("pub");
+        let r = sub.try_recv();
+        lat.push(t0.elapsed().as_secs_f64() * 1e9);
+        std::hint::black_box(r);
+    }
+    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    COUNTING.store(false, Ordering::Relaxed);
+    println!(
+        "\n| in process (alert) | p50 | p99 | allocations per message |\n|---|---|---|---|\n| publish + receive | {:.0} ns | {:.0} ns | {:.3} |",
+        pct(&mut lat, 0.5),
+        pct(&mut lat, 0.99),
+        allocs as f64 / 100_000.0
+    );
+}
+
+/// Small-message throughput, cabin against raw zenoh on the same two sessions, `rounds` times, alternating
+/// which goes first (as the latency rows do). ~64 B messages on a lossless topic (ECG chunks: congestion
+/// control Block) against raw zenoh with the same QoS: publish N as fast as possible; the rate is taken at
+/// the last arrival.
+///
+/// What each side does per message. Raw zenoh: the sender allocates the payload and puts it; zenoh's
+/// receive thread runs a callback that views the payload (`to_bytes`, no copy for one slice) and sends a
+/// unit into an unbounded crossbeam channel; the receiving thread takes it from the channel. cabin: the
+/// sender encodes the sample into a fresh buffer and puts it; the callback decodes it (typed, validated,
+/// owned) into an `Arc<Sample>` and pushes it into the subscription's bounded lossless queue; the receiving
+/// thread takes it with `Subscription::recv_timeout`.
+fn throughput_rows(tcp: &Rig, rounds: usize) {
     let n = 200_000u64;
     let (tx, rx) = crossbeam_channel::unbounded::<()>();
     let _tput_sub = tcp
@@ -251,9 +309,11 @@ fn main() {
         .congestion_control(zenoh::qos::CongestionControl::Block)
         .wait()
         .expect("raw pub");
-    let ecg_sub = Bus::new("bench", tcp._b.clone())
-        .subscribe_with(TopicId::Ecg, "bench", QueuePolicy::Lossless(1 << 18))
-        .expect("sub");
+    let ecg_sub = Arc::new(
+        Bus::new("bench", tcp._b.clone())
+            .subscribe_with(TopicId::Ecg, "bench", QueuePolicy::Lossless(1 << 18))
+            .expect("sub"),
+    );
     std::thread::sleep(Duration::from_millis(500));
     let ecg = Arc::new(Sample {
         topic: TopicId::Ecg,
@@ -269,48 +329,79 @@ fn main() {
         }),
     });
     let wire = cabin_bus::codec::encode(&ecg).map(|b| b.len()).unwrap_or(0);
-    let (raw_got, raw_rate) = throughput(
-        n,
-        move || rx.recv_timeout(Duration::from_secs(10)).is_ok(),
-        || tput_pub.put(vec![0u8; wire]).wait().expect("raw put"),
-    );
-    let (got, cabin_rate) = throughput(
-        n,
-        move || ecg_sub.recv_timeout(Duration::from_secs(10)).is_some(),
-        || tcp.bus_a.publish_sample(ecg.clone()).expect("publish"),
-    );
+    let raw = |rx: crossbeam_channel::Receiver<()>| {
+        throughput(
+            n,
+            move || rx.recv_timeout(Duration::from_secs(10)).is_ok(),
+            || tput_pub.put(vec![0u8; wire]).wait().expect("raw put"),
+        )
+    };
+    let cabin = |sub: Arc<Subscription>| {
+        throughput(
+            n,
+            move || sub.recv_timeout(Duration::from_secs(10)).is_some(),
+            || tcp.bus_a.publish_sample(ecg.clone()).expect("publish"),
+        )
+    };
     println!(
-        "\n| {wire} B throughput (congestion control Block) | raw zenoh | cabin |\n|---|---|---|\n| msgs/s (received of {n}) | {raw_rate:.0} ({raw_got}) | {cabin_rate:.0} ({got}), {:+.1}% |",
-        (cabin_rate / raw_rate - 1.0) * 100.0
+        "\n| {wire} B throughput (congestion control Block), round | first | raw zenoh msgs/s (received of {n}) | cabin msgs/s (received) | cabin / raw | CPU µs/msg raw: send / receive / zenoh | CPU µs/msg cabin: send / receive / zenoh |\n|---|---|---|---|---|---|---|"
     );
+    let mut ratios = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let raw_first = round % 2 == 0;
+        let (r, c) = if raw_first {
+            let r = raw(rx.clone());
+            (r, cabin(ecg_sub.clone()))
+        } else {
+            let c = cabin(ecg_sub.clone());
+            (raw(rx.clone()), c)
+        };
+        ratios.push(c.rate / r.rate);
+        let cpu = |t: &Throughput| {
+            format!(
+                "{:.2} / {:.2} / {:.2}",
+                t.cpu_us[0], t.cpu_us[1], t.cpu_us[2]
+            )
+        };
+        println!(
+            "| {} | {} | {:.0} ({}) | {:.0} ({}) | {:.2}x | {} | {} |",
+            round + 1,
+            if raw_first { "raw" } else { "cabin" },
+            r.rate,
+            r.got,
+            c.rate,
+            c.got,
+            c.rate / r.rate,
+            cpu(&r),
+            cpu(&c),
+        );
+    }
+    println!(
+        "| median of {rounds} | | | | {:.2}x | | |",
+        pct(&mut ratios, 0.5)
+    );
+}
 
-    // In process: latency and allocations per message on the hot path (publish a prepared sample, receive).
-    let bus = Bus::in_process("bench");
-    let sub = bus.subscribe(TopicId::Alert, "r").expect("sub");
-    let alert = Arc::new(
-        cabin_bus::fixtures::every_sample("bench", SimTime::ZERO)
-            .swap_remove(TopicId::Alert as usize),
-    );
-    for _ in 0..1000 {
-        bus.publish_sample(alert.clone()).expect("pub");
-        sub.try_recv();
+/// CPU time of the calling thread or of the whole process (`libc::CLOCK_THREAD_CPUTIME_ID` or
+/// `libc::CLOCK_PROCESS_CPUTIME_ID`), in seconds.
+fn cpu_seconds(clock: libc::clockid_t) -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for the call to write into.
+    if unsafe { libc::clock_gettime(clock, &mut t) } != 0 {
+        return 0.0;
     }
-    let mut lat = Vec::with_capacity(100_000);
-    let before = ALLOCS.load(Ordering::Relaxed);
-    for _ in 0..100_000 {
-        let t0 = Instant::now();
-        bus.publish_sample(alert.clone()).expect("pub");
-        let r = sub.try_recv();
-        lat.push(t0.elapsed().as_secs_f64() * 1e9);
-        std::hint::black_box(r);
-    }
-    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
-    println!(
-        "\n| in process (alert) | p50 | p99 | allocations per message |\n|---|---|---|---|\n| publish + receive | {:.0} ns | {:.0} ns | {:.3} |",
-        pct(&mut lat, 0.5),
-        pct(&mut lat, 0.99),
-        allocs as f64 / 100_000.0
-    );
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+}
+
+/// One throughput measurement: messages received, their rate, and the CPU time per message of the sending
+/// thread, the receiving thread and everything else in the process (zenoh's threads, both sessions).
+struct Throughput {
+    got: u64,
+    rate: f64,
+    cpu_us: [f64; 3],
 }
 
 /// Sends `n` messages while a thread receives them (`receive` is false on a timeout); returns how many
@@ -319,18 +410,35 @@ fn throughput(
     n: u64,
     mut receive: impl FnMut() -> bool + Send + 'static,
     mut send: impl FnMut(),
-) -> (u64, f64) {
+) -> Throughput {
+    let process0 = cpu_seconds(libc::CLOCK_PROCESS_CPUTIME_ID);
+    let send0 = cpu_seconds(libc::CLOCK_THREAD_CPUTIME_ID);
     let t0 = Instant::now();
     let receiver = std::thread::spawn(move || {
         let mut got = 0u64;
         while got < n && receive() {
             got += 1;
         }
-        (got, t0.elapsed())
+        (
+            got,
+            t0.elapsed(),
+            cpu_seconds(libc::CLOCK_THREAD_CPUTIME_ID),
+        )
     });
     for _ in 0..n {
         send();
     }
-    let (got, t) = receiver.join().unwrap_or((0, Duration::from_secs(1)));
-    (got, got as f64 / t.as_secs_f64())
+    let send_cpu = cpu_seconds(libc::CLOCK_THREAD_CPUTIME_ID) - send0;
+    let (got, t, recv_cpu) = receiver.join().unwrap_or((0, Duration::from_secs(1), 0.0));
+    let process_cpu = cpu_seconds(libc::CLOCK_PROCESS_CPUTIME_ID) - process0;
+    let per = |s: f64| s * 1e6 / got.max(1) as f64;
+    Throughput {
+        got,
+        rate: got as f64 / t.as_secs_f64(),
+        cpu_us: [
+            per(send_cpu),
+            per(recv_cpu),
+            per(process_cpu - send_cpu - recv_cpu),
+        ],
+    }
 }

@@ -107,13 +107,15 @@ pub fn decode_shared(bytes: &Bytes) -> Result<Sample, CodecError> {
     crate::messages::decode_from(bytes, decode)
 }
 
-/// Decodes a sample. Any input, however malformed, gives `Ok` or a [`CodecError`]: never a panic.
-pub fn decode(bytes: &[u8]) -> Result<Sample, CodecError> {
+/// Decodes the fixed part of a payload (codec version, topic, header) and returns the rest, the encoded
+/// message. Cheap (no allocation): a receiver can check where a payload belongs before decoding it.
+pub fn decode_header(bytes: &[u8]) -> Result<(TopicId, Header, &[u8]), CodecError> {
     let (&version, rest) = bytes.split_first().ok_or(CodecError::Empty)?;
     if version != CODEC_VERSION {
         return Err(CodecError::Version(version));
     }
-    let (&topic_byte, rest) = rest.split_first().ok_or(CodecError::Malformed {
+    // `ok_or_else`: the error (and its `String`) is built only on failure, not on every decode.
+    let (&topic_byte, rest) = rest.split_first().ok_or_else(|| CodecError::Malformed {
         part: "topic",
         reason: "missing".into(),
     })?;
@@ -123,6 +125,12 @@ pub fn decode(bytes: &[u8]) -> Result<Sample, CodecError> {
             part: "header",
             reason: e.to_string(),
         })?;
+    Ok((topic, header, rest))
+}
+
+/// Decodes a sample. Any input, however malformed, gives `Ok` or a [`CodecError`]: never a panic.
+pub fn decode(bytes: &[u8]) -> Result<Sample, CodecError> {
+    let (topic, header, rest) = decode_header(bytes)?;
     let (message, rest): (Message, _) =
         postcard::take_from_bytes(rest).map_err(|e| CodecError::Malformed {
             part: "payload",

@@ -2,7 +2,7 @@
 //! time), checks payload types at compile time through [`Topic`], and accounts for queue overflows so
 //! they can be reported on the diagnostics topic.
 
-use super::{InProcess, Subscription, Transport, ZenohConfig, ZenohTransport};
+use super::{Delivery, InProcess, Subscription, Transport, ZenohConfig, ZenohTransport};
 use crate::error::Result;
 use crate::header::{Header, NodeName};
 use crate::messages::Payload;
@@ -28,7 +28,7 @@ pub struct OverflowReport {
 struct Watched {
     topic: TopicId,
     subscriber: String,
-    queue: Weak<BoundedQueue<Arc<Sample>>>,
+    queue: Weak<BoundedQueue<Delivery>>,
     reported: u64,
 }
 

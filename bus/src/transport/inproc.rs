@@ -1,7 +1,7 @@
 //! The in-process transport: subscribers' bounded queues receive `Arc<Sample>` clones, so a camera frame
 //! published once is shared, not copied, however many nodes read it.
 
-use super::{Subscription, Transport};
+use super::{Delivery, Subscription, Transport};
 use crate::error::{BusError, Result};
 use crate::queue::{BoundedQueue, PushOutcome};
 use crate::sample::Sample;
@@ -11,7 +11,7 @@ use std::sync::{Arc, Weak};
 
 struct Entry {
     subscriber: String,
-    queue: Weak<BoundedQueue<Arc<Sample>>>,
+    queue: Weak<BoundedQueue<Delivery>>,
 }
 
 /// One process's bus. Cheap to clone (shared inside).
@@ -58,7 +58,9 @@ impl Transport for InProcess {
         for e in self.inner.subscribers[idx].read().iter() {
             match e.queue.upgrade() {
                 Some(q) => {
-                    if q.push(sample.clone()) == PushOutcome::Refused && refused.is_none() {
+                    if q.push(Delivery::sample(sample.clone())) == PushOutcome::Refused
+                        && refused.is_none()
+                    {
                         refused = Some((e.subscriber.clone(), q.policy().capacity()));
                     }
                 }
@@ -95,7 +97,7 @@ impl Transport for InProcess {
         });
         if topic.info().state {
             if let Some(last) = self.inner.last[idx].lock().clone() {
-                queue.push(last);
+                queue.push(Delivery::sample(last));
             }
         }
         Ok(Subscription::new(topic, subscriber, queue, Box::new(())))

@@ -15,7 +15,7 @@
 //! - Pixels are not copied by this layer: they go out as their own zenoh slice next to the encoded header
 //!   ([`codec::encode_parts`]) and come in as a slice of zenoh's receive buffer ([`codec::decode_shared`]).
 
-use super::{Subscription, Transport};
+use super::{Delivery, Subscription, Transport};
 use crate::codec;
 use crate::error::{BusError, Result};
 use crate::queue::BoundedQueue;
@@ -186,6 +186,65 @@ enum Publisher {
 pub struct DecodeFailures {
     pub count: std::sync::atomic::AtomicU64,
     pub last: Mutex<Option<(TopicId, String)>>,
+}
+
+impl DecodeFailures {
+    /// Counts one message on `topic` that was dropped because it did not decode, and why.
+    fn record(&self, topic: TopicId, why: String) {
+        tracing::warn!(%topic, error = %why, "undecodable message dropped");
+        self.count
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        *self.last.lock() = Some((topic, why));
+    }
+}
+
+/// Payloads up to this size are queued as bytes and decoded by the subscriber (see [`super::Delivery`]):
+/// the small, frequent messages (biometric chunks, alerts, vehicle state), whose decoding costs more than
+/// zenoh's own work per message. 120 bytes keep a queue slot at 128 bytes.
+const SMALL_PAYLOAD: usize = 120;
+
+/// A small payload copied out of zenoh's receive buffer, its version, topic and header already checked.
+pub struct SmallPayload {
+    len: u8,
+    bytes: [u8; SMALL_PAYLOAD],
+}
+
+impl SmallPayload {
+    /// Copies `bytes` if it is small enough and its version, topic and header are right for `topic`.
+    /// `Ok(None)`: too big (decode it now); `Err`: does not belong here, or malformed.
+    fn check(bytes: &[u8], topic: TopicId) -> Result<Option<Self>, String> {
+        if bytes.len() > SMALL_PAYLOAD {
+            return Ok(None);
+        }
+        match codec::decode_header(bytes) {
+            Ok((t, _, _)) if t == topic => {}
+            Ok((t, _, _)) => return Err(format!("sample for {t} arrived on {topic}")),
+            Err(e) => return Err(e.to_string()),
+        }
+        let mut out = SmallPayload {
+            len: bytes.len() as u8,
+            bytes: [0; SMALL_PAYLOAD],
+        };
+        out.bytes[..bytes.len()].copy_from_slice(bytes);
+        Ok(Some(out))
+    }
+
+    /// Decodes the payload; a malformed message is counted in `failures` and gives `None`.
+    pub(super) fn decode(
+        &self,
+        topic: TopicId,
+        failures: Option<&DecodeFailures>,
+    ) -> Option<Arc<Sample>> {
+        match codec::decode(&self.bytes[..self.len as usize]) {
+            Ok(sample) => Some(Arc::new(sample)),
+            Err(e) => {
+                if let Some(f) = failures {
+                    f.record(topic, e.to_string());
+                }
+                None
+            }
+        }
+    }
 }
 
 /// A zenoh session carrying cabin samples.
@@ -366,24 +425,30 @@ impl Transport for ZenohTransport {
         let queue = Arc::new(BoundedQueue::new(policy));
         let q = queue.clone();
         let failures = self.decode_failures.clone();
-        let callback = move |s: zenoh::sample::Sample| match decode_payload(s.payload()) {
-            Ok(sample) if sample.topic == topic => {
-                q.push(Arc::new(sample));
+        // Small single-slice payloads: header checked here, message decoded by the subscriber. The rest
+        // (camera frames, fragmented payloads): decoded here, pixels shared with zenoh's buffer.
+        let callback = move |s: zenoh::sample::Sample| {
+            let payload = s.payload();
+            let mut slices = payload.slices();
+            if let (Some(one), None) = (slices.next(), slices.next()) {
+                match SmallPayload::check(one, topic) {
+                    Ok(Some(small)) => {
+                        q.push(Delivery::wire(small));
+                        return;
+                    }
+                    Ok(None) => {}
+                    Err(why) => return failures.record(topic, why),
+                }
             }
-            Ok(sample) => {
-                let why = format!("sample for {} arrived on {}", sample.topic, topic);
-                tracing::warn!(%topic, "{why}");
-                failures
-                    .count
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                *failures.last.lock() = Some((topic, why));
-            }
-            Err(e) => {
-                tracing::warn!(%topic, error = %e, "undecodable message dropped");
-                failures
-                    .count
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                *failures.last.lock() = Some((topic, e.to_string()));
+            match decode_payload(payload) {
+                Ok(sample) if sample.topic == topic => {
+                    q.push(Delivery::sample(Arc::new(sample)));
+                }
+                Ok(sample) => failures.record(
+                    topic,
+                    format!("sample for {} arrived on {}", sample.topic, topic),
+                ),
+                Err(e) => failures.record(topic, e.to_string()),
             }
         };
         let key = topic.key_expr(&self.vehicle);
@@ -416,7 +481,8 @@ impl Transport for ZenohTransport {
                 .map_err(|e| BusError::Zenoh(e.to_string()))?;
             Box::new(s)
         };
-        Ok(Subscription::new(topic, subscriber, queue, keepalive))
+        Ok(Subscription::new(topic, subscriber, queue, keepalive)
+            .with_decode_failures(self.decode_failures.clone()))
     }
 
     fn describe(&self) -> String {
