@@ -151,13 +151,15 @@ fn a_missing_model_is_a_clear_error() {
 }
 
 /// The coffee episode with the local model as the agent's backend: the suggestion is phrased by the
-/// model (it passes the check), and two runs give byte-identical events.
+/// model (it passes the check), and two runs give byte-identical events. Streamed
+/// (`stream_first_words`): its first words, then the same sentence under the same id, and the same
+/// events with 1 and 2 workers.
 #[test]
 fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
     let _one = serial();
     use cabin_bus::prelude::*;
 
-    let run = |stream: bool| {
+    let run = |stream: bool, workers: usize| {
         let s = common::coffee_drive();
         let spec = NodeSpec::inline(
             "agent",
@@ -167,7 +169,7 @@ fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
         .expect("spec");
         let node: Box<dyn Node> =
             Box::new(cabin_agent::AgentNode::from_spec(&spec).expect("agent"));
-        let out = common::run(s, vec![("agent", node)]);
+        let out = common::run_with_workers(s, vec![("agent", node)], workers);
         let lines: Vec<String> = out
             .iter()
             .filter(|s| cabin_bus::runtime::EventLog::wants(s))
@@ -175,7 +177,7 @@ fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
             .collect();
         (common::on(&out, topics::SUGGESTION), lines)
     };
-    let (sugg, a) = run(false);
+    let (sugg, a) = run(false, 1);
     assert_eq!(sugg.len(), 1);
     let s = &sugg[0].1;
     println!("{:.0} s: {:?} [{}]", sugg[0].0, s.text, s.phrased_by);
@@ -185,11 +187,11 @@ fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
         s.text
     );
     assert!(s.text.contains("Bean There Coffee"));
-    let (_, b) = run(false);
+    let (_, b) = run(false, 1);
     assert_eq!(a, b, "byte-identical events with the local model");
 
     // streamed: the first words, then the whole suggestion under the same id, the same text
-    let (streamed, _) = run(true);
+    let (streamed, c) = run(true, 1);
     for (t, x) in &streamed {
         println!("{t:.3} s: {:?} [{}]", x.text, x.phrased_by);
     }
@@ -203,4 +205,6 @@ fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
     assert!(first.text.ends_with('?') && whole.text.starts_with(&first.text));
     assert_eq!(whole.text, s.text, "the same sentence as without streaming");
     assert_eq!(whole.phrased_by, "local");
+    let (_, d) = run(true, 2);
+    assert_eq!(c, d, "streamed: byte-identical events with 1 and 2 workers");
 }
