@@ -159,6 +159,8 @@ fn main() -> Result<()> {
         let mut stop_rx = stop_rx;
         let mut timed = Vec::new();
         let mut untimed = 0usize;
+        // Capture -> arrival of each face observation, ms (the step before the driver state).
+        let mut face_ms = Vec::new();
         // Face observations that reached the bus, in order: (stamp, capture instant ns).
         let mut behind: Vec<(SimTime, u64)> = Vec::new();
         loop {
@@ -168,6 +170,8 @@ fn main() -> Result<()> {
                 s = faces.recv() => {
                     if s.get::<FaceObservation>().is_some() {
                         if let Some(c) = h.capture_of(s.header.stamp) {
+                            let arrived = CameraHandle::clock_now_ns();
+                            face_ms.push(arrived.saturating_sub(c) as f64 / 1e6);
                             behind.push((s.header.stamp, c));
                         }
                     }
@@ -186,7 +190,7 @@ fn main() -> Result<()> {
                 _ = stop_rx.changed() => break,
             }
         }
-        (timed, untimed, behind.len())
+        (timed, untimed, face_ms)
     });
     let ecu_exec = LiveExecutor::new(bus, ecu, LiveOptions::default());
     let (ecu_stop_tx, ecu_stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -231,7 +235,7 @@ fn main() -> Result<()> {
     let _ = ecu_stop_tx.send(());
     let steps = rt.block_on(ecu_run)?;
     let _ = stop_tx.send(true);
-    let (timed, untimed, faces_seen) = rt.block_on(collector)?;
+    let (timed, untimed, face_ms) = rt.block_on(collector)?;
     drop(server);
 
     println!(
@@ -241,7 +245,7 @@ fn main() -> Result<()> {
         feed.pushed()
     );
     println!("camera: {:?}", handle.counts());
-    println!("face observations with a known capture: {faces_seen}");
+    println!("{}", summary("capture -> perception/face", face_ms));
     for (node, s) in &steps {
         println!(
             "  {node}: {} steps, p50 {} us, p99 {} us",
