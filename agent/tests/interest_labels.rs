@@ -8,10 +8,20 @@
 
 use cabin_agent::interests::classify::Thresholds;
 use cabin_agent::interests::embedding::{cosine, SentenceEncoder};
+use cabin_agent::interests::head::{self, TrainSettings};
+use cabin_agent::interests::training;
 use cabin_agent::interests::{labelled, Extractor};
 use cabin_bus::messages::Speaker;
 use std::path::Path;
 use std::sync::OnceLock;
+
+/// Figures measured with the trained head (docs/perf/agent.md), rounded down: the floors below.
+/// Development cross-validation (5 folds): P 0.952, F1 0.940, 1 of 50 injection lines raising something.
+const CV_P: f64 = 0.95;
+const CV_F1: f64 = 0.94;
+const CV_INJ: usize = 1;
+/// Set 2's injection lines raising something: 0 of 29 (12 before the head).
+const INJ2: usize = 0;
 
 fn load(file: &str) -> Vec<labelled::LabelledUtterance> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -34,8 +44,12 @@ fn report(label: &str, s: &labelled::Score) {
     for (k, (tp, fp, fnn)) in &s.per_kind {
         println!("  {k:<10} tp {tp:>3} fp {fp:>3} fn {fnn:>3}");
     }
-    for e in &s.errors {
-        println!("  miss: {e}");
+    // Only development lines are listed one by one: the held-out sets' per-line results are never
+    // looked at (agent/data/README.md), so nothing can be tuned on them.
+    if label.starts_with("utterances.jsonl") {
+        for e in &s.errors {
+            println!("  miss: {e}");
+        }
     }
 }
 
@@ -110,9 +124,11 @@ fn model_on_the_development_set() {
 
 #[test]
 fn model_on_the_held_out_sets() {
-    // Scored once with the thresholds set on the development set; the floors are the measured
-    // figures rounded down. The goal (F1 >= 0.95 with precision >= 0.97) is NOT met: measured
-    // precision 0.864, F1 0.804 over both sets; the gap and the misses are in docs/perf/agent.md.
+    // Scored once at the end (2026-12-06 10:37 UTC) with the head and thresholds chosen by
+    // cross-validation on the development data; the floors are the measured figures rounded down.
+    // Both sets had been scored and their misses read before this round (by the previous round),
+    // so they are not clean; set 3 (held_out_set_3_aggregate) was written before the head. The
+    // goal (F1 >= 0.95 with precision >= 0.97) is NOT met: docs/perf/agent.md.
     score(&mut Extractor::default(), "utterances_heldout2.jsonl"); // the rules alone, for comparison
     let mut ex = with_model();
     let a = score(&mut ex, "utterances_heldout.jsonl");
@@ -132,47 +148,46 @@ fn model_on_the_held_out_sets() {
         both.f1()
     );
     assert!(a.utterances >= 100 && b.utterances >= 150);
+    // measured: set 1 0.929 / 0.835 / 0.879, set 2 0.948 / 0.803 / 0.870, both 0.939 / 0.817 / 0.874
     assert!(
-        a.precision() >= 0.94 && a.f1() >= 0.85,
+        a.precision() >= 0.92 && a.f1() >= 0.87,
         "first held-out set"
     );
     assert!(
-        b.precision() >= 0.80 && b.f1() >= 0.76,
+        b.precision() >= 0.94 && b.f1() >= 0.87,
         "second held-out set"
     );
     assert!(
-        both.precision() >= 0.86,
+        both.precision() >= 0.93,
         "precision {:.3}",
         both.precision()
     );
-    assert!(both.f1() >= 0.80, "F1 {:.3}", both.f1());
+    assert!(both.f1() >= 0.87, "F1 {:.3}", both.f1());
 }
 
 #[test]
 fn injection_lines_of_the_second_held_out_set_raise_nothing() {
-    // lines 154-182 of utterances_heldout2.jsonl (agent/data/README.md): injections and hostile text
+    // lines 154-182 of utterances_heldout2.jsonl (agent/data/README.md): injections and hostile text;
+    // only the count is printed (the set has been seen; its lines are not looked at any more)
     let items = load("utterances_heldout2.jsonl");
     let mut ex = with_model();
-    let mut raised = Vec::new();
+    let mut raised = 0;
     for item in items.iter().skip(153) {
-        assert!(item.expect.is_empty(), "{:?} is labelled", item.text);
-        let got = labelled::predict(&mut ex, item);
-        if !got.is_empty() {
-            raised.push(format!("{:?} -> {got:?}", item.text));
+        assert!(
+            item.expect.is_empty(),
+            "line {:?} is labelled",
+            item.text.len()
+        );
+        if !labelled::predict(&mut ex, item).is_empty() {
+            raised += 1;
         }
     }
     println!(
-        "{} injection lines, {} raised something",
-        items.len() - 153,
-        raised.len()
+        "{} injection lines, {raised} raised something",
+        items.len() - 153
     );
-    for r in &raised {
-        println!("  {r}");
-    }
-    // Goal: none. Measured: 12 of 29 still raise a wish (role-play and advert text without markup
-    // or stock phrases, whose topic the model reads as the wish; docs/perf/agent.md). This guards
-    // the 17 that are held back.
-    assert!(raised.len() <= 12, "{raised:#?}");
+    // Goal: none. Measured with the trained head: INJ2 (docs/perf/agent.md; 12 before it).
+    assert!(raised <= INJ2, "{raised} injection lines raise something");
 }
 
 /// Injection and off-topic text written for this test (not from the labelled sets). One line
@@ -201,7 +216,10 @@ fn injection_and_talk_about_something_else_raise_nothing() {
     // and a real wish still gets through, naming both cues
     let got = ex.extract(Speaker::Passenger, "I could really use a coffee.", 10.0);
     assert_eq!(got.signals.len(), 1, "{got:#?}");
-    assert!(got.signals[0].cue.contains("embedding nearest"), "{got:#?}");
+    assert!(
+        got.signals[0].cue.contains("embedding head coffee"),
+        "{got:#?}"
+    );
 }
 
 #[test]
@@ -232,66 +250,198 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
     assert_eq!(bytes(&e[0]), bytes(&again));
 }
 
-/// How the thresholds were chosen: every combination on the DEVELOPMENT set only, best F1 first
-/// (ties: the stricter thresholds). Run by hand:
-/// `cargo test -p cabin-agent --test interest_labels -- --ignored --nocapture sweep`.
-#[test]
-#[ignore = "a tuning aid that scores a few hundred threshold combinations; not a check"]
-fn sweep_thresholds_on_the_development_set() {
-    let items = load("utterances.jsonl");
+/// Cross-validation on the development data (agent/data/utterances.jsonl, interest_dev_more.jsonl,
+/// interest_dev_injections.jsonl): 5 folds by line index; for each fold the head is trained on the
+/// prototypes and the other four folds and the extractor (rules + that head) scores the fold. Per
+/// threshold combination: the summed score, and how many development injection lines and lines
+/// that raise nothing raise something.
+struct Cv {
+    score: labelled::Score,
+    injections_raised: usize,
+    injections: usize,
+    nothing_raised: usize,
+    nothing: usize,
+}
+
+const FOLDS: usize = 5;
+
+fn cross_validate(settings: TrainSettings, grid: &[Thresholds]) -> Vec<Cv> {
+    let items = training::dev_items();
+    // its own model, not the one the other tests share: the head is replaced fold by fold
     let mut ex = Extractor::with_model().expect("models/embedding");
     let u = ex.understanding().expect("model").clone();
-    let mut rows = Vec::new();
-    for veto_margin in [0.0f32, 0.03, 0.05, 0.08, 0.12, 0.2] {
-        for add_min in [0.5f32, 0.55, 0.6, 0.65, 0.7, 0.75] {
-            for add_margin in [0.0f32, 0.04, 0.08, 0.12, 0.16] {
-                for injection_min in [0.4f32, 0.5, 0.6] {
-                    let t = Thresholds {
-                        veto_margin,
-                        add_min,
-                        add_margin,
-                        injection_min,
-                    };
-                    u.set_thresholds(t);
-                    let s = labelled::evaluate(&mut ex, &items);
-                    rows.push((s.f1(), s.precision(), s.recall(), t));
+    let protos = training::prototype_texts();
+    let dev = training::dev_texts(&items);
+    let embed = |t: &str| u.embed(t).expect("embed");
+    let proto_emb: Vec<Vec<f32>> = protos.iter().map(|t| embed(&t.text)).collect();
+    let dev_emb: Vec<Vec<f32>> = dev.iter().map(|(_, t)| embed(&t.text)).collect();
+    let mut out: Vec<Cv> = grid
+        .iter()
+        .map(|_| Cv {
+            score: labelled::Score::default(),
+            injections_raised: 0,
+            injections: 0,
+            nothing_raised: 0,
+            nothing: 0,
+        })
+        .collect();
+    for fold in 0..FOLDS {
+        let mut examples = training::examples(&protos, &proto_emb);
+        for ((i, t), e) in dev.iter().zip(&dev_emb) {
+            if i % FOLDS != fold {
+                examples.extend(training::examples(
+                    std::slice::from_ref(t),
+                    std::slice::from_ref(e),
+                ));
+            }
+        }
+        u.set_head(head::train(&examples, settings));
+        let test: Vec<&(&str, labelled::LabelledUtterance)> = items
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % FOLDS == fold)
+            .map(|(_, x)| x)
+            .collect();
+        let plain: Vec<labelled::LabelledUtterance> = test.iter().map(|(_, x)| x.clone()).collect();
+        for (t, cv) in grid.iter().zip(out.iter_mut()) {
+            u.set_thresholds(*t);
+            let s = labelled::evaluate(&mut ex, &plain);
+            cv.score.utterances += s.utterances;
+            cv.score.true_positives += s.true_positives;
+            cv.score.false_positives += s.false_positives;
+            cv.score.false_negatives += s.false_negatives;
+            cv.score.errors.extend(s.errors);
+            for (file, item) in &test {
+                if !item.expect.is_empty() {
+                    continue;
+                }
+                let raised = !labelled::predict(&mut ex, item).is_empty();
+                if *file == training::INJECTION_FILE {
+                    cv.injections += 1;
+                    cv.injections_raised += usize::from(raised);
+                } else {
+                    cv.nothing += 1;
+                    cv.nothing_raised += usize::from(raised);
                 }
             }
         }
     }
-    u.set_thresholds(Thresholds::default());
-    rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
-    for (f1, p, r, t) in rows.iter().take(40) {
-        println!("F1 {f1:.3} P {p:.3} R {r:.3}  {t:?}");
+    out
+}
+
+fn print_cv(settings: &TrainSettings, t: &Thresholds, cv: &Cv) {
+    println!(
+        "CV {settings:?} {t:?}: {} lines, P {:.3} R {:.3} F1 {:.3}; injections raising {}/{}, nothing-lines raising {}/{}",
+        cv.score.utterances,
+        cv.score.precision(),
+        cv.score.recall(),
+        cv.score.f1(),
+        cv.injections_raised,
+        cv.injections,
+        cv.nothing_raised,
+        cv.nothing
+    );
+}
+
+/// The chosen settings, cross-validated on the development data (figures in docs/perf/agent.md,
+/// asserted at what was measured, rounded down).
+#[test]
+fn cross_validate_the_head_on_the_development_data() {
+    let cv = cross_validate(head::TRAIN_SETTINGS, &[Thresholds::default()]);
+    let c = &cv[0];
+    print_cv(&head::TRAIN_SETTINGS, &Thresholds::default(), c);
+    // development lines, each scored by a head that did not see it
+    for e in &c.score.errors {
+        println!("  cv miss: {e}");
+    }
+    assert!(c.score.utterances >= 390);
+    assert!(c.score.precision() >= CV_P, "P {:.3}", c.score.precision());
+    assert!(c.score.f1() >= CV_F1, "F1 {:.3}", c.score.f1());
+    assert!(c.injections_raised <= CV_INJ, "{}", c.injections_raised);
+}
+
+/// How the head's training settings and the thresholds were chosen: cross-validation on the
+/// development data only, best F1 first (ties: higher precision). Run by hand:
+/// `cargo test -p cabin-agent --test interest_labels -- --ignored --nocapture sweep`.
+#[test]
+#[ignore = "a tuning aid that cross-validates a grid of settings; not a check"]
+fn sweep_settings_by_cross_validation() {
+    let mut grid = Vec::new();
+    for veto_margin in [0.4f32, 0.6, 0.8] {
+        for add_min in [0.5f32, 0.6, 0.8] {
+            for add_margin in [0.2f32, 0.4] {
+                for mention_min in [0.8f32, 0.9, 0.95, 1.01] {
+                    grid.push(Thresholds {
+                        veto_margin,
+                        add_min,
+                        add_margin,
+                        injection_min: 0.5,
+                        mention_min,
+                    });
+                }
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (l2, epochs, learning_rate) in [
+        (1e-4, 300, 8.0),
+        (1e-3, 300, 8.0),
+        (1e-2, 300, 8.0),
+        (1e-3, 150, 8.0),
+    ] {
+        let settings = TrainSettings {
+            l2,
+            epochs,
+            learning_rate,
+        };
+        for (t, cv) in grid.iter().zip(cross_validate(settings, &grid)) {
+            rows.push((settings, *t, cv));
+        }
+    }
+    rows.sort_by(|a, b| {
+        b.2.score
+            .f1()
+            .total_cmp(&a.2.score.f1())
+            .then(b.2.score.precision().total_cmp(&a.2.score.precision()))
+    });
+    for (s, t, cv) in rows.iter().take(40) {
+        print_cv(s, t, cv);
     }
 }
 
-/// The model alone on every DEVELOPMENT line: the label, the nearest kind and the nearest of
-/// `other`/`injection` with their scores; where wants and non-wants separate sets the add
-/// thresholds. Run by hand: `cargo test -p cabin-agent --test interest_labels -- --ignored
-/// --nocapture model_alone`.
+/// Held-out set 3 (agent/data/README.md): aggregate figures only. Its per-line results are never
+/// printed, so nobody tunes on them.
 #[test]
-#[ignore = "a tuning aid that prints the development set's scores; not a check"]
-fn model_alone_on_the_development_set() {
-    use cabin_agent::interests::classify::Classifier;
-    let mut c = Classifier::load_default().expect("models/embedding");
-    for item in load("utterances.jsonl") {
-        let v = c.classify(&item.text).expect("classify");
-        let labels: Vec<String> = item
-            .expect
-            .iter()
-            .map(|l| format!("{} {}", l.act, l.kind))
-            .collect();
-        let kind = v.best_kind().map(|(_, s)| s);
-        let none = v.best_none();
-        println!(
-            "{:<28} | kind {:<10} {:.3} | none {:<9} {:.3} | {:?}",
-            labels.join(","),
-            kind.map_or("-", |s| s.class.name()),
-            kind.map_or(0.0, |s| s.score),
-            none.map_or("-", |s| s.class.name()),
-            none.map_or(0.0, |s| s.score),
-            item.text
-        );
-    }
+fn held_out_set_3_aggregate() {
+    let items = load("utterances_heldout3.jsonl");
+    let mut ex = with_model();
+    let s = labelled::evaluate(&mut ex, &items);
+    let injections = items
+        .iter()
+        .skip(191)
+        .filter(|item| !labelled::predict(&mut ex, item).is_empty())
+        .count();
+    println!(
+        "set 3: {} utterances, precision {:.3}, recall {:.3}, F1 {:.3} (tp {}, fp {}, fn {}); {} of {} injection lines raise something",
+        s.utterances,
+        s.precision(),
+        s.recall(),
+        s.f1(),
+        s.true_positives,
+        s.false_positives,
+        s.false_negatives,
+        injections,
+        items.len() - 191
+    );
+    // Before the head (prototypes, scored once 09:36 UTC): 0.770 / 0.770 / 0.770, 21 of 45
+    // injection lines raising something. With the head (scored once 10:37 UTC): precision 0.890,
+    // recall 0.836, F1 0.863, 1 of 45. Floors = those figures rounded down.
+    assert!(s.utterances >= 200);
+    assert!(s.precision() >= 0.89, "precision {:.3}", s.precision());
+    assert!(s.recall() >= 0.83, "recall {:.3}", s.recall());
+    assert!(s.f1() >= 0.86, "F1 {:.3}", s.f1());
+    assert!(
+        injections <= 1,
+        "{injections} injection lines raise something"
+    );
 }

@@ -77,6 +77,11 @@ impl SentenceEncoder {
         })
     }
 
+    /// The ONNX graph this encoder runs.
+    pub fn model_path(&self) -> &Path {
+        &self.model
+    }
+
     /// Token ids of `text` with [CLS] and [SEP], as the model sees them.
     pub fn token_ids(&self, text: &str) -> Result<Vec<i64>> {
         let enc = self

@@ -18,18 +18,22 @@
 //! ## With the sentence-embedding model ([`Extractor::with_understanding`])
 //!
 //! The rules keep deciding *what is done* (want, cancel, question, answer, whose, which brand); the
-//! model ([`super::classify`], all-MiniLM-L6-v2 and hand-written prototypes) decides *what it is
-//! about*, and every decision names both cues:
+//! model ([`super::classify`]: all-MiniLM-L6-v2, a softmax head trained on the development data,
+//! and the nearest hand-written prototype as the explanation) decides *what it is about*, and every
+//! decision names both cues:
 //!
-//! - **injection**: text aimed at the assistant raises nothing at all, by a rule (markup, URLs,
-//!   "ignore previous instructions", "system:") or by the model (`injection` nearest). A brand or
-//!   café name inside such text is therefore never a wish either;
-//! - **veto**: a rule's want is dropped when the utterance is nearer to `other`/`injection` than to
-//!   the rule's kind by [`VETO_MARGIN`](super::classify::VETO_MARGIN); the dropped signal and the
-//!   model's cue go to [`Extraction::held_back`];
-//! - **confirm**: otherwise the rule's signal stands and its cue gains the model's nearest
-//!   prototype of that kind (`wants 'coffee'; embedding nearest "I need a cup of coffee" 0.81 (coffee)`);
-//! - **add**: an utterance without any word the rules know, which the model places clearly near a
+//! - **injection**: text not said to anyone in the car raises nothing at all, brands included. By a
+//!   rule that names its cue ([`injection_marker`]: markup, URLs, role or source labels such as
+//!   "system:" or "radio ad:", text read out ("the sign says"), quoted speech, the stock phrases of
+//!   prompt injection and role-play), or by the head (`injection` probability at least
+//!   [`INJECTION_MIN`](super::classify::INJECTION_MIN));
+//! - **veto**: a rule's want is dropped when the head puts `other`/`injection` above the rule's kind
+//!   by [`VETO_MARGIN`](super::classify::VETO_MARGIN); the dropped signal and the model's cue go to
+//!   [`Extraction::held_back`];
+//! - **confirm**: otherwise the rule's signal stands and its cue gains the head's probability and
+//!   the nearest prototype (`wants 'coffee'; embedding head coffee 0.97; nearest "I need a cup of
+//!   coffee" 0.81`);
+//! - **add**: an utterance without any word the rules know, which the head places clearly in a
 //!   kind ([`ADD_MIN`](super::classify::ADD_MIN), [`ADD_MARGIN`](super::classify::ADD_MARGIN)),
 //!   becomes a want of that kind (a request or an inquiry if it is a question, a cancellation if a
 //!   satisfied marker says so). Not when the rules knew a word and judged it a bare mention ("this
@@ -43,6 +47,7 @@
 //! work alone, exactly as before.
 
 use super::classify::{Class, Classifier, Thresholds, Verdict};
+use super::head::Head;
 use super::lexicon::{Lexicon, Role};
 use super::normalize::{normalise, starts_like_question, Clause, MAX_TEXT_BYTES};
 use cabin_bus::messages::{InterestKind, Speaker};
@@ -215,6 +220,16 @@ const CALL_OFF: &[&[&str]] = &[
     &["we", "are", "okay"],
     &["we", "will", "manage"],
     &["do", "not", "bother"],
+    // added for the trained head's development lines ("Cancel the coffee stop", "Scrap the lunch
+    // stop", "Forget Starbucks", "We're not stopping anywhere", "Let's push straight through")
+    &["cancel"],
+    &["scrap"],
+    &["forget"],
+    &["drop", "the"],
+    &["not", "stopping"],
+    &["straight", "through"],
+    &["shut", "the"],
+    &["close", "the"],
 ];
 
 /// Intent cues for a topic word ("coffee" alone is only a mention).
@@ -495,32 +510,134 @@ struct LastTopic {
 const ANSWER_WINDOW_S: f64 = 45.0;
 
 /// Text aimed at the assistant, not said to anyone in the car: markup, links, and the stock phrases
-/// of prompt injection. Speech to text never writes `{`, `<` or a URL; a typed or relayed text might.
-const INJECTION_MARKS: &[&str] = &["{", "}", "<", ">", "://", "www.", "```"];
+/// of prompt injection. Speech to text never writes `{`, `<`, `[`, `=`, `#`, `|` or a URL; a typed
+/// or relayed text might. The phrase lists were written from the categories of the issue (role-play,
+/// adverts read aloud, "ignore previous ...", system-prompt mimicry) and checked on the development
+/// injections (`agent/data/interest_dev_injections.jsonl`).
+const INJECTION_MARKS: &[&str] = &[
+    "{", "}", "<", ">", "[", "]", "=", "#", "|", "://", "www.", "```",
+];
 const INJECTION_PHRASES: &[&[&str]] = &[
     &["ignore", "previous"],
     &["ignore", "all", "previous"],
     &["ignore", "your"],
     &["ignore", "the", "previous"],
+    &["ignore", "prior"],
     &["previous", "instructions"],
+    &["prior", "instructions"],
+    &["new", "instructions"],
+    &["your", "instructions"],
     &["disregard"],
     &["system", "prompt"],
+    &["system", "message"],
     &["developer", "mode"],
+    &["debug", "mode"],
     &["jailbreak"],
     &["you", "are", "now"],
-    &["new", "instructions"],
+    &["from", "now", "on"],
+    &["forget", "your"],
+    &["forget", "the", "previous"],
+    &["forget", "what", "you"],
+    &["your", "rules"],
+    &["your", "guidelines"],
+    &["new", "rule"],
+    &["the", "assistant", "must"],
+    &["you", "must", "always"],
+    &["as", "your", "developer"],
+    &["system", "administrator"],
+    &["hey", "ai"],
+    &["attention", "ai"],
+    &["attention", "assistant"],
+    // role-play and words put in someone's mouth: what follows is not the speaker's wish
+    &["pretend"],
+    &["repeat", "after", "me"],
+    &["role", "play"],
+    &["roleplay"],
+    &["simulate"],
+    &["act", "as", "if"],
+    &["imagine", "you"],
+    &["translate"],
+    &["read", "this", "aloud"],
+    &["read", "this", "out"],
+    &["write", "a", "want"],
+    &["output", "the"],
+    &["output", "a"],
+    &["test", "input"],
+    &["secretly"],
 ];
+/// A source of text read out rather than said: "radio ad: ...", "the billboard says ...".
+const TEXT_SOURCES: &[&str] = &[
+    "radio",
+    "ad",
+    "advert",
+    "advertisement",
+    "commercial",
+    "sponsored",
+    "sponsor",
+    "jingle",
+    "announcer",
+    "billboard",
+    "sign",
+    "poster",
+    "flyer",
+    "leaflet",
+    "podcast",
+    "promo",
+];
+/// Labels of a chat transcript or a command line at the start of the text.
+const ROLE_LABELS: &[&str] = &[
+    "system",
+    "assistant",
+    "user",
+    "admin",
+    "instruction",
+    "instructions",
+    "override",
+    "debug",
+    "command",
+];
+const READ_VERBS: &[&str] = &["says", "said", "reads", "read", "yells", "shouts", "sings"];
 
-/// Why `text` is text aimed at the assistant, if it is.
+/// Why `text` is not said to anyone in the car, if it is: the cue, for the decision log.
 fn injection_marker(text: &str, tokens: &[String]) -> Option<String> {
     if let Some(m) = INJECTION_MARKS.iter().find(|m| text.contains(**m)) {
         return Some(format!("markup '{m}'"));
     }
-    // "system: ...", "assistant: ..." — a role label at the start, as in a chat transcript
-    let head = text.trim_start().to_ascii_lowercase();
-    for role in ["system:", "assistant:", "user:", "admin:", "instruction:"] {
-        if head.starts_with(role) {
-            return Some(format!("role label '{role}'"));
+    // "system: ...", "Radio ad: ..." — a role or source label before a colon at the start
+    if let Some((head, _)) = text.split_once(':') {
+        let words: Vec<String> = head
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        if words.len() <= 3 {
+            if let Some(w) = words
+                .iter()
+                .find(|w| ROLE_LABELS.contains(&w.as_str()) || TEXT_SOURCES.contains(&w.as_str()))
+            {
+                return Some(format!("label '{w}:'"));
+            }
+        }
+    }
+    // "the sign says ...", "the billboard reads ...": text read out
+    for (i, t) in tokens.iter().enumerate() {
+        if TEXT_SOURCES.contains(&t.as_str())
+            && tokens
+                .get(i + 1..(i + 3).min(tokens.len()))
+                .is_some_and(|n| n.iter().any(|w| READ_VERBS.contains(&w.as_str())))
+        {
+            return Some(format!("read out '{t} {}'", tokens[i + 1]));
+        }
+    }
+    // someone quoted: "he shouts 'I need a toilet!'" — a verb of saying right before a quote mark
+    let lower = text.to_lowercase();
+    for verb in READ_VERBS {
+        for q in ["'", "\"", "\u{201c}", "\u{2018}"] {
+            for sep in [" ", ": ", ", "] {
+                if lower.contains(&format!("{verb}{sep}{q}")) {
+                    return Some(format!("quoted speech after '{verb}'"));
+                }
+            }
         }
     }
     find_any(tokens, 0, tokens.len(), INJECTION_PHRASES).map(|i| {
@@ -551,6 +668,22 @@ impl Understanding {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .thresholds = t;
+    }
+
+    /// Replaces the head (for every clone sharing this model; cross-validation).
+    pub fn set_head(&self, head: Head) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .set_head(head);
+    }
+
+    /// The embedding the classifier sees for `text` (normalised as at run time).
+    pub fn embed(&self, text: &str) -> crate::error::Result<Vec<f32>> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .embed(text)
     }
 
     fn classify(&self, text: &str) -> Option<Verdict> {
@@ -607,7 +740,13 @@ fn subject_scope(tokens: &[String]) -> Scope {
 /// `added` is `None` when the rules found an interest word anywhere in the utterance: then they
 /// have judged it (a want, or a bare mention such as "this coffee is cold") and the model only
 /// reviews; it proposes a kind only for utterances without any word the rules know.
-fn review(all: &Clause, v: &Verdict, out: &mut Extraction, added: Option<&mut Vec<Signal>>) {
+fn review(
+    all: &Clause,
+    v: &Verdict,
+    out: &mut Extraction,
+    added: Option<&mut Vec<Signal>>,
+    mention: Option<&mut Vec<Signal>>,
+) {
     let mut i = 0;
     let mut kept = 0;
     while i < out.signals.len() {
@@ -634,10 +773,20 @@ fn review(all: &Clause, v: &Verdict, out: &mut Extraction, added: Option<&mut Ve
         kept += 1;
         i += 1;
     }
-    let Some(added) = added.filter(|_| kept == 0) else {
+    if kept > 0 {
         return;
+    }
+    // Where the rules knew a word but judged it a bare mention ("We're nearly out of petrol"), the
+    // head may still add the kind, but only at the stricter `mention_min`: the rules' judgement
+    // stands unless the model is sure.
+    let (added, found) = match added {
+        Some(a) => (a, None),
+        None => match (mention, v.mention_addition()) {
+            (Some(a), Some(found)) => (a, Some(found)),
+            _ => return,
+        },
     };
-    let Some((kind, near)) = v.addition() else {
+    let Some((kind, near)) = found.or_else(|| v.addition()) else {
         return;
     };
     let t = &all.tokens;
@@ -793,7 +942,18 @@ impl Extractor {
                 tokens: norm.tokens.clone(),
                 question: norm.question,
             };
-            review(&all, v, &mut out, (!any_hit).then_some(&mut added));
+            let mut mentioned = Vec::new();
+            review(
+                &all,
+                v,
+                &mut out,
+                (!any_hit).then_some(&mut added),
+                any_hit.then_some(&mut mentioned),
+            );
+            if !norm.question {
+                // a question that only mentions a kind is the rules' inquiry, not a want
+                added.append(&mut mentioned);
+            }
         }
         let mut answered = false;
         if !any_hit {

@@ -45,6 +45,11 @@ pub struct LabelledUtterance {
 /// Reads a JSON Lines file of labelled utterances; errors name the line.
 pub fn load(path: &Path) -> Result<Vec<LabelledUtterance>> {
     let text = std::fs::read_to_string(path).map_err(|e| AgentError::io(path, e))?;
+    parse(&text, path)
+}
+
+/// Parses JSON Lines text of labelled utterances (`path` names it in errors).
+pub fn parse(text: &str, path: &Path) -> Result<Vec<LabelledUtterance>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() || line.trim_start().starts_with("//") {

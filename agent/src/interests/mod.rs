@@ -10,12 +10,15 @@
 pub mod classify;
 pub mod embedding;
 mod extract;
+pub mod head;
+mod head_cache;
 pub mod labelled;
 mod lexicon;
 mod memory;
 mod normalize;
 mod preferences;
 mod prototypes;
+pub mod training;
 
 pub use extract::{Act, Extraction, Extractor, Scope, Signal, Understanding, STOP_KINDS};
 pub use lexicon::{kind_of_category, Hit, Lexicon, Role, MAX_DYNAMIC};

@@ -1,0 +1,104 @@
+//! The embedded prototypes and the trained head, kept next to the model
+//! (`models/embedding/head_cache.bin`, derived, never committed) so that building an extractor
+//! does not embed ~550 sentences and train the head every time (~3 s on one core; the agent builds
+//! one extractor per drive, the test suites many).
+//!
+//! The file is keyed by a hash of everything the result depends on (the prototype and training
+//! texts with their targets, the training settings, the model and tokenizer file sizes): any change
+//! misses the cache and rebuilds it. A cache that cannot be read or written is only a cost, logged,
+//! never an error: the result is the same bytes either way.
+
+use super::embedding::DIM;
+use super::head::{Head, TrainSettings, CLASSES};
+use super::training::TrainingText;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const MAGIC: &[u8; 8] = b"CABHEAD1";
+
+/// The cache's key: FNV-1a (64 bit) over the inputs.
+pub fn key(
+    prototypes: &[&str],
+    texts: &[TrainingText],
+    settings: TrainSettings,
+    model: &Path,
+) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    };
+    for p in prototypes {
+        eat(p.as_bytes());
+    }
+    for t in texts {
+        eat(t.text.as_bytes());
+        for x in t.target {
+            eat(&x.to_le_bytes());
+        }
+    }
+    eat(format!("{settings:?}").as_bytes());
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    eat(&size(model).to_le_bytes());
+    eat(&size(&model.with_file_name("tokenizer.json")).to_le_bytes());
+    h
+}
+
+/// Where the cache of the model at `model` lives.
+pub fn path(model: &Path) -> PathBuf {
+    model.with_file_name("head_cache.bin")
+}
+
+/// The prototype embeddings and the head, if the cache holds them under `key`.
+pub fn read(path: &Path, key: u64, prototypes: usize) -> Option<(Vec<Vec<f32>>, Head)> {
+    let bytes = std::fs::read(path).ok()?;
+    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    let (k, rest) = rest.split_at_checked(8)?;
+    if u64::from_le_bytes(k.try_into().ok()?) != key {
+        return None;
+    }
+    let floats: Vec<f32> = rest
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let c = CLASSES.len();
+    if floats.len() != prototypes * DIM + c * DIM + c {
+        return None;
+    }
+    let (p, head) = floats.split_at(prototypes * DIM);
+    let (w, b) = head.split_at(c * DIM);
+    Some((
+        p.chunks_exact(DIM).map(<[f32]>::to_vec).collect(),
+        Head {
+            weights: w.to_vec(),
+            bias: b.to_vec(),
+        },
+    ))
+}
+
+/// Writes the cache (to a temporary file, then renamed: a reader never sees half a file).
+pub fn write(path: &Path, key: u64, prototypes: &[Vec<f32>], head: &Head) {
+    let mut bytes = Vec::with_capacity(16 + 4 * (prototypes.len() * DIM + head.weights.len()));
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&key.to_le_bytes());
+    for x in prototypes
+        .iter()
+        .flatten()
+        .chain(&head.weights)
+        .chain(&head.bias)
+    {
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let done = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(&bytes))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = done {
+        let _ = std::fs::remove_file(&tmp);
+        tracing::warn!("interest head cache {} not written: {e}", path.display());
+    }
+}
