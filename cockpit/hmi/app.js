@@ -76,10 +76,20 @@ function onSample(m) {
       pushTranscript({ kind: "decision", t: m.t, who: "agent · " + words(msg.decision), text: msg.reason,
         decision: msg.decision });
       break;
-    case "agent/suggestion":
-      if (!S.suggestions.some((s) => s.id === msg.id)) S.suggestions.push({ ...msg, t: m.t });
+    case "agent/suggestion": {
+      // a streamed suggestion comes twice under one id: its first words, then the whole text
+      const known = S.suggestions.find((s) => s.id === msg.id);
+      if (known) {
+        known.text = msg.text;
+        known.phrased_by = msg.phrased_by;
+        const line = S.transcript.find((x) => x.kind === "suggestion" && x.id === msg.id);
+        if (line) line.text = msg.text;
+        break;
+      }
+      S.suggestions.push({ ...msg, t: m.t });
       pushTranscript({ kind: "suggestion", t: m.t, who: "agent proposes", text: msg.text, why: msg.reason, id: msg.id });
       break;
+    }
     case "hmi/response":
       S.answers.set(msg.suggestion_id, { answer: msg.answer, confirmed: true, src: m.src });
       S.pending.delete(msg.suggestion_id);

@@ -98,6 +98,8 @@ pub struct Hmi {
     options: HmiOptions,
     camera_cap: camera::RateCap,
     diagnostics: Mutex<feed::DiagnosticsSummary>,
+    /// The suggestion last given to the voice (id, text): the rest of a streamed one is what follows it.
+    last_said: Mutex<Option<(u64, String)>>,
 }
 
 impl Hmi {
@@ -107,6 +109,7 @@ impl Hmi {
             responder,
             camera_cap: camera::RateCap::new(camera::MAX_FPS),
             diagnostics: Mutex::default(),
+            last_said: Mutex::default(),
             options,
         })
     }
@@ -129,7 +132,7 @@ impl Hmi {
             feed::Route::Skip => {}
             feed::Route::Event(frame) => {
                 if let Message::Suggestion(s) = &sample.message {
-                    self.options.voice.say(&s.text);
+                    self.say_suggestion(s);
                 }
                 self.hub.publish_event(frame);
             }
@@ -141,6 +144,24 @@ impl Hmi {
             }
             feed::Route::Camera => self.observe_camera(sample),
         }
+    }
+
+    /// Speaks a suggestion. A streamed one comes twice under one id, its first words and then the
+    /// whole text, which starts with them: only the rest is said, right after the first words.
+    fn say_suggestion(&self, s: &cabin_bus::messages::Suggestion) {
+        let mut last = self.last_said.lock();
+        match &*last {
+            Some((id, said)) if *id == s.id => {
+                let rest = s.text.strip_prefix(said.as_str()).unwrap_or(&s.text).trim();
+                if !rest.is_empty() {
+                    self.options.voice.say_next(rest);
+                }
+            }
+            _ => {
+                self.options.voice.say(&s.text);
+            }
+        }
+        *last = Some((s.id, s.text.clone()));
     }
 
     fn observe_camera(&self, sample: &Sample) {

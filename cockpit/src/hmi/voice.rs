@@ -4,13 +4,18 @@
 //! each phrase goes to a new `espeak-ng` process on a helper thread, with the text on its stdin (never on
 //! a command line or through a shell, whatever the language model wrote). A phrase that arrives while
 //! the previous one is still being spoken is skipped rather than queued: a stale proposal is worse than
-//! none. Without `espeak-ng` the HMI says so once and stays silent.
+//! none; only the rest of a streamed suggestion waits for its first words ([`Voice::say_next`]).
+//! Without `espeak-ng` the HMI says so once and stays silent.
 
 use parking_lot::Mutex;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+/// The longest the rest of a streamed suggestion waits for its first words to be said (a 25-word
+/// sentence at espeak-ng's 165 words per minute is ~9 s).
+const CONTINUE_WITHIN: std::time::Duration = std::time::Duration::from_secs(12);
 
 /// The host's voice, or silence.
 #[derive(Clone)]
@@ -74,6 +79,39 @@ impl Voice {
         if text.trim().is_empty() || self.busy.swap(true, Ordering::SeqCst) {
             return false;
         }
+        self.speak(program, text)
+    }
+
+    /// Says `text` right after the phrase being spoken: the rest of a streamed suggestion, whose first
+    /// words are being said. Queued behind them (for at most [`CONTINUE_WITHIN`]), not skipped as
+    /// [`Voice::say`] skips. `false` when muted or unable to start the waiting thread.
+    pub fn say_next(&self, text: &str) -> bool {
+        let Some(program) = self.program.clone() else {
+            return false;
+        };
+        let text: String = text.chars().filter(|c| !c.is_control()).take(400).collect();
+        if text.trim().is_empty() {
+            return false;
+        }
+        let voice = self.clone();
+        std::thread::Builder::new()
+            .name("cabin-voice-next".into())
+            .spawn(move || {
+                let waited = std::time::Instant::now();
+                while voice.busy.swap(true, Ordering::SeqCst) {
+                    if waited.elapsed() > CONTINUE_WITHIN {
+                        tracing::debug!("voice still busy: the rest of a suggestion is not said");
+                        return;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                voice.speak(program, text);
+            })
+            .is_ok()
+    }
+
+    /// Speaks `text` on a helper thread; the caller holds `busy`, which the thread frees.
+    fn speak(&self, program: String, text: String) -> bool {
         let n = {
             let mut spoken = self.spoken.lock();
             spoken.push(text.clone());
