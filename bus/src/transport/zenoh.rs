@@ -14,6 +14,9 @@
 //!   `Block` so they are not lost.
 //! - Pixels are not copied by this layer: they go out as their own zenoh slice next to the encoded header
 //!   ([`codec::encode_parts`]) and come in as a slice of zenoh's receive buffer ([`codec::decode_shared`]).
+//! - Small payloads (biometric chunks, alerts, state) are only header-checked on zenoh's receive thread and
+//!   decoded by the subscriber when taken ([`SmallPayload`], [`super::Delivery`]): decoding them on zenoh's
+//!   thread made it the bottleneck of small-message throughput (docs/perf/bus.md).
 
 use super::{Delivery, Subscription, Transport};
 use crate::codec;
