@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 const CV_P: f64 = 0.95;
 const CV_F1: f64 = 0.94;
 const CV_INJ: usize = 1;
-/// Set 2's injection lines raising something: 0 of 29 (12 before the head).
+/// Set 2's injection lines raising something: 0 of 29 (12 before the head). The goal is 0.
 const INJ2: usize = 0;
 
 fn load(file: &str) -> Vec<labelled::LabelledUtterance> {
@@ -187,7 +187,7 @@ fn injection_lines_of_the_second_held_out_set_raise_nothing() {
         items.len() - 153
     );
     // Goal: none. Measured with the trained head: INJ2 (docs/perf/agent.md; 12 before it).
-    assert!(raised <= INJ2, "{raised} injection lines raise something");
+    assert_eq!(raised, INJ2, "injection lines raising something");
 }
 
 /// Injection and off-topic text written for this test (not from the labelled sets). One line
