@@ -205,6 +205,29 @@ mod tests {
     }
 
     #[test]
+    fn the_rest_of_a_streamed_suggestion_is_said_after_its_first_words() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let v = Voice::espeak_to_files(dir.path());
+        assert!(v.say("How about a coffee at Bean There Coffee?"));
+        // arrives while the first words are still being said: queued, not skipped
+        assert!(v.say_next("It's 2.6 km ahead, a 1 min detour."));
+        for _ in 0..500 {
+            if v.spoken().len() == 2 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        wait_idle(&v);
+        assert_eq!(
+            v.spoken(),
+            [
+                "How about a coffee at Bean There Coffee?",
+                "It's 2.6 km ahead, a 1 min detour."
+            ]
+        );
+    }
+
+    #[test]
     fn a_missing_program_is_survived() {
         let v = Voice::with_program(Some("/nonexistent/espeak-ng".into()));
         assert!(v.say("hello"));
