@@ -12,8 +12,10 @@
 //! tokens parsed, BOS only if the model asks for one and the template did not add it; the prompt is
 //! fed in chunks of `n_batch`; sampling is greedy; generation stops at end-of-generation tokens
 //! (`<|im_end|>`, Gemma's `<end_of_turn>`: llama.cpp marks both end-of-generation), at the first line break after some text, at the token budget or at the time
-//! budget. The fixed part of the chat (system message and examples, ~270 tokens) stays in the KV
-//! cache between requests, so only the facts (~40 tokens) are decoded per proposal. Fixed
+//! budget. The fixed part of the chat (system message and examples, 337 tokens) is evaluated when
+//! the model loads and stays in the KV cache, so only the facts (~46 tokens) are decoded per
+//! proposal, the first one included. Streaming: a request may pause after its first question mark
+//! and the next request of the same chat goes on from there (same bytes as an uninterrupted run). Fixed
 //! `n_threads` and `n_threads_batch`: llama.cpp's default on a 2-core machine was
 //! 0.3 tokens/s. Pieces are collected as bytes and decoded once, so a character split across tokens
 //! is never mangled. Greedy decoding with a fixed thread count gives byte-identical text run to run
