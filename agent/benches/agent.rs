@@ -361,6 +361,8 @@ fn llm(c: &mut Criterion) {
         let config = LocalConfig {
             threads,
             time_budget: Duration::from_secs(120),
+            // the first request measures the cold prefix (the agent warms it at load)
+            warm_prefix: Vec::new(),
             ..LocalConfig::new(model.clone())
         };
         let mut llm = LocalBackend::start(config).expect("load");
