@@ -6,6 +6,7 @@
 //! exact. `sim/scenarios/README.md` says what it can and cannot stand in for.
 
 mod background;
+mod drivers;
 mod lighting;
 mod mesh;
 mod pipeline;
@@ -15,6 +16,7 @@ mod sensor;
 mod synthetic;
 mod wear;
 
+pub use drivers::{catalogue, face_ids, DriverFace, DEFAULT_FACE};
 pub use lighting::{FrameLight, Lighting};
 pub use mesh::{Eye, EyeColour, EyeLids, FaceModel, Texture};
 pub use pipeline::{frame_stamp, FrameMaker, FramePipeline};

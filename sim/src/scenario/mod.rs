@@ -21,8 +21,9 @@ mod sections;
 mod timeline;
 
 pub use driver::{
-    smoothstep, Blink, Closure, DriverPose, DriverScript, Drowsy, Episode, EpisodeKind,
-    GazeSegment, GlanceDirection, GlanceStyle, Interval, Pose, Wear, WearItem, Worn,
+    is_valid_face_id, smoothstep, Blink, Closure, DriverPose, DriverScript, Drowsy, Episode,
+    EpisodeKind, GazeSegment, GlanceDirection, GlanceStyle, Interval, Pose, Wear, WearItem, Worn,
+    DEFAULT_FACE,
 };
 pub use error::ScenarioError;
 pub use route::{LocalFrame, Projection, RoutePath, RouteSpec, SpeedProfile, VehicleSample};

@@ -86,6 +86,8 @@ pub(crate) struct RawPoi {
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct RawDriver {
+    /// Whose face the synthetic camera draws (cabin issue 11.3); `None` = the default driver.
+    pub face: Option<String>,
     pub neutral: Pose,
     pub head_sway_deg: f64,
     pub blink_rate_per_min: f64,
@@ -114,6 +116,7 @@ pub(crate) struct RawWear {
 impl Default for RawDriver {
     fn default() -> Self {
         RawDriver {
+            face: None,
             neutral: Pose::default(),
             head_sway_deg: 1.0,
             blink_rate_per_min: 15.0,

@@ -558,6 +558,17 @@ impl Resolver<'_> {
             min_absent_s: scoring.min_absent_s,
         });
         script.wear = wear;
+        if let Some(face) = &d.face {
+            if !crate::scenario::is_valid_face_id(face) {
+                return Err(self.src.field_error(
+                    &span,
+                    t,
+                    "face",
+                    "a driver id: lower-case letters, digits and `_` (models/face/drivers/drivers.toml)",
+                ));
+            }
+            script.face = face.clone();
+        }
         Ok(script)
     }
 

@@ -10,7 +10,7 @@
 use super::{config_error, FromSpec};
 use crate::biometrics::SignalStream;
 use crate::camera::{
-    frame_stamp, FrameMaker, FramePipeline, Lighting, RealCamera, SyntheticCamera,
+    frame_stamp, FaceModel, FrameMaker, FramePipeline, Lighting, RealCamera, SyntheticCamera,
 };
 use crate::error::{Result, SimError};
 use crate::scenario::{CameraSource, Scenario, ScriptedUtterance, SpeechMode};
@@ -142,7 +142,12 @@ impl SimSource {
                     let lighting =
                         Lighting::new(scenario.environment.ambient_light.clone(), c.exposure_lag_s);
                     Some(FrameMaker::Synthetic {
-                        camera: Box::new(SyntheticCamera::new(c, lighting, scenario.seed)?),
+                        camera: Box::new(SyntheticCamera::with_model(
+                            FaceModel::load_face(&scenario.driver.face)?,
+                            c,
+                            lighting,
+                            scenario.seed,
+                        )?),
                         script: Box::new(scenario.driver.clone()),
                     })
                 }
