@@ -68,7 +68,12 @@ pub struct DistractionConfig {
 pub struct DrowsinessConfig {
     pub window_s: f64,
     pub closed_below: f64,
+    /// A closure lasts until openness is back above this.
+    pub reopen_above: f64,
     pub open_above: f64,
+    /// Head pitched down more than this (degrees) from the driver's own road-ahead head pitch: the lid
+    /// aperture is not judged as a closure (the lids follow the eyes down).
+    pub head_down_deg: f64,
     pub microsleep_s: f64,
     pub kss_base: f64,
     pub perclos_kss: Curve,
@@ -122,6 +127,8 @@ pub struct CalibrationConfig {
     pub required_s: f64,
     pub time_constant_s: f64,
     pub learn_within_deg: f64,
+    /// Once calibrated, only gazes this close to the learned neutral are learned from.
+    pub track_within_deg: f64,
     pub max_offset_deg: f64,
 }
 
@@ -213,8 +220,11 @@ impl DriverStateConfig {
             return bad("distraction.time_sharing_clear_s must be below time_sharing_s");
         }
         let w = &self.drowsiness;
-        if !(w.open_above > w.closed_below) {
-            return bad("drowsiness.open_above must be above closed_below");
+        if !(w.open_above >= w.reopen_above && w.reopen_above > w.closed_below) {
+            return bad("drowsiness: need closed_below < reopen_above <= open_above");
+        }
+        if !(w.head_down_deg.is_finite() && w.head_down_deg > 0.0) {
+            return bad("drowsiness.head_down_deg must be > 0");
         }
         if !(w.clear_kss < w.info_kss
             && w.info_kss <= w.warning_kss

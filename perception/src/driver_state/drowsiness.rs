@@ -2,12 +2,21 @@
 //!
 //! Per face observation the tracker gets the driver's normalised openness (1 = their own open eyes, 0 =
 //! lids together; `None` when the eyes were not measured or the baseline is not calibrated yet):
-//! - an eye is **closed** below `closed_below` and open again above `open_above` (hysteresis);
-//! - a **blink** is a closure, timed from the moment openness left `open_above` until it is back above it,
-//!   so a slow eyelid closure makes a long blink (Ingre et al. 2006: blink duration grows with KSS);
+//! - an eye is **closed** below `closed_below` (0.2: at least 80 % closed, PERCLOS's P80 and the protocol's
+//!   microsleep definition) and stays closed until openness is back above `reopen_above` (a small
+//!   hysteresis band against one noisy frame, far below `open_above`: a half-open lid is not a closure);
+//! - a **blink** is a movement of the lids that reached a closure, timed from the moment openness left
+//!   `open_above` until it is back above it, so a slow eyelid closure makes a long blink (Ingre et al.
+//!   2006: blink duration grows with KSS);
 //! - a **microsleep** is a closure lasting `microsleep_s` (1 s) or more: counted the moment it crosses 1 s,
 //!   not when the eyes reopen;
-//! - **PERCLOS** is the share of the window's valid eye time spent closed (Wierwille 1994).
+//! - **PERCLOS** is the share of the window's valid eye time spent closed (Wierwille 1994: P80).
+//!
+//! Why the closure ends at `reopen_above` and not at `open_above`: the lids drop with the eyes when the
+//! driver looks down (lid-eye coordination), so a glance at the centre display or the lap leaves the lids
+//! half-way for seconds. With the closure held until `open_above`, a single frame read below the closure
+//! threshold at the start of such a glance kept the eyes "closed" for the whole glance: the false
+//! microsleeps of the conformance suite's downward glances.
 //!
 //! [`grade_kss`] turns these into a Karolinska Sleepiness Scale estimate: `kss_base` plus points from
 //! PERCLOS, mean blink duration and microsleeps (piecewise-linear curves from the config), plus bounded
@@ -30,7 +39,11 @@ pub struct EyeClosureTracker {
     samples: TimeWindow<EyeSample>,
     /// When openness last went below `open_above` (start of a possible blink).
     below_open_since: Option<f64>,
-    /// When the current closure started (openness below `closed_below`).
+    /// The lid movement since `below_open_since` reached a closure / a microsleep.
+    blink_closed: bool,
+    blink_microsleep: bool,
+    /// When the current closure started (openness below `closed_below`, not yet back above
+    /// `reopen_above`).
     closed_since: Option<f64>,
     microsleep_counted: bool,
     blinks: VecDeque<(f64, f64)>,
@@ -56,6 +69,8 @@ impl EyeClosureTracker {
             samples: TimeWindow::new(cfg.window_s),
             cfg,
             below_open_since: None,
+            blink_closed: false,
+            blink_microsleep: false,
             closed_since: None,
             microsleep_counted: false,
             blinks: VecDeque::new(),
@@ -66,6 +81,8 @@ impl EyeClosureTracker {
 
     fn reset_closure(&mut self) {
         self.below_open_since = None;
+        self.blink_closed = false;
+        self.blink_microsleep = false;
         self.closed_since = None;
         self.microsleep_counted = false;
     }
@@ -101,12 +118,19 @@ impl EyeClosureTracker {
         // A closure is timed from the first frame that sees it, not from the interval before: the eyes
         // may have closed anywhere in that interval, and backdating made the default drive's microsleep
         // alert 42 ms earlier than the protocol's 1 s of closure.
-        if o < self.cfg.closed_below && self.closed_since.is_none() {
-            self.closed_since = Some(t_s);
+        if o < self.cfg.closed_below {
+            if self.closed_since.is_none() {
+                self.closed_since = Some(t_s);
+            }
+            self.blink_closed = true;
+        } else if o >= self.cfg.reopen_above {
+            self.closed_since = None;
+            self.microsleep_counted = false;
         }
         if let Some(since) = self.closed_since {
             if !self.microsleep_counted && t_s - since >= self.cfg.microsleep_s {
                 self.microsleep_counted = true;
+                self.blink_microsleep = true;
                 self.microsleeps.push_back(t_s);
                 new_microsleep = true;
             }
@@ -121,8 +145,8 @@ impl EyeClosureTracker {
             },
         );
         if o >= self.cfg.open_above {
-            if let (Some(start), Some(_)) = (self.below_open_since, self.closed_since) {
-                if !self.microsleep_counted {
+            if let Some(start) = self.below_open_since {
+                if self.blink_closed && !self.blink_microsleep {
                     self.blinks.push_back((t_s, t_s - dt_s - start));
                 }
             }
