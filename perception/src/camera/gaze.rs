@@ -2,8 +2,9 @@
 //!
 //! Gaze angles = head yaw/pitch + eye-in-head yaw/pitch from the iris offset (the iris centre's offset
 //! from the eye centre over the eye width, turned into an angle on an eyeball of `eyeball_ratio` eye widths
-//! radius: `asin(offset / eyeball_ratio)`, clamped to `max_eye_deg`, times `eye_weight` — damped by
-//! default, see the comment in `config/gaze_zones.toml`). The zone is looked up in a map of
+//! radius: `asin(offset / eyeball_ratio)`, times `eye_yaw_gain` / `eye_pitch_gain`, clamped to
+//! `max_eye_yaw_deg` / `max_eye_down_deg` / `max_eye_up_deg` — the gains undo the iris model's compression of the offset,
+//! measured in `config/gaze_zones.toml`). The zone is looked up in a map of
 //! yaw/pitch rectangles *relative to the driver's neutral gaze* (the camera node uses the configured
 //! mounting neutral; the driver-state node re-zones with the neutral it learned for this driver).
 //!
@@ -38,10 +39,16 @@ pub struct GazeZoneMap {
     pub neutral_pitch_deg: f32,
     /// Eyeball radius over eye width, for turning the iris offset into an angle.
     pub eyeball_ratio: f32,
-    /// Largest eye-in-head angle believed, degrees.
-    pub max_eye_deg: f32,
-    /// Weight of the eye-in-head angle (0 = head pose only).
-    pub eye_weight: f32,
+    /// Iris offset (along, across the eye line, eye widths) of an eye looking straight ahead: the iris
+    /// centre sits above the corner line, so "across" is not 0 at rest.
+    pub iris_rest_offset: [f32; 2],
+    /// Eye-in-head angle per degree of iris angle, horizontally and vertically (0 = head pose only).
+    pub eye_yaw_gain: f32,
+    pub eye_pitch_gain: f32,
+    /// Largest eye-in-head angles believed, degrees: sideways, down, up.
+    pub max_eye_yaw_deg: f32,
+    pub max_eye_down_deg: f32,
+    pub max_eye_up_deg: f32,
     pub zones: Vec<ZoneRect>,
 }
 
@@ -52,8 +59,12 @@ struct FullGazeZoneMap {
     neutral_yaw_deg: f32,
     neutral_pitch_deg: f32,
     eyeball_ratio: f32,
-    max_eye_deg: f32,
-    eye_weight: f32,
+    iris_rest_offset: [f32; 2],
+    eye_yaw_gain: f32,
+    eye_pitch_gain: f32,
+    max_eye_yaw_deg: f32,
+    max_eye_down_deg: f32,
+    max_eye_up_deg: f32,
     zones: Vec<ZoneRect>,
 }
 
@@ -66,16 +77,24 @@ impl Default for GazeZoneMap {
                 neutral_yaw_deg: f.neutral_yaw_deg,
                 neutral_pitch_deg: f.neutral_pitch_deg,
                 eyeball_ratio: f.eyeball_ratio,
-                max_eye_deg: f.max_eye_deg,
-                eye_weight: f.eye_weight,
+                iris_rest_offset: f.iris_rest_offset,
+                eye_yaw_gain: f.eye_yaw_gain,
+                eye_pitch_gain: f.eye_pitch_gain,
+                max_eye_yaw_deg: f.max_eye_yaw_deg,
+                max_eye_down_deg: f.max_eye_down_deg,
+                max_eye_up_deg: f.max_eye_up_deg,
                 zones: f.zones,
             },
             Err(_) => GazeZoneMap {
                 neutral_yaw_deg: 0.0,
                 neutral_pitch_deg: 0.0,
                 eyeball_ratio: 0.4,
-                max_eye_deg: 15.0,
-                eye_weight: 0.5,
+                iris_rest_offset: [0.0, 0.0],
+                eye_yaw_gain: 0.5,
+                eye_pitch_gain: 0.5,
+                max_eye_yaw_deg: 7.5,
+                max_eye_down_deg: 7.5,
+                max_eye_up_deg: 7.5,
                 zones: vec![ZoneRect {
                     zone: GazeZone::RoadAhead,
                     yaw_deg: [-15.0, 15.0],
@@ -107,6 +126,23 @@ impl GazeZoneMap {
         if !(self.eyeball_ratio > 0.0) {
             return Err(PerceptionError::Config("eyeball_ratio must be > 0".into()));
         }
+        if self.iris_rest_offset.iter().any(|v| !v.is_finite()) {
+            return Err(PerceptionError::Config(
+                "iris_rest_offset must be finite".into(),
+            ));
+        }
+        let eye = [
+            self.eye_yaw_gain,
+            self.eye_pitch_gain,
+            self.max_eye_yaw_deg,
+            self.max_eye_down_deg,
+            self.max_eye_up_deg,
+        ];
+        if eye.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err(PerceptionError::Config(
+                "eye gains and max eye angles must be >= 0".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -123,16 +159,21 @@ impl GazeZoneMap {
         let (x, y) = finite
             .iter()
             .fold((0.0, 0.0), |(a, b), p| (a + p.x / n, b + p.y / n));
-        let angle = |v: f32| {
+        let angle = |v: f32, gain: f32| {
             (v / self.eyeball_ratio)
                 .clamp(-1.0, 1.0)
                 .asin()
                 .to_degrees()
-                .clamp(-self.max_eye_deg, self.max_eye_deg)
-                * self.eye_weight
+                * gain
         };
         // Iris to the image right = the driver looks to their left = positive yaw; iris down = pitch down.
-        (angle(x), -angle(y))
+        let [rx, ry] = self.iris_rest_offset;
+        let m = self.max_eye_yaw_deg;
+        (
+            angle(x - rx, self.eye_yaw_gain).clamp(-m, m),
+            (-angle(y - ry, self.eye_pitch_gain))
+                .clamp(-self.max_eye_down_deg, self.max_eye_up_deg),
+        )
     }
 
     /// The zone of a gaze direction, given the driver's neutral (road-ahead) gaze.
