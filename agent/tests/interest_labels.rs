@@ -30,9 +30,10 @@ fn load(file: &str) -> Vec<labelled::LabelledUtterance> {
     labelled::load(&path).expect("labelled set")
 }
 
-fn report(label: &str, s: &labelled::Score) {
-    println!(
-        "{label}: {} utterances, precision {:.3}, recall {:.3}, F1 {:.3} (tp {}, fp {}, fn {})",
+/// `N utterances, precision …, recall …, F1 … (tp, fp, fn)`: the totals every set is reported with.
+fn totals(s: &labelled::Score) -> String {
+    format!(
+        "{} utterances, precision {:.3}, recall {:.3}, F1 {:.3} (tp {}, fp {}, fn {})",
         s.utterances,
         s.precision(),
         s.recall(),
@@ -40,7 +41,11 @@ fn report(label: &str, s: &labelled::Score) {
         s.true_positives,
         s.false_positives,
         s.false_negatives
-    );
+    )
+}
+
+fn report(label: &str, s: &labelled::Score) {
+    println!("{label}: {}", totals(s));
     for (k, (tp, fp, fnn)) in &s.per_kind {
         println!("  {k:<10} tp {tp:>3} fp {fp:>3} fn {fnn:>3}");
     }
@@ -411,6 +416,9 @@ fn sweep_settings_by_cross_validation() {
 
 /// Held-out set 3 (agent/data/README.md): aggregate figures only. Its per-line results are never
 /// printed, so nobody tunes on them.
+/// Set 3's injection attempts are its last 45 lines (agent/data/README.md): the lines from here on.
+const SET3_FIRST_INJECTION: usize = 191;
+
 #[test]
 fn held_out_set_3_aggregate() {
     let items = load("utterances_heldout3.jsonl");
@@ -418,20 +426,14 @@ fn held_out_set_3_aggregate() {
     let s = labelled::evaluate(&mut ex, &items);
     let injections = items
         .iter()
-        .skip(191)
+        .skip(SET3_FIRST_INJECTION)
         .filter(|item| !labelled::predict(&mut ex, item).is_empty())
         .count();
     println!(
-        "set 3: {} utterances, precision {:.3}, recall {:.3}, F1 {:.3} (tp {}, fp {}, fn {}); {} of {} injection lines raise something",
-        s.utterances,
-        s.precision(),
-        s.recall(),
-        s.f1(),
-        s.true_positives,
-        s.false_positives,
-        s.false_negatives,
+        "set 3: {}; {} of {} injection lines raise something",
+        totals(&s),
         injections,
-        items.len() - 191
+        items.len() - SET3_FIRST_INJECTION
     );
     // Before the head (prototypes, scored once 09:36 UTC): 0.770 / 0.770 / 0.770, 21 of 45
     // injection lines raising something. With the head (scored once 10:37 UTC): precision 0.890,

@@ -32,6 +32,7 @@ use cabin_bus::runtime::{
 use cabin_bus::{topics, Bus, NodeName, Sample, SimDuration, SimTime, TopicId};
 use cabin_capture::rtsp_server::{FrameFeed, Mount, RtspServer, FEED_CLIENT, FEED_CLIENT_TAIL};
 use cabin_capture::{CameraHandle, GstCamera};
+use cabin_tests::latency::summary;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -77,25 +78,6 @@ struct Timed {
 /// A node name, as a `Result` (`NodeName::new` says only whether the name is valid).
 fn name(s: &str) -> Result<NodeName> {
     NodeName::new(s).with_context(|| format!("bad node name {s:?}"))
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-}
-
-fn summary(name: &str, mut ms: Vec<f64>) -> String {
-    ms.sort_by(f64::total_cmp);
-    format!(
-        "{name}: n={} p50 {:.1} ms, p99 {:.1} ms, min {:.1} ms, max {:.1} ms",
-        ms.len(),
-        percentile(&ms, 0.5),
-        percentile(&ms, 0.99),
-        ms.first().copied().unwrap_or(f64::NAN),
-        ms.last().copied().unwrap_or(f64::NAN)
-    )
 }
 
 fn main() -> Result<()> {

@@ -1,8 +1,10 @@
 //! Shared helpers for the workspace-level tests: running the real stack on a scenario, in process
 //! ([`run_stack`]); rendered driver-camera frames from the simulator's camera ([`driver_camera`]); a
-//! source node filming a pose script for chain tests ([`posed_drive`]).
+//! source node filming a pose script for chain tests ([`posed_drive`]); live latency summaries
+//! ([`latency`]).
 
 pub mod driver_camera;
+pub mod latency;
 pub mod posed_drive;
 
 use cabin_cockpit::commands::{override_scenario, run_deployment, RunOutcome, RunPlan};

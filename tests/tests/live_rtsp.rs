@@ -16,6 +16,7 @@ use cabin_bus::runtime::{LiveExecutor, LiveOptions, Node, Registry};
 use cabin_bus::{Bus, NodeName, TopicId};
 use cabin_capture::rtsp_server::{Mount, RtspServer};
 use cabin_capture::{CameraHandle, GstCamera};
+use cabin_tests::latency::summary;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -31,24 +32,6 @@ fn clip() -> PathBuf {
         p.display()
     );
     p
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-}
-
-fn summary(name: &str, mut ms: Vec<f64>) -> String {
-    ms.sort_by(f64::total_cmp);
-    format!(
-        "{name}: n={} p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        ms.len(),
-        percentile(&ms, 0.5),
-        percentile(&ms, 0.99),
-        ms.last().copied().unwrap_or(f64::NAN)
-    )
 }
 
 struct Seen {
