@@ -16,11 +16,11 @@
 //! Time: a chunk's vehicle time is the PTS of its first sample — pipeline running time, i.e. clock time
 //! minus the base time the pipeline took when it went to PLAYING — plus the vehicle time at which the
 //! node set it playing: `stamp = t_started + pts`. The node asks for a wake-up at each chunk's time and
-//! publishes it there, so the bus stamp *is* that PTS-derived time: exactly under the deterministic
-//! executor (a step waits up to `wait_ms` for GStreamer when nothing is pending, so a file source is read
-//! in step with vehicle time); live, audio can only be published once it has arrived, so the stamp is
-//! the arrival, and the capture latency of the first chunk (device start-up, one buffer) is taken as the
-//! stream's baseline: a chunk published more than `late_ms` beyond that baseline counts as late (the
+//! publishes it with that stamp ([`Context::publish_at`]): the bus stamp *is* the PTS-derived time, also
+//! when the chunk goes out later than its time — under the deterministic executor when a step's wait of up
+//! to `wait_ms` for GStreamer came back empty (a pipeline slow to start), live because audio can only be
+//! published once it has arrived. The publishing delay of the first chunk (device start-up, one buffer) is
+//! the stream's baseline: a chunk published more than `late_ms` beyond that baseline counts as late (the
 //! node or the machine fell behind). A source faster than real time (a file) is played at its own pace.
 //!
 //! Losses: DISCONT buffers, PTS gaps (and the audio missing in them), NaN/inf samples (zeroed), late
@@ -295,15 +295,20 @@ impl MicrophoneNode {
             if lag.as_nanos().saturating_sub(lag0.as_nanos()) > late.as_nanos() {
                 self.stats.late += 1;
             }
+            // Stamped with the chunk's PTS-derived time, not the step's: a step that found no audio
+            // yet (a pipeline slow to start on a loaded machine) publishes the chunk a tick later, but
+            // its stamp stays the instant the audio was captured. `due` never goes back (`queue`), so
+            // the only refusal would be a bug in that mapping: logged and counted as a failure.
             for (samples, &seat) in chunk.channels.into_iter().zip(&self.config.seats) {
-                ctx.publish(
-                    topics::AUDIO,
-                    AudioChunk {
-                        sample_rate_hz: SAMPLE_RATE_HZ,
-                        channel: seat,
-                        samples,
-                    },
-                );
+                let chunk = AudioChunk {
+                    sample_rate_hz: SAMPLE_RATE_HZ,
+                    channel: seat,
+                    samples,
+                };
+                if let Err(e) = ctx.publish_at(topics::AUDIO, chunk, due) {
+                    self.stats.failures += 1;
+                    tracing::error!(node = %ctx.node(), "audio chunk not published: {e}");
+                }
             }
             self.stats.chunks += 1;
             // A stream that delivers again has recovered: the next failure starts the backoff afresh.
