@@ -209,8 +209,6 @@ pub struct GstCamera {
     next_report: SimTime,
     /// Losses so far, so a restart after one counts as a reconnect.
     lost_before: bool,
-    /// The stamp of the last frame published (across reconnects): the next one must be later.
-    last_stamp: Option<SimTime>,
 }
 
 impl GstCamera {
@@ -232,7 +230,6 @@ impl GstCamera {
             ages: StepStats::default(),
             next_report: SimTime::ZERO,
             lost_before: false,
-            last_stamp: None,
         })
     }
 
@@ -345,7 +342,10 @@ impl GstCamera {
             std::time::Duration::from_nanos(age.nseconds())
         });
         live.last_frame_at = ctx.now();
-        let published = capture_stamp(ctx.now(), age, self.last_stamp)
+        // The runtime keeps the last frame's stamp for the node's life (across reconnects): the next one
+        // must be later.
+        let previous = ctx.last_stamp(topics::CAMERA.id);
+        let published = capture_stamp(ctx.now(), age, previous)
             .ok_or_else(|| "no instant left after the previous frame's stamp".to_string())
             .and_then(|stamp| {
                 ctx.publish_at(topics::CAMERA, f.frame, stamp)
@@ -362,7 +362,6 @@ impl GstCamera {
                 return;
             }
         };
-        self.last_stamp = Some(stamp);
         if let (Some(age), Some(capture)) = (age, f.capture) {
             self.ages.record(age, None);
             if age.as_secs_f64() * 1e3 > self.params.late_ms {

@@ -98,7 +98,7 @@ struct Slot {
     stop: bool,
     seqs: Vec<u64>,
     /// Per topic, the latest stamp this node published (the floor of `publish_at`).
-    last_stamps: Vec<SimTime>,
+    last_stamps: Vec<Option<SimTime>>,
     stats: StepStats,
     /// Drops not yet reported, and in total, per topic.
     dropped: Vec<u64>,
@@ -222,7 +222,7 @@ impl DeterministicExecutor {
                     outbox: Vec::new(),
                     stop: false,
                     seqs: vec![0; TOPICS.len()],
-                    last_stamps: vec![SimTime::ZERO; TOPICS.len()],
+                    last_stamps: vec![None; TOPICS.len()],
                     stats: StepStats::default(),
                     dropped: vec![0; TOPICS.len()],
                     total_dropped: vec![0; TOPICS.len()],

@@ -292,7 +292,7 @@ async fn run_node(
         bus: &bus,
         shared: &shared,
         wakeups: Vec::new(),
-        last_stamps: vec![SimTime::ZERO; TOPICS.len()],
+        last_stamps: vec![None; TOPICS.len()],
         stopped: false,
     };
     steps.step(node.as_mut(), clock.now(), |n, c| n.on_start(c));
@@ -332,7 +332,7 @@ struct NodeSteps<'a> {
     bus: &'a Bus,
     shared: &'a Shared,
     wakeups: Vec<SimTime>,
-    last_stamps: Vec<SimTime>,
+    last_stamps: Vec<Option<SimTime>>,
     stopped: bool,
 }
 

@@ -127,9 +127,9 @@ pub struct Context<'a> {
     node: &'a NodeName,
     now: SimTime,
     outbox: &'a mut Vec<Outgoing>,
-    /// Per topic (indexed by `TopicId as usize`), the latest stamp this node has published there: the
-    /// floor of [`Context::publish_at`]. Kept by the executor across steps.
-    last_stamps: &'a mut [SimTime],
+    /// Per topic (indexed by `TopicId as usize`), the latest stamp this node has published there (`None`
+    /// before its first): the floor of [`Context::publish_at`]. Kept by the executor across steps.
+    last_stamps: &'a mut [Option<SimTime>],
     wakeups: &'a mut Vec<SimTime>,
     stop: &'a mut bool,
 }
@@ -139,7 +139,7 @@ impl<'a> Context<'a> {
         node: &'a NodeName,
         now: SimTime,
         outbox: &'a mut Vec<Outgoing>,
-        last_stamps: &'a mut [SimTime],
+        last_stamps: &'a mut [Option<SimTime>],
         wakeups: &'a mut Vec<SimTime>,
         stop: &'a mut bool,
     ) -> Self {
@@ -194,8 +194,7 @@ impl<'a> Context<'a> {
                 now: self.now,
             });
         }
-        let previous = self.last_stamps[topic.id as usize];
-        if stamp < previous {
+        if let Some(previous) = self.last_stamps[topic.id as usize].filter(|p| stamp < *p) {
             return Err(StampError::BeforePrevious {
                 topic: topic.id,
                 stamp,
@@ -206,15 +205,15 @@ impl<'a> Context<'a> {
         Ok(())
     }
 
-    /// The latest stamp this node has published on `topic` (zero before the first): the earliest stamp
+    /// The latest stamp this node has published on `topic` (`None` before the first): the earliest stamp
     /// [`Context::publish_at`] accepts there.
-    pub fn last_stamp(&self, topic: TopicId) -> SimTime {
+    pub fn last_stamp(&self, topic: TopicId) -> Option<SimTime> {
         self.last_stamps[topic as usize]
     }
 
     fn push(&mut self, topic: TopicId, message: Message, stamp: SimTime) {
         let last = &mut self.last_stamps[topic as usize];
-        *last = (*last).max(stamp);
+        *last = Some(last.map_or(stamp, |l| l.max(stamp)));
         self.outbox.push(Outgoing {
             topic,
             message,

@@ -62,7 +62,7 @@ impl Node for Sensor {
             return Ok(());
         }
         let now = ctx.now();
-        let floor = ctx.last_stamp(TopicId::Vehicle);
+        let floor = ctx.last_stamp(TopicId::Vehicle).unwrap_or(SimTime::ZERO);
         let stamp = minus(now, age(self.tick)).max(floor);
         ctx.publish_at(topics::VEHICLE, vehicle(stamp.as_secs_f64()), stamp)?;
         self.stamps.lock().push(stamp);
@@ -190,7 +190,7 @@ fn past_stamps_are_byte_identical_at_any_worker_count() {
 fn publish_keeps_raising_the_floor_of_publish_at() {
     let name = NodeName::new("n").expect("name");
     let (mut outbox, mut wakeups, mut stop) = (Vec::new(), Vec::new(), false);
-    let mut last = vec![SimTime::ZERO; crate::topic::TOPICS.len()];
+    let mut last = vec![None; crate::topic::TOPICS.len()];
     let mut ctx = Context::new(
         &name,
         SimTime::from_millis(100),
