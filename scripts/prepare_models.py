@@ -408,36 +408,55 @@ def step_embedding() -> None:
                 "with onnx, scripts/models/embedding.py)", inputs=ins, outputs=outs)
 
 
-def step_face_mesh_reference() -> None:
-    out = MODELS / "face" / "face_mesh_reference.json"
+def face_mesh_source() -> tuple[Path, int]:
+    """The mediapipe wheel and the CRC of its face-mesh model: the part of a face-mesh step's stamp key that
+    names the model."""
     whl = wheel("mediapipe")
     with zipfile.ZipFile(whl) as z:
-        crc = z.getinfo(MP_FACE_MESH).CRC
-    photo = MODELS / "photos" / "astronaut.png"
-    det_model = MODELS / "face" / "blazeface.onnx"
-    # (tflite2onnx's output is not byte-identical run to run, so key on the detector's source, not its hash)
-    det_key = json.loads(_stamp_path(det_model).read_text())["key"] if _stamp_path(det_model).is_file() else None
-    key = {"wheel": whl.name, "member": MP_FACE_MESH, "crc": crc, "photo": sha256_file(photo),
-           "detector": det_key, "tool": f"ai-edge-litert=={LITERT_VERSION}", "recipe": 2}
-    if stamp_valid(out, key) and (CACHE / "mesh_check.png").is_file():
-        return
-    import numpy as np
-    from ai_edge_litert.interpreter import Interpreter
+        return whl, z.getinfo(MP_FACE_MESH).CRC
 
-    from models import face as F
+
+def detector_key(det_model: Path) -> dict | None:
+    """The BlazeFace model's own stamp key. tflite2onnx's output is not byte-identical run to run, so the
+    face-mesh steps key on the detector's source, not its hash."""
+    stamp = _stamp_path(det_model)
+    return json.loads(stamp.read_text())["key"] if stamp.is_file() else None
+
+
+def face_mesh_interpreter(whl: Path):
+    """mediapipe's face-mesh model, extracted from `whl`, in a LiteRT interpreter ready to run."""
+    from ai_edge_litert.interpreter import Interpreter
 
     src = WORK / "face_landmark.tflite"
     src.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(whl) as z:
         src.write_bytes(z.read(MP_FACE_MESH))
+    interp = Interpreter(model_path=str(src))
+    interp.allocate_tensors()
+    return interp
+
+
+def step_face_mesh_reference() -> None:
+    out = MODELS / "face" / "face_mesh_reference.json"
+    whl, crc = face_mesh_source()
+    photo = MODELS / "photos" / "astronaut.png"
+    det_model = MODELS / "face" / "blazeface.onnx"
+    det_key = detector_key(det_model)
+    key = {"wheel": whl.name, "member": MP_FACE_MESH, "crc": crc, "photo": sha256_file(photo),
+           "detector": det_key, "tool": f"ai-edge-litert=={LITERT_VERSION}", "recipe": 2}
+    if stamp_valid(out, key) and (CACHE / "mesh_check.png").is_file():
+        return
+    import numpy as np
+
+    from models import face as F
+
     img = F.load_rgb(str(photo))
     h, w = img.shape[:2]
     dets = F.detect_faces(ort_session(det_model), img)
     if not dets or dets[0]["score"] < 0.8:
         sys.exit(f"face mesh reference: BlazeFace found no face in {photo} ({dets[:1]})")
     det = dets[0]
-    interp = Interpreter(model_path=str(src))
-    interp.allocate_tensors()
+    interp = face_mesh_interpreter(whl)
     # pass 1: ROI from the detection (1.5x box, rotated to the eye line); pass 2: ROI from pass 1's mesh
     roi1 = F.face_roi_from_detection(det)
     lm1, flag1 = F.run_face_mesh(interp, img, roi1)
@@ -473,11 +492,9 @@ def step_face_drivers() -> None:
 
     ddir = MODELS / "face" / "drivers"
     index_path = ddir / "drivers.toml"
-    whl = wheel("mediapipe")
-    with zipfile.ZipFile(whl) as z:
-        crc = z.getinfo(MP_FACE_MESH).CRC
+    whl, crc = face_mesh_source()
     det_model = MODELS / "face" / "blazeface.onnx"
-    det_key = json.loads(_stamp_path(det_model).read_text())["key"] if _stamp_path(det_model).is_file() else None
+    det_key = detector_key(det_model)
     ref = MODELS / "face" / "face_mesh_reference.json"
     key = {"insightface": D.INSIGHTFACE[2], "face_api": D.FACE_API[3], "wheel": whl.name, "crc": crc,
            "detector": det_key, "reference": sha256_file(ref), "recipe": sha256_file(SCRIPTS / "models" / "drivers.py"),
@@ -487,15 +504,9 @@ def step_face_drivers() -> None:
                   for d, hashes in st.get("files", {}).items() for ext, h in zip(("png", "json"), hashes)):
         return
     import numpy as np
-    from ai_edge_litert.interpreter import Interpreter
 
     t0 = time.time()
-    src = WORK / "face_landmark.tflite"
-    src.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(whl) as z:
-        src.write_bytes(z.read(MP_FACE_MESH))
-    interp = Interpreter(model_path=str(src))
-    interp.allocate_tensors()
+    interp = face_mesh_interpreter(whl)
     ref_lm = np.asarray(json.loads(ref.read_text())["landmarks"], dtype=np.float64)
     if ddir.is_dir():
         shutil.rmtree(ddir)
