@@ -69,25 +69,18 @@ pub fn model_text(text: &str) -> String {
     normalise(text).tokens.join(" ")
 }
 
+/// A label's kind as the head's class: a named place counts as the kind it serves; any other kind is
+/// spelt as in the messages (`InterestKind`'s snake_case names, `memory::kind_name`).
 fn kind_of_label(kind: &str, detail: Option<&str>, lexicon: &Lexicon) -> Option<Class> {
-    use InterestKind::*;
-    let k = match kind {
-        "coffee" => Coffee,
-        "food" => Food,
-        "fuel" => Fuel,
-        "charging" => Charging,
-        "toilet" => Toilet,
-        "rest" => Rest,
-        "fresh_air" => FreshAir,
-        "place" => {
-            let tokens = normalise(detail?).tokens;
-            return lexicon
-                .lookup(&tokens, 0)
-                .map(|(_, hit)| Class::Kind(hit.kind));
-        }
-        _ => return None,
-    };
-    Some(Class::Kind(k))
+    if kind == "place" {
+        let tokens = normalise(detail?).tokens;
+        return lexicon
+            .lookup(&tokens, 0)
+            .map(|(_, hit)| Class::Kind(hit.kind));
+    }
+    serde_json::from_value::<InterestKind>(serde_json::Value::String(kind.to_string()))
+        .ok()
+        .map(Class::Kind)
 }
 
 /// The head's target for one development line, `None` when it is left out (module doc).
