@@ -9,7 +9,7 @@
 use cabin_bus::messages::{AmbientLight, CameraFrame};
 use cabin_sim::camera::{Frame, Lighting, SyntheticCamera};
 use cabin_sim::rng::Rng;
-use cabin_sim::scenario::{CameraColor, DriverPose, Scenario, Steps};
+use cabin_sim::scenario::{CameraColor, DriverPose, GlanceDirection, GlanceStyle, Scenario, Steps};
 
 /// Seed of the camera's sensor noise and cabin texture.
 const SEED: u64 = 5;
@@ -17,6 +17,22 @@ const SEED: u64 = 5;
 /// The driver in view, looking at the road with open eyes.
 pub fn facing_road() -> DriverPose {
     DriverPose::road_ahead(0.0, 0.0, 0.0, 0.0)
+}
+
+/// The driver glancing in `direction` in `style`, at the end of the glance (head and eyes arrived).
+pub fn glance(direction: GlanceDirection, style: GlanceStyle) -> DriverPose {
+    let p = direction.pose(style);
+    DriverPose {
+        yaw_deg: p.yaw_deg,
+        pitch_deg: p.pitch_deg,
+        roll_deg: p.roll_deg,
+        eye_yaw_deg: p.eye_yaw_deg,
+        eye_pitch_deg: p.eye_pitch_deg,
+        lean_x_mm: p.lean_x_mm,
+        lean_fwd_mm: p.lean_fwd_mm,
+        gaze_zone: direction.zone(),
+        ..facing_road()
+    }
 }
 
 /// [`facing_road`] with both eyelids closed by `closure` (0 open .. 1 closed).

@@ -19,7 +19,7 @@ use cabin_perception::driver_state::calibration::NeutralGaze;
 use cabin_perception::driver_state::DriverStateConfig;
 use cabin_sim::camera::{face_ids, FaceModel, Lighting, SyntheticCamera};
 use cabin_sim::scenario::{DriverPose, GlanceDirection, GlanceStyle, Scenario, Steps};
-use cabin_tests::driver_camera::camera_frame;
+use cabin_tests::driver_camera::{camera_frame, facing_road, glance};
 
 /// Misses measured and named, not hidden: `f25_iv`'s photo is turned 20 deg, so her far cheek is a
 /// stretched smear once the mesh faces the camera (scripts/MODELS.md), and with the glance's 21 deg head
@@ -41,20 +41,6 @@ fn camera(id: &str) -> SyntheticCamera {
         panic!("face `{id}` (scripts/setup.sh makes models/face/drivers): {e}")
     });
     SyntheticCamera::with_model(model, &spec, daylight, SEED).expect("camera")
-}
-
-/// The glance of the test: an owl glance at the centre display (not driving-related).
-fn glance() -> DriverPose {
-    let d = GlanceDirection::CentreDisplay;
-    let p = d.pose(GlanceStyle::Owl);
-    DriverPose {
-        yaw_deg: p.yaw_deg,
-        pitch_deg: p.pitch_deg,
-        eye_yaw_deg: p.eye_yaw_deg,
-        eye_pitch_deg: p.eye_pitch_deg,
-        gaze_zone: d.zone(),
-        ..DriverPose::road_ahead(0.0, 0.0, 0.0, 0.0)
-    }
 }
 
 /// The face the pipeline reads after a few frames of `pose` (a fresh pipeline per pose).
@@ -103,12 +89,14 @@ fn every_driver_is_found_on_the_road_and_away_in_a_glance() {
     let mut misses = Vec::new();
     for id in &ids {
         let mut cam = camera(id);
-        let road = DriverPose::road_ahead(0.0, 0.0, 0.0, 0.0);
+        let road = facing_road();
+        // The glance of the test: an owl glance at the centre display (not driving-related).
+        let away = glance(GlanceDirection::CentreDisplay, GlanceStyle::Owl);
         let mut neutral = NeutralGaze::new(
             state.calibration.clone(),
             (nominal.0 as f64, nominal.1 as f64),
         );
-        for (what, pose) in [("road", road), ("glance", glance())] {
+        for (what, pose) in [("road", road), ("glance", away)] {
             let dump = dump_dir.as_deref().map(|d| (d, format!("{id}_{what}")));
             let face = read(&mut cam, HeadPoseConfig::default(), &pose, dump);
             let Some(f) = face else {

@@ -10,26 +10,10 @@
 use cabin_bus::messages::{CameraFrame, Face, GazeZone};
 use cabin_perception::camera::{CameraConfig, CameraPipeline};
 use cabin_sim::scenario::{CameraColor, DriverPose, GlanceDirection, GlanceStyle, Worn};
-use cabin_tests::driver_camera::{facing_road, DriverCamera};
+use cabin_tests::driver_camera::{facing_road, glance, DriverCamera};
 
 /// Frames shown per pose: the pipeline's first frame detects, the next ones track and refine the eyes.
 const FRAMES_PER_POSE: usize = 3;
-
-/// The driver glancing in `direction` in `style`, at the end of the glance (head and eyes arrived).
-fn glance(direction: GlanceDirection, style: GlanceStyle) -> DriverPose {
-    let p = direction.pose(style);
-    DriverPose {
-        yaw_deg: p.yaw_deg,
-        pitch_deg: p.pitch_deg,
-        roll_deg: p.roll_deg,
-        eye_yaw_deg: p.eye_yaw_deg,
-        eye_pitch_deg: p.eye_pitch_deg,
-        lean_x_mm: p.lean_x_mm,
-        lean_fwd_mm: p.lean_fwd_mm,
-        gaze_zone: direction.zone(),
-        ..facing_road()
-    }
-}
 
 struct Reader {
     camera: DriverCamera,
