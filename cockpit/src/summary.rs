@@ -4,7 +4,7 @@
 //!
 //! Latency of spoken requests (issue 13, item 6): for each transcribed utterance, the wall-clock time
 //! from the end of the speech to the agent's first decision after it, and to a suggestion that follows
-//! it. The end of the speech is when the last audio chunk with speech in it was published (peak above
+//! it (its first message: with streaming, the first words the HMI starts saying). The end of the speech is when the last audio chunk with speech in it was published (peak above
 //! [`VOICED_PEAK`]): the audio is published at wall-clock pace with `--speed 1`, so that is when the
 //! speaker stopped, to within one chunk (100 ms by default). At `--speed max` the audio arrives faster
 //! than real time and the figure is the processing time only.
@@ -48,6 +48,8 @@ struct Latency {
     to_transcript: Vec<f64>,
     to_decision: Vec<f64>,
     to_suggestion: Vec<f64>,
+    /// Suggestion ids seen.
+    suggestion_ids: std::collections::BTreeSet<u64>,
 }
 
 impl Latency {
@@ -80,7 +82,12 @@ impl Latency {
                     }
                 }
             }
-            Message::Suggestion(_) => {
+            Message::Suggestion(s) => {
+                // the FIRST message of a suggestion id is when the driver starts hearing it (a
+                // streamed one's first words); its later messages are not new suggestions
+                if !self.suggestion_ids.insert(s.id) {
+                    return;
+                }
                 if let Some(r) = self.open.as_mut() {
                     if !r.suggested && (wall - r.heard).as_secs_f64() <= SUGGESTION_WITHIN_S {
                         r.suggested = true;
@@ -143,7 +150,8 @@ struct State {
     now: SimTime,
     driver: String,
     alerts: Vec<String>,
-    suggestions: Vec<String>,
+    /// One line per suggestion id: (id, first published, line).
+    suggestions: Vec<(u64, SimTime, String)>,
     utterances: Vec<String>,
     diagnostics: BTreeMap<String, u64>,
     errors: Vec<String>,
@@ -216,13 +224,17 @@ impl Summary {
                     a.reason
                 ));
             }
-            Message::Suggestion(x) => st.suggestions.push(format!(
-                "{} [{}] \"{}\" ({})",
-                t(now),
-                x.phrased_by,
-                x.text,
-                x.reason
-            )),
+            Message::Suggestion(x) => {
+                // a streamed suggestion comes twice under one id (its first words, then the whole
+                // sentence): the line shows the last, at the time of the first
+                let line = |at: SimTime| {
+                    format!("{} [{}] \"{}\" ({})", t(at), x.phrased_by, x.text, x.reason)
+                };
+                match st.suggestions.iter_mut().find(|(id, _, _)| *id == x.id) {
+                    Some((_, at, text)) => *text = line(*at),
+                    None => st.suggestions.push((x.id, now, line(now))),
+                }
+            }
             Message::Utterance(u) if s.topic == TopicId::Utterance => {
                 st.utterances
                     .push(format!("{} {:?}: \"{}\"", t(now), u.speaker, u.text))
@@ -291,7 +303,7 @@ impl Summary {
             let _ = writeln!(out, "  {a}");
         }
         let _ = writeln!(out, "\nsuggestions ({}):", st.suggestions.len());
-        for s in &st.suggestions {
+        for (_, _, s) in &st.suggestions {
             let _ = writeln!(out, "  {s}");
         }
         if !st.diagnostics.is_empty() {

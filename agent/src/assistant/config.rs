@@ -102,8 +102,10 @@ pub struct AgentConfig {
     pub interest_model: bool,
     /// Stream the suggestion (issue 13, item 6): publish its first words (the offer question, checked
     /// on their own) as soon as the model has written them, then the whole suggestion under the same
-    /// id, which starts with them. Off by default: a consumer that counts suggestion messages (the
-    /// scenario scoring) would count a streamed suggestion twice (docs/perf/agent.md, latency).
+    /// id, which starts with them; first words the checker refuses: the template's sentence at once.
+    /// On by default: it takes the model's rest (~0.3-0.5 s) and a refused sentence's wait out of the
+    /// time to the first words (docs/perf/agent.md, latency). A consumer must keep the last message
+    /// per suggestion id (the scenario scoring and the run summary do).
     pub stream_first_words: bool,
 }
 
@@ -140,7 +142,7 @@ impl Default for AgentConfig {
             voice_answer_window_s: policy.voice_answer_window_s,
             passenger_voice_answers: policy.passenger_voice_answers,
             interest_model: true,
-            stream_first_words: false,
+            stream_first_words: true,
         }
     }
 }

@@ -19,8 +19,8 @@ use crate::interests::{
     PreferenceSnapshot, PreferenceStore, Scope, Signal, MAX_TEXT_BYTES, STOP_KINDS,
 };
 use crate::language::{
-    check, check_first_words, round_km, round_min, template_rest, CheckConfig, LanguageBackend,
-    PhraseRequest, Proposal, TemplateBackend,
+    check, check_first_words, round_km, round_min, template_rest, template_text, CheckConfig,
+    LanguageBackend, PhraseRequest, Proposal,
 };
 use crate::poi::{
     corridor, match_weight, rank, CorridorConfig, CorridorQuery, PoiIndex, RankContext, Ranked,
@@ -683,36 +683,57 @@ impl AgentCore {
         self.finish_phrase(pending, None, out);
     }
 
-    /// Streaming (`stream_first_words`): the suggestion with only its first words (the offer question,
-    /// checked by [`check_first_words`]) for the HMI to start saying while the rest is generated; the
-    /// whole suggestion follows from [`AgentCore::finish_phrase`] under the same id and starts with
-    /// these words. `None`: the backend does not stream, or its first words failed the check (then
-    /// `finish_phrase` phrases the whole text, with the template as the fallback, as without
-    /// streaming).
-    pub fn first_words(&mut self, pending: &Unphrased) -> Option<Suggestion> {
+    /// Streaming (`stream_first_words`): the phrasing wake-up of `pending`. Returns the proposal and
+    /// the words said when only its first words went out (the model's offer question, checked by
+    /// [`check_first_words`]): the HMI starts saying them while the model writes the rest, and
+    /// [`AgentCore::finish_phrase`] publishes the whole suggestion under the same id, starting with
+    /// them. `None`: the whole suggestion is already in `out`:
+    /// - the backend does not stream, or the model's text ended without a question (then its whole
+    ///   text is already written, and is checked as without streaming);
+    /// - the model's first words failed their check, or the model failed: the template's sentence at
+    ///   once, instead of waiting for the model to write a rest that would follow a refused question.
+    ///   This bounds the worst case of the first words to the model's time up to its question mark
+    ///   (or its word limit), counted in tokens, never in wall-clock time, so the events stay the same
+    ///   on any machine.
+    pub fn start_phrase(
+        &mut self,
+        pending: Unphrased,
+        out: &mut Outputs,
+    ) -> Option<(Unphrased, String)> {
         let name = self.backend.name();
         let request = &pending.request;
-        let first = match self.backend.first_words(request) {
-            Ok(Some(p)) => p.text,
-            Ok(None) => return None,
-            Err(e) => {
-                tracing::warn!(backend = name, "first words failed: {e}");
+        let why = match self.backend.first_words(request) {
+            Ok(Some(p)) => {
+                // the template's rest must still fit after these words, in case the model's rest is
+                // refused
+                let room = template_rest(request).split_whitespace().count();
+                match check_first_words(&p.text, request, &self.check, room) {
+                    Ok(text) => {
+                        out.suggestions.push(Suggestion {
+                            text: text.clone(),
+                            phrased_by: format!("{name} (first words; the rest follows)"),
+                            ..pending.suggestion.clone()
+                        });
+                        return Some((pending, text));
+                    }
+                    Err(why) => {
+                        tracing::info!(backend = name, text = %p.text, "first words rejected: {why}");
+                        format!("{name} first words rejected: {why}")
+                    }
+                }
+            }
+            Ok(None) => {
+                self.finish_phrase(pending, None, out);
                 return None;
             }
-        };
-        // the template's rest must still fit after these words, in case the model's rest is refused
-        let room = template_rest(request).split_whitespace().count();
-        match check_first_words(&first, request, &self.check, room) {
-            Ok(text) => Some(Suggestion {
-                text,
-                phrased_by: format!("{name} (first words; the rest follows)"),
-                ..pending.suggestion.clone()
-            }),
-            Err(why) => {
-                tracing::info!(backend = name, text = %first, "first words rejected: {why}");
-                None
+            Err(e) => {
+                tracing::warn!(backend = name, "first words failed: {e}");
+                format!("{name} first words failed: {e}")
             }
-        }
+        };
+        let text = template_text(request);
+        self.publish_whole(pending, text, format!("template (fallback: {why})"), out);
+        None
     }
 
     /// Phrases `pending` whole and puts its suggestion and a `phrased` decision in `out`. `said`: the
@@ -720,6 +741,17 @@ impl AgentCore {
     /// the model's whole text when it passes the check, else those words and the template's rest.
     pub fn finish_phrase(&mut self, pending: Unphrased, said: Option<&str>, out: &mut Outputs) {
         let (text, phrased_by) = self.phrase(&pending.request, said);
+        self.publish_whole(pending, text, phrased_by, out);
+    }
+
+    /// Puts the whole suggestion of `pending` and its `phrased` decision in `out`.
+    fn publish_whole(
+        &self,
+        pending: Unphrased,
+        text: String,
+        phrased_by: String,
+        out: &mut Outputs,
+    ) {
         let s = pending.suggestion;
         let poi_id = match &s.action {
             SuggestionAction::Stop { poi, .. } => Some(poi.id),
@@ -752,12 +784,7 @@ impl AgentCore {
     /// template's), so what the HMI already said stays the start of the suggestion.
     fn phrase(&mut self, request: &PhraseRequest, said: Option<&str>) -> (String, String) {
         let name = self.backend.name();
-        let template = || {
-            TemplateBackend
-                .phrase(request)
-                .map(|p| p.text)
-                .unwrap_or_default()
-        };
+        let template = || template_text(request);
         if name == "template" {
             let by = match &self.backend_note {
                 Some(n) => format!("template ({n})"),

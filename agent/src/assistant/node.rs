@@ -12,9 +12,12 @@
 //! step. The wake-up is in vehicle time, so under the deterministic executor the suggestion's stamp and
 //! its place in the events log are the same at any worker count; live, the decision goes out before the
 //! model starts (issue 13, item 6: end of speech -> decision under 1 s). With `stream_first_words`
-//! the phrasing wake-up publishes only the suggestion's first words (its offer question, checked on
-//! their own) and the next wake-up, [`PHRASE_AFTER`] later, the whole suggestion under the same id:
-//! the HMI starts saying the question while the model writes the rest (first words under 2 s).
+//! (the default) the phrasing wake-up publishes only the suggestion's first words (its offer question,
+//! checked on their own) and the next wake-up, [`PHRASE_AFTER`] later, the whole suggestion under the
+//! same id: the HMI starts saying the question while the model writes the rest (first words under
+//! 2 s). A suggestion may therefore come as two messages with one id; consumers keep the last one as
+//! the suggestion and the first one as when it reached the driver (`sim/src/score`, the run summary).
+//! First words the checker refuses are replaced by the template's whole sentence at once.
 
 use super::config::{AgentConfig, BackendKind, PreferenceMode};
 use super::core::{AgentCore, Outputs, Unphrased};
@@ -71,9 +74,10 @@ impl AgentNode {
     }
 
     /// Phrases the pending proposals and publishes their suggestions. Streaming
-    /// (`stream_first_words`, and not at shutdown): the first proposal's first words go out now and
-    /// its whole text on the next wake-up, [`PHRASE_AFTER`] on (the model holds one paused
-    /// generation, so the proposals after it wait for that wake-up).
+    /// (`stream_first_words`, the default, and not at shutdown): the first proposal's first words go
+    /// out now and its whole text on the next wake-up, [`PHRASE_AFTER`] on (the model holds one paused
+    /// generation, so the proposals after it wait for that wake-up); a proposal whose first words the
+    /// checker refuses gets the template's sentence at once ([`AgentCore::start_phrase`]).
     fn phrase_pending(&mut self, ctx: &mut Context, stream: bool) {
         let Some(core) = self.core.as_mut() else {
             return;
@@ -88,15 +92,15 @@ impl AgentNode {
         while let Some(p) = pending.next() {
             let _span =
                 tracing::debug_span!("agent_phrase", suggestion = p.suggestion_id()).entered();
-            if stream {
-                if let Some(first) = core.first_words(&p) {
-                    self.to_finish.push((p, first.text.clone()));
-                    out.suggestions.push(first);
-                    self.to_phrase.extend(pending);
-                    break;
-                }
+            if !stream {
+                core.phrase_pending(p, &mut out);
+                continue;
             }
-            core.phrase_pending(p, &mut out);
+            if let Some(started) = core.start_phrase(p, &mut out) {
+                self.to_finish.push(started);
+                self.to_phrase.extend(pending);
+                break;
+            }
         }
         if !self.to_finish.is_empty() || !self.to_phrase.is_empty() {
             ctx.wake_at(ctx.now() + PHRASE_AFTER);

@@ -21,7 +21,7 @@ pub use check::{auto_scores, check, check_first_words, clean, AutoScores, CheckC
 pub use facts::{round_km, round_min, say_distance, PhraseRequest, Proposal};
 pub use http::{HttpBackend, HttpConfig};
 pub use local::{Generated, LlamaFigures, LocalBackend, LocalConfig, StopReason};
-pub use template::{template_rest, TemplateBackend};
+pub use template::{template_rest, template_text, TemplateBackend};
 
 use crate::error::Result;
 

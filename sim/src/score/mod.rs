@@ -93,12 +93,8 @@ pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
         0.0
     };
 
-    let suggestions: Vec<SuggestionScore> = samples
-        .iter()
-        .filter_map(|s| {
-            s.get::<Suggestion>()
-                .map(|g| (s.header.stamp.as_secs_f64(), g))
-        })
+    let suggestions: Vec<SuggestionScore> = one_per_id(samples)
+        .into_iter()
         .map(|(t, g)| {
             let poi = match &g.action {
                 SuggestionAction::Stop { poi, .. } => Some(poi.name.clone()),
@@ -172,6 +168,27 @@ pub fn score_samples(scenario: &Scenario, samples: &[Sample]) -> ScoreReport {
     }
 }
 
+/// One entry per suggestion id, in the order they were first published: the agent may stream a
+/// suggestion (its first words, then the whole sentence under the same id, `stream_first_words`), so
+/// the LAST message of an id is the suggestion, and the FIRST one's stamp is when it reached the driver.
+fn one_per_id(samples: &[Sample]) -> Vec<(f64, &Suggestion)> {
+    let mut out: Vec<(f64, &Suggestion)> = Vec::new();
+    let mut at: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    for s in samples {
+        let Some(g) = s.get::<Suggestion>() else {
+            continue;
+        };
+        match at.get(&g.id) {
+            Some(&i) => out[i].1 = g,
+            None => {
+                at.insert(g.id, out.len());
+                out.push((s.header.stamp.as_secs_f64(), g));
+            }
+        }
+    }
+    out
+}
+
 /// Seconds rounded to the millisecond (event times are whole milliseconds of sim time anyway; this
 /// keeps float noise like 3.1499999999999915 out of the report).
 fn ms(x: f64) -> f64 {
@@ -203,6 +220,48 @@ fn union_length(mut v: Vec<(f64, f64)>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn suggestion(t: f64, seq: u64, id: u64, text: &str) -> Sample {
+        use cabin_bus::prelude::*;
+        Sample {
+            topic: TopicId::Suggestion,
+            header: Header {
+                source: NodeName::new("agent").unwrap(),
+                seq,
+                stamp: SimTime::from_secs_f64(t),
+            },
+            message: Message::Suggestion(Suggestion {
+                id,
+                interest: InterestKind::FreshAir,
+                action: SuggestionAction::Cabin {
+                    action: "open the window".into(),
+                },
+                text: text.into(),
+                phrased_by: "local".into(),
+                reason: "test".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_streamed_suggestion_counts_once_with_its_last_text_and_first_time() {
+        let samples = vec![
+            suggestion(10.0, 0, 1, "Shall I let some fresh air in?"),
+            suggestion(10.001, 1, 1, "Shall I let some fresh air in? It is stuffy."),
+            suggestion(20.0, 2, 2, "Shall I open a window?"),
+        ];
+        let got: Vec<(f64, &str)> = one_per_id(&samples)
+            .iter()
+            .map(|(t, g)| (*t, g.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (10.0, "Shall I let some fresh air in? It is stuffy."),
+                (20.0, "Shall I open a window?")
+            ]
+        );
+    }
 
     #[test]
     fn union_of_overlapping_windows() {
