@@ -270,4 +270,50 @@ mod tests {
         assert_eq!(next, [PER_PRODUCER; 2]);
         assert_eq!((q.received(), q.dropped()), (2 * PER_PRODUCER, 0));
     }
+
+    /// One item at a time, each answered before the next is pushed, so every round the receiver runs dry
+    /// and its look at the queue races the next push: pushed while it spins, while it registers as a
+    /// sleeper, between its last look and its wait, or after it sleeps. The producer waits a varying
+    /// while before each push to land in each of those windows. A lost wake-up (a push that neither the
+    /// receiver's last look nor a notify reaches) leaves one side waiting out its 10 s timeout: `None`,
+    /// and the test fails at the round where it happened, whatever the scheduling.
+    #[test]
+    fn ping_pong_never_loses_a_wake_up() {
+        const ROUNDS: u32 = 5_000;
+        const PATIENCE: Duration = Duration::from_secs(10);
+        let ping = std::sync::Arc::new(BoundedQueue::new(QueuePolicy::Lossless(1)));
+        let pong = std::sync::Arc::new(BoundedQueue::new(QueuePolicy::Lossless(1)));
+        let (ping2, pong2) = (ping.clone(), pong.clone());
+        let echo = std::thread::spawn(move || -> Result<(), String> {
+            for round in 0..ROUNDS {
+                let got = ping2
+                    .recv_timeout(PATIENCE)
+                    .ok_or_else(|| format!("ping {round} never woke the receiver"))?;
+                if got != round {
+                    return Err(format!("ping {round} arrived as {got}"));
+                }
+                for _ in 0..(round * 7) % 61 {
+                    std::hint::spin_loop();
+                }
+                pong2.push(round);
+            }
+            Ok(())
+        });
+        for round in 0..ROUNDS {
+            for _ in 0..(round * 13) % 97 {
+                std::hint::spin_loop();
+            }
+            if round % 10 == 0 {
+                // Long enough for the receiver to be asleep in the condition variable.
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            assert_eq!(ping.push(round), PushOutcome::Queued);
+            assert_eq!(pong.recv_timeout(PATIENCE), Some(round), "pong {round}");
+        }
+        assert_eq!(echo.join().ok(), Some(Ok(())));
+        assert_eq!(
+            (ping.received(), pong.received()),
+            (ROUNDS as u64, ROUNDS as u64)
+        );
+    }
 }
