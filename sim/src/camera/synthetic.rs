@@ -10,10 +10,11 @@
 use super::background::Background;
 use super::lighting::{FrameLight, Lighting};
 use super::mesh::{self, FaceModel, Texture};
+use super::phone::PhonePart;
 use super::raster::{self, EyeBall, Target, Tri};
 use super::sensor::{self, Sensor};
 use crate::error::Result;
-use crate::scenario::{CameraColor, CameraSpec, DriverPose};
+use crate::scenario::{CameraColor, CameraSpec, DriverPose, HeldPhone};
 use cabin_bus::messages::PixelFormat;
 
 /// A rendered frame (rows of `width * channels` bytes, no padding).
@@ -156,6 +157,21 @@ impl SyntheticCamera {
             if pose.in_view {
                 self.draw_face(pose, &light);
             }
+            if let Some(phone) = &pose.phone {
+                // Nearer the camera than the face (phone.rs): drawn over it.
+                let parts = self.phone_parts_of(phone);
+                let m = &self.model;
+                let tex = if self.channels == 1 { &m.grey } else { &m.bgr };
+                let skin = super::phone::skin_tone(tex, &m.uv);
+                let eye_distance = self.eyes_mm()[2];
+                let mut target = Target {
+                    data: &mut self.scene,
+                    width: self.width,
+                    height: self.height,
+                    channels: self.channels,
+                };
+                super::phone::draw(&mut target, &parts, &light, skin, eye_distance);
+            }
         }
         let (w, h, c) = (self.width, self.height, self.channels);
         if sensor::blur(&self.scene, &mut self.blurred, w, h, c, self.blur_sigma).is_err() {
@@ -177,6 +193,34 @@ impl SyntheticCamera {
             height: h as u32,
             data,
         }
+    }
+
+    /// The driver's eye midpoint sitting still (camera millimetres).
+    fn eyes_mm(&self) -> [f32; 3] {
+        let (e, mm) = (self.model.eye_centre, self.model.mm_per_px);
+        [
+            self.centre_mm[0] + e[0] * mm,
+            self.centre_mm[1] + e[1] * mm,
+            self.centre_mm[2] + e[2] * mm,
+        ]
+    }
+
+    fn phone_parts_of(&self, phone: &HeldPhone) -> Vec<PhonePart> {
+        let view = super::phone::View {
+            focal_px: self.focal_px,
+            centre_px: [self.width as f32 / 2.0, self.height as f32 / 2.0],
+            eyes_mm: self.eyes_mm(),
+        };
+        super::phone::parts(phone, &view)
+    }
+
+    /// The phone and hand parts `pose` shows, projected into the frame, in drawing order (empty
+    /// without a phone): where [`SyntheticCamera::render`] draws them.
+    pub fn phone_parts(&self, pose: &DriverPose) -> Vec<PhonePart> {
+        pose.phone
+            .as_ref()
+            .map(|p| self.phone_parts_of(p))
+            .unwrap_or_default()
     }
 
     /// Eye `k` (0 = image-left) as it appears in this frame: eyeball centre turned with the head, the

@@ -68,6 +68,7 @@ mod tests {
                     | Behaviour::Drowsy
                     | Behaviour::CameraBlocked
                     | Behaviour::NormalDrive
+                    | Behaviour::PhoneRaised
             ) || (row.behaviour == Behaviour::Glance
                 && row.style.as_deref() == Some("owl")
                 && row.target.as_deref() == Some("centre_display"));

@@ -4,7 +4,7 @@
 //! Every scenario: normal driving at the row's speed for the suite's lead-in (the driver-state node
 //! calibrates on it), the row's behaviour, then the tail. The behaviour is written with the scenario
 //! keys the synthetic camera work of issue 11.3 defines (`style`, `eye_yaw_deg`, `[[driver.wear]]`,
-//! `[driver] face`, the new glance targets); the script is then parsed by the simulator's own parser,
+//! `[driver] face`, the new glance targets, `[[driver.phone]]`); the script is then parsed by the simulator's own parser,
 //! and a row it refuses is "not renderable" with the parser's words as the reason, so the dossier
 //! names what is missing and the row starts running the day the simulator learns it.
 
@@ -35,7 +35,6 @@ pub fn generate(spec: &SuiteSpec, row: &Row) -> Script {
     let fps = row.camera_fps.unwrap_or(spec.camera_fps);
     let mut driver = String::new();
     let mut environment = String::new();
-    let mut missing: Option<String> = None;
     let need = |what: &str, v: Option<f64>| v.ok_or_else(|| format!("the row has no `{what}`"));
 
     let built: Result<(f64, f64), String> = (|| {
@@ -100,8 +99,19 @@ pub fn generate(spec: &SuiteSpec, row: &Row) -> Script {
                 (lead, at - lead + d)
             }
             Behaviour::PhoneRaised => {
-                missing = Some("the scenario format has no phone object (a phone held up into the camera's view), and the synthetic camera draws none".into());
-                (lead, need("duration_s", row.duration_s)?)
+                // The phone comes up from the lap before the look (`raise_s`, 0.6 s by default) and
+                // is looked at like a glance: time zero is the eyes leaving the road.
+                let d = need("duration_s", row.duration_s)?;
+                write!(
+                    driver,
+                    "\n[[driver.phone]]\nat_s = {lead}\nduration_s = {}\ntransition_s = {tr}\n",
+                    d + tr
+                )
+                .ok();
+                if let Some(style) = row.style.as_deref().filter(|s| *s != "owl") {
+                    writeln!(driver, "style = \"{style}\"").ok();
+                }
+                (lead + tr / 2.0, d)
             }
             Behaviour::NormalDrive => {
                 let hours = need("hours", row.hours)?;
@@ -163,12 +173,9 @@ pub fn generate(spec: &SuiteSpec, row: &Row) -> Script {
     s.push_str(&environment);
     writeln!(s, "\n[scoring]\ngrace_s = 3.0\nlong_distraction_s = 3.0").ok();
 
-    let renderable = match missing {
-        Some(m) => Err(m),
-        None => Scenario::parse(&s, &format!("<{}>", row.id), None)
-            .map(|_| ())
-            .map_err(|e| format!("the simulator refuses the script: {e}")),
-    };
+    let renderable = Scenario::parse(&s, &format!("<{}>", row.id), None)
+        .map(|_| ())
+        .map_err(|e| format!("the simulator refuses the script: {e}"));
     Script {
         toml: s,
         t0_s: t0,

@@ -67,7 +67,8 @@ pub enum Behaviour {
     CameraBlocked,
     /// The driver puts on `wear` (sunglasses, mask, cap); a long glance follows after `glance_at_s`.
     Wear,
-    /// The phone raised into the camera's view for `duration_s`.
+    /// The phone raised into the camera's view and looked at (`style`, `duration_s` = eyes off the
+    /// road), `[[driver.phone]]`.
     PhoneRaised,
     /// `hours` of normal driving with ordinary glances, changing light and weather.
     NormalDrive,

@@ -247,6 +247,61 @@ pub struct Worn {
     pub cap: bool,
 }
 
+/// Where a raised phone is held unless `[[driver.phone]]` says otherwise. Euro NCAP 2026 phone use
+/// names the phone in the lap and the phone "raised into view": held up above the steering wheel rim,
+/// in front of the driver, where the lower windscreen and the instrument cluster are seen from the
+/// eyes (this suite's reading of the protocol, as issue 11 states it; not checked against the PDF).
+/// [ENG] Gaze 15 deg below the road, between the lower windscreen (~8 deg) and the cluster (20 deg,
+/// [`GlanceDirection::InstrumentCluster`]), so the phone clears the rim; 6 deg to the driver's right:
+/// the right hand holds it (the left stays on the wheel of a left-hand-drive car) just right of the
+/// body's midline. 360 mm: the mean distance at which people hold a smartphone to read a text
+/// message (Bababekova et al. 2011, "Font size and viewing distance of handheld smart phones",
+/// Optom Vis Sci 88(7): 36.2 cm).
+pub const PHONE_RAISED_YAW_DEG: f64 = -6.0;
+pub const PHONE_RAISED_PITCH_DEG: f64 = -15.0;
+pub const PHONE_DISTANCE_MM: f64 = 360.0;
+/// [ENG] The phone comes up from the lap (and goes back) in this long, before and after the look.
+pub const PHONE_RAISE_S: f64 = 0.6;
+
+/// A phone raised into the camera's view (`[[driver.phone]]`, Euro NCAP 2026 phone use "raised into
+/// view"): where it is held, and the stretch it is up.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PhoneHold {
+    /// The look at the phone: a glance (turns included) from `look.0` to `look.1`, seconds.
+    pub look_s: (f64, f64),
+    /// The phone comes up from the lap over this long before the look and goes back down after it.
+    pub raise_s: f64,
+    /// Where its screen centre is, seen from the driver's eyes: gaze yaw/pitch from the road ahead
+    /// (degrees) and distance (millimetres).
+    pub yaw_deg: f64,
+    pub pitch_deg: f64,
+    pub distance_mm: f64,
+    pub line: usize,
+}
+
+impl PhoneHold {
+    /// How far up the phone is at `t`: 0 = down in the lap (out of view), 1 = held in place.
+    fn raised(&self, t: f64) -> f64 {
+        let (a, b) = (self.look_s.0 - self.raise_s, self.look_s.1 + self.raise_s);
+        if t < a || t > b {
+            return 0.0;
+        }
+        let r = self.raise_s.max(1e-3);
+        smoothstep(((t - a) / r).min((b - t) / r).min(1.0))
+    }
+}
+
+/// A phone in the driver's hand at one instant, for the renderer: its held place (as [`PhoneHold`])
+/// and how far it has come up from the lap.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HeldPhone {
+    pub yaw_deg: f64,
+    pub pitch_deg: f64,
+    pub distance_mm: f64,
+    /// 0 = in the lap, 1 = held in place.
+    pub raised: f64,
+}
+
 /// Kinds of scored ground-truth episodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -418,6 +473,8 @@ pub struct DriverPose {
     pub lean_fwd_mm: f64,
     /// Glasses, mask, cap.
     pub worn: Worn,
+    /// A phone held up in the camera's view (`[[driver.phone]]`), if any.
+    pub phone: Option<HeldPhone>,
     /// Eyelid closure of the driver's left eye (the image's right) and right eye, 0..1.
     pub left_eye_closure: f64,
     pub right_eye_closure: f64,
@@ -441,6 +498,7 @@ impl DriverPose {
             lean_x_mm: 0.0,
             lean_fwd_mm: 0.0,
             worn: Worn::default(),
+            phone: None,
             left_eye_closure: closure,
             right_eye_closure: closure,
             gaze_zone: GazeZone::RoadAhead,
@@ -493,6 +551,8 @@ pub struct DriverScript {
     pub episodes: Vec<Episode>,
     /// Glasses, sunglasses, masks and caps worn during the drive.
     pub wear: Vec<Wear>,
+    /// Phones raised into view (each also has its look in `gaze`).
+    pub phones: Vec<PhoneHold>,
     /// Short glances away (below the long-distraction threshold), for ground-truth labels.
     short_glances: Vec<Interval>,
     sway_phase: [f64; 6],
@@ -643,6 +703,7 @@ impl DriverScript {
             camera_blocked: i.camera_blocked,
             episodes,
             wear: Vec::new(),
+            phones: Vec::new(),
             face: DEFAULT_FACE.to_string(),
             short_glances,
             sway_phase,
@@ -746,8 +807,18 @@ impl DriverScript {
                 WearItem::Cap => worn.cap = true,
             }
         }
+        let phone = self.phones.iter().find_map(|p| {
+            let raised = p.raised(t);
+            (raised > 0.0).then_some(HeldPhone {
+                yaw_deg: p.yaw_deg,
+                pitch_deg: p.pitch_deg,
+                distance_mm: p.distance_mm,
+                raised,
+            })
+        });
         DriverPose {
             worn,
+            phone,
             eye_yaw_deg: eye_yaw,
             eye_pitch_deg: eye_pitch,
             lean_x_mm: lean_x,

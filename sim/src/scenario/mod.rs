@@ -22,8 +22,9 @@ mod timeline;
 
 pub use driver::{
     is_valid_face_id, smoothstep, Blink, Closure, DriverPose, DriverScript, Drowsy, Episode,
-    EpisodeKind, GazeSegment, GlanceDirection, GlanceStyle, Interval, Pose, Wear, WearItem, Worn,
-    DEFAULT_FACE,
+    EpisodeKind, GazeSegment, GlanceDirection, GlanceStyle, HeldPhone, Interval, PhoneHold, Pose,
+    Wear, WearItem, Worn, DEFAULT_FACE, PHONE_DISTANCE_MM, PHONE_RAISED_PITCH_DEG,
+    PHONE_RAISED_YAW_DEG,
 };
 pub use error::ScenarioError;
 pub use route::{LocalFrame, Projection, RoutePath, RouteSpec, SpeedProfile, VehicleSample};

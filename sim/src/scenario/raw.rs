@@ -101,6 +101,32 @@ pub(crate) struct RawDriver {
     pub face_absent: Vec<Spanned<RawInterval>>,
     pub camera_blocked: Vec<Spanned<RawInterval>>,
     pub wear: Vec<Spanned<RawWear>>,
+    pub phone: Vec<Spanned<RawPhone>>,
+}
+
+/// `[[driver.phone]]`: the driver raises a phone into view and looks at it (Euro NCAP 2026 phone use).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPhone {
+    /// The look at the phone, like a glance: starts turning at `at_s`, back on the road at
+    /// `at_s + duration_s`.
+    pub at_s: f64,
+    pub duration_s: f64,
+    #[serde(default)]
+    pub style: GlanceStyle,
+    #[serde(default = "transition")]
+    pub transition_s: f64,
+    /// How long the phone takes to come up from the lap before the look (and to go back after it).
+    #[serde(default = "phone_raise")]
+    pub raise_s: f64,
+    /// Where the screen centre is from the driver's eyes (defaults: `driver::PHONE_RAISED_*`).
+    pub yaw_deg: Option<f64>,
+    pub pitch_deg: Option<f64>,
+    pub distance_mm: Option<f64>,
+}
+
+fn phone_raise() -> f64 {
+    super::driver::PHONE_RAISE_S
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +156,7 @@ impl Default for RawDriver {
             face_absent: vec![],
             camera_blocked: vec![],
             wear: vec![],
+            phone: vec![],
         }
     }
 }

@@ -2,7 +2,8 @@
 //! syntax, with the line of the offending field.
 
 use super::driver::{
-    Closure, DriverInputs, DriverScript, Drowsy, GazeSegment, Interval, Pose, Wear,
+    Closure, DriverInputs, DriverScript, Drowsy, GazeSegment, Interval, PhoneHold, Pose, Wear,
+    PHONE_DISTANCE_MM, PHONE_RAISED_PITCH_DEG, PHONE_RAISED_YAW_DEG,
 };
 use super::error::{ScenarioError, SourceText};
 use super::geofiles;
@@ -398,6 +399,53 @@ impl Resolver<'_> {
                 })
             })?);
         }
+        let mut phones = Vec::new();
+        for (s, ph) in spanned(&d.phone) {
+            let tb = "driver.phone";
+            let yaw = self.within(
+                &s,
+                tb,
+                "yaw_deg",
+                ph.yaw_deg.unwrap_or(PHONE_RAISED_YAW_DEG),
+                -60.0,
+                60.0,
+            )?;
+            let pitch = self.within(
+                &s,
+                tb,
+                "pitch_deg",
+                ph.pitch_deg.unwrap_or(PHONE_RAISED_PITCH_DEG),
+                -40.0,
+                20.0,
+            )?;
+            // Within arm's reach and in front of the face (the renderer draws it nearer than the face).
+            let distance = self.within(
+                &s,
+                tb,
+                "distance_mm",
+                ph.distance_mm.unwrap_or(PHONE_DISTANCE_MM),
+                250.0,
+                600.0,
+            )?;
+            let timing = (ph.at_s, ph.duration_s, ph.transition_s);
+            // The bus has no zone for a raised phone: the look is scored as the phone zone
+            // (`lap_phone`), which is not driving-related, so a long look is a long distraction.
+            let look = self.gaze_segment(&s, tb, timing, GazeZone::LapPhone, || {
+                Ok(ph.style.split(yaw, pitch))
+            })?;
+            let raise = self.within(&s, tb, "raise_s", ph.raise_s, 0.0, 5.0)?;
+            self.time(&s, tb, "raise_s", look.start_s - raise)?;
+            self.time(&s, tb, "raise_s", look.end_s + raise)?;
+            phones.push(PhoneHold {
+                look_s: (look.start_s, look.end_s),
+                raise_s: raise,
+                yaw_deg: yaw,
+                pitch_deg: pitch,
+                distance_mm: distance,
+                line: look.line,
+            });
+            gaze.push(look);
+        }
         gaze.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
         for w in gaze.windows(2) {
             if w[1].start_s < w[0].end_s {
@@ -558,6 +606,7 @@ impl Resolver<'_> {
             min_absent_s: scoring.min_absent_s,
         });
         script.wear = wear;
+        script.phones = phones;
         if let Some(face) = &d.face {
             if !crate::scenario::is_valid_face_id(face) {
                 return Err(self.src.field_error(
