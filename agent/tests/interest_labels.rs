@@ -15,14 +15,6 @@ use cabin_bus::messages::Speaker;
 use std::path::Path;
 use std::sync::OnceLock;
 
-/// Figures measured with the trained head (docs/perf/agent.md), rounded down: the floors below.
-/// Development cross-validation (5 folds): P 0.952, F1 0.940, 1 of 50 injection lines raising something.
-const CV_P: f64 = 0.95;
-const CV_F1: f64 = 0.93;
-const CV_INJ: usize = 1;
-/// Set 2's injection lines raising something: 0 of 29 (12 before the head). The goal is 0.
-const INJ2: usize = 0;
-
 fn load(file: &str) -> Vec<labelled::LabelledUtterance> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
@@ -127,74 +119,6 @@ fn model_on_the_development_set() {
     assert_at_least(&mut with_model(), "utterances.jsonl", 150, 0.97, 0.97);
 }
 
-#[test]
-fn model_on_the_held_out_sets() {
-    // Scored once at the end (2026-12-06 10:37 UTC) with the head and thresholds chosen by
-    // cross-validation on the development data; the floors are the measured figures rounded down.
-    // Both sets had been scored and their misses read before this round (by the previous round),
-    // so they are not clean; set 3 (held_out_set_3_aggregate) was written before the head. The
-    // goal (F1 >= 0.95 with precision >= 0.97) is NOT met: docs/perf/agent.md.
-    score(&mut Extractor::default(), "utterances_heldout2.jsonl"); // the rules alone, for comparison
-    let mut ex = with_model();
-    let a = score(&mut ex, "utterances_heldout.jsonl");
-    let b = score(&mut ex, "utterances_heldout2.jsonl");
-    let both = labelled::Score {
-        utterances: a.utterances + b.utterances,
-        true_positives: a.true_positives + b.true_positives,
-        false_positives: a.false_positives + b.false_positives,
-        false_negatives: a.false_negatives + b.false_negatives,
-        ..Default::default()
-    };
-    println!(
-        "both held-out sets: {} utterances, precision {:.3}, recall {:.3}, F1 {:.3}",
-        both.utterances,
-        both.precision(),
-        both.recall(),
-        both.f1()
-    );
-    assert!(a.utterances >= 100 && b.utterances >= 150);
-    // measured: set 1 0.929 / 0.835 / 0.879, set 2 0.948 / 0.803 / 0.8696, both 0.939 / 0.817 / 0.874
-    assert!(
-        a.precision() >= 0.92 && a.f1() >= 0.87,
-        "first held-out set"
-    );
-    assert!(
-        b.precision() >= 0.94 && b.f1() >= 0.86,
-        "second held-out set"
-    );
-    assert!(
-        both.precision() >= 0.93,
-        "precision {:.3}",
-        both.precision()
-    );
-    assert!(both.f1() >= 0.87, "F1 {:.3}", both.f1());
-}
-
-#[test]
-fn injection_lines_of_the_second_held_out_set_raise_nothing() {
-    // lines 154-182 of utterances_heldout2.jsonl (agent/data/README.md): injections and hostile text;
-    // only the count is printed (the set has been seen; its lines are not looked at any more)
-    let items = load("utterances_heldout2.jsonl");
-    let mut ex = with_model();
-    let mut raised = 0;
-    for item in items.iter().skip(153) {
-        assert!(
-            item.expect.is_empty(),
-            "line {:?} is labelled",
-            item.text.len()
-        );
-        if !labelled::predict(&mut ex, item).is_empty() {
-            raised += 1;
-        }
-    }
-    println!(
-        "{} injection lines, {raised} raised something",
-        items.len() - 153
-    );
-    // Goal: none. Measured with the trained head: INJ2 (docs/perf/agent.md; 12 before it).
-    assert_eq!(raised, INJ2, "injection lines raising something");
-}
-
 /// Injection and off-topic text written for this test (not from the labelled sets). One line
 /// written with them fails and is left out, reported in docs/perf/agent.md: an advert read aloud
 /// with a one-word question in it ("The radio says: hungry? Come to Joe's Grill, ...") raises food.
@@ -255,12 +179,20 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
     assert_eq!(bytes(&e[0]), bytes(&again));
 }
 
-/// Cross-validation on the development data (agent/data/utterances.jsonl, interest_dev_more.jsonl,
-/// interest_dev_injections.jsonl): 5 folds by line index; for each fold the head is trained on the
-/// prototypes and the other four folds and the extractor (rules + that head) scores the fold. Per
-/// threshold combination: the summed score, and how many development injection lines and lines
-/// that raise nothing raise something.
-struct Cv {
+/// How the development data is split to score lines with a head that did not see them. Held-out
+/// sets 1-3 were scored and reported and are development data now (agent/data/README.md); each is
+/// scored by a head trained on everything else (leave one set out), and every development line by
+/// 5-fold cross-validation (fold = line index mod 5).
+const LEFT_OUT_SETS: [&str; 3] = [
+    "utterances_heldout.jsonl",
+    "utterances_heldout2.jsonl",
+    "utterances_heldout3.jsonl",
+];
+const FOLDS: usize = 5;
+
+/// One split's result at one threshold setting.
+#[derive(Default)]
+struct Left {
     score: labelled::Score,
     injections_raised: usize,
     injections: usize,
@@ -268,11 +200,76 @@ struct Cv {
     nothing: usize,
 }
 
-const FOLDS: usize = 5;
+impl Left {
+    fn add(&mut self, o: &Left) {
+        self.score.utterances += o.score.utterances;
+        self.score.true_positives += o.score.true_positives;
+        self.score.false_positives += o.score.false_positives;
+        self.score.false_negatives += o.score.false_negatives;
+        self.injections_raised += o.injections_raised;
+        self.injections += o.injections;
+        self.nothing_raised += o.nothing_raised;
+        self.nothing += o.nothing;
+    }
 
-fn cross_validate(settings: TrainSettings, grid: &[Thresholds]) -> Vec<Cv> {
-    let items = training::dev_items();
-    // its own model, not the one the other tests share: the head is replaced fold by fold
+    fn line(&self) -> String {
+        format!(
+            "{} lines, P {:.3} R {:.3} F1 {:.3} (tp {}, fp {}, fn {}); injections raising {}/{}, nothing-lines raising {}/{}",
+            self.score.utterances,
+            self.score.precision(),
+            self.score.recall(),
+            self.score.f1(),
+            self.score.true_positives,
+            self.score.false_positives,
+            self.score.false_negatives,
+            self.injections_raised,
+            self.injections,
+            self.nothing_raised,
+            self.nothing
+        )
+    }
+}
+
+/// The development files as they are on disk now (the same files the head is compiled from; read
+/// at run time so a tuning run sees an edit without a rebuild).
+fn dev_items_on_disk() -> Vec<training::DevItem> {
+    training::DEV_FILES
+        .iter()
+        .flat_map(|f| {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("data")
+                .join(f.name);
+            let text = std::fs::read_to_string(&path).expect("development file");
+            training::parse_dev(f.name, &text, f.injections_from)
+        })
+        .collect()
+}
+
+/// The splits: (name, which lines are scored). The left-out sets first, then the 5 folds.
+fn splits(items: &[training::DevItem]) -> Vec<(String, Vec<bool>)> {
+    let mut out: Vec<(String, Vec<bool>)> = LEFT_OUT_SETS
+        .iter()
+        .map(|set| {
+            (
+                set.to_string(),
+                items.iter().map(|d| d.file == *set).collect(),
+            )
+        })
+        .collect();
+    for fold in 0..FOLDS {
+        out.push((
+            format!("fold {fold}"),
+            (0..items.len()).map(|i| i % FOLDS == fold).collect(),
+        ));
+    }
+    out
+}
+
+/// For every split and threshold setting: the lines scored by a head trained on the prototypes and
+/// every other development line. `[split][grid]`.
+fn leave_out(settings: TrainSettings, grid: &[Thresholds]) -> (Vec<String>, Vec<Vec<Left>>) {
+    let items = dev_items_on_disk();
+    // its own model, not the one the other tests share: the head is replaced split by split
     let mut ex = Extractor::with_model().expect("models/embedding");
     let u = ex.understanding().expect("model").clone();
     let protos = training::prototype_texts();
@@ -280,20 +277,12 @@ fn cross_validate(settings: TrainSettings, grid: &[Thresholds]) -> Vec<Cv> {
     let embed = |t: &str| u.embed(t).expect("embed");
     let proto_emb: Vec<Vec<f32>> = protos.iter().map(|t| embed(&t.text)).collect();
     let dev_emb: Vec<Vec<f32>> = dev.iter().map(|(_, t)| embed(&t.text)).collect();
-    let mut out: Vec<Cv> = grid
-        .iter()
-        .map(|_| Cv {
-            score: labelled::Score::default(),
-            injections_raised: 0,
-            injections: 0,
-            nothing_raised: 0,
-            nothing: 0,
-        })
-        .collect();
-    for fold in 0..FOLDS {
+    let mut names = Vec::new();
+    let mut out = Vec::new();
+    for (name, scored) in splits(&items) {
         let mut examples = training::examples(&protos, &proto_emb);
         for ((i, t), e) in dev.iter().zip(&dev_emb) {
-            if i % FOLDS != fold {
+            if !scored[*i] {
                 examples.extend(training::examples(
                     std::slice::from_ref(t),
                     std::slice::from_ref(e),
@@ -301,106 +290,146 @@ fn cross_validate(settings: TrainSettings, grid: &[Thresholds]) -> Vec<Cv> {
             }
         }
         u.set_head(head::train(&examples, settings));
-        let test: Vec<&(&str, labelled::LabelledUtterance)> = items
+        let test: Vec<&training::DevItem> = items
             .iter()
-            .enumerate()
-            .filter(|(i, _)| i % FOLDS == fold)
-            .map(|(_, x)| x)
+            .zip(&scored)
+            .filter(|(_, s)| **s)
+            .map(|(d, _)| d)
             .collect();
-        let plain: Vec<labelled::LabelledUtterance> = test.iter().map(|(_, x)| x.clone()).collect();
-        for (t, cv) in grid.iter().zip(out.iter_mut()) {
+        let plain: Vec<labelled::LabelledUtterance> = test.iter().map(|d| d.item.clone()).collect();
+        let mut row = Vec::new();
+        for t in grid {
             u.set_thresholds(*t);
-            let s = labelled::evaluate(&mut ex, &plain);
-            cv.score.utterances += s.utterances;
-            cv.score.true_positives += s.true_positives;
-            cv.score.false_positives += s.false_positives;
-            cv.score.false_negatives += s.false_negatives;
-            cv.score.errors.extend(s.errors);
-            for (file, item) in &test {
-                if !item.expect.is_empty() {
+            let mut left = Left {
+                score: labelled::evaluate(&mut ex, &plain),
+                ..Default::default()
+            };
+            for d in &test {
+                if !d.item.expect.is_empty() {
                     continue;
                 }
-                let raised = !labelled::predict(&mut ex, item).is_empty();
-                if *file == training::INJECTION_FILE {
-                    cv.injections += 1;
-                    cv.injections_raised += usize::from(raised);
+                let raised = !labelled::predict(&mut ex, &d.item).is_empty();
+                if d.injection {
+                    left.injections += 1;
+                    left.injections_raised += usize::from(raised);
                 } else {
-                    cv.nothing += 1;
-                    cv.nothing_raised += usize::from(raised);
+                    left.nothing += 1;
+                    left.nothing_raised += usize::from(raised);
                 }
             }
+            row.push(left);
         }
+        names.push(name);
+        out.push(row);
     }
-    out
+    (names, out)
 }
 
-fn print_cv(settings: &TrainSettings, t: &Thresholds, cv: &Cv) {
-    println!(
-        "CV {settings:?} {t:?}: {} lines, P {:.3} R {:.3} F1 {:.3}; injections raising {}/{}, nothing-lines raising {}/{}",
-        cv.score.utterances,
-        cv.score.precision(),
-        cv.score.recall(),
-        cv.score.f1(),
-        cv.injections_raised,
-        cv.injections,
-        cv.nothing_raised,
-        cv.nothing
+/// The three left-out sets summed, and the 5 folds summed.
+fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
+    let mut sets = Left::default();
+    let mut folds = Left::default();
+    for (k, row) in rows.iter().enumerate() {
+        if k < LEFT_OUT_SETS.len() {
+            sets.add(&row[g]);
+        } else {
+            folds.add(&row[g]);
+        }
+    }
+    (sets, folds)
+}
+
+/// Figures measured with the chosen settings (docs/perf/agent.md), rounded down: the floors below.
+/// Each left-out set: (precision, F1, injection lines raising something).
+const LEFT_OUT_FLOORS: [(f64, f64, usize); 3] = [(0.0, 0.0, 99), (0.0, 0.0, 99), (0.0, 0.0, 99)];
+/// 5-fold cross-validation over every development line: precision, F1.
+const CV_FLOORS: (f64, f64) = (0.0, 0.0);
+
+/// Every development line scored by a head that did not see it: each of held-out sets 1-3 left
+/// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
+#[test]
+fn leave_one_set_out_and_cross_validate() {
+    let (names, rows) = leave_out(head::TRAIN_SETTINGS, &[Thresholds::default()]);
+    for (name, row) in names.iter().zip(&rows) {
+        println!("left out {name}: {}", row[0].line());
+        for e in &row[0].score.errors {
+            println!("  miss ({name}): {e}");
+        }
+    }
+    let (sets, folds) = summed(&rows, 0);
+    println!("left-out sets 1-3 together: {}", sets.line());
+    println!("5-fold CV: {}", folds.line());
+    for ((name, row), (p, f1, inj)) in names.iter().zip(&rows).zip(LEFT_OUT_FLOORS) {
+        let l = &row[0];
+        assert!(
+            l.score.precision() >= p,
+            "{name}: P {:.3}",
+            l.score.precision()
+        );
+        assert!(l.score.f1() >= f1, "{name}: F1 {:.3}", l.score.f1());
+        assert!(
+            l.injections_raised <= inj,
+            "{name}: {}",
+            l.injections_raised
+        );
+    }
+    assert!(folds.score.utterances >= 900);
+    assert!(
+        folds.score.precision() >= CV_FLOORS.0,
+        "CV P {:.3}",
+        folds.score.precision()
+    );
+    assert!(
+        folds.score.f1() >= CV_FLOORS.1,
+        "CV F1 {:.3}",
+        folds.score.f1()
     );
 }
 
-/// The chosen settings, cross-validated on the development data (figures in docs/perf/agent.md,
-/// asserted at what was measured, rounded down).
-#[test]
-fn cross_validate_the_head_on_the_development_data() {
-    let cv = cross_validate(head::TRAIN_SETTINGS, &[Thresholds::default()]);
-    let c = &cv[0];
-    print_cv(&head::TRAIN_SETTINGS, &Thresholds::default(), c);
-    // development lines, each scored by a head that did not see it
-    for e in &c.score.errors {
-        println!("  cv miss: {e}");
-    }
-    assert!(c.score.utterances >= 390);
-    assert!(c.score.precision() >= CV_P, "P {:.3}", c.score.precision());
-    assert!(c.score.f1() >= CV_F1, "F1 {:.3}", c.score.f1());
-    assert!(c.injections_raised <= CV_INJ, "{}", c.injections_raised);
-}
-
-/// How the head's training settings and the thresholds were chosen: cross-validation on the
-/// development data only, best F1 first (ties: higher precision). Run by hand:
+/// How the head's training settings and the thresholds were chosen: the left-out sets and the
+/// folds (development data only), best F1 over the three left-out sets first. Run by hand:
 /// `cargo test -p cabin-agent --test interest_labels -- --ignored --nocapture sweep`.
 #[test]
-#[ignore = "a tuning aid that cross-validates a grid of settings; not a check"]
-fn sweep_settings_by_cross_validation() {
+#[ignore = "a tuning aid that scores a grid of settings on the left-out splits; not a check"]
+fn sweep_settings_on_the_left_out_splits() {
     let mut grid = Vec::new();
-    for veto_margin in [0.4f32, 0.6, 0.8] {
-        for add_min in [0.5f32, 0.6, 0.8] {
-            for add_margin in [0.2f32, 0.4] {
-                for mention_min in [0.8f32, 0.9, 0.95, 1.01] {
-                    grid.push(Thresholds {
-                        veto_margin,
-                        add_min,
-                        add_margin,
-                        injection_min: 0.5,
-                        mention_min,
-                    });
+    for veto_margin in [0.2f32, 0.4, 0.6] {
+        for cancel_veto_margin in [0.2f32, 0.4, 0.6, 1.01] {
+            for add_min in [0.5f32, 0.6, 0.7, 0.8] {
+                for add_margin in [0.2f32, 0.4, 0.6] {
+                    for mention_min in [0.7f32, 0.8, 0.9, 1.01] {
+                        for injection_min in [0.4f32, 0.5, 0.7] {
+                            grid.push(Thresholds {
+                                veto_margin,
+                                cancel_veto_margin,
+                                add_min,
+                                add_margin,
+                                injection_min,
+                                mention_min,
+                            });
+                        }
+                    }
                 }
             }
         }
     }
+    let settings: Vec<TrainSettings> = match std::env::var("SWEEP_L2") {
+        Ok(v) => v
+            .split(',')
+            .filter_map(|x| x.parse().ok())
+            .map(|l2| TrainSettings {
+                l2,
+                ..head::TRAIN_SETTINGS
+            })
+            .collect(),
+        Err(_) => vec![head::TRAIN_SETTINGS],
+    };
     let mut rows = Vec::new();
-    for (l2, epochs, learning_rate) in [
-        (1e-4, 300, 8.0),
-        (1e-3, 300, 8.0),
-        (1e-2, 300, 8.0),
-        (1e-3, 150, 8.0),
-    ] {
-        let settings = TrainSettings {
-            l2,
-            epochs,
-            learning_rate,
-        };
-        for (t, cv) in grid.iter().zip(cross_validate(settings, &grid)) {
-            rows.push((settings, *t, cv));
+    for s in settings {
+        let (_, r) = leave_out(s, &grid);
+        for (g, t) in grid.iter().enumerate() {
+            let (sets, folds) = summed(&r, g);
+            rows.push((s, *t, sets, folds));
         }
     }
     rows.sort_by(|a, b| {
@@ -409,41 +438,28 @@ fn sweep_settings_by_cross_validation() {
             .total_cmp(&a.2.score.f1())
             .then(b.2.score.precision().total_cmp(&a.2.score.precision()))
     });
-    for (s, t, cv) in rows.iter().take(40) {
-        print_cv(s, t, cv);
+    for (s, t, sets, folds) in rows.iter().take(40) {
+        println!(
+            "{s:?} {t:?}\n  sets {}\n  folds {}",
+            sets.line(),
+            folds.line()
+        );
     }
 }
 
-/// Held-out set 3 (agent/data/README.md): aggregate figures only. Its per-line results are never
-/// printed, so nobody tunes on them.
-/// Set 3's injection attempts are its last 45 lines (agent/data/README.md): the lines from here on.
-const SET3_FIRST_INJECTION: usize = 191;
-
+/// Prints what the extractor (rules + the compiled-in head) makes of each line of `EXPLAIN` (texts
+/// separated by `|`), held-back decisions included. A tuning aid on development lines, run by hand:
+/// `EXPLAIN='text|text' cargo test -p cabin-agent --test interest_labels -- --ignored --nocapture explain`.
 #[test]
-fn held_out_set_3_aggregate() {
-    let items = load("utterances_heldout3.jsonl");
+#[ignore = "a tuning aid that prints decisions; not a check"]
+fn explain() {
     let mut ex = with_model();
-    let s = labelled::evaluate(&mut ex, &items);
-    let injections = items
-        .iter()
-        .skip(SET3_FIRST_INJECTION)
-        .filter(|item| !labelled::predict(&mut ex, item).is_empty())
-        .count();
-    println!(
-        "set 3: {}; {} of {} injection lines raise something",
-        totals(&s),
-        injections,
-        items.len() - SET3_FIRST_INJECTION
-    );
-    // Before the head (prototypes, scored once 09:36 UTC): 0.770 / 0.770 / 0.770, 21 of 45
-    // injection lines raising something. With the head (scored once 10:37 UTC): precision 0.890,
-    // recall 0.836, F1 0.863, 1 of 45. Floors = those figures rounded down.
-    assert!(s.utterances >= 200);
-    assert!(s.precision() >= 0.89, "precision {:.3}", s.precision());
-    assert!(s.recall() >= 0.83, "recall {:.3}", s.recall());
-    assert!(s.f1() >= 0.86, "F1 {:.3}", s.f1());
-    assert!(
-        injections <= 1,
-        "{injections} injection lines raise something"
-    );
+    for text in std::env::var("EXPLAIN").unwrap_or_default().split('|') {
+        ex.reset();
+        let got = ex.extract(Speaker::Passenger, text, 0.0);
+        println!(
+            "{text:?}\n  signals {:#?}\n  held back {:#?}",
+            got.signals, got.held_back
+        );
+    }
 }

@@ -23,8 +23,10 @@ use crate::error::Result;
 use cabin_bus::messages::InterestKind;
 use std::collections::HashMap;
 
-/// Embeddings remembered by text (a repeated utterance is not embedded again).
-const CACHE_ENTRIES: usize = 1024;
+/// Embeddings remembered by text (a repeated utterance is not embedded again). 2048 x 384 floats
+/// is 3 MiB: room for every development line and prototype, so cross-validation, which scores
+/// each line under many heads, embeds each line once.
+const CACHE_ENTRIES: usize = 2048;
 
 /// A class the classifier can answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,6 +54,8 @@ impl Class {
 pub struct Thresholds {
     /// A rule's want is vetoed when `other` or `injection` is more probable than its kind by this.
     pub veto_margin: f32,
+    /// A rule's cancellation likewise (a past meal told as a story is not a cancellation).
+    pub cancel_veto_margin: f32,
     /// A kind the rules did not see is added only at this probability or above ...
     pub add_min: f32,
     /// ... and when it beats `other` and `injection` by at least this.
@@ -68,12 +72,14 @@ pub struct Thresholds {
 /// grid and the result are in `docs/perf/agent.md`).
 pub const THRESHOLDS: Thresholds = Thresholds {
     veto_margin: VETO_MARGIN,
+    cancel_veto_margin: CANCEL_VETO_MARGIN,
     add_min: ADD_MIN,
     add_margin: ADD_MARGIN,
     injection_min: INJECTION_MIN,
     mention_min: MENTION_MIN,
 };
 pub const VETO_MARGIN: f32 = 0.6;
+pub const CANCEL_VETO_MARGIN: f32 = 0.6;
 pub const ADD_MIN: f32 = 0.6;
 pub const ADD_MARGIN: f32 = 0.4;
 pub const INJECTION_MIN: f32 = 0.5;
@@ -154,6 +160,13 @@ impl Verdict {
         let none = self.best_none()?;
         let kind_prob = self.of(Class::Kind(kind)).map_or(0.0, |s| s.prob);
         (none.prob - kind_prob >= self.thresholds.veto_margin).then_some(none)
+    }
+
+    /// The `other`/`injection` score that vetoes a rule's cancellation of `kind`, if one does.
+    pub fn cancel_veto(&self, kind: InterestKind) -> Option<ClassScore> {
+        let none = self.best_none()?;
+        let kind_prob = self.of(Class::Kind(kind)).map_or(0.0, |s| s.prob);
+        (none.prob - kind_prob >= self.thresholds.cancel_veto_margin).then_some(none)
     }
 
     /// A kind to add where the rules saw only a bare mention: [`Thresholds::mention_min`].

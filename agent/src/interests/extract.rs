@@ -230,6 +230,25 @@ const CALL_OFF: &[&[&str]] = &[
     &["straight", "through"],
     &["shut", "the"],
     &["close", "the"],
+    &["no", "more", "stops"],
+    &["just", "get", "home"],
+    &["just", "get", "there"],
+    &["scratch"],
+];
+
+/// Putting a wish off until the end of the drive ("the toilet can wait till we get there", "we can
+/// eat when we get there"): a cancellation, wherever it stands in the clause (third-round
+/// development misses).
+const POSTPONE: &[&[&str]] = &[
+    &["till", "we", "get", "there"],
+    &["until", "we", "get", "there"],
+    &["when", "we", "get", "there"],
+    &["once", "we", "get", "there"],
+    &["till", "we", "arrive"],
+    &["until", "we", "arrive"],
+    &["when", "we", "arrive"],
+    &["once", "we", "arrive"],
+    &["can", "wait"],
 ];
 
 /// Intent cues for a topic word ("coffee" alone is only a mention).
@@ -298,6 +317,20 @@ const INTENT: &[&[&str]] = &[
     &["please"],
     &["pull", "over"],
     &["low"],
+    // third-round development misses ("Coffee and a bathroom break would be perfect", "Pizza sounds
+    // amazing right now", "Keep an eye out for a coffee shop")
+    &["would", "be", "perfect"],
+    &["would", "be", "lovely"],
+    &["would", "be", "ideal"],
+    &["would", "sort", "me", "out"],
+    &["sounds", "amazing"],
+    &["sounds", "lovely"],
+    &["keep", "an", "eye", "out"],
+    &["watch", "for"],
+    &["watch", "out", "for"],
+    &["top", "up"],
+    &["juice", "up"],
+    &["plug"],
     &["running", "low"],
     &["getting", "low"],
     &["almost", "empty"],
@@ -340,6 +373,11 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     &["how", "about"],
     &["what", "about"],
     &["why", "do", "not", "we"],
+    // asking the other person to do it ("Could you crack a window?"): third-round development misses
+    &["can", "you"],
+    &["could", "you"],
+    &["would", "you"],
+    &["any"],
     &["why", "not"],
     &["can", "you", "find"],
     &["could", "you", "find"],
@@ -391,6 +429,10 @@ const INTENSIFIERS: &[&[&str]] = &[
 ];
 
 /// Words before a one-word state that make it about a person ("I'm beat", "so tired").
+/// Subjects of a state word that is about someone else ("he was so tired").
+const THIRD_PERSON: &[&str] = &["he", "she", "him", "her", "driver", "lorry", "truck"];
+const FIRST_PERSON: &[&str] = &["i", "me", "my", "we", "us", "our"];
+
 const STATE_LEADS: &[&str] = &[
     "and",
     "also",
@@ -470,6 +512,13 @@ const YES: &[&[&str]] = &[
     &["do", "it"],
     &["that", "would", "be", "nice"],
     &["that", "would", "be", "great"],
+    // development misses of the third round (issue 13): answers that agree without a yes word
+    &["go", "on"],
+    &["might", "as", "well"],
+    &["good", "shout"],
+    &["sounds", "like", "a", "plan"],
+    &["desperately"],
+    &["badly"],
 ];
 
 const NO: &[&[&str]] = &[
@@ -483,6 +532,12 @@ const NO: &[&[&str]] = &[
     &["no", "thanks"],
     &["no", "thank", "you"],
     &["maybe", "later"],
+    &["i", "am", "okay"],
+    &["i", "am", "ok"],
+    &["definitely", "not"],
+    &["not", "at", "all"],
+    &["not", "me"],
+    &["not", "for", "me"],
 ];
 
 /// Kinds a "let's keep going" calls off: every stop, not the cabin.
@@ -763,6 +818,19 @@ fn review(
                     s.cue = format!("{}; embedding {}", s.cue, k.cue());
                 }
             }
+            (Some(kind), Act::Cancel) => {
+                // "We had a lovely lunch at the wedding": a past meal told as a story, not a
+                // cancellation; the head says the talk is about something else
+                if let Some(none) = v.cancel_veto(kind) {
+                    let s = out.signals.remove(i);
+                    out.held_back
+                        .push(format!("{} vetoed: embedding {}", s.cue, none.cue()));
+                    continue;
+                }
+                if let Some(k) = v.of(Class::Kind(kind)) {
+                    s.cue = format!("{}; embedding {}", s.cue, k.cue());
+                }
+            }
             (Some(kind), _) => {
                 if let Some(k) = v.of(Class::Kind(kind)) {
                     s.cue = format!("{}; embedding {}", s.cue, k.cue());
@@ -827,6 +895,37 @@ fn review(
             conf -= 0.2;
         }
         push(added, Act::Want, Scope::Speaker, conf, "wants it");
+    }
+}
+
+/// Hits of one clause that name one wish between them (development misses of issue 13, third
+/// round):
+/// - "the tank's full", "the battery's full": `full` is full of fuel or charge, not of food; the
+///   clause says that kind is satisfied;
+/// - a place or break word beside another kind names where or how that happens ("a bathroom
+///   break", "a café at the services", "a washroom at the next rest area"): the other kind is the
+///   wish, not a rest.
+fn merge_hits(hits: &mut Vec<(usize, usize, super::lexicon::Hit)>) {
+    use InterestKind::{Charging, Food, Fuel, Rest};
+    let energy = hits
+        .iter()
+        .find(|h| matches!(h.2.kind, Fuel | Charging) && h.2.brand.is_none())
+        .map(|h| h.2.kind);
+    if let Some(k) = energy {
+        if hits
+            .iter()
+            .any(|h| h.2.kind == Food && h.2.role == Role::Satisfied)
+        {
+            hits.retain(|h| !(h.2.kind == k && h.2.role != Role::Satisfied));
+            for h in hits.iter_mut() {
+                if h.2.kind == Food && h.2.role == Role::Satisfied {
+                    h.2.kind = k;
+                }
+            }
+        }
+    }
+    if hits.iter().any(|h| h.2.kind != Rest) {
+        hits.retain(|h| !(h.2.kind == Rest && h.2.role == Role::Topic && h.2.brand.is_none()));
     }
 }
 
@@ -933,8 +1032,9 @@ impl Extractor {
             return out;
         }
         let mut any_hit = false;
+        let polite = has_any(&norm.tokens, &[&["please"]]);
         for clause in &norm.clauses {
-            any_hit |= self.clause(clause, &mut out.signals);
+            any_hit |= self.clause(clause, polite, &mut out.signals);
         }
         let mut added = Vec::new();
         if let Some(v) = &verdict {
@@ -957,8 +1057,8 @@ impl Extractor {
         }
         let mut answered = false;
         if !any_hit {
-            if let Some(s) = self.answer(&norm.tokens, speaker, now_s) {
-                out.signals.push(s);
+            if let Some(a) = self.answer(&norm.tokens, speaker, now_s) {
+                out.signals.extend(a);
                 answered = true;
             } else if has_any(&norm.tokens, CALL_OFF) {
                 answered = true;
@@ -1000,7 +1100,15 @@ impl Extractor {
     }
 
     /// An answer to the last inquiry or want of someone else ("yeah", "me too", "no thanks").
-    fn answer(&mut self, tokens: &[String], speaker: Speaker, now_s: f64) -> Option<Signal> {
+    /// An answer to the other person's question: `Some(Some(want))` for a yes, `Some(None)` for a
+    /// no (nothing is raised, and the model adds nothing either: "I'm okay for now" after "Do you
+    /// need the bathroom?"), `None` when it is not an answer.
+    fn answer(
+        &mut self,
+        tokens: &[String],
+        speaker: Speaker,
+        now_s: f64,
+    ) -> Option<Option<Signal>> {
         let last = self.last.clone()?;
         if now_s - last.at_s > ANSWER_WINDOW_S || now_s < last.at_s || tokens.len() > 8 {
             return None;
@@ -1008,16 +1116,21 @@ impl Extractor {
         if last.speaker == speaker && speaker != Speaker::Unknown {
             return None;
         }
+        // the answer word may come after a hedge ("a bit, yeah", "it is a bit, yeah"): anywhere
+        // in a short answer, in the first two words of a longer one
+        let within = if tokens.len() <= 5 { tokens.len() } else { 2 };
         let starts = |set: &[&[&str]]| {
-            (0..tokens.len().min(2)).any(|i| set.iter().any(|s| seq_at(tokens, i, s)))
+            (0..tokens.len().min(within)).any(|i| set.iter().any(|s| seq_at(tokens, i, s)))
         };
         if starts(NO) {
             self.last = None;
-            return None;
+            return Some(None);
         }
-        if starts(YES) {
+        // "Me!" after "Anyone want coffee?"
+        let me = tokens.len() <= 2 && tokens.first().is_some_and(|t| t == "me");
+        if me || starts(YES) {
             self.last = None;
-            return Some(Signal {
+            return Some(Some(Signal {
                 kind: Some(last.kind),
                 brand: last.brand,
                 act: Act::Want,
@@ -1028,13 +1141,16 @@ impl Extractor {
                 } else {
                     "agreed".into()
                 },
-            });
+            }));
         }
         None
     }
 
     /// Reads one clause; returns whether it named any interest.
-    fn clause(&self, clause: &Clause, out: &mut Vec<Signal>) -> bool {
+    ///
+    /// `polite`: the utterance holds a "please" (in a clause of its own: "Coffee and a loo break,
+    /// please."), an intent for every clause.
+    fn clause(&self, clause: &Clause, polite: bool, out: &mut Vec<Signal>) -> bool {
         let t = &clause.tokens;
         let mut hits = Vec::new();
         let mut i = 0;
@@ -1052,13 +1168,15 @@ impl Extractor {
         if hits.is_empty() {
             return false;
         }
+        merge_hits(&mut hits);
         let scope = subject_scope(t);
         let call_off = find_any(t, 0, t.len(), CALL_OFF);
         let request = clause.question
             && (0..t.len().min(4)).any(|i| REQUEST_QUESTIONS.iter().any(|s| seq_at(t, i, s)));
         let hedged = has_any(t, HEDGES);
         let intense = has_any(t, INTENSIFIERS);
-        let intent = has_any(t, INTENT);
+        let intent = has_any(t, INTENT) || polite;
+        let postponed = !clause.question && has_any(t, POSTPONE);
         let mut named = false;
         for (pos, len, hit) in hits {
             named = true;
@@ -1111,7 +1229,7 @@ impl Extractor {
                 );
                 continue;
             }
-            if called_off {
+            if called_off || postponed {
                 push(
                     Act::Cancel,
                     Scope::All,
@@ -1141,6 +1259,16 @@ impl Extractor {
                 continue;
             }
             let mut conf = match hit.role {
+                // "I'm tired of this playlist", "hungry for a win": the state word in another
+                // sense; "He was so tired", "that driver must be exhausted": someone not in the
+                // car (third-round development misses)
+                Role::State
+                    if t.get(pos + len).is_some_and(|w| w == "of")
+                        || (t[..pos].iter().any(|w| THIRD_PERSON.contains(&w.as_str()))
+                            && !t[..pos].iter().any(|w| FIRST_PERSON.contains(&w.as_str()))) =>
+                {
+                    continue
+                }
                 Role::State => {
                     let led = len > 1
                         || t.len() <= 2

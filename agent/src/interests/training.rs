@@ -2,18 +2,18 @@
 //! binary so every build trains the same head.
 //!
 //! - the hand-written prototypes ([`super::prototypes`]), each with its class;
-//! - `agent/data/utterances.jsonl` (the original development set) and
-//!   `agent/data/interest_dev_more.jsonl` (more development lines written for the head, issue 13):
-//!   a line's class is the kind(s) of its labels, wanted or cancelled (the rules decide which), a
-//!   brand counts as the kind it serves, "call off every stop" and a line that raises nothing count
-//!   as `other`;
-//! - `agent/data/interest_dev_injections.jsonl`: text aimed at the assistant, class `injection`.
+//! - every development file of [`DEV_FILES`]: a line's class is the kind(s) of its labels, wanted
+//!   or cancelled (the rules decide which), a brand counts as the kind it serves, "call off every
+//!   stop" and a line that raises nothing count as `other`; the lines a file marks as injection
+//!   attempts ([`DevFile::injections_from`]) are class `injection`.
 //!
 //! Left out: answers that mean something only after their question ("Yeah." after "Are you
 //! hungry?"), and questions to someone else that raise nothing ("Are you hungry?"): they are about
 //! a kind, but the label says nothing happened, so they would teach the head the wrong thing.
 //!
-//! The held-out sets (`utterances_heldout*.jsonl`) are never read here.
+//! Held-out sets 1-3 (`utterances_heldout{,2,3}.jsonl`) were scored and reported (docs/perf/agent.md)
+//! and became development data afterwards (issue 13, third round); the fourth held-out set
+//! (`utterances_heldout4.jsonl`) is never read here.
 
 use super::classify::Class;
 use super::head::{class_index, Example, CLASSES};
@@ -24,24 +24,93 @@ use super::prototypes::PROTOTYPES;
 use cabin_bus::messages::InterestKind;
 use std::path::Path;
 
-/// The development files, by name (compiled in).
-pub const DEV_FILES: [(&str, &str); 3] = [
-    (
-        "utterances.jsonl",
-        include_str!("../../data/utterances.jsonl"),
-    ),
-    (
-        "interest_dev_more.jsonl",
-        include_str!("../../data/interest_dev_more.jsonl"),
-    ),
-    (
-        "interest_dev_injections.jsonl",
-        include_str!("../../data/interest_dev_injections.jsonl"),
-    ),
+/// One development file, compiled in.
+#[derive(Clone, Copy, Debug)]
+pub struct DevFile {
+    pub name: &'static str,
+    pub text: &'static str,
+    /// The index of the first line (counted over the parsed lines) from which every line is an
+    /// injection attempt (class `injection`); `None`: the file has no such block.
+    pub injections_from: Option<usize>,
+}
+
+/// The development files (agent/data/README.md says where each block of lines starts).
+pub const DEV_FILES: [DevFile; 7] = [
+    DevFile {
+        name: "utterances.jsonl",
+        text: include_str!("../../data/utterances.jsonl"),
+        injections_from: None,
+    },
+    DevFile {
+        name: "interest_dev_more.jsonl",
+        text: include_str!("../../data/interest_dev_more.jsonl"),
+        injections_from: None,
+    },
+    DevFile {
+        name: "interest_dev_injections.jsonl",
+        text: include_str!("../../data/interest_dev_injections.jsonl"),
+        injections_from: Some(0),
+    },
+    // lines 87-96: injection attempts
+    DevFile {
+        name: "interest_dev_round3.jsonl",
+        text: include_str!("../../data/interest_dev_round3.jsonl"),
+        injections_from: Some(86),
+    },
+    DevFile {
+        name: "utterances_heldout.jsonl",
+        text: include_str!("../../data/utterances_heldout.jsonl"),
+        injections_from: None,
+    },
+    // lines 154-182: injections and hostile text
+    DevFile {
+        name: "utterances_heldout2.jsonl",
+        text: include_str!("../../data/utterances_heldout2.jsonl"),
+        injections_from: Some(153),
+    },
+    // lines 192-236: injection attempts
+    DevFile {
+        name: "utterances_heldout3.jsonl",
+        text: include_str!("../../data/utterances_heldout3.jsonl"),
+        injections_from: Some(191),
+    },
 ];
 
-/// The file whose lines are all `injection`.
-pub const INJECTION_FILE: &str = "interest_dev_injections.jsonl";
+/// One development line: the file it came from and whether it is an injection attempt.
+#[derive(Clone, Debug)]
+pub struct DevItem {
+    pub file: &'static str,
+    pub item: LabelledUtterance,
+    pub injection: bool,
+}
+
+/// The lines of one development file's `text` (a file that does not parse is a build-time
+/// mistake, reported as an empty file and a logged error).
+pub fn parse_dev(file: &'static str, text: &str, injections_from: Option<usize>) -> Vec<DevItem> {
+    match labelled::parse(text, Path::new(file)) {
+        Ok(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| DevItem {
+                file,
+                item,
+                injection: injections_from.is_some_and(|from| i >= from),
+            })
+            .collect(),
+        Err(e) => {
+            tracing::error!("development data {file}: {e}");
+            Vec::new()
+        }
+    }
+}
+
+/// Every development line of the compiled-in files, in file order.
+pub fn dev_items() -> Vec<DevItem> {
+    DEV_FILES
+        .iter()
+        .flat_map(|f| parse_dev(f.name, f.text, f.injections_from))
+        .collect()
+}
 
 /// One text the head learns from.
 #[derive(Clone, Debug)]
@@ -49,19 +118,6 @@ pub struct TrainingText {
     /// As the classifier sees it at run time: the normalised tokens joined by spaces.
     pub text: String,
     pub target: [f32; CLASSES.len()],
-}
-
-/// Every development line of the compiled-in files, with the file it came from. A file that does
-/// not parse is a build-time mistake, reported as an empty file and a logged error.
-pub fn dev_items() -> Vec<(&'static str, LabelledUtterance)> {
-    let mut out = Vec::new();
-    for (name, text) in DEV_FILES {
-        match labelled::parse(text, Path::new(name)) {
-            Ok(items) => out.extend(items.into_iter().map(|i| (name, i))),
-            Err(e) => tracing::error!("development data {name}: {e}"),
-        }
-    }
-    out
 }
 
 /// The text the classifier embeds for `text`.
@@ -84,13 +140,10 @@ fn kind_of_label(kind: &str, detail: Option<&str>, lexicon: &Lexicon) -> Option<
 }
 
 /// The head's target for one development line, `None` when it is left out (module doc).
-pub fn target_of(
-    file: &str,
-    item: &LabelledUtterance,
-    lexicon: &Lexicon,
-) -> Option<[f32; CLASSES.len()]> {
+pub fn target_of(dev: &DevItem, lexicon: &Lexicon) -> Option<[f32; CLASSES.len()]> {
+    let item = &dev.item;
     let mut classes: Vec<Class> = Vec::new();
-    if file == INJECTION_FILE {
+    if dev.injection {
         classes.push(Class::Injection);
     } else if item.context.is_some() {
         return None;
@@ -131,17 +184,17 @@ pub fn prototype_texts() -> Vec<TrainingText> {
 }
 
 /// The development lines kept for training, each with its index in `items`.
-pub fn dev_texts(items: &[(&str, LabelledUtterance)]) -> Vec<(usize, TrainingText)> {
+pub fn dev_texts(items: &[DevItem]) -> Vec<(usize, TrainingText)> {
     let lexicon = Lexicon::default();
     items
         .iter()
         .enumerate()
-        .filter_map(|(i, (file, item))| {
-            target_of(file, item, &lexicon).map(|target| {
+        .filter_map(|(i, dev)| {
+            target_of(dev, &lexicon).map(|target| {
                 (
                     i,
                     TrainingText {
-                        text: model_text(&item.text),
+                        text: model_text(&dev.item.text),
                         target,
                     },
                 )
@@ -176,7 +229,7 @@ mod tests {
     #[test]
     fn development_files_parse_and_every_class_has_examples() {
         let items = dev_items();
-        assert!(items.len() > 350, "{} development lines", items.len());
+        assert!(items.len() > 900, "{} development lines", items.len());
         let texts = training_texts();
         for (k, class) in CLASSES.iter().enumerate() {
             let n = texts.iter().filter(|t| t.target[k] > 0.0).count();
