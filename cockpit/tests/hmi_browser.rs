@@ -6,7 +6,12 @@
 //! 2. End to end: the real `cabin` binary on the default scenario (`cabin run --hmi`): the page shows a
 //!    drowsiness alert and the coffee suggestion, Decline reaches the run (events log), and the agent does
 //!    not propose coffee again. The screenshot of the coffee moment is target/test-artefacts/hmi.png.
+//!    The same run's events log is then scored against the drive's ground truth (hmi_support/default_drive.rs:
+//!    every episode detected, no false alert, every frame scored, one coffee suggestion), so CI runs the
+//!    10-minute drive once for both claims.
 
+#[path = "hmi_support/default_drive.rs"]
+mod default_drive;
 mod hmi_support;
 
 use cabin_bus::messages::*;
@@ -118,11 +123,24 @@ fn env_f64(name: &str, default: f64) -> f64 {
 #[test]
 fn default_scenario_end_to_end_with_the_real_binary() {
     let rt = runtime();
-    let Some(browser) = rt.block_on(Browser::start()) else {
-        return;
-    };
     let dir = tempfile::tempdir().expect("tempdir");
     let events = dir.path().join("events.jsonl");
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        // No browser on purpose (CABIN_TESTS_WITHOUT_BROWSER=1): the drive's own checks still run, on
+        // the binary's run without the page.
+        let out = hmi_support::process::cabin()
+            .args(["run", "--no-voice", "--no-bus", "--quiet", "--events"])
+            .arg(&events)
+            .output()
+            .expect("cabin starts");
+        assert!(
+            out.status.success(),
+            "cabin run failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        default_drive::assert_default_drive_scores(&events);
+        return;
+    };
     let port = free_port();
     // 8x real time: the 10-minute drive in ~75 s of CI. The drive's own clock paces the answer window
     // (60 s of drive time = 7.5 s here), and a run that cannot keep up only slows down, so nothing in
@@ -220,4 +238,6 @@ fn default_scenario_end_to_end_with_the_real_binary() {
             .any(|a| matches!(a.kind, AlertKind::Drowsiness | AlertKind::Microsleep)),
         "no drowsiness alert in the events log"
     );
+    // The drive itself, scored against its ground truth (the answer from the page changes none of it).
+    default_drive::assert_default_drive_scores(&events);
 }
