@@ -6,13 +6,16 @@
 //! figures: `docs/perf/agent.md`, "Phrasing".
 //!
 //! Usage (built by `cargo test -p cabin-agent --no-run`):
-//! `target/debug/examples/phrase_eval-* MODEL.gguf|template [CASES.jsonl] [OUT.jsonl] [THREADS]`
+//! `target/debug/examples/phrase_eval-* MODEL.gguf|template [CASES.jsonl] [OUT.jsonl] [THREADS] [question]`
 //! MODEL is a path or relative to `models/`; `template` phrases every case with the template backend
 //! (the fallback) instead. Defaults: `agent/data/phrasing_eval/cases.jsonl`, stdout, 1 thread.
+//! `question`: the model writes only the offer question (its text up to the first `?`, the agent's
+//! streamed first words) and the template states the distance and the detour
+//! (`language::template_rest`); a model text without a question is taken whole, as the agent does.
 
 use cabin_agent::language::{
-    auto_scores, CheckConfig, LanguageBackend, LocalBackend, LocalConfig, PhraseRequest, Proposal,
-    TemplateBackend,
+    auto_scores, template_rest, CheckConfig, LanguageBackend, LocalBackend, LocalConfig,
+    PhraseRequest, Proposal, StopReason, TemplateBackend,
 };
 use cabin_bus::messages::{InterestKind, PoiCategory, Speaker};
 use serde::Deserialize;
@@ -109,6 +112,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "agent/data/phrasing_eval/cases.jsonl".into());
     let out_path = args.get(3).filter(|p| p.as_str() != "-").cloned();
     let threads: i32 = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(1);
+    let question_only = args.get(5).is_some_and(|a| a == "question");
 
     let cases: Vec<Case> = std::fs::read_to_string(&cases_path)?
         .lines()
@@ -147,7 +151,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t0 = Instant::now();
         let (text, figures) = match llm.as_mut() {
             Some(l) => {
-                let g = l.generate_for(&req)?;
+                let g = if question_only {
+                    let mut g = l.first_words_for(&req)?;
+                    if g.stop == StopReason::Question {
+                        let rest = template_rest(&req);
+                        g.text = format!("{} {rest}", g.text.trim()).trim().to_string();
+                    } else {
+                        // ended without a question: the whole text is already written
+                        g = l.generate_for(&req)?;
+                    }
+                    g
+                } else {
+                    l.generate_for(&req)?
+                };
                 let total = t0.elapsed();
                 let f = json!({
                     "prompt_tokens": g.prompt_tokens,
@@ -200,6 +216,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     out.flush()?;
     let summary = json!({
         "model": label,
+        "model_writes": if question_only { "the offer question (template rest)" } else { "the whole sentence" },
         "cases": cases.len(),
         "passed_check": passed,
         "load_s": (load.as_secs_f64() * 100.0).round() / 100.0,

@@ -37,6 +37,8 @@ struct Request {
     speech_end: Instant,
     heard: Instant,
     decided: bool,
+    /// When the agent's first decision after the transcript was published.
+    decided_at: Option<Instant>,
     suggested: bool,
 }
 
@@ -48,6 +50,9 @@ struct Latency {
     to_transcript: Vec<f64>,
     to_decision: Vec<f64>,
     to_suggestion: Vec<f64>,
+    /// From the decision to the suggestion's first message: the agent's phrasing alone, without the
+    /// speech node's part (which the machine's load moves most).
+    decision_to_suggestion: Vec<f64>,
     /// Suggestion ids seen.
     suggestion_ids: std::collections::BTreeSet<u64>,
 }
@@ -70,6 +75,7 @@ impl Latency {
                         speech_end: end,
                         heard: wall,
                         decided: false,
+                        decided_at: None,
                         suggested: false,
                     });
                 }
@@ -78,6 +84,7 @@ impl Latency {
                 if let Some(r) = self.open.as_mut() {
                     if !r.decided && (wall - r.heard).as_secs_f64() <= DECISION_WITHIN_S {
                         r.decided = true;
+                        r.decided_at = Some(wall);
                         self.to_decision.push((wall - r.speech_end).as_secs_f64());
                     }
                 }
@@ -92,6 +99,9 @@ impl Latency {
                     if !r.suggested && (wall - r.heard).as_secs_f64() <= SUGGESTION_WITHIN_S {
                         r.suggested = true;
                         self.to_suggestion.push((wall - r.speech_end).as_secs_f64());
+                        if let Some(d) = r.decided_at {
+                            self.decision_to_suggestion.push((wall - d).as_secs_f64());
+                        }
                     }
                 }
             }
@@ -139,6 +149,11 @@ spoken requests, wall clock from the end of speech (meaningful at --speed 1):"
             out,
             "  to a suggestion    {}",
             Self::describe(&self.to_suggestion)
+        );
+        let _ = writeln!(
+            out,
+            "  decision -> suggestion {}",
+            Self::describe(&self.decision_to_suggestion)
         );
     }
 }
