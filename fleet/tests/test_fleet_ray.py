@@ -2,7 +2,8 @@
 
 One baseline run over Ray of 8 generated drives + 2 recordings (one good, one truncated) is shared by
 the tests; each test checks one claim about it. A candidate run with a deliberately changed
-driver-state threshold is compared against it.
+driver-state threshold is compared against it; that run is `cabin fleet run` without --address, so it
+also shows the driver starting and stopping a local cluster of its own.
 """
 
 from __future__ import annotations
@@ -115,17 +116,34 @@ def test_progress_says_a_line_per_finished_drive(over_ray, drives):
     assert "retrying truncated" in over_ray["progress"]
 
 
-def test_a_changed_threshold_is_a_regression_on_the_right_episodes(over_ray, ray_cluster, cabin, drives,
-                                                                   tmp_path):
+@pytest.fixture(scope="module")
+def candidate(ray_cluster, cabin, drives, tmp_path_factory):
+    """The candidate build (the changed threshold) over the scored corpus drives, run the way a user
+    first runs the driver: `cabin fleet run` with no --address, which must start a token-authenticated
+    local cluster of its own, run the drives there and stop only that cluster. One run serves both the
+    regression claim and the own-cluster claim (it used to be two runs: 8 candidate drives on the shared
+    cluster and 2 more drives for the own cluster)."""
+    out = tmp_path_factory.mktemp("candidate")
     config = subprocess.run([cabin, "config"], capture_output=True, text=True, check=True).stdout
     changed = config.replace('kind = "driver_state"\n', f'kind = "driver_state"\n{CANDIDATE_THRESHOLDS}\n')
     assert changed != config
-    cfg = tmp_path / "candidate.toml"
+    cfg = out / "candidate.toml"
     cfg.write_text(changed)
-    opts = RunOptions(address=ray_cluster, retries=0, timeout_s=300, progress=io.StringIO())
-    scored = [d for d in drives if d.recording is None]
-    cand = run_fleet(scored, Build(cabin=cabin, config=str(cfg), label="candidate"), opts,
-                     out_dir=tmp_path / "candidate")
+    scored = [d.to_dict() for d in drives if d.recording is None]
+    m = out / "scored.json"
+    m.write_text(json.dumps({"drives": scored}))
+    # a user's shell: no Ray settings inherited from the shared test cluster
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    p = subprocess.run([cabin, "fleet", "run", str(m), "--out", str(out / "results"), "--config", str(cfg),
+                        "--label", "candidate", "--retries", "0", "--timeout-s", "300"],
+                       capture_output=True, text=True, timeout=900, env=env)
+    assert p.returncode == 0, f"cabin fleet run failed:\n{p.stdout}\n{p.stderr}"
+    doc = json.loads((out / "results" / "results.json").read_text())
+    return {"doc": doc, "out": out / "results", "stderr": p.stderr, "drives": len(scored)}
+
+
+def test_a_changed_threshold_is_a_regression_on_the_right_episodes(over_ray, candidate, tmp_path):
+    cand = candidate["doc"]
     base = {**over_ray["doc"], "drives": [r for r in over_ray["doc"]["drives"] if r["id"] in by_id(cand)]}
     rep = report.compare(base, cand)
     assert report.exit_status(rep) == 1
@@ -136,7 +154,7 @@ def test_a_changed_threshold_is_a_regression_on_the_right_episodes(over_ray, ray
     assert all("newly missed: long_distraction" in r for r in rep["regressions"]), rep["regressions"]
     # The same comparison from the command line: the exit status a CI job gates on, and the files.
     cli = subprocess.run([sys.executable, "-m", "cabin_fleet.cli", "compare", str(over_ray["out"]),
-                          str(tmp_path / "candidate"), "--out", str(tmp_path / "report")],
+                          str(candidate["out"]), "--out", str(tmp_path / "report")],
                          capture_output=True, text=True)
     assert cli.returncode == 1, cli.stderr
     assert "REGRESSION" in cli.stdout
@@ -149,24 +167,16 @@ def test_a_build_compared_with_itself_has_no_regression(over_ray):
     assert report.exit_status(rep, fail_on_hash_change=True) == 0
 
 
-def test_without_an_address_the_driver_starts_and_stops_its_own_local_cluster(ray_cluster, cabin, drives,
-                                                                           tmp_path):
-    """`cabin fleet run` with no --address: the command a user types first. It must start a token-
-    authenticated local cluster itself, run the drives there, and stop only that cluster (the shared
-    test cluster keeps running)."""
-    two = [d.to_dict() for d in drives if d.recording is None][:2]
-    m = tmp_path / "two.json"
-    m.write_text(json.dumps({"drives": two}))
-    out = tmp_path / "out"
-    # a user's shell: no Ray settings inherited from the shared test cluster
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
-    p = subprocess.run([cabin, "fleet", "run", str(m), "--out", str(out), "--timeout-s", "300"],
-                       capture_output=True, text=True, timeout=600, env=env)
-    assert p.returncode == 0, f"cabin fleet run failed:\n{p.stdout}\n{p.stderr}"
-    assert "starting a local Ray cluster" in p.stderr
-    doc = json.loads((out / "results.json").read_text())
-    assert doc["summary"] == {**doc["summary"], "drives": 2, "ok": 2, "failed": 0}
+def test_without_an_address_the_driver_starts_and_stops_its_own_local_cluster(ray_cluster, candidate):
+    """`cabin fleet run` with no --address (the candidate fixture): the command a user types first. It
+    must start a token-authenticated local cluster itself, run the drives there, and stop only that
+    cluster (the shared test cluster keeps running)."""
+    assert "starting a local Ray cluster" in candidate["stderr"]
+    doc = candidate["doc"]
+    n = candidate["drives"]
+    assert doc["summary"] == {**doc["summary"], "drives": n, "ok": n, "failed": 0}
     assert all(re.fullmatch(r"[0-9a-f]{64}", r["events_sha256"]) for r in doc["drives"])
+    assert doc["cluster"]["nodes"] == 1, "its own single-node cluster, not the shared 2-node one"
     # the shared cluster is still there: its head answers
     status = subprocess.run([str(Path(sys.executable).with_name("ray")), "status", f"--address={ray_cluster}"],
                             capture_output=True, text=True, timeout=60)
