@@ -444,7 +444,7 @@ mod tests {
     fn held(raised: f64) -> HeldPhone {
         HeldPhone {
             yaw_deg: -6.0,
-            pitch_deg: -15.0,
+            pitch_deg: -18.0,
             distance_mm: 360.0,
             raised,
         }
