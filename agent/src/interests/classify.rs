@@ -10,8 +10,8 @@
 //! without a wish: "the coffee at the office is terrible") and `injection` (text aimed at the
 //! assistant or read out from an advert).
 //!
-//! The thresholds below were chosen by cross-validation on the development data only; the
-//! held-out sets were scored once with them (figures: `docs/perf/agent.md`).
+//! The thresholds below were chosen on the development data only (leave-one-set-out and
+//! cross-validation); the held-out set 4 was scored once with them (figures: `docs/perf/agent.md`).
 
 use super::embedding::{cosine, Embedding, SentenceEncoder};
 use super::head::{self, class_index, Head, CLASSES, TRAIN_SETTINGS};
@@ -67,9 +67,11 @@ pub struct Thresholds {
     pub mention_min: f32,
 }
 
-/// Chosen by 5-fold cross-validation on the development data only (test
-/// `cross_validate_the_head_on_the_development_data` in `agent/tests/interest_labels.rs`; the
-/// grid and the result are in `docs/perf/agent.md`).
+/// Chosen on the development data only, by leaving each of sets 1-3 out in turn and by 5-fold
+/// cross-validation (tests `leave_one_set_out_and_cross_validate` and
+/// `sweep_settings_on_the_left_out_splits` in `agent/tests/interest_labels.rs`; the grid and the
+/// result are in `docs/perf/agent.md`): the highest precision among the settings within 0.001 of
+/// the best F1 on the left-out sets.
 pub const THRESHOLDS: Thresholds = Thresholds {
     veto_margin: VETO_MARGIN,
     cancel_veto_margin: CANCEL_VETO_MARGIN,
@@ -79,8 +81,8 @@ pub const THRESHOLDS: Thresholds = Thresholds {
     mention_min: MENTION_MIN,
 };
 pub const VETO_MARGIN: f32 = 0.6;
-pub const CANCEL_VETO_MARGIN: f32 = 0.6;
-pub const ADD_MIN: f32 = 0.6;
+pub const CANCEL_VETO_MARGIN: f32 = 0.4;
+pub const ADD_MIN: f32 = 0.5;
 pub const ADD_MARGIN: f32 = 0.4;
 pub const INJECTION_MIN: f32 = 0.5;
 pub const MENTION_MIN: f32 = 0.8;

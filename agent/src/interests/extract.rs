@@ -376,8 +376,6 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     // asking the other person to do it ("Could you crack a window?"): third-round development misses
     &["can", "you"],
     &["could", "you"],
-    &["would", "you"],
-    &["any"],
     &["why", "not"],
     &["can", "you", "find"],
     &["could", "you", "find"],
@@ -429,6 +427,17 @@ const INTENSIFIERS: &[&[&str]] = &[
 ];
 
 /// Words before a one-word state that make it about a person ("I'm beat", "so tired").
+/// Another day: a wish for then is not a stop on this drive (third-round development misses).
+const LATER_DAYS: &[&[&str]] = &[
+    &["tomorrow"],
+    &["next", "week"],
+    &["next", "weekend"],
+    &["next", "month"],
+    &["next", "year"],
+    &["on", "sunday"],
+    &["on", "saturday"],
+];
+
 /// Subjects of a state word that is about someone else ("he was so tired").
 const THIRD_PERSON: &[&str] = &["he", "she", "him", "her", "driver", "lorry", "truck"];
 const FIRST_PERSON: &[&str] = &["i", "me", "my", "we", "us", "our"];
@@ -606,6 +615,8 @@ const INJECTION_PHRASES: &[&[&str]] = &[
     // role-play and words put in someone's mouth: what follows is not the speaker's wish
     &["pretend"],
     &["repeat", "after", "me"],
+    &["say", "this"],
+    &["say", "out", "loud"],
     &["role", "play"],
     &["roleplay"],
     &["simulate"],
@@ -1262,6 +1273,14 @@ impl Extractor {
                 // "I'm tired of this playlist", "hungry for a win": the state word in another
                 // sense; "He was so tired", "that driver must be exhausted": someone not in the
                 // car (third-round development misses)
+                // "home before dinner", "invite them for dinner next weekend": a meal as a time
+                _ if pos
+                    .checked_sub(1)
+                    .is_some_and(|p| matches!(t[p].as_str(), "before" | "after"))
+                    || has_any(t, LATER_DAYS) =>
+                {
+                    continue
+                }
                 Role::State
                     if t.get(pos + len).is_some_and(|w| w == "of")
                         || (t[..pos].iter().any(|w| THIRD_PERSON.contains(&w.as_str()))

@@ -121,6 +121,7 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("tank is full", Fuel, Satisfied),
     // charging
     ("charge", Charging, Topic),
+    ("juice up", Charging, Topic),
     ("charging", Charging, Topic),
     ("charger", Charging, Topic),
     ("chargers", Charging, Topic),
@@ -161,6 +162,7 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("bladder", Toilet, Topic),
     // rest
     ("tired", Rest, State),
+    ("wide awake", Rest, Satisfied),
     ("sleepy", Rest, State),
     ("exhausted", Rest, State),
     ("drowsy", Rest, State),
