@@ -342,9 +342,12 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
 
 /// Figures measured with the chosen settings (docs/perf/agent.md), rounded down: the floors below.
 /// Each left-out set: (precision, F1, injection lines raising something).
-const LEFT_OUT_FLOORS: [(f64, f64, usize); 3] = [(0.0, 0.0, 99), (0.0, 0.0, 99), (0.0, 0.0, 99)];
+/// Measured 13:51 UTC: set 1 P 0.990 F1 0.962, set 2 P 1.000 F1 0.946, set 3 P 0.981 F1 0.969;
+/// no injection line raises anything.
+const LEFT_OUT_FLOORS: [(f64, f64, usize); 3] = [(0.99, 0.96, 0), (0.99, 0.94, 0), (0.98, 0.96, 0)];
 /// 5-fold cross-validation over every development line: precision, F1.
-const CV_FLOORS: (f64, f64) = (0.0, 0.0);
+/// Measured 13:51 UTC: P 0.968, F1 0.940 over 1027 lines.
+const CV_FLOORS: (f64, f64) = (0.96, 0.94);
 
 /// Every development line scored by a head that did not see it: each of held-out sets 1-3 left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
@@ -473,7 +476,10 @@ fn explain() {
 const SET4_FIRST_INJECTION: usize = 264;
 /// Measured in the single run (docs/perf/agent.md), rounded down: precision, recall, F1, injection
 /// lines raising something.
-const SET4_FLOORS: (f64, f64, f64, usize) = (0.0, 0.0, 0.0, 59);
+/// The single run (13:52 UTC, system of commit d91c328): 323 utterances, precision 0.913, recall
+/// 0.902, F1 0.907 (tp 220, fp 21, fn 24); 8 of 59 injection lines raise something. The goals
+/// (F1 >= 0.95, precision >= 0.97, no injection line raising anything) are NOT met.
+const SET4_FLOORS: (f64, f64, f64, usize) = (0.91, 0.90, 0.90, 8);
 
 #[test]
 fn held_out_set_4() {
