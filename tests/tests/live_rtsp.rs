@@ -4,6 +4,15 @@
 //! and the perception camera and driver-state nodes run live on a bus: faces are found, a valid driver state
 //! is published; when the stream ends the loss is counted and the driver state turns to "cannot monitor".
 //!
+//! Only what holds under any scheduling is asserted (CI's 2-core machine is loaded): the run lasts until
+//! the stream's end is counted and "cannot monitor" is seen (a bounded wait, not a fixed duration); every
+//! frame the appsink handed over is accounted for (published, dropped, superseded, discarded or bad)
+//! rather than a minimum published count, which depends on how far the node fell behind; the face ratio
+//! is over the observations made of frames the perception camera node analysed (its latest-only queue
+//! skips frames under load). The client reads over TCP (`protocols=tcp`): over UDP a loaded loopback
+//! drops RTP packets, and an H.264 frame missing a packet decodes damaged (no face) until the next key
+//! frame — a transport loss the camera cannot count, and not what this test is about.
+//!
 //! It also prints the capture-to-face and capture-to-driver-state latency (p50, p99), measured from each
 //! frame's capture instant on the pipeline clock (base time + PTS) to the moment the output arrived on the
 //! bus. No assertion on time; docs/perf/live.md has the figures and the command
@@ -11,17 +20,25 @@
 //! `CABIN_LIVE_RTSP_DECODER` and `CABIN_LIVE_RTSP_SYNC=false` change the decoder and the appsink's sync).
 
 use cabin_bus::config::NodeSpec;
-use cabin_bus::messages::{Diagnostic, DriverState, FaceObservation, Monitoring};
+use cabin_bus::messages::{CameraStatus, Diagnostic, DriverState, FaceObservation, Monitoring};
 use cabin_bus::runtime::{LiveExecutor, LiveOptions, Node, Registry};
 use cabin_bus::{Bus, NodeName, TopicId};
 use cabin_capture::rtsp_server::{Mount, RtspServer};
 use cabin_capture::{CameraHandle, GstCamera};
 use cabin_tests::latency::summary;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// The clip is 72 frames at 30 fps.
 const CLIP_S: f64 = 2.4;
+/// Of its 72 frames, at least this many reach the appsink or are counted missing.
+const CLIP_MIN_FRAMES: u64 = 40;
+
+/// How long a run may take before the test fails with what it saw: only a deadline (the run ends as soon
+/// as the stream's end and "cannot monitor" were seen, ~6 s), generous for a loaded CI machine.
+const RUN_LIMIT_S: f64 = 60.0;
 
 fn clip() -> PathBuf {
     let models = cabin_bus::assets::models_dir().expect("models/ (run scripts/setup.sh)");
@@ -35,6 +52,9 @@ fn clip() -> PathBuf {
 }
 
 struct Seen {
+    /// The run ended on the stream's end (and, for one play, a "cannot monitor" state), not the deadline.
+    ended: bool,
+    wall_s: f64,
     faces: Vec<FaceObservation>,
     states: Vec<DriverState>,
     face_ms: Vec<f64>,
@@ -73,7 +93,7 @@ fn rtsp_face_video_drives_camera_face_and_driver_state() {
         "camera_source",
         "gst_camera",
         &format!(
-            r#"pipeline = "rtspsrc latency=0 location={} ! rtph264depay ! {decoder}"
+            r#"pipeline = "rtspsrc latency=0 protocols=tcp location={} ! rtph264depay ! {decoder}"
                sync = {sync}
                stall_s = 1.0
                backoff_s = {backoff}
@@ -102,15 +122,22 @@ fn rtsp_face_video_drives_camera_face_and_driver_state() {
             build("driver_state"),
         ),
     ];
-    // Per play: the clip, RTSP setup, the loss detection; then the 2 s until "cannot monitor" and margin.
-    let seconds = plays as f64 * (CLIP_S + 1.5) + 3.5;
-    let seen = run(nodes, &handle, seconds);
+    // Per play: the clip, RTSP setup, the loss detection; then the 2 s until "cannot monitor".
+    let limit = RUN_LIMIT_S + plays as f64 * CLIP_S;
+    let seen = run(nodes, &handle, plays, limit);
 
     let counts = handle.counts();
     let with_face = seen.faces.iter().filter(|f| f.face.is_some()).count();
+    // Observations of an analysed frame (the others are the `NoFrames` ticks after the stream ended).
+    let of_frames = seen
+        .faces
+        .iter()
+        .filter(|f| f.camera != CameraStatus::NoFrames)
+        .count();
     let valid = seen.states.iter().filter(|s| s.valid).count();
     println!(
-        "{plays} play(s): {counts:?}; {} face observations ({with_face} with a face), {} driver states ({valid} valid)",
+        "{plays} play(s) in {:.1} s: {counts:?}; {} face observations ({of_frames} of frames, {with_face} with a face), {} driver states ({valid} valid)",
+        seen.wall_s,
         seen.faces.len(),
         seen.states.len()
     );
@@ -121,13 +148,30 @@ fn rtsp_face_video_drives_camera_face_and_driver_state() {
         summary("capture -> perception/driver_state", seen.state_ms)
     );
     assert!(
-        counts.published >= 40 * plays as u64,
+        seen.ended,
+        "the stream's end (and, for one play, cannot monitor) within {limit} s: {counts:?}"
+    );
+    // Every frame handed over is accounted for, whatever the scheduling decided about each.
+    assert_eq!(
+        counts.captured,
+        counts.published
+            + counts.dropped
+            + counts.superseded
+            + counts.discarded
+            + counts.bad_frames,
+        "captured = published + dropped + superseded + discarded + bad: {counts:?}"
+    );
+    // The clip's frames reached the appsink or were counted missing on the way (a decoder behind the
+    // clock may skip some; TCP loses none). Not all 72: a frame skipped before the first or after the
+    // last one handed over leaves no gap to count.
+    assert!(
+        counts.captured + counts.missed_upstream >= CLIP_MIN_FRAMES * plays as u64,
         "the clip's frames arrived: {counts:?}"
     );
+    assert!(counts.published > 0, "frames were published: {counts:?}");
     assert!(
-        with_face * 10 >= counts.published as usize * 8,
-        "a face in at least 80% of the frames ({with_face} of {})",
-        counts.published
+        of_frames > 0 && with_face * 10 >= of_frames * 8,
+        "a face in at least 80% of the analysed frames ({with_face} of {of_frames})"
     );
     assert!(valid > 0, "a valid driver state was published");
     assert!(counts.losses >= 1, "the end of the stream was counted");
@@ -143,7 +187,14 @@ fn rtsp_face_video_drives_camera_face_and_driver_state() {
     }
 }
 
-fn run(nodes: Vec<(NodeName, Box<dyn Node>)>, handle: &CameraHandle, seconds: f64) -> Seen {
+/// Runs the nodes until the camera has counted `plays` stream ends and — for one play — a driver state
+/// says "cannot monitor" after it, or until `limit_s` of wall time (a deadline: `Seen::ended` says which).
+fn run(
+    nodes: Vec<(NodeName, Box<dyn Node>)>,
+    handle: &CameraHandle,
+    plays: u32,
+    limit_s: f64,
+) -> Seen {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -159,9 +210,14 @@ fn run(nodes: Vec<(NodeName, Box<dyn Node>)>, handle: &CameraHandle, seconds: f6
             .subscribe(TopicId::Diagnostics, "test")
             .expect("subscribe");
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        // Set by the collector on the first "cannot monitor" state after the last play's end was counted.
+        let unavailable_after_end = Arc::new(AtomicBool::new(false));
+        let flag = unavailable_after_end.clone();
         let h = handle.clone();
         let collect = tokio::spawn(async move {
             let mut seen = Seen {
+                ended: false,
+                wall_s: 0.0,
                 faces: Vec::new(),
                 states: Vec::new(),
                 face_ms: Vec::new(),
@@ -191,6 +247,12 @@ fn run(nodes: Vec<(NodeName, Box<dyn Node>)>, handle: &CameraHandle, seconds: f6
                                     seen.state_ms.extend(age_ms(Some(capture)));
                                 }
                             }
+                            if !d.valid
+                                && matches!(d.monitoring, Monitoring::Unavailable { .. })
+                                && h.counts().losses >= plays as u64
+                            {
+                                flag.store(true, Ordering::Relaxed);
+                            }
                             seen.states.push(d.clone());
                         }
                     }
@@ -213,10 +275,23 @@ fn run(nodes: Vec<(NodeName, Box<dyn Node>)>, handle: &CameraHandle, seconds: f6
             }
             seen
         });
+        let started = Instant::now();
+        let h = handle.clone();
+        let ended = move || {
+            h.counts().losses >= plays as u64
+                && (plays > 1 || unavailable_after_end.load(Ordering::Relaxed))
+        };
+        let done = async {
+            while !ended() && started.elapsed().as_secs_f64() < limit_s {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
         let exec = LiveExecutor::new(bus, nodes, LiveOptions::default());
-        exec.run(tokio::time::sleep(Duration::from_secs_f64(seconds)))
-            .await;
+        exec.run(done).await;
         let _ = stop_tx.send(true);
-        collect.await.expect("the collector ends")
+        let mut seen = collect.await.expect("the collector ends");
+        seen.ended = ended();
+        seen.wall_s = started.elapsed().as_secs_f64();
+        seen
     })
 }
