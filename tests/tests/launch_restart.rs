@@ -9,14 +9,6 @@
 //! Wall-clock waits below are only deadlines after which the test fails with what it saw; the one timing
 //! assertion is the issue's 1 s, in drive time.
 //!
-//! The drive is the deployment's, at a camera rate of [`CAMERA_FPS`] instead of the scenario's 10: the
-//! simulator runs at wall-clock pace and a driver state is valid only while its newest face observation
-//! is at most 0.5 s of drive time old (face_timeout_s) — on CI's loaded 2-core machine, rendering, moving
-//! and analysing 10 frames a second fell behind the drive by 0.8-1.4 s (the camera's subscription
-//! dropping frames), so every state read "no face observations" and monitoring never started. At 5 fps
-//! the camera path needs half the CPU and keeps up; the kill, the "cannot monitor" and the restart it
-//! checks do not depend on the rate.
-//!
 //! The `cabin` binary is the one next to this test's build (`target/debug/cabin`), which the workspace
 //! build (`cargo test --workspace --no-run`, CI's first step) produces.
 
@@ -31,11 +23,6 @@ use std::time::{Duration, Instant};
 
 /// The issue's requirement, drive time from the kill to "cannot monitor".
 const CANNOT_MONITOR_WITHIN_S: f64 = 1.0;
-
-/// The test drive's camera rate (the sim node's `camera_fps`): a frame every 0.2 s stays well inside the
-/// driver state's 0.5 s face timeout and the camera node's 0.5 s `NoFrames` timeout, with half the
-/// rendering and inference of the scenario's 10 fps (see the module comment).
-const CAMERA_FPS: f64 = 5.0;
 
 #[derive(Default)]
 struct Seen {
@@ -225,19 +212,10 @@ fn a_killed_camera_process_reads_cannot_monitor_is_restarted_and_monitoring_resu
         text.contains(endpoint),
         "the deployment's listen endpoint moved"
     );
-    let sim_params = r#"params = { scenario = "default" }"#;
-    assert!(
-        text.contains(sim_params),
-        "the deployment's sim params moved"
-    );
     let config_path = dir.path().join("processes.toml");
     std::fs::write(
         &config_path,
-        text.replace(endpoint, &format!("tcp/127.0.0.1:{}", free_port()))
-            .replace(
-                sim_params,
-                &format!(r#"params = {{ scenario = "default", camera_fps = {CAMERA_FPS:.1} }}"#),
-            ),
+        text.replace(endpoint, &format!("tcp/127.0.0.1:{}", free_port())),
     )
     .expect("write config");
     let config = DeploymentConfig::load(&config_path).expect("the deployment parses");
@@ -279,13 +257,8 @@ fn a_killed_camera_process_reads_cannot_monitor_is_restarted_and_monitoring_resu
     let err_log = launch.log.clone();
     let fail = |what: &str| -> ! {
         let s = lock(&seen);
-        // How far the camera path was behind the drive when the test gave up.
-        let face_lag_s = s
-            .faces
-            .last()
-            .map(|f| s.drive_t.as_secs_f64() - f.0.as_secs_f64());
         panic!(
-            "{what}\nstates seen: {}, faces: {} (newest {face_lag_s:?} s behind the drive), supervisor: {:#?}\nlast states: {:#?}\nlaunch log:\n{}",
+            "{what}\nstates seen: {}, faces: {}, supervisor: {:#?}\nlast states: {:#?}\nlaunch log:\n{}",
             s.states.len(),
             s.faces.len(),
             s.supervisor,
