@@ -38,7 +38,8 @@ impl Default for LiveOptions {
 
 /// Vehicle time in live mode: the newest input stamp plus wall time elapsed since it arrived. Until the
 /// first input arrives it counts from zero at start-up; the first input sets it (a node joining a drive
-/// already under way adopts the drive's time at once).
+/// already under way adopts the drive's time at once). A node with inputs does not tick before then
+/// (`run_node`).
 struct LiveClock {
     stamp: SimTime,
     at: Instant,
@@ -263,7 +264,15 @@ async fn run_node(
     let name = shared.name.clone();
     let (tx, mut rx) = mpsc::channel::<Arc<Sample>>(1);
     let mut forwarders = Vec::new();
-    for topic in node.inputs() {
+    let inputs = node.inputs();
+    // A node with inputs lives on the drive's time, which it learns from its first input. Before that its
+    // clock only counts from its own start-up: a tick output stamped with it (a camera node's "no frames")
+    // would be ahead of the drive if the process started first, and every subscriber's clock, which never
+    // goes backwards, would stay ahead with it (each later face then looks ~1 s old: "cannot monitor" for
+    // the whole drive). So its ticks and wake-ups wait for the first input. A node without inputs (a
+    // source) keeps its own clock from start-up, as before.
+    let ticks_wait_for_input = !inputs.is_empty();
+    for topic in inputs {
         match bus.subscribe(topic, name.as_str()) {
             Ok(sub) => {
                 let tx = tx.clone();
@@ -297,10 +306,13 @@ async fn run_node(
     };
     steps.step(node.as_mut(), clock.now(), |n, c| n.on_start(c));
     while !steps.stopped {
+        let acts_on_time = clock.synced || !ticks_wait_for_input;
+        // Wake-ups asked for before the first input stay pending until then (their time is the drive's).
         let next_wake = steps
             .wakeups
             .iter()
             .min()
+            .filter(|_| acts_on_time)
             .map(|w| w.saturating_since(clock.now()).to_std());
         tokio::select! {
             Some(sample) = rx.recv() => {
@@ -310,7 +322,9 @@ async fn run_node(
                 steps.step(node.as_mut(), sample.header.stamp, |n, c| n.on_message(&sample, c));
             }
             _ = async { match ticker.as_mut() { Some(t) => { t.tick().await; } None => std::future::pending::<()>().await } } => {
-                steps.step(node.as_mut(), clock.now(), |n, c| n.on_tick(c));
+                if acts_on_time {
+                    steps.step(node.as_mut(), clock.now(), |n, c| n.on_tick(c));
+                }
             }
             _ = async { match next_wake { Some(d) => tokio::time::sleep(d).await, None => std::future::pending::<()>().await } } => {
                 let now = clock.now();
@@ -476,5 +490,78 @@ mod tests {
             panic!("no NodeResources diagnostic for the node");
         };
         assert!(steps > 0);
+    }
+
+    /// Subscribes to alerts and publishes a decision on every tick: the shape of a camera node that
+    /// reports "no frames" from its tick.
+    struct TickReporter;
+
+    impl Node for TickReporter {
+        fn inputs(&self) -> Vec<TopicId> {
+            vec![TopicId::Alert]
+        }
+        fn tick_period(&self) -> Option<SimDuration> {
+            Some(SimDuration::from_millis(10))
+        }
+        fn on_message(&mut self, _: &Sample, _: &mut Context) -> NodeResult {
+            Ok(())
+        }
+        fn on_tick(&mut self, ctx: &mut Context) -> NodeResult {
+            ctx.publish(
+                crate::topics::DECISION,
+                crate::messages::AgentDecision {
+                    decision: "tick".into(),
+                    interest: None,
+                    poi_id: None,
+                    reason: String::new(),
+                },
+            );
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_node_with_inputs_ticks_only_on_the_drive_time_it_was_given() {
+        use crate::messages::{Alert, AlertKind, AlertLevel};
+        let bus = Bus::in_process("demo");
+        let decisions = bus.subscribe(TopicId::Decision, "test").expect("subscribe");
+        let exec = LiveExecutor::new(
+            bus.clone(),
+            vec![(
+                NodeName::new("camera").expect("name"),
+                Box::new(TickReporter) as Box<dyn Node>,
+            )],
+            LiveOptions::default(),
+        );
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(exec.run(async move {
+            let _ = stop_rx.await;
+        }));
+        // Started well before the drive: 25 ticks' worth of wall time with no input.
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert!(
+            decisions.try_recv().is_none(),
+            "a tick before the first input was published on the node's start-up clock"
+        );
+        // The drive starts: its first input is stamped 2 s.
+        let drive = SimTime::from_millis(2000);
+        let me = NodeName::new("driver_state").expect("name");
+        let alert = Alert {
+            kind: AlertKind::LongDistraction,
+            level: AlertLevel::Warning,
+            reason: "start".into(),
+        };
+        bus.publish(&me, crate::topics::ALERT, drive, alert)
+            .expect("publish");
+        let first = tokio::time::timeout(Duration::from_secs(20), decisions.recv())
+            .await
+            .expect("the node ticks once the drive's time is known");
+        assert!(
+            first.header.stamp >= drive,
+            "tick stamped {:?}, before the drive time {drive:?} it was given",
+            first.header.stamp
+        );
+        let _ = stop_tx.send(());
+        running.await.expect("executor");
     }
 }
