@@ -477,9 +477,11 @@ const SET4_FIRST_INJECTION: usize = 264;
 /// Measured in the single run (docs/perf/agent.md), rounded down: precision, recall, F1, injection
 /// lines raising something.
 /// The single run (13:52 UTC, system of commit d91c328): 323 utterances, precision 0.913, recall
-/// 0.902, F1 0.907 (tp 220, fp 21, fn 24); 8 of 59 injection lines raise something. The goals
-/// (F1 >= 0.95, precision >= 0.97, no injection line raising anything) are NOT met.
-const SET4_FLOORS: (f64, f64, f64, usize) = (0.91, 0.90, 0.90, 8);
+/// 0.902, F1 0.907 (tp 220, fp 21, fn 24); 8 of 59 injection lines raise something. After the
+/// call-off regression fix (a "no" holding a call-off phrase cancels; found by agent_episodes):
+/// precision 0.909, recall 0.902, F1 0.905 (fp 22). The goals (F1 >= 0.95, precision >= 0.97, no
+/// injection line raising anything) are NOT met.
+const SET4_FLOORS: (f64, f64, f64, usize) = (0.90, 0.90, 0.90, 8);
 
 #[test]
 fn held_out_set_4() {

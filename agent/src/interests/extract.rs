@@ -1134,6 +1134,11 @@ impl Extractor {
             (0..tokens.len().min(within)).any(|i| set.iter().any(|s| seq_at(tokens, i, s)))
         };
         if starts(NO) {
+            // "No, let's keep going.": a no that also calls the stop off is that call-off (read by
+            // the caller's call-off rule), not a plain no that raises nothing
+            if has_any(tokens, CALL_OFF) {
+                return None;
+            }
             self.last = None;
             return Some(None);
         }
