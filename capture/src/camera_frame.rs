@@ -64,6 +64,14 @@ pub struct CameraCounts {
     pub reconnects: u64,
 }
 
+impl CameraCounts {
+    /// Frames with a known fate: published, dropped, superseded, discarded or bad. Once a stream has
+    /// stopped this equals `captured` (the node counts every frame it was handed).
+    pub fn accounted_for(&self) -> u64 {
+        self.published + self.dropped + self.superseded + self.discarded + self.bad_frames
+    }
+}
+
 impl CameraCounters {
     pub(crate) fn add(&self, which: fn(&CameraCounters) -> &AtomicU64, n: u64) {
         which(self).fetch_add(n, Ordering::Relaxed);

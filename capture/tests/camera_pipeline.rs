@@ -111,11 +111,7 @@ fn test_source_frames_reach_the_bus_and_an_ended_stream_reconnects() {
     );
     assert_eq!(
         counts.captured,
-        counts.published
-            + counts.dropped
-            + counts.superseded
-            + counts.discarded
-            + counts.bad_frames,
+        counts.accounted_for(),
         "every captured frame is accounted for: {counts:?}"
     );
     assert!(

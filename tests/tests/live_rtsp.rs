@@ -154,11 +154,7 @@ fn rtsp_face_video_drives_camera_face_and_driver_state() {
     // Every frame handed over is accounted for, whatever the scheduling decided about each.
     assert_eq!(
         counts.captured,
-        counts.published
-            + counts.dropped
-            + counts.superseded
-            + counts.discarded
-            + counts.bad_frames,
+        counts.accounted_for(),
         "captured = published + dropped + superseded + discarded + bad: {counts:?}"
     );
     // The clip's frames reached the appsink or were counted missing on the way (a decoder behind the
