@@ -817,37 +817,24 @@ fn review(
     let mut kept = 0;
     while i < out.signals.len() {
         let s = &mut out.signals[i];
-        match (s.kind, s.act) {
-            (Some(kind), Act::Want) => {
-                if let Some(none) = v.veto(kind) {
-                    let s = out.signals.remove(i);
-                    out.held_back
-                        .push(format!("{} vetoed: embedding {}", s.cue, none.cue()));
-                    continue;
-                }
-                if let Some(k) = v.of(Class::Kind(kind)) {
-                    s.cue = format!("{}; embedding {}", s.cue, k.cue());
-                }
+        if let Some(kind) = s.kind {
+            // A want the head reads as talk about something else is vetoed; so is a cancellation
+            // ("We had a lovely lunch at the wedding": a past meal told as a story). Other acts
+            // (inquiries) are only annotated.
+            let veto = match s.act {
+                Act::Want => v.veto(kind),
+                Act::Cancel => v.cancel_veto(kind),
+                _ => None,
+            };
+            if let Some(none) = veto {
+                let s = out.signals.remove(i);
+                out.held_back
+                    .push(format!("{} vetoed: embedding {}", s.cue, none.cue()));
+                continue;
             }
-            (Some(kind), Act::Cancel) => {
-                // "We had a lovely lunch at the wedding": a past meal told as a story, not a
-                // cancellation; the head says the talk is about something else
-                if let Some(none) = v.cancel_veto(kind) {
-                    let s = out.signals.remove(i);
-                    out.held_back
-                        .push(format!("{} vetoed: embedding {}", s.cue, none.cue()));
-                    continue;
-                }
-                if let Some(k) = v.of(Class::Kind(kind)) {
-                    s.cue = format!("{}; embedding {}", s.cue, k.cue());
-                }
+            if let Some(k) = v.of(Class::Kind(kind)) {
+                s.cue = format!("{}; embedding {}", s.cue, k.cue());
             }
-            (Some(kind), _) => {
-                if let Some(k) = v.of(Class::Kind(kind)) {
-                    s.cue = format!("{}; embedding {}", s.cue, k.cue());
-                }
-            }
-            (None, _) => {}
         }
         kept += 1;
         i += 1;
