@@ -36,8 +36,7 @@ struct Request {
     /// When the speech ended (the last voiced audio chunk) and when the transcript was published.
     speech_end: Instant,
     heard: Instant,
-    decided: bool,
-    /// When the agent's first decision after the transcript was published.
+    /// When the agent's first decision after the transcript was published (`None`: not decided yet).
     decided_at: Option<Instant>,
     suggested: bool,
 }
@@ -74,7 +73,6 @@ impl Latency {
                     self.open = Some(Request {
                         speech_end: end,
                         heard: wall,
-                        decided: false,
                         decided_at: None,
                         suggested: false,
                     });
@@ -82,8 +80,8 @@ impl Latency {
             }
             Message::AgentDecision(_) => {
                 if let Some(r) = self.open.as_mut() {
-                    if !r.decided && (wall - r.heard).as_secs_f64() <= DECISION_WITHIN_S {
-                        r.decided = true;
+                    if r.decided_at.is_none() && (wall - r.heard).as_secs_f64() <= DECISION_WITHIN_S
+                    {
                         r.decided_at = Some(wall);
                         self.to_decision.push((wall - r.speech_end).as_secs_f64());
                     }
