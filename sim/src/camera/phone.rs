@@ -17,7 +17,7 @@
 //! the depth order of the whole scene. Everything is a function of the pose alone: deterministic.
 
 use super::lighting::FrameLight;
-use super::mesh::Texture;
+use super::mesh::{cross, Texture};
 use super::raster::Target;
 use crate::scenario::HeldPhone;
 
@@ -106,13 +106,6 @@ fn scale(a: [f32; 3], k: f32) -> [f32; 3] {
 }
 fn dot(a: [f32; 3], b: [f32; 3]) -> f32 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-fn cross(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
 }
 fn unit(a: [f32; 3]) -> [f32; 3] {
     let n = dot(a, a).sqrt();
