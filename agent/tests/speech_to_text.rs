@@ -84,6 +84,53 @@ fn moonshine_tokens_match_the_python_reference() {
     assert_eq!(t.text, "I could really use a coffee.");
 }
 
+/// Early transcription changes when the words are ready, never which words: the same stream in 50 ms
+/// chunks gives the same utterances with it on and off. Every sentence's closing silence finds its
+/// transcript ready; the comma in "Yes, please." is a pause espeak-ng makes long enough to start an
+/// early run (over 160 ms) and short enough not to end the utterance (under 416 ms), so the speaker
+/// talking on voids that run.
+#[test]
+fn early_transcription_gives_the_same_utterances() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = SpeechModelPaths::installed().expect("models installed");
+    let mut stream = vec![0.0f32; 8000];
+    let lines = [
+        "We need to find a gas station.",
+        "Yes, please.",
+        "I could really use a coffee.",
+    ];
+    for (i, text) in lines.iter().enumerate() {
+        let wav = read_wav(&common::espeak(dir.path(), &format!("e{i}"), text)).expect("wav");
+        stream.extend_from_slice(&wav.samples);
+        stream.extend(vec![0.0f32; 16000]);
+    }
+    let mut heard = Vec::new();
+    for early in [false, true] {
+        let mut stt = SpeechToText::load(&paths, 1, SegmenterConfig::default(), 1).expect("load");
+        stt.set_early_transcription(early);
+        let mut got = Vec::new();
+        for chunk in stream.chunks(800) {
+            got.extend(stt.push(0, chunk).expect("push"));
+        }
+        println!("early {early}: {:?}", stt.early_transcription());
+        for h in &got {
+            println!("  {:?}", h.transcript.text);
+        }
+        heard.push((got, stt.early_transcription()));
+    }
+    let (off, off_counts) = &heard[0];
+    let (on, on_counts) = &heard[1];
+    assert_eq!(
+        off.len(),
+        lines.len(),
+        "one utterance per sentence: {off:?}"
+    );
+    assert_eq!(on, off, "the same utterances, word for word");
+    assert_eq!(*off_counts, Default::default(), "off means off");
+    assert_eq!(on_counts.used, 3, "every end found its transcript ready");
+    assert_eq!(on_counts.voided, 1, "the comma's pause was talked through");
+}
+
 /// The node end to end: 100 ms audio chunks on two channels with silence between sentences; each
 /// sentence comes out as one utterance with the channel's speaker; raw audio is never republished.
 #[test]

@@ -21,6 +21,6 @@ pub use node::{speaker_of_channel, SpeechConfig, SpeechNode};
 pub use noise::{active_speech_power, mix_at_snr, noise_gain, CabinNoise, ENGINE_RPM};
 pub use segmenter::{Segmenter, SegmenterConfig};
 pub use tokenizer::MoonshineTokenizer;
-pub use transcriber::{Heard, SpeechModelPaths, SpeechToText};
+pub use transcriber::{EarlyTranscription, Heard, SpeechModelPaths, SpeechToText};
 pub use vad::{SileroVad, VadStream, SAMPLE_RATE, VAD_CHUNK};
 pub use wer::{normalise_words, word_error_rate, word_errors};

@@ -46,6 +46,18 @@ struct ChannelStream {
     segmenter: Segmenter,
     /// Samples waiting to fill a 512-sample chunk.
     pending: Vec<f32>,
+    /// The transcript of the segment's settled audio ([`Segmenter::settled`]) and that audio's
+    /// length, made while the segmenter waits out the end-of-speech silence.
+    early: Option<(usize, Transcript)>,
+}
+
+/// How often early transcription paid off (see [`SpeechToText::set_early_transcription`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EarlyTranscription {
+    /// Segments whose transcript was ready when their silence ended.
+    pub used: u64,
+    /// Early transcripts thrown away because the speaker went on after the pause.
+    pub voided: u64,
 }
 
 /// VAD + segmentation + Moonshine over any number of channels (up to `max_channels`).
@@ -56,6 +68,8 @@ pub struct SpeechToText {
     streams: BTreeMap<u8, ChannelStream>,
     max_channels: usize,
     suppression: Option<NoiseSuppressorConfig>,
+    early: bool,
+    early_counts: EarlyTranscription,
 }
 
 impl SpeechToText {
@@ -72,7 +86,24 @@ impl SpeechToText {
             streams: BTreeMap::new(),
             max_channels: max_channels.max(1),
             suppression: None,
+            early: false,
+            early_counts: EarlyTranscription::default(),
         })
+    }
+
+    /// Transcribe a segment as soon as its audio is settled (the segmenter's `early_chunks` into the
+    /// closing silence) rather than when the silence has lasted `min_silence`: in a live stream the
+    /// words are ready when the silence ends, instead of one Moonshine run later. The utterances are
+    /// the same, at the same points of the stream; the price is a wasted run on each pause the
+    /// speaker ends by talking on (counted in [`SpeechToText::early_transcription`]). Off by
+    /// default: a recording decoded whole gains nothing from it.
+    pub fn set_early_transcription(&mut self, on: bool) {
+        self.early = on;
+    }
+
+    /// The counts of early transcription so far.
+    pub fn early_transcription(&self) -> EarlyTranscription {
+        self.early_counts
     }
 
     /// Noise suppression on every channel's audio before the VAD (None: off, the default of `load`).
@@ -92,7 +123,7 @@ impl SpeechToText {
     pub fn transcribe_recording(&mut self, samples: &[f32]) -> Result<Vec<Heard>> {
         const RECORDING: u8 = u8::MAX;
         self.streams.remove(&RECORDING);
-        let pushed = self.push(RECORDING, samples);
+        let pushed = self.push_chunks(RECORDING, samples, false);
         let stream = self.streams.remove(&RECORDING);
         let mut heard = pushed?;
         if let Some(mut s) = stream {
@@ -105,6 +136,10 @@ impl SpeechToText {
 
     /// Adds 16 kHz samples of `channel`; returns the utterances this audio completed.
     pub fn push(&mut self, channel: u8, samples: &[f32]) -> Result<Vec<Heard>> {
+        self.push_chunks(channel, samples, self.early)
+    }
+
+    fn push_chunks(&mut self, channel: u8, samples: &[f32], early: bool) -> Result<Vec<Heard>> {
         if !self.streams.contains_key(&channel) && self.streams.len() >= self.max_channels {
             return Err(AgentError::Audio(format!(
                 "channel {channel}: at most {} channels are listened to",
@@ -121,6 +156,7 @@ impl SpeechToText {
                 vad: VadStream::default(),
                 segmenter: Segmenter::new(cfg),
                 pending: Vec::with_capacity(VAD_CHUNK),
+                early: None,
             });
         let filtered;
         let samples = match stream.suppressor.as_mut() {
@@ -130,23 +166,53 @@ impl SpeechToText {
             }
             None => samples,
         };
-        let mut segments = Vec::new();
+        let mut heard = Vec::new();
         let mut rest = samples;
         while !rest.is_empty() {
             let take = (VAD_CHUNK - stream.pending.len()).min(rest.len());
             stream.pending.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
-            if stream.pending.len() == VAD_CHUNK {
-                let p = self.vad.probability(&mut stream.vad, &stream.pending)?;
-                if let Some(seg) = stream.segmenter.push(&stream.pending, p) {
-                    segments.push(seg);
-                }
-                stream.pending.clear();
+            if stream.pending.len() < VAD_CHUNK {
+                continue;
             }
-        }
-        let mut heard = Vec::new();
-        for seg in segments {
-            heard.push(self.decode(channel, &seg)?);
+            let p = self.vad.probability(&mut stream.vad, &stream.pending)?;
+            let finished = stream.segmenter.push(&stream.pending, p);
+            stream.pending.clear();
+            let early_made = stream.early.take();
+            if let Some(seg) = finished {
+                let transcript = match early_made {
+                    Some((len, transcript)) if len == seg.len() => {
+                        self.early_counts.used += 1;
+                        transcript
+                    }
+                    other => {
+                        self.early_counts.voided += u64::from(other.is_some());
+                        transcribe(&mut self.moonshine, channel, &seg)?
+                    }
+                };
+                heard.push(Heard {
+                    channel,
+                    transcript,
+                    duration_s: seg.len() as f32 / SAMPLE_RATE as f32,
+                });
+                continue;
+            }
+            stream.early = early_made;
+            if !early {
+                continue;
+            }
+            if let Some(audio) = stream.segmenter.settled() {
+                // a pause the speaker ended by talking on: its transcript is void
+                self.early_counts.voided += u64::from(stream.early.is_some());
+                stream.early = match transcribe(&mut self.moonshine, channel, audio) {
+                    Ok(t) => Some((audio.len(), t)),
+                    Err(e) => {
+                        // the finished segment is transcribed again and reports the error then
+                        tracing::debug!(channel, error = %e, "early transcription failed");
+                        None
+                    }
+                };
+            }
         }
         Ok(heard)
     }
@@ -159,6 +225,7 @@ impl SpeechToText {
                 segments.push((ch, seg));
             }
             s.pending.clear();
+            s.early = None;
             s.vad = VadStream::default();
         }
         segments
@@ -168,13 +235,17 @@ impl SpeechToText {
     }
 
     fn decode(&mut self, channel: u8, segment: &[f32]) -> Result<Heard> {
-        let _span = tracing::debug_span!("transcribe", channel, samples = segment.len()).entered();
-        let transcript = self.moonshine.transcribe(segment)?;
-        tracing::debug!(channel, text = %transcript.text, "heard");
         Ok(Heard {
             channel,
-            transcript,
+            transcript: transcribe(&mut self.moonshine, channel, segment)?,
             duration_s: segment.len() as f32 / SAMPLE_RATE as f32,
         })
     }
+}
+
+fn transcribe(moonshine: &mut Moonshine, channel: u8, segment: &[f32]) -> Result<Transcript> {
+    let _span = tracing::debug_span!("transcribe", channel, samples = segment.len()).entered();
+    let transcript = moonshine.transcribe(segment)?;
+    tracing::debug!(channel, text = %transcript.text, "heard");
+    Ok(transcript)
 }
