@@ -208,3 +208,54 @@ fn the_agent_phrases_the_coffee_stop_with_the_local_model_identically_twice() {
     let (_, d) = run(true, 2);
     assert_eq!(c, d, "streamed: byte-identical events with 1 and 2 workers");
 }
+
+/// A streamed fresh-air offer is one message: its question is its whole sentence ("The air is
+/// getting stale. Shall I let some fresh air in?"), so first words and a "rest" would send the
+/// same text twice under one id. It is phrased whole, as without streaming.
+#[test]
+fn a_streamed_fresh_air_offer_is_one_message() {
+    let _one = serial();
+    use cabin_bus::prelude::*;
+
+    let env = CabinEnvironment {
+        co2_ppm: 1350.0,
+        temperature_c: 22.0,
+        humidity_pct: 40.0,
+        ambient_light: AmbientLight::Day,
+        outside_temperature_c: 10.0,
+        weather: Weather::Clear,
+    };
+    let mut script = common::Script::new(60.0);
+    for t in 0..=60 {
+        script = script.at(t as f64, topics::ENVIRONMENT, env.clone()).at(
+            t as f64,
+            topics::DRIVER_STATE,
+            cabin_agent::fixtures::driver(0.0, 6.5),
+        );
+    }
+    let spec = NodeSpec::inline(
+        "agent",
+        "agent",
+        "backend = \"local\"\nthreads = 1\npreferences = \"off\"\ntime_budget_ms = 120000\nstream_first_words = true",
+    )
+    .expect("spec");
+    let node: Box<dyn Node> = Box::new(cabin_agent::AgentNode::from_spec(&spec).expect("agent"));
+    let out = common::run(script, vec![("agent", node)]);
+    let sugg = common::on(&out, topics::SUGGESTION);
+    for (t, s) in &sugg {
+        println!("{t:.3} s: {:?} [{}]", s.text, s.phrased_by);
+    }
+    assert_eq!(sugg.len(), 1, "one message for the fresh-air offer");
+    let s = &sugg[0].1;
+    assert!(matches!(&s.action, SuggestionAction::Cabin { action } if action == "fresh_air"));
+    assert!(
+        !s.phrased_by.contains("first words"),
+        "phrased whole, not streamed: {}",
+        s.phrased_by
+    );
+    let phrased = common::on(&out, topics::DECISION)
+        .into_iter()
+        .filter(|(_, d)| d.decision == "phrased")
+        .count();
+    assert_eq!(phrased, 1, "one phrased decision");
+}

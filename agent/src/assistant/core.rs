@@ -694,12 +694,19 @@ impl AgentCore {
     ///   once, instead of waiting for the model to write a rest that would follow a refused question.
     ///   This bounds the worst case of the first words to the model's time up to its question mark
     ///   (or its word limit), counted in tokens, never in wall-clock time, so the events stay the same
-    ///   on any machine.
+    ///   on any machine;
+    /// - the proposal has nothing to say after its question (a cabin offer: "The air is getting
+    ///   stale. Shall I let some fresh air in?"): it is phrased whole, as without streaming. Its first
+    ///   words would be its whole sentence, and the second message would only repeat them.
     pub fn start_phrase(
         &mut self,
         pending: Unphrased,
         out: &mut Outputs,
     ) -> Option<(Unphrased, String)> {
+        if template_rest(&pending.request).is_empty() {
+            self.finish_phrase(pending, None, out);
+            return None;
+        }
         let name = self.backend.name();
         let request = &pending.request;
         let why = match self.backend.first_words(request) {
@@ -739,8 +746,16 @@ impl AgentCore {
     /// Phrases `pending` whole and puts its suggestion and a `phrased` decision in `out`. `said`: the
     /// first words already published by [`AgentCore::first_words`]; the text then starts with them:
     /// the model's whole text when it passes the check, else those words and the template's rest.
+    /// When the whole text is exactly the first words already said (the model stopped at its
+    /// question and that question already held everything), only the `phrased` decision is written:
+    /// a second message under the same id would add nothing.
     pub fn finish_phrase(&mut self, pending: Unphrased, said: Option<&str>, out: &mut Outputs) {
         let (text, phrased_by) = self.phrase(&pending.request, said);
+        if said == Some(text.as_str()) {
+            out.decisions
+                .push(phrased_decision(&pending.suggestion, &phrased_by));
+            return;
+        }
         self.publish_whole(pending, text, phrased_by, out);
     }
 
@@ -753,16 +768,7 @@ impl AgentCore {
         out: &mut Outputs,
     ) {
         let s = pending.suggestion;
-        let poi_id = match &s.action {
-            SuggestionAction::Stop { poi, .. } => Some(poi.id),
-            _ => None,
-        };
-        out.decisions.push(decision(
-            "phrased",
-            Some(s.interest),
-            poi_id,
-            format!("suggestion {}: phrased by {phrased_by}", s.id),
-        ));
+        out.decisions.push(phrased_decision(&s, &phrased_by));
         out.suggestions.push(Suggestion {
             text,
             phrased_by,
@@ -824,4 +830,18 @@ impl AgentCore {
         }
         (template(), format!("template (fallback: {why})"))
     }
+}
+
+/// The `phrased` decision of suggestion `s`: who wrote its text (and why the template, if so).
+fn phrased_decision(s: &Suggestion, phrased_by: &str) -> AgentDecision {
+    let poi_id = match &s.action {
+        SuggestionAction::Stop { poi, .. } => Some(poi.id),
+        _ => None,
+    };
+    decision(
+        "phrased",
+        Some(s.interest),
+        poi_id,
+        format!("suggestion {}: phrased by {phrased_by}", s.id),
+    )
 }
