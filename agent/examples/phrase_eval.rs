@@ -11,7 +11,8 @@
 //! (the fallback) instead. Defaults: `agent/data/phrasing_eval/cases.jsonl`, stdout, 1 thread.
 //! `question`: the model writes only the offer question (its text up to the first `?`, the agent's
 //! streamed first words) and the template states the distance and the detour
-//! (`language::template_rest`); a model text without a question is taken whole, as the agent does.
+//! (`language::template_rest`); a model text without a question, or a proposal with nothing after its
+//! question (fresh air), is taken whole, as the agent does.
 
 use cabin_agent::language::{
     auto_scores, template_rest, CheckConfig, LanguageBackend, LocalBackend, LocalConfig,
@@ -151,7 +152,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t0 = Instant::now();
         let (text, figures) = match llm.as_mut() {
             Some(l) => {
-                let g = if question_only {
+                // a proposal with nothing after its question (fresh air) is phrased whole, as the
+                // agent does (`AgentCore::start_phrase`)
+                let g = if question_only && !template_rest(&req).is_empty() {
                     let mut g = l.first_words_for(&req)?;
                     if g.stop == StopReason::Question {
                         let rest = template_rest(&req);
