@@ -172,6 +172,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "prompt_tokens": g.prompt_tokens,
                     "cached_prompt_tokens": g.cached_prompt_tokens,
                     "tokens": g.tokens,
+                    "names_completed": g.names_completed,
                     "stop": format!("{:?}", g.stop),
                     "ttft_ms": ms(g.time_to_first_token),
                     "sentence_ms": ms(total),

@@ -10,7 +10,8 @@
 //! apply the model's own), always with a system message (Gemma's template folds it into the first
 //! user turn); the prompt is tokenised with special
 //! tokens parsed, BOS only if the model asks for one and the template did not add it; the prompt is
-//! fed in chunks of `n_batch`; sampling is greedy; generation stops at end-of-generation tokens
+//! fed in chunks of `n_batch`; sampling is greedy, held to the place's exact name and to no "You"
+//! opening for a driver who is not tired (`copy.rs`); generation stops at end-of-generation tokens
 //! (`<|im_end|>`, Gemma's `<end_of_turn>`: llama.cpp marks both end-of-generation), at the first line break after some text, at the token budget or at the time
 //! budget. The fixed part of the chat (system message and examples, 337 tokens) is evaluated when
 //! the model loads and stays in the KV cache, so only the facts (~46 tokens) are decoded per
@@ -21,6 +22,7 @@
 //! is never mangled. Greedy decoding with a fixed thread count gives byte-identical text run to run
 //! (tested); only the time budget depends on the machine, and hitting it is logged.
 
+use super::copy::CopyNames;
 use super::{chat_messages, LanguageBackend, Phrase, PhraseRequest};
 use crate::error::{AgentError, Result};
 use llama_cpp_2::context::params::LlamaContextParams;
@@ -104,6 +106,8 @@ pub struct Generated {
     /// Prompt tokens whose KV cache was reused from the previous request (the fixed prefix).
     pub cached_prompt_tokens: usize,
     pub tokens: usize,
+    /// Times the rest of the place's name was fed because the model left it ([`CopyNames`]).
+    pub names_completed: usize,
     pub stop: StopReason,
     /// From the request to the first generated token (prompt processing included).
     pub time_to_first_token: Duration,
@@ -144,6 +148,8 @@ struct Job {
     /// Pause after the first question mark (streaming); else generate to the end, continuing a
     /// paused generation of the same chat if there is one.
     pause_at_question: bool,
+    /// The place's name, copied exactly ([`CopyNames`]); `None` for a free chat.
+    copy: Option<CopyNames>,
     reply: Sender<Result<Generated>>,
 }
 
@@ -223,16 +229,25 @@ impl LocalBackend {
         self.generate_chat(&[("system", system), ("user", user)])
     }
 
-    /// Generates the phrasing of `request` (the chat of [`chat_messages`]), with its figures; goes on
+    /// Generates the phrasing of `request` (the chat of [`chat_messages`], the place's name copied
+    /// exactly: [`CopyNames`]), with its figures; goes on
     /// from [`LocalBackend::first_words_for`] of the same request when that paused.
     pub fn generate_for(&mut self, request: &PhraseRequest) -> Result<Generated> {
-        self.send(chat_messages(request), false)
+        self.send(
+            chat_messages(request),
+            false,
+            CopyNames::for_request(request),
+        )
     }
 
     /// Generates the phrasing of `request` up to and including its first question mark and pauses
     /// there (`stop` = [`StopReason::Question`]; any other stop: the text ended before a question).
     pub fn first_words_for(&mut self, request: &PhraseRequest) -> Result<Generated> {
-        self.send(chat_messages(request), true)
+        self.send(
+            chat_messages(request),
+            true,
+            CopyNames::for_request(request),
+        )
     }
 
     /// Generates the next assistant turn of a chat given as (role, content) pairs.
@@ -241,19 +256,21 @@ impl LocalBackend {
             .iter()
             .map(|(r, c)| (r.to_string(), c.to_string()))
             .collect();
-        self.send(messages, false)
+        self.send(messages, false, None)
     }
 
     fn send(
         &mut self,
         messages: Vec<(String, String)>,
         pause_at_question: bool,
+        copy: Option<CopyNames>,
     ) -> Result<Generated> {
         let jobs = self.jobs.as_ref().ok_or_else(|| fail("stopped"))?;
         let (reply, answer) = channel();
         jobs.send(Job {
             messages,
             pause_at_question,
+            copy,
             reply,
         })
         .map_err(|_| fail("the model thread has stopped"))?;
@@ -426,7 +443,7 @@ fn worker(config: LocalConfig, jobs: Receiver<Job>, ready: Sender<Result<String>
             let (mut g, ended) = match paused.take() {
                 Some((g, ended)) if g.messages == job.messages => (g, ended),
                 _ => {
-                    let g = start_job(
+                    let mut g = start_job(
                         &model,
                         &mut ctx,
                         &mut batch,
@@ -435,6 +452,7 @@ fn worker(config: LocalConfig, jobs: Receiver<Job>, ready: Sender<Result<String>
                         job.messages,
                         (n_ctx, n_batch),
                     )?;
+                    g.copy = job.copy;
                     (g, None)
                 }
             };
@@ -479,6 +497,8 @@ struct Ongoing {
     logits_row: i32,
     bytes: Vec<u8>,
     generated: usize,
+    copy: Option<CopyNames>,
+    names_completed: usize,
     first_token: Option<Instant>,
     /// llama.cpp's figures of the earlier jobs of this generation (a paused one).
     llama: LlamaFigures,
@@ -498,6 +518,7 @@ impl Ongoing {
             prompt_tokens: self.prompt_tokens,
             cached_prompt_tokens: self.cached_tokens,
             tokens: self.generated,
+            names_completed: self.names_completed,
             stop,
             time_to_first_token: first.duration_since(self.started),
             decode_time: first.elapsed(),
@@ -641,6 +662,8 @@ fn start_job(
         logits_row: batch.n_tokens() - 1,
         bytes: Vec::new(),
         generated: 0,
+        copy: None,
+        names_completed: 0,
         first_token: None,
         llama: LlamaFigures::default(),
     })
@@ -667,16 +690,27 @@ fn generate(
         if g.pos as usize + 1 >= n_ctx {
             return Ok(StopReason::ContextFull);
         }
-        let token = sampler.sample(ctx, g.logits_row);
-        sampler.accept(token);
+        let mut token = sampler.sample(ctx, g.logits_row);
+        if g.generated == 0 {
+            token = allowed_opening(&vocab, ctx, g, token);
+        }
         if g.first_token.is_none() {
             g.first_token = Some(Instant::now());
         }
-        if vocab.is_eog(token) {
+        let eog = vocab.is_eog(token);
+        let piece = if eog {
+            Vec::new()
+        } else {
+            vocab.token_to_piece(token, false, None)
+        };
+        if copy_rest_of_name(&vocab, ctx, batch, g, (!eog).then_some(&piece[..]), n_ctx)? {
+            continue;
+        }
+        sampler.accept(token);
+        if eog {
             return Ok(StopReason::EndOfTurn);
         }
         g.generated += 1;
-        let piece = vocab.token_to_piece(token, false, None);
         let had_text = g.bytes.iter().any(|b| !b.is_ascii_whitespace());
         if had_text && piece.contains(&b'\n') {
             if let Some(i) = piece.iter().position(|&b| b == b'\n') {
@@ -705,4 +739,72 @@ fn generate(
         }
     }
     Ok(StopReason::TokenBudget)
+}
+
+/// Feeds the rest of the place's name instead of the model's next token (`next`, `None` for an end
+/// of turn) when the text has started the name and the token leaves it ([`CopyNames`]). Returns
+/// whether it did (never for a rest of more than 16 tokens: the smallest batch holds 16). The
+/// name's tokens are decoded as one batch; the logits of its last one give the next token.
+fn copy_rest_of_name(
+    vocab: &llama_cpp_2::vocab::LlamaVocab<'_>,
+    ctx: &mut LlamaContext,
+    batch: &mut LlamaBatch,
+    g: &mut Ongoing,
+    next: Option<&[u8]>,
+    n_ctx: usize,
+) -> Result<bool> {
+    let Some(rest) = g.copy.as_ref().and_then(|c| c.forced_rest(&g.bytes, next)) else {
+        return Ok(false);
+    };
+    let tokens = vocab.tokenize(rest.as_bytes(), false, false);
+    if tokens.is_empty() || g.pos as usize + tokens.len() + 1 >= n_ctx || tokens.len() > 16 {
+        return Ok(false);
+    }
+    batch.clear();
+    for (j, t) in tokens.iter().enumerate() {
+        batch
+            .add(*t, g.pos, &[0], j + 1 == tokens.len())
+            .map_err(fail)?;
+        g.pos += 1;
+    }
+    ctx.decode(batch)
+        .map_err(|e| fail(format!("decode: {e}")))?;
+    g.logits_row = batch.n_tokens() - 1;
+    g.bytes.extend_from_slice(rest.as_bytes());
+    g.generated += tokens.len();
+    g.names_completed += 1;
+    Ok(true)
+}
+
+/// The text's first token: the greedy one, or when that is an opening the text may not have
+/// ([`CopyNames::bans_opening`]) the most likely one that is not (up to four tries; deterministic:
+/// the highest logit, ties to the lowest token id).
+fn allowed_opening(
+    vocab: &llama_cpp_2::vocab::LlamaVocab<'_>,
+    ctx: &LlamaContext,
+    g: &Ongoing,
+    greedy: LlamaToken,
+) -> LlamaToken {
+    let Some(copy) = g.copy.as_ref() else {
+        return greedy;
+    };
+    let mut banned = Vec::new();
+    let mut token = greedy;
+    while banned.len() < 4 && copy.bans_opening(&vocab.token_to_piece(token, false, None)) {
+        banned.push(token);
+        let logits = ctx.get_logits_ith(g.logits_row);
+        let best = logits
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !banned.contains(&LlamaToken::new(*i as i32)))
+            .fold(None::<(usize, f32)>, |best, (i, &l)| match best {
+                Some((_, b)) if b >= l => best,
+                _ => Some((i, l)),
+            });
+        match best {
+            Some((i, _)) => token = LlamaToken::new(i as i32),
+            None => return greedy,
+        }
+    }
+    token
 }

@@ -11,6 +11,7 @@
 //! - [`TemplateBackend`] (`template`): fixed sentences, the fallback.
 
 mod check;
+mod copy;
 mod facts;
 mod http;
 mod local;
@@ -18,6 +19,7 @@ pub mod samples;
 mod template;
 
 pub use check::{auto_scores, check, check_first_words, clean, AutoScores, CheckConfig};
+pub use copy::CopyNames;
 pub use facts::{round_km, round_min, say_distance, PhraseRequest, Proposal};
 pub use http::{HttpBackend, HttpConfig};
 pub use local::{Generated, LlamaFigures, LocalBackend, LocalConfig, StopReason};
