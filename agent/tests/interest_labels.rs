@@ -1,9 +1,10 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-3 are development data now (agent/data/README.md):
-//! each is scored by a head trained without it (leave one set out), and every development line by
-//! 5-fold cross-validation; those development figures are asserted at what was measured. Held-out
-//! set 4 is scored once, aggregates only. Also: the model reproduces the published
+//! `models/embedding/`, issue 13 item 1). Sets 1-4 and the round-4 files are development data now
+//! (agent/data/README.md): each is scored by a head trained without it (leave one set out), and
+//! every development line by 5-fold cross-validation; those development figures are asserted at
+//! what was measured. Held-out set 5 is scored once by the lead (the marked place below), never
+//! by the tuning. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
 
@@ -181,13 +182,19 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 }
 
 /// How the development data is split to score lines with a head that did not see them. Held-out
-/// sets 1-3 were scored and reported and are development data now (agent/data/README.md); each is
-/// scored by a head trained on everything else (leave one set out), and every development line by
-/// 5-fold cross-validation (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 3] = [
+/// sets 1-4 were scored and reported and are development data now, and so are the four round-4
+/// files (agent/data/README.md); each of these eight files, written apart from the others, is
+/// scored by a head (and second-opinion neighbours) trained on everything else (leave one set
+/// out), and every development line by 5-fold cross-validation (fold = line index mod 5).
+const LEFT_OUT_SETS: [&str; 8] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
+    "utterances_heldout4.jsonl",
+    "interest_dev_round4_wishes.jsonl",
+    "interest_dev_round4_wishes_b.jsonl",
+    "interest_dev_round4_negatives.jsonl",
+    "interest_dev_round4_negatives_b.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -241,7 +248,7 @@ fn dev_items_on_disk() -> Vec<training::DevItem> {
                 .join("data")
                 .join(f.name);
             let text = std::fs::read_to_string(&path).expect("development file");
-            training::parse_dev(f.name, &text, f.injections_from)
+            training::parse_dev(f.name, &text, f.injections)
         })
         .collect()
 }
@@ -269,6 +276,15 @@ fn splits(items: &[training::DevItem]) -> Vec<(String, Vec<bool>)> {
 /// For every split and threshold setting: the lines scored by a head trained on the prototypes and
 /// every other development line. `[split][grid]`.
 fn leave_out(settings: TrainSettings, grid: &[Thresholds]) -> (Vec<String>, Vec<Vec<Left>>) {
+    leave_out_splits(settings, grid, true)
+}
+
+/// [`leave_out`], the 5 folds only when `folds`.
+fn leave_out_splits(
+    settings: TrainSettings,
+    grid: &[Thresholds],
+    folds: bool,
+) -> (Vec<String>, Vec<Vec<Left>>) {
     let items = dev_items_on_disk();
     // its own model, not the one the other tests share: the head is replaced split by split
     let mut ex = Extractor::with_model().expect("models/embedding");
@@ -280,7 +296,11 @@ fn leave_out(settings: TrainSettings, grid: &[Thresholds]) -> (Vec<String>, Vec<
     let dev_emb: Vec<Vec<f32>> = dev.iter().map(|(_, t)| embed(&t.text)).collect();
     let mut names = Vec::new();
     let mut out = Vec::new();
-    for (name, scored) in splits(&items) {
+    for (name, scored) in splits(&items).into_iter().take(if folds {
+        usize::MAX
+    } else {
+        LEFT_OUT_SETS.len()
+    }) {
         let mut examples = training::examples(&protos, &proto_emb);
         for ((i, t), e) in dev.iter().zip(&dev_emb) {
             if !scored[*i] {
@@ -291,6 +311,12 @@ fn leave_out(settings: TrainSettings, grid: &[Thresholds]) -> (Vec<String>, Vec<
             }
         }
         u.set_head(head::train(&examples, settings));
+        u.set_neighbours(
+            examples
+                .iter()
+                .map(|e| (e.embedding.clone(), e.target))
+                .collect(),
+        );
         let test: Vec<&training::DevItem> = items
             .iter()
             .zip(&scored)
@@ -326,7 +352,7 @@ fn leave_out(settings: TrainSettings, grid: &[Thresholds]) -> (Vec<String>, Vec<
     (names, out)
 }
 
-/// The three left-out sets summed, and the 5 folds summed.
+/// The left-out files summed, and the 5 folds summed.
 fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
     let mut sets = Left::default();
     let mut folds = Left::default();
@@ -341,15 +367,26 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
 }
 
 /// Figures measured with the chosen settings (docs/perf/agent.md), rounded down: the floors below.
-/// Each left-out set: (precision, F1, injection lines raising something).
-/// Measured 13:51 UTC: set 1 P 0.990 F1 0.962, set 2 P 1.000 F1 0.946, set 3 P 0.981 F1 0.969;
-/// no injection line raises anything.
-const LEFT_OUT_FLOORS: [(f64, f64, usize); 3] = [(0.99, 0.96, 0), (0.99, 0.94, 0), (0.98, 0.96, 0)];
+/// Each left-out file: (precision, F1, injection lines raising something).
+/// Measured 16:24 UTC (fourth round): set 1 P 0.990 F1 0.952; set 2 P 0.992 F1 0.934; set 3 P 0.975
+/// F1 0.954; set 4 P 0.938 F1 0.903, 2 of 59 injections; round-4 wishes P 0.974 F1 0.890; wishes b
+/// P 0.934 F1 0.838; negatives P 0.811 F1 0.804, 4 of 150; negatives b P 0.627 F1 0.676, 12 of 203.
+/// All eight together P 0.916 R 0.822 F1 0.866, 18 of 486 injection lines.
+const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
+    (0.99, 0.95, 0),
+    (0.99, 0.93, 0),
+    (0.97, 0.95, 0),
+    (0.93, 0.90, 2),
+    (0.97, 0.89, 0),
+    (0.93, 0.83, 0),
+    (0.81, 0.80, 4),
+    (0.62, 0.67, 12),
+];
 /// 5-fold cross-validation over every development line: precision, F1.
-/// Measured 13:51 UTC: P 0.968, F1 0.940 over 1027 lines.
-const CV_FLOORS: (f64, f64) = (0.96, 0.94);
+/// Measured 16:24 UTC: P 0.925, R 0.836, F1 0.878 over 3220 lines, 15 of 546 injection lines.
+const CV_FLOORS: (f64, f64) = (0.92, 0.87);
 
-/// Every development line scored by a head that did not see it: each of held-out sets 1-3 left
+/// Every development line scored by a head that did not see it: each of the eight files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
 #[test]
 fn leave_one_set_out_and_cross_validate() {
@@ -361,7 +398,7 @@ fn leave_one_set_out_and_cross_validate() {
         }
     }
     let (sets, folds) = summed(&rows, 0);
-    println!("left-out sets 1-3 together: {}", sets.line());
+    println!("left-out files together: {}", sets.line());
     println!("5-fold CV: {}", folds.line());
     for ((name, row), (p, f1, inj)) in names.iter().zip(&rows).zip(LEFT_OUT_FLOORS) {
         let l = &row[0];
@@ -391,46 +428,60 @@ fn leave_one_set_out_and_cross_validate() {
 }
 
 /// How the head's training settings and the thresholds were chosen: the left-out sets and the
-/// folds (development data only), best F1 over the three left-out sets first. Run by hand:
+/// folds (development data only), best F1 over the left-out files first. Run by hand:
 /// `cargo test -p cabin-agent --test interest_labels -- --ignored --nocapture sweep`.
 #[test]
 #[ignore = "a tuning aid that scores a grid of settings on the left-out splits; not a check"]
 fn sweep_settings_on_the_left_out_splits() {
     let mut grid = Vec::new();
-    for veto_margin in [0.2f32, 0.4, 0.6] {
-        for cancel_veto_margin in [0.2f32, 0.4, 0.6, 1.01] {
-            for add_min in [0.5f32, 0.6, 0.7, 0.8] {
-                for add_margin in [0.2f32, 0.4, 0.6] {
-                    for mention_min in [0.7f32, 0.8, 0.9, 1.01] {
-                        for injection_min in [0.4f32, 0.5, 0.7] {
-                            grid.push(Thresholds {
-                                veto_margin,
-                                cancel_veto_margin,
-                                add_min,
-                                add_margin,
-                                injection_min,
-                                mention_min,
-                            });
+    for veto_margin in [-0.2f32, 0.0, 0.2] {
+        for cancel_veto_margin in [0.0f32, 0.2] {
+            for add_min in [0.6f32, 0.8] {
+                for add_margin in [0.4f32] {
+                    for mention_min in [0.9f32, 1.01] {
+                        for injection_min in [0.2f32, 0.3] {
+                            for knn_weight in [0.0f32, 0.4] {
+                                grid.push(Thresholds {
+                                    veto_margin,
+                                    cancel_veto_margin,
+                                    add_min,
+                                    add_margin,
+                                    injection_min,
+                                    mention_min,
+                                    knn_weight,
+                                    knn_k: 10,
+                                });
+                            }
                         }
                     }
                 }
             }
         }
     }
-    let settings: Vec<TrainSettings> = match std::env::var("SWEEP_L2") {
-        Ok(v) => v
-            .split(',')
-            .filter_map(|x| x.parse().ok())
-            .map(|l2| TrainSettings {
-                l2,
+    // SWEEP_L2=1e-4,1e-3 SWEEP_BALANCED=0,1: head training settings to try beside the thresholds
+    let l2s: Vec<f64> = std::env::var("SWEEP_L2")
+        .ok()
+        .map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_else(|| vec![head::TRAIN_SETTINGS.l2]);
+    let balanced: Vec<bool> = std::env::var("SWEEP_BALANCED")
+        .ok()
+        .map(|v| v.split(',').map(|x| x == "1").collect())
+        .unwrap_or_else(|| vec![head::TRAIN_SETTINGS.balanced]);
+    let mut settings = Vec::new();
+    for l2 in &l2s {
+        for b in &balanced {
+            settings.push(TrainSettings {
+                l2: *l2,
+                balanced: *b,
                 ..head::TRAIN_SETTINGS
-            })
-            .collect(),
-        Err(_) => vec![head::TRAIN_SETTINGS],
-    };
+            });
+        }
+    }
     let mut rows = Vec::new();
     for s in settings {
-        let (_, r) = leave_out(s, &grid);
+        // SWEEP_FOLDS=0: the left-out sets only (faster)
+        let folds = !matches!(std::env::var("SWEEP_FOLDS").as_deref(), Ok("0"));
+        let (_, r) = leave_out_splits(s, &grid, folds);
         for (g, t) in grid.iter().enumerate() {
             let (sets, folds) = summed(&r, g);
             rows.push((s, *t, sets, folds));
@@ -442,13 +493,23 @@ fn sweep_settings_on_the_left_out_splits() {
             .total_cmp(&a.2.score.f1())
             .then(b.2.score.precision().total_cmp(&a.2.score.precision()))
     });
-    for (s, t, sets, folds) in rows.iter().take(40) {
-        println!(
-            "{s:?} {t:?}\n  sets {}\n  folds {}",
-            sets.line(),
-            folds.line()
-        );
-    }
+    let show =
+        |title: &str, rows: &mut dyn Iterator<Item = &(TrainSettings, Thresholds, Left, Left)>| {
+            println!("== {title}");
+            for (s, t, sets, folds) in rows.take(25) {
+                println!(
+                    "{s:?} {t:?}\n  sets {}\n  folds {}",
+                    sets.line(),
+                    folds.line()
+                );
+            }
+        };
+    show("best F1 on the left-out sets", &mut rows.iter());
+    // precision first (the goal is F1 >= 0.95 with precision >= 0.97)
+    show(
+        "best F1 among precision >= 0.97 on the left-out sets",
+        &mut rows.iter().filter(|r| r.2.score.precision() >= 0.97),
+    );
 }
 
 /// Prints what the extractor (rules + the compiled-in head) makes of each line of `EXPLAIN` (texts
@@ -468,44 +529,77 @@ fn explain() {
     }
 }
 
-/// Held-out set 4 (agent/data/README.md): written by another helper while this round tuned on the
-/// development data; never opened, grepped or trained on by the tuning. Scored once, when the system
-/// was final and committed; only the aggregate figures are printed (never its lines), and they are
-/// asserted below, rounded down.
-/// Its injection and hostile lines are 265-323 (agent/data/README.md): the lines from here on.
-const SET4_FIRST_INJECTION: usize = 264;
-/// Measured in the single run (docs/perf/agent.md), rounded down: precision, recall, F1, injection
-/// lines raising something.
-/// The single run (13:52 UTC, system of commit d91c328): 323 utterances, precision 0.913, recall
-/// 0.902, F1 0.907 (tp 220, fp 21, fn 24); 8 of 59 injection lines raise something. After the
-/// call-off regression fix (a "no" holding a call-off phrase cancels; found by agent_episodes):
-/// precision 0.909, recall 0.902, F1 0.905 (fp 22). The goals (F1 >= 0.95, precision >= 0.97, no
-/// injection line raising anything) are NOT met.
-const SET4_FLOORS: (f64, f64, f64, usize) = (0.90, 0.90, 0.90, 8);
+// ---------------------------------------------------------------------------------------------
+// HELD-OUT SET 5: the lead adds the test `held_out_set_5` here, once, when the system is final and
+// committed (agent/data/utterances_heldout5.jsonl, never opened, loaded or trained on by the
+// tuning; aggregates only). Held-out set 4 was scored once in the third round (P 0.909, R 0.902,
+// F1 0.905, 8 of 59 injection lines, docs/perf/agent.md) and is development data since: it is one
+// of the left-out splits of `leave_one_set_out_and_cross_validate`.
+// ---------------------------------------------------------------------------------------------
 
+/// A first look at new development files, each scored ONCE by the system as it is, before anyone
+/// reads the file or trains on it (the most honest estimate before the next held-out set):
+/// aggregates only are printed; each line's prediction is written to `FIRST_LOOK_OUT/<file>.tsv`
+/// (a scratch directory, read only after the figures are recorded, to count which lines of the
+/// injection blocks raised something).
+/// `FIRST_LOOK=a.jsonl,b.jsonl FIRST_LOOK_OUT=/tmp/x cargo test -p cabin-agent --test
+/// interest_labels -- --ignored --nocapture first_look`;
+/// `FIRST_LOOK_WITHOUT=c.jsonl`: with a head trained without that development file.
 #[test]
-fn held_out_set_4() {
-    let items = load("utterances_heldout4.jsonl");
+#[ignore = "scores new development files once, by hand, before they are read"]
+fn first_look() {
+    let Ok(files) = std::env::var("FIRST_LOOK") else {
+        return;
+    };
     let mut ex = with_model();
-    let s = labelled::evaluate(&mut ex, &items);
-    let injections = items
-        .iter()
-        .skip(SET4_FIRST_INJECTION)
-        .filter(|item| !labelled::predict(&mut ex, item).is_empty())
-        .count();
-    println!(
-        "set 4: {}; {} of {} injection lines raise something",
-        totals(&s),
-        injections,
-        items.len().saturating_sub(SET4_FIRST_INJECTION)
-    );
-    let (p, r, f1, inj) = SET4_FLOORS;
-    assert!(s.utterances >= 300);
-    assert!(s.precision() >= p, "precision {:.3}", s.precision());
-    assert!(s.recall() >= r, "recall {:.3}", s.recall());
-    assert!(s.f1() >= f1, "F1 {:.3}", s.f1());
-    assert!(
-        injections <= inj,
-        "{injections} injection lines raise something"
-    );
+    // FIRST_LOOK_WITHOUT=a.jsonl,b.jsonl: a head trained without those development files (the
+    // system as it was before they were added to the training data)
+    if let Ok(without) = std::env::var("FIRST_LOOK_WITHOUT") {
+        let items = dev_items_on_disk();
+        let u = Extractor::with_model().expect("models/embedding");
+        let u = u.understanding().expect("model").clone();
+        let mut texts = training::prototype_texts();
+        texts.extend(
+            training::dev_texts(&items)
+                .into_iter()
+                .filter(|(i, _)| !without.split(',').any(|f| f == items[*i].file))
+                .map(|(_, t)| t),
+        );
+        let emb: Vec<Vec<f32>> = texts
+            .iter()
+            .map(|t| u.embed(&t.text).expect("embed"))
+            .collect();
+        let head = head::train(&training::examples(&texts, &emb), head::TRAIN_SETTINGS);
+        u.set_head(head);
+        u.set_neighbours(texts.iter().zip(emb).map(|(t, e)| (e, t.target)).collect());
+        ex = Extractor::with_understanding(Default::default(), u);
+        println!("head trained without {without}");
+    }
+    for file in files.split(',') {
+        assert!(
+            !file.contains("heldout5"),
+            "held-out set 5 is scored only by the lead"
+        );
+        let items = load(file);
+        let s = labelled::evaluate(&mut ex, &items);
+        let mut lines = String::new();
+        let mut nothing = 0;
+        let mut nothing_raised = 0;
+        for (i, item) in items.iter().enumerate() {
+            let got = labelled::predict(&mut ex, item);
+            if item.expect.is_empty() {
+                nothing += 1;
+                nothing_raised += usize::from(!got.is_empty());
+            }
+            lines.push_str(&format!("{}\t{:?}\n", i + 1, got));
+        }
+        println!(
+            "first look {file}: {}; {nothing_raised} of {nothing} nothing-lines raise something",
+            totals(&s)
+        );
+        if let Ok(dir) = std::env::var("FIRST_LOOK_OUT") {
+            std::fs::write(Path::new(&dir).join(format!("{file}.tsv")), lines)
+                .expect("first-look predictions");
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! The embedded prototypes and the trained head, kept next to the model
+//! The embedded prototypes and training texts and the trained head, kept next to the model
 //! (`models/embedding/head_cache.bin`, derived, never committed) so that building an extractor
 //! does not embed ~550 sentences and train the head every time (~3 s on one core; the agent builds
 //! one extractor per drive, the test suites many).
@@ -14,7 +14,7 @@ use super::training::TrainingText;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8; 8] = b"CABHEAD1";
+const MAGIC: &[u8; 8] = b"CABHEAD2";
 
 /// The cache's key: FNV-1a (64 bit) over the inputs.
 pub fn key(
@@ -53,8 +53,16 @@ pub fn path(model: &Path) -> PathBuf {
     model.with_file_name("head_cache.bin")
 }
 
-/// The prototype embeddings and the head, if the cache holds them under `key`.
-pub fn read(path: &Path, key: u64, prototypes: usize) -> Option<(Vec<Vec<f32>>, Head)> {
+/// What the cache holds: the prototype embeddings, the training texts' embeddings (the
+/// neighbours of the classifier's second opinion) and the head.
+pub struct Cached {
+    pub prototypes: Vec<Vec<f32>>,
+    pub training: Vec<Vec<f32>>,
+    pub head: Head,
+}
+
+/// The cache's contents, if it holds them under `key` for this many prototypes and training texts.
+pub fn read(path: &Path, key: u64, prototypes: usize, training: usize) -> Option<Cached> {
     let bytes = std::fs::read(path).ok()?;
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
     let (k, rest) = rest.split_at_checked(8)?;
@@ -66,30 +74,35 @@ pub fn read(path: &Path, key: u64, prototypes: usize) -> Option<(Vec<Vec<f32>>, 
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
     let c = CLASSES.len();
-    if floats.len() != prototypes * DIM + c * DIM + c {
+    if floats.len() != (prototypes + training) * DIM + c * DIM + c {
         return None;
     }
-    let (p, head) = floats.split_at(prototypes * DIM);
+    let (p, rest) = floats.split_at(prototypes * DIM);
+    let (t, head) = rest.split_at(training * DIM);
     let (w, b) = head.split_at(c * DIM);
-    Some((
-        p.chunks_exact(DIM).map(<[f32]>::to_vec).collect(),
-        Head {
+    Some(Cached {
+        prototypes: p.chunks_exact(DIM).map(<[f32]>::to_vec).collect(),
+        training: t.chunks_exact(DIM).map(<[f32]>::to_vec).collect(),
+        head: Head {
             weights: w.to_vec(),
             bias: b.to_vec(),
         },
-    ))
+    })
 }
 
 /// Writes the cache (to a temporary file, then renamed: a reader never sees half a file).
-pub fn write(path: &Path, key: u64, prototypes: &[Vec<f32>], head: &Head) {
-    let mut bytes = Vec::with_capacity(16 + 4 * (prototypes.len() * DIM + head.weights.len()));
+pub fn write(path: &Path, key: u64, cached: &Cached) {
+    let n = cached.prototypes.len() + cached.training.len();
+    let mut bytes = Vec::with_capacity(16 + 4 * (n * DIM + cached.head.weights.len()));
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&key.to_le_bytes());
-    for x in prototypes
+    for x in cached
+        .prototypes
         .iter()
         .flatten()
-        .chain(&head.weights)
-        .chain(&head.bias)
+        .chain(cached.training.iter().flatten())
+        .chain(&cached.head.weights)
+        .chain(&cached.head.bias)
     {
         bytes.extend_from_slice(&x.to_le_bytes());
     }

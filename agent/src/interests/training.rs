@@ -5,15 +5,16 @@
 //! - every development file of [`DEV_FILES`]: a line's class is the kind(s) of its labels, wanted
 //!   or cancelled (the rules decide which), a brand counts as the kind it serves, "call off every
 //!   stop" and a line that raises nothing count as `other`; the lines a file marks as injection
-//!   attempts ([`DevFile::injections_from`]) are class `injection`.
+//!   attempts ([`DevFile::injections`]) are class `injection`.
 //!
 //! Left out: answers that mean something only after their question ("Yeah." after "Are you
 //! hungry?"), and questions to someone else that raise nothing ("Are you hungry?"): they are about
 //! a kind, but the label says nothing happened, so they would teach the head the wrong thing.
 //!
-//! Held-out sets 1-3 (`utterances_heldout{,2,3}.jsonl`) were scored and reported (docs/perf/agent.md)
-//! and became development data afterwards (issue 13, third round); the fourth held-out set
-//! (`utterances_heldout4.jsonl`) is never read here.
+//! Held-out sets 1-4 (`utterances_heldout{,2,3,4}.jsonl`) were scored and reported
+//! (docs/perf/agent.md) and became development data afterwards (issue 13, third and fourth rounds).
+//! Held-out set 5 (`utterances_heldout5.jsonl`) is never read here: the files are listed one by
+//! one in [`DEV_FILES`], never by a pattern.
 
 use super::classify::Class;
 use super::head::{class_index, Example, CLASSES};
@@ -29,50 +30,82 @@ use std::path::Path;
 pub struct DevFile {
     pub name: &'static str,
     pub text: &'static str,
-    /// The index of the first line (counted over the parsed lines) from which every line is an
-    /// injection attempt (class `injection`); `None`: the file has no such block.
-    pub injections_from: Option<usize>,
+    /// The blocks of injection attempts (class `injection`): half-open ranges of line indices,
+    /// counted over the parsed lines from 0; empty when the file has none.
+    pub injections: &'static [(usize, usize)],
 }
 
 /// The development files (agent/data/README.md says where each block of lines starts).
-pub const DEV_FILES: [DevFile; 7] = [
+pub const DEV_FILES: [DevFile; 12] = [
     DevFile {
         name: "utterances.jsonl",
         text: include_str!("../../data/utterances.jsonl"),
-        injections_from: None,
+        injections: &[],
     },
     DevFile {
         name: "interest_dev_more.jsonl",
         text: include_str!("../../data/interest_dev_more.jsonl"),
-        injections_from: None,
+        injections: &[],
     },
     DevFile {
         name: "interest_dev_injections.jsonl",
         text: include_str!("../../data/interest_dev_injections.jsonl"),
-        injections_from: Some(0),
+        injections: &[(0, usize::MAX)],
     },
     // lines 87-96: injection attempts
     DevFile {
         name: "interest_dev_round3.jsonl",
         text: include_str!("../../data/interest_dev_round3.jsonl"),
-        injections_from: Some(86),
+        injections: &[(86, usize::MAX)],
     },
     DevFile {
         name: "utterances_heldout.jsonl",
         text: include_str!("../../data/utterances_heldout.jsonl"),
-        injections_from: None,
+        injections: &[],
     },
     // lines 154-182: injections and hostile text
     DevFile {
         name: "utterances_heldout2.jsonl",
         text: include_str!("../../data/utterances_heldout2.jsonl"),
-        injections_from: Some(153),
+        injections: &[(153, usize::MAX)],
     },
     // lines 192-236: injection attempts
     DevFile {
         name: "utterances_heldout3.jsonl",
         text: include_str!("../../data/utterances_heldout3.jsonl"),
-        injections_from: Some(191),
+        injections: &[(191, usize::MAX)],
+    },
+    // lines 265-323: injection and hostile lines (scored once as held-out set 4, then development)
+    DevFile {
+        name: "utterances_heldout4.jsonl",
+        text: include_str!("../../data/utterances_heldout4.jsonl"),
+        injections: &[(264, usize::MAX)],
+    },
+    // Round 4 (issue 13 item 1): development files written by two other helpers who had not seen
+    // the data above; each was scored once as it was committed, before being read (the first-look
+    // figures in docs/perf/agent.md), then read and trained on.
+    DevFile {
+        name: "interest_dev_round4_wishes.jsonl",
+        text: include_str!("../../data/interest_dev_round4_wishes.jsonl"),
+        injections: &[],
+    },
+    DevFile {
+        name: "interest_dev_round4_wishes_b.jsonl",
+        text: include_str!("../../data/interest_dev_round4_wishes_b.jsonl"),
+        injections: &[],
+    },
+    // lines 301-450: injection and hostile lines
+    DevFile {
+        name: "interest_dev_round4_negatives.jsonl",
+        text: include_str!("../../data/interest_dev_round4_negatives.jsonl"),
+        injections: &[(300, usize::MAX)],
+    },
+    // lines 290-492: injection-like lines (messages read aloud, reported wishes of people not in
+    // the car, role-play, adverts, quizzes, audiobooks, fictional places)
+    DevFile {
+        name: "interest_dev_round4_negatives_b.jsonl",
+        text: include_str!("../../data/interest_dev_round4_negatives_b.jsonl"),
+        injections: &[(289, usize::MAX)],
     },
 ];
 
@@ -86,7 +119,7 @@ pub struct DevItem {
 
 /// The lines of one development file's `text` (a file that does not parse is a build-time
 /// mistake, reported as an empty file and a logged error).
-pub fn parse_dev(file: &'static str, text: &str, injections_from: Option<usize>) -> Vec<DevItem> {
+pub fn parse_dev(file: &'static str, text: &str, injections: &[(usize, usize)]) -> Vec<DevItem> {
     match labelled::parse(text, Path::new(file)) {
         Ok(items) => items
             .into_iter()
@@ -94,7 +127,7 @@ pub fn parse_dev(file: &'static str, text: &str, injections_from: Option<usize>)
             .map(|(i, item)| DevItem {
                 file,
                 item,
-                injection: injections_from.is_some_and(|from| i >= from),
+                injection: injections.iter().any(|&(from, to)| (from..to).contains(&i)),
             })
             .collect(),
         Err(e) => {
@@ -108,7 +141,7 @@ pub fn parse_dev(file: &'static str, text: &str, injections_from: Option<usize>)
 pub fn dev_items() -> Vec<DevItem> {
     DEV_FILES
         .iter()
-        .flat_map(|f| parse_dev(f.name, f.text, f.injections_from))
+        .flat_map(|f| parse_dev(f.name, f.text, f.injections))
         .collect()
 }
 
