@@ -285,6 +285,13 @@ impl Classifier {
         self.votes.clear();
     }
 
+    /// Forgets every remembered embedding and second opinion (a benchmark then times the model,
+    /// not the cache).
+    pub fn forget_embeddings(&mut self) {
+        self.cache.clear();
+        self.votes.clear();
+    }
+
     pub fn encoder_mut(&mut self) -> &mut SentenceEncoder {
         &mut self.encoder
     }

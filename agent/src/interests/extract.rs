@@ -871,6 +871,14 @@ impl Understanding {
             .set_neighbours(neighbours);
     }
 
+    /// Forgets the remembered embeddings (for every clone sharing this model; benchmarks).
+    pub fn forget_embeddings(&self) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .forget_embeddings();
+    }
+
     /// The embedding the classifier sees for `text` (normalised as at run time).
     pub fn embed(&self, text: &str) -> crate::error::Result<Vec<f32>> {
         self.0
