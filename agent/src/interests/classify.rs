@@ -10,8 +10,15 @@
 //! without a wish: "the coffee at the office is terrible") and `injection` (text aimed at the
 //! assistant or read out from an advert).
 //!
+//! A second opinion (fourth round) is mixed into those probabilities: the labels of the ten
+//! training texts nearest to the utterance, weighted by similarity ([`Thresholds::knn_weight`]).
+//! A linear head on frozen embeddings draws one plane per class; the neighbours follow the many
+//! small pockets of wording the development data holds ("coffee table", "tank top", texts read
+//! out) that one plane cannot cut out. Deterministic: a fixed list, ties to the earlier text.
+//!
 //! The thresholds below were chosen on the development data only (leave-one-set-out and
-//! cross-validation); the held-out set 4 was scored once with them (figures: `docs/perf/agent.md`).
+//! cross-validation); held-out set 5 is scored with them once, by the lead (figures:
+//! `docs/perf/agent.md`).
 
 use super::embedding::{cosine, Embedding, SentenceEncoder};
 use super::head::{self, class_index, Head, CLASSES, TRAIN_SETTINGS};
@@ -78,8 +85,9 @@ pub struct Thresholds {
 /// Chosen on the development data only (fourth round, issue 13): each of the eight development
 /// files that were written apart (sets 1-4, the four round-4 files) scored by a head and neighbours
 /// trained on everything else (`sweep_settings_on_the_left_out_splits` in
-/// `agent/tests/interest_labels.rs`; grid and result in `docs/perf/agent.md`): the highest
-/// precision among the settings within 0.005 of the best F1 on the left-out files together.
+/// `agent/tests/interest_labels.rs`; grids and result in `docs/perf/agent.md`), precision first:
+/// among the settings within 0.01 of the best F1 on the left-out files together, the fewest
+/// injection lines raising anything, then the highest precision.
 pub const THRESHOLDS: Thresholds = Thresholds {
     veto_margin: VETO_MARGIN,
     cancel_veto_margin: CANCEL_VETO_MARGIN,
