@@ -662,6 +662,8 @@ struct LastTopic {
 
 /// How long an answer may follow its question, seconds.
 const ANSWER_WINDOW_S: f64 = 45.0;
+/// The longest utterance read as an answer, tokens.
+const ANSWER_MAX_TOKENS: usize = 8;
 
 /// Text aimed at the assistant, not said to anyone in the car: markup, links, and the stock phrases
 /// of prompt injection. Speech to text never writes `{`, `<`, `[`, `=`, `#`, `|` or a URL; a typed
@@ -1167,10 +1169,20 @@ impl Extractor {
             }
             None => None,
         };
+        // A short reply to the other person's question ("Yes!", "Oh, go on." after "Do you need
+        // the loo?") is read by the answer rules: the head, trained on sentences, gives such
+        // words a small injection score that would hold every answer back (fourth-round
+        // left-out misses). The injection rules above still apply to it.
+        let may_answer = self.last.as_ref().is_some_and(|l| {
+            norm.tokens.len() <= ANSWER_MAX_TOKENS
+                && now_s >= l.at_s
+                && now_s - l.at_s <= ANSWER_WINDOW_S
+                && (l.speaker != speaker || speaker == Speaker::Unknown)
+        });
         // the cue names the injection score that decided, not the most probable class
         if let Some(b) = verdict
             .as_ref()
-            .filter(|v| v.is_injection())
+            .filter(|v| !may_answer && v.is_injection())
             .and_then(|v| v.of(Class::Injection))
         {
             out.held_back.push(format!(
@@ -1294,7 +1306,10 @@ impl Extractor {
         now_s: f64,
     ) -> Option<Option<Signal>> {
         let last = self.last.clone()?;
-        if now_s - last.at_s > ANSWER_WINDOW_S || now_s < last.at_s || tokens.len() > 8 {
+        if now_s - last.at_s > ANSWER_WINDOW_S
+            || now_s < last.at_s
+            || tokens.len() > ANSWER_MAX_TOKENS
+        {
             return None;
         }
         if last.speaker == speaker && speaker != Speaker::Unknown {
