@@ -530,12 +530,78 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 5: the lead adds the test `held_out_set_5` here, once, when the system is final and
-// committed (agent/data/utterances_heldout5.jsonl, never opened, loaded or trained on by the
-// tuning; aggregates only). Held-out set 4 was scored once in the third round (P 0.909, R 0.902,
-// F1 0.905, 8 of 59 injection lines, docs/perf/agent.md) and is development data since: it is one
-// of the left-out splits of `leave_one_set_out_and_cross_validate`.
+// HELD-OUT SET 5 (agent/data/utterances_heldout5.jsonl): written by a helper who saw none of the
+// development data or the tuning, committed (8f91edb) before the fourth round's tuning was scored,
+// never opened, loaded or trained on by the tuning. Scored ONCE by the lead on the final system of
+// the fourth round; aggregates only. Held-out set 4 was scored once in the third round (P 0.909,
+// R 0.902, F1 0.905, 8 of 59 injection lines, docs/perf/agent.md) and is development data since:
+// it is one of the left-out splits of `leave_one_set_out_and_cross_validate`.
 // ---------------------------------------------------------------------------------------------
+
+/// Set 5's blocks (agent/data/README.md, 1-based lines): 229-238 questions to the other person,
+/// 239-278 the same words about something else, 279-342 injection and hostile lines; all `[]`.
+const SET5_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 228..278;
+const SET5_INJECTIONS: std::ops::Range<usize> = 278..342;
+
+/// Measured once (2026-12-06 16:46 UTC, the fourth round's final system, df0f5f4): precision 0.943,
+/// recall 0.875, F1 0.907 (tp 230, fp 14, fn 33); 1 of 64 injection lines and 5 of 50 lines about
+/// something else raise something. The floors are those figures rounded down, so the test
+/// reproduces them; the goals (F1 >= 0.95, precision >= 0.97, nothing raised by injection text or by
+/// talk about something else) are NOT met.
+const SET5_FLOORS: Set5Floors = Set5Floors {
+    precision: 0.94,
+    recall: 0.87,
+    f1: 0.90,
+    injections_raising: 1,
+    something_else_raising: 5,
+};
+
+struct Set5Floors {
+    precision: f64,
+    recall: f64,
+    f1: f64,
+    injections_raising: usize,
+    something_else_raising: usize,
+}
+
+#[test]
+fn held_out_set_5() {
+    let items = load("utterances_heldout5.jsonl");
+    assert_eq!(items.len(), 342, "set 5 is 342 lines");
+    let mut ex = with_model();
+    let s = labelled::evaluate(&mut ex, &items);
+    let mut raising = |block: std::ops::Range<usize>| {
+        items[block]
+            .iter()
+            .filter(|item| !labelled::predict(&mut ex, item).is_empty())
+            .count()
+    };
+    let injections = raising(SET5_INJECTIONS);
+    let something_else = raising(SET5_ABOUT_SOMETHING_ELSE);
+    println!(
+        "set 5: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+         something else raise something",
+        totals(&s),
+        SET5_INJECTIONS.len(),
+        SET5_ABOUT_SOMETHING_ELSE.len()
+    );
+    let f = SET5_FLOORS;
+    assert!(
+        s.precision() >= f.precision,
+        "precision {:.3}",
+        s.precision()
+    );
+    assert!(s.recall() >= f.recall, "recall {:.3}", s.recall());
+    assert!(s.f1() >= f.f1, "F1 {:.3}", s.f1());
+    assert!(
+        injections <= f.injections_raising,
+        "{injections} injection lines raise something"
+    );
+    assert!(
+        something_else <= f.something_else_raising,
+        "{something_else} lines about something else raise something"
+    );
+}
 
 /// A first look at new development files, each scored ONCE by the system as it is, before anyone
 /// reads the file or trains on it (the most honest estimate before the next held-out set):
