@@ -33,7 +33,7 @@ pub struct SpeechConfig {
     /// Silence after which the segment is transcribed early, while the rest of `min_silence_ms` is
     /// waited out (`SpeechToText::set_early_transcription`): the same words, ready ~250 ms sooner
     /// in a live run. 0 = transcribe only when the silence has lasted `min_silence_ms`. Measured:
-    /// docs/perf/agent.md, "Latency of a spoken request".
+    /// docs/perf/agent.md, "A quiet machine, and early transcription".
     pub early_transcription_ms: u32,
     /// Longer speech is cut into pieces, s (Moonshine takes at most 64 s).
     pub max_segment_s: f32,
