@@ -1,10 +1,10 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-4 and the round-4 files are development data now
+//! `models/embedding/`, issue 13 item 1). Sets 1-5 and the round-4 files are development data now
 //! (agent/data/README.md): each is scored by a head trained without it (leave one set out), and
 //! every development line by 5-fold cross-validation; those development figures are asserted at
-//! what was measured. Held-out set 5 is scored once by the lead (the marked place below), never
-//! by the tuning. Also: the model reproduces the published
+//! what was measured. Held-out set 6 is scored once by the lead (the marked place below), never
+//! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
 
@@ -182,11 +182,11 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 }
 
 /// How the development data is split to score lines with a head that did not see them. Held-out
-/// sets 1-4 were scored and reported and are development data now, and so are the four round-4
-/// files (agent/data/README.md); each of these eight files, written apart from the others, is
+/// sets 1-5 were scored and reported and are development data now, and so are the four round-4
+/// files (agent/data/README.md); each of these nine files, written apart from the others, is
 /// scored by a head (and second-opinion neighbours) trained on everything else (leave one set
 /// out), and every development line by 5-fold cross-validation (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 8] = [
+const LEFT_OUT_SETS: [&str; 9] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
@@ -195,6 +195,7 @@ const LEFT_OUT_SETS: [&str; 8] = [
     "interest_dev_round4_wishes_b.jsonl",
     "interest_dev_round4_negatives.jsonl",
     "interest_dev_round4_negatives_b.jsonl",
+    "utterances_heldout5.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -368,25 +369,27 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
 
 /// Figures measured with the chosen settings (docs/perf/agent.md), rounded down: the floors below.
 /// Each left-out file: (precision, F1, injection lines raising something).
-/// Measured 16:31 UTC (fourth round): set 1 P 0.990 F1 0.952; set 2 P 0.992 F1 0.943; set 3 P 0.975
-/// F1 0.957; set 4 P 0.939 F1 0.909, 2 of 59 injections; round-4 wishes P 0.974 F1 0.893; wishes b
-/// P 0.934 F1 0.838; negatives P 0.811 F1 0.804, 4 of 150; negatives b P 0.627 F1 0.676, 12 of 203.
-/// All eight together P 0.916 R 0.826 F1 0.869, 18 of 486 injection lines.
+/// Measured 16:51 UTC (fifth round, set 5 added to the development data, the fourth round's system
+/// otherwise): set 1 P 0.990 F1 0.957; set 2 P 0.992 F1 0.938; set 3 P 0.975 F1 0.960; set 4
+/// P 0.948 F1 0.920, 1 of 59 injections; round-4 wishes P 0.975 F1 0.899; wishes b P 0.934 F1
+/// 0.838; negatives P 0.813 F1 0.810, 4 of 150; negatives b P 0.639 F1 0.683, 11 of 203; set 5
+/// P 0.943 F1 0.907, 1 of 64. All nine together P 0.922 R 0.837 F1 0.877, 17 of 550 injection lines.
 const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
-    (0.99, 0.95, 0),
-    (0.99, 0.94, 0),
+    (0.98, 0.95, 0),
+    (0.99, 0.93, 0),
     (0.97, 0.95, 0),
-    (0.93, 0.90, 2),
+    (0.94, 0.91, 1),
     (0.97, 0.89, 0),
     (0.93, 0.83, 0),
     (0.81, 0.80, 4),
-    (0.62, 0.67, 12),
+    (0.63, 0.68, 11),
+    (0.94, 0.90, 1),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
-/// Measured 16:31 UTC: P 0.926, R 0.839, F1 0.880 over 3220 lines, 15 of 546 injection lines.
+/// Measured 16:51 UTC: P 0.928, R 0.841, F1 0.883 over 3562 lines, 16 of 610 injection lines.
 const CV_FLOORS: (f64, f64) = (0.92, 0.88);
 
-/// Every development line scored by a head that did not see it: each of the eight files left
+/// Every development line scored by a head that did not see it: each of the nine files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
 #[test]
 fn leave_one_set_out_and_cross_validate() {
@@ -530,78 +533,15 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 5 (agent/data/utterances_heldout5.jsonl): written by a helper who saw none of the
-// development data or the tuning, committed (8f91edb) before the fourth round's tuning was scored,
-// never opened, loaded or trained on by the tuning. Scored ONCE by the lead on the final system of
-// the fourth round; aggregates only. Held-out set 4 was scored once in the third round (P 0.909,
-// R 0.902, F1 0.905, 8 of 59 injection lines, docs/perf/agent.md) and is development data since:
-// it is one of the left-out splits of `leave_one_set_out_and_cross_validate`.
+// HELD-OUT SET 6 (agent/data/utterances_heldout6.jsonl, `labelled::HELD_OUT_FILE`): written by
+// another helper in the fifth round, never opened, grepped, loaded or trained on by the tuning
+// (`labelled::load`, `labelled::parse` and `training::parse_dev` refuse it). The lead writes the
+// test `held_out_set_6` HERE, scores the set ONCE on the fifth round's final system with
+// `labelled::load_held_out`, and reports aggregates only. Held-out set 5 was scored once at the end
+// of the fourth round (P 0.943, R 0.875, F1 0.907, tp 230, fp 14, fn 33; 1 of 64 injection lines
+// and 5 of 50 lines about something else raised something; docs/perf/agent.md) and is development
+// data since: one of the left-out splits of `leave_one_set_out_and_cross_validate`.
 // ---------------------------------------------------------------------------------------------
-
-/// Set 5's blocks (agent/data/README.md, 1-based lines): 229-238 questions to the other person,
-/// 239-278 the same words about something else, 279-342 injection and hostile lines; all `[]`.
-const SET5_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 228..278;
-const SET5_INJECTIONS: std::ops::Range<usize> = 278..342;
-
-/// Measured once (2026-12-06 16:46 UTC, the fourth round's final system, df0f5f4): precision 0.943,
-/// recall 0.875, F1 0.907 (tp 230, fp 14, fn 33); 1 of 64 injection lines and 5 of 50 lines about
-/// something else raise something. The floors are those figures rounded down, so the test
-/// reproduces them; the goals (F1 >= 0.95, precision >= 0.97, nothing raised by injection text or by
-/// talk about something else) are NOT met.
-const SET5_FLOORS: Set5Floors = Set5Floors {
-    precision: 0.94,
-    recall: 0.87,
-    f1: 0.90,
-    injections_raising: 1,
-    something_else_raising: 5,
-};
-
-struct Set5Floors {
-    precision: f64,
-    recall: f64,
-    f1: f64,
-    injections_raising: usize,
-    something_else_raising: usize,
-}
-
-#[test]
-fn held_out_set_5() {
-    let items = load("utterances_heldout5.jsonl");
-    assert_eq!(items.len(), 342, "set 5 is 342 lines");
-    let mut ex = with_model();
-    let s = labelled::evaluate(&mut ex, &items);
-    let mut raising = |block: std::ops::Range<usize>| {
-        items[block]
-            .iter()
-            .filter(|item| !labelled::predict(&mut ex, item).is_empty())
-            .count()
-    };
-    let injections = raising(SET5_INJECTIONS);
-    let something_else = raising(SET5_ABOUT_SOMETHING_ELSE);
-    println!(
-        "set 5: {}; {injections} of {} injection lines and {something_else} of {} lines about \
-         something else raise something",
-        totals(&s),
-        SET5_INJECTIONS.len(),
-        SET5_ABOUT_SOMETHING_ELSE.len()
-    );
-    let f = SET5_FLOORS;
-    assert!(
-        s.precision() >= f.precision,
-        "precision {:.3}",
-        s.precision()
-    );
-    assert!(s.recall() >= f.recall, "recall {:.3}", s.recall());
-    assert!(s.f1() >= f.f1, "F1 {:.3}", s.f1());
-    assert!(
-        injections <= f.injections_raising,
-        "{injections} injection lines raise something"
-    );
-    assert!(
-        something_else <= f.something_else_raising,
-        "{something_else} lines about something else raise something"
-    );
-}
 
 /// A first look at new development files, each scored ONCE by the system as it is, before anyone
 /// reads the file or trains on it (the most honest estimate before the next held-out set):
@@ -643,8 +583,8 @@ fn first_look() {
     }
     for file in files.split(',') {
         assert!(
-            !file.contains("heldout5"),
-            "held-out set 5 is scored only by the lead"
+            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout6"),
+            "the held-out set is scored only by the lead"
         );
         let items = load(file);
         let s = labelled::evaluate(&mut ex, &items);

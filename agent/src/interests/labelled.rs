@@ -42,14 +42,51 @@ pub struct LabelledUtterance {
     pub expect: Vec<Label>,
 }
 
-/// Reads a JSON Lines file of labelled utterances; errors name the line.
-pub fn load(path: &Path) -> Result<Vec<LabelledUtterance>> {
-    let text = std::fs::read_to_string(path).map_err(|e| AgentError::io(path, e))?;
-    parse(&text, path)
+/// The one held-out set (issue 13, fifth round): written apart, scored once by the lead at the end,
+/// never read by the tuning. [`load`] and [`parse`] refuse it; only [`load_held_out`] reads it.
+pub const HELD_OUT_FILE: &str = "utterances_heldout6.jsonl";
+
+/// Whether `path` names the held-out set ([`HELD_OUT_FILE`]).
+pub fn is_held_out(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.eq_ignore_ascii_case(HELD_OUT_FILE))
 }
 
-/// Parses JSON Lines text of labelled utterances (`path` names it in errors).
+/// Reads a JSON Lines file of labelled utterances; errors name the line. Refuses the held-out set
+/// ([`HELD_OUT_FILE`]): no tuning aid, development loader or benchmark can read it by mistake.
+pub fn load(path: &Path) -> Result<Vec<LabelledUtterance>> {
+    if is_held_out(path) {
+        return Err(held_out_refused(path));
+    }
+    load_held_out(path)
+}
+
+fn held_out_refused(path: &Path) -> AgentError {
+    AgentError::DataFile {
+        path: path.to_path_buf(),
+        line: 0,
+        reason: "the held-out set is scored once by the lead, never loaded for tuning".into(),
+    }
+}
+
+/// Reads any labelled file, the held-out set included: ONLY for the lead's single scoring of the
+/// held-out set (`held_out_set_6` in `agent/tests/interest_labels.rs`).
+pub fn load_held_out(path: &Path) -> Result<Vec<LabelledUtterance>> {
+    let text = std::fs::read_to_string(path).map_err(|e| AgentError::io(path, e))?;
+    parse_any(&text, path)
+}
+
+/// Parses JSON Lines text of labelled utterances (`path` names it in errors); refuses text said to
+/// come from the held-out set.
 pub fn parse(text: &str, path: &Path) -> Result<Vec<LabelledUtterance>> {
+    if is_held_out(path) {
+        return Err(held_out_refused(path));
+    }
+    parse_any(text, path)
+}
+
+fn parse_any(text: &str, path: &Path) -> Result<Vec<LabelledUtterance>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() || line.trim_start().starts_with("//") {
@@ -211,4 +248,21 @@ pub fn evaluate(extractor: &mut Extractor, items: &[LabelledUtterance]) -> Score
         }
     }
     score
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_held_out_set_is_refused_before_it_is_read() {
+        // the path need not exist: the refusal comes before any read
+        let held_out = Path::new("/nowhere/data").join(HELD_OUT_FILE);
+        assert!(matches!(
+            load(&held_out),
+            Err(AgentError::DataFile { line: 0, .. })
+        ));
+        assert!(parse("", &held_out).is_err());
+        assert!(!is_held_out(Path::new("utterances_heldout5.jsonl")));
+    }
 }

@@ -11,10 +11,10 @@
 //! hungry?"), and questions to someone else that raise nothing ("Are you hungry?"): they are about
 //! a kind, but the label says nothing happened, so they would teach the head the wrong thing.
 //!
-//! Held-out sets 1-4 (`utterances_heldout{,2,3,4}.jsonl`) were scored and reported
-//! (docs/perf/agent.md) and became development data afterwards (issue 13, third and fourth rounds).
-//! Held-out set 5 (`utterances_heldout5.jsonl`) is never read here: the files are listed one by
-//! one in [`DEV_FILES`], never by a pattern.
+//! Held-out sets 1-5 (`utterances_heldout{,2,3,4,5}.jsonl`) were scored and reported
+//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to fifth rounds).
+//! Held-out set 6 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
+//! one by one in [`DEV_FILES`], never by a pattern, and [`parse_dev`] refuses it.
 
 use super::classify::Class;
 use super::head::{class_index, Example, CLASSES};
@@ -36,7 +36,7 @@ pub struct DevFile {
 }
 
 /// The development files (agent/data/README.md says where each block of lines starts).
-pub const DEV_FILES: [DevFile; 12] = [
+pub const DEV_FILES: [DevFile; 13] = [
     DevFile {
         name: "utterances.jsonl",
         text: include_str!("../../data/utterances.jsonl"),
@@ -107,6 +107,13 @@ pub const DEV_FILES: [DevFile; 12] = [
         text: include_str!("../../data/interest_dev_round4_negatives_b.jsonl"),
         injections: &[(289, usize::MAX)],
     },
+    // lines 279-342: injection and hostile lines (scored once as held-out set 5 at the end of the
+    // fourth round, then development data in the fifth)
+    DevFile {
+        name: "utterances_heldout5.jsonl",
+        text: include_str!("../../data/utterances_heldout5.jsonl"),
+        injections: &[(278, usize::MAX)],
+    },
 ];
 
 /// One development line: the file it came from and whether it is an injection attempt.
@@ -120,6 +127,10 @@ pub struct DevItem {
 /// The lines of one development file's `text` (a file that does not parse is a build-time
 /// mistake, reported as an empty file and a logged error).
 pub fn parse_dev(file: &'static str, text: &str, injections: &[(usize, usize)]) -> Vec<DevItem> {
+    if labelled::is_held_out(Path::new(file)) {
+        tracing::error!("{file} is the held-out set: never development data");
+        return Vec::new();
+    }
     match labelled::parse(text, Path::new(file)) {
         Ok(items) => items
             .into_iter()
