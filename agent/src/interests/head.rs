@@ -15,6 +15,7 @@
 
 use super::classify::Class;
 use super::embedding::DIM;
+use super::ngrams::{Feature, BUCKETS};
 use cabin_bus::messages::InterestKind;
 
 /// The classes of the head, in the order of its outputs.
@@ -47,17 +48,22 @@ pub struct TrainSettings {
     pub learning_rate: f64,
     /// Weigh the classes equally (rare classes such as `injection` count as much as `other`).
     pub balanced: bool,
+    /// The hashed bag of words ([`super::ngrams`]) beside the embedding, its unit vector scaled by
+    /// this (0: the embedding alone). The scale sets how fast, under the shared step and L2
+    /// penalty, the word weights grow against the embedding's.
+    pub bow_scale: f64,
 }
 
 /// L2 and the step chosen by 5-fold cross-validation on the development data (second round);
 /// `balanced` by leaving each development file out in turn (fourth round: balanced classes gave
 /// the better left-out F1, the sweep in `agent/tests/interest_labels.rs`; figures in
-/// `docs/perf/agent.md`).
+/// `docs/perf/agent.md`); `bow_scale` likewise (fifth round: 4 against 0 and 8, grid D).
 pub const TRAIN_SETTINGS: TrainSettings = TrainSettings {
     l2: 1e-4,
     epochs: 300,
     learning_rate: 8.0,
     balanced: true,
+    bow_scale: 4.0,
 };
 
 /// One training example: an embedding and the target distribution over [`CLASSES`] (an utterance
@@ -65,6 +71,8 @@ pub const TRAIN_SETTINGS: TrainSettings = TrainSettings {
 #[derive(Clone, Debug)]
 pub struct Example {
     pub embedding: Vec<f32>,
+    /// The hashed bag of words of the text ([`super::ngrams::features`]).
+    pub bow: Vec<Feature>,
     pub target: [f32; CLASSES.len()],
 }
 
@@ -74,6 +82,9 @@ pub struct Head {
     /// `CLASSES.len()` rows of [`DIM`] weights.
     pub weights: Vec<f32>,
     pub bias: Vec<f32>,
+    /// The bag-of-words weights, bucket-major (`[bucket][class]`, [`BUCKETS`] x `CLASSES.len()`),
+    /// the scale folded in; empty when the head reads the embedding alone.
+    pub bow: Vec<f32>,
 }
 
 fn softmax(logits: &mut [f64]) {
@@ -135,14 +146,28 @@ pub fn train(examples: &[Example], s: TrainSettings) -> Head {
     let mut b = [0.0f64; C];
     let n = examples.len().max(1) as f64;
     let mut gw = vec![[0.0f64; C]; DIM];
+    let use_bow = s.bow_scale > 0.0;
+    let buckets = if use_bow { BUCKETS } else { 0 };
+    let mut wb = vec![[0.0f64; C]; buckets];
+    let mut gwb = vec![[0.0f64; C]; buckets];
     for _ in 0..s.epochs {
         gw.iter_mut().for_each(|g| *g = [0.0; C]);
+        gwb.iter_mut().for_each(|g| *g = [0.0; C]);
         let mut gb = [0.0f64; C];
         for ((ex, x), ew) in examples.iter().zip(&xs).zip(&weight) {
             let mut dot = [0.0f64; C];
             for (wj, xj) in w.iter().zip(x) {
                 for (dk, wk) in dot.iter_mut().zip(wj) {
                     *dk += wk * xj;
+                }
+            }
+            // the words after the embedding: with no bag the sums are those of the embedding alone
+            for &(j, v) in &ex.bow {
+                if let Some(wj) = wb.get(j as usize) {
+                    let v = f64::from(v) * s.bow_scale;
+                    for (dk, wk) in dot.iter_mut().zip(wj) {
+                        *dk += wk * v;
+                    }
                 }
             }
             let mut p = [0.0f64; C];
@@ -159,6 +184,19 @@ pub fn train(examples: &[Example], s: TrainSettings) -> Head {
                 for (gk, dk) in gj.iter_mut().zip(&d) {
                     *gk += dk * xj;
                 }
+            }
+            for &(j, v) in &ex.bow {
+                if let Some(gj) = gwb.get_mut(j as usize) {
+                    let v = f64::from(v) * s.bow_scale;
+                    for (gk, dk) in gj.iter_mut().zip(&d) {
+                        *gk += dk * v;
+                    }
+                }
+            }
+        }
+        for (wj, gj) in wb.iter_mut().zip(&gwb) {
+            for (wk, gk) in wj.iter_mut().zip(gj) {
+                *wk -= s.learning_rate * (gk / n + s.l2 * *wk);
             }
         }
         for (wj, gj) in w.iter_mut().zip(&gw) {
@@ -179,13 +217,18 @@ pub fn train(examples: &[Example], s: TrainSettings) -> Head {
     Head {
         weights,
         bias: b.iter().map(|x| *x as f32).collect(),
+        bow: wb
+            .iter()
+            .flat_map(|wj| wj.iter().map(|wk| (wk * s.bow_scale) as f32))
+            .collect(),
     }
 }
 
 impl Head {
-    /// Probability of each class of [`CLASSES`] for embedding `e`.
-    pub fn probabilities(&self, e: &[f32]) -> [f32; CLASSES.len()] {
-        let mut logits = [0.0f64; CLASSES.len()];
+    /// Probability of each class of [`CLASSES`] for embedding `e` and bag of words `bow`.
+    pub fn probabilities(&self, e: &[f32], bow: &[Feature]) -> [f32; CLASSES.len()] {
+        const C: usize = CLASSES.len();
+        let mut logits = [0.0f64; C];
         for (k, l) in logits.iter_mut().enumerate() {
             let row = self.weights.get(k * DIM..(k + 1) * DIM).unwrap_or(&[]);
             *l = f64::from(self.bias.get(k).copied().unwrap_or(0.0))
@@ -194,6 +237,14 @@ impl Head {
                     .zip(e)
                     .map(|(a, x)| f64::from(*a) * f64::from(*x))
                     .sum::<f64>();
+        }
+        for &(j, v) in bow {
+            let j = j as usize;
+            if let Some(wj) = self.bow.get(j * C..(j + 1) * C) {
+                for (l, w) in logits.iter_mut().zip(wj) {
+                    *l += f64::from(*w) * f64::from(v);
+                }
+            }
         }
         softmax(&mut logits);
         let mut out = [0.0f32; CLASSES.len()];
@@ -222,15 +273,21 @@ mod tests {
             e[k * 7] = 1.0;
             examples.push(Example {
                 embedding: e,
+                // a word of its own per class, and one shared by all (it must learn nothing)
+                bow: vec![(3, 0.6), (100 + k as u32, 0.8)],
                 target: one_hot(k),
             });
         }
         let h = train(&examples, TRAIN_SETTINGS);
         for (k, ex) in examples.iter().enumerate() {
-            let p = h.probabilities(&ex.embedding);
+            let p = h.probabilities(&ex.embedding, &ex.bow);
             let best = (0..p.len()).max_by(|a, b| p[*a].total_cmp(&p[*b]));
             assert_eq!(best, Some(k), "{p:?}");
         }
         assert_eq!(h, train(&examples, TRAIN_SETTINGS));
+        // the words alone point to their class too
+        let word_only = h.probabilities(&[0.0; DIM], &[(104, 1.0)]);
+        let best = (0..word_only.len()).max_by(|a, b| word_only[*a].total_cmp(&word_only[*b]));
+        assert_eq!(best, Some(4), "{word_only:?}");
     }
 }

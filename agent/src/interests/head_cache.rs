@@ -4,7 +4,8 @@
 //! one extractor per drive, the test suites many).
 //!
 //! The file is keyed by a hash of everything the result depends on (the prototype and training
-//! texts with their targets, the training settings, the model and tokenizer file sizes): any change
+//! texts with their targets, the training settings, the bag-of-words width, the model and tokenizer
+//! file sizes): any change
 //! misses the cache and rebuilds it. A cache that cannot be read or written is only a cost, logged,
 //! never an error: the result is the same bytes either way.
 
@@ -14,7 +15,7 @@ use super::training::TrainingText;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8; 8] = b"CABHEAD2";
+const MAGIC: &[u8; 8] = b"CABHEAD3";
 
 /// The cache's key: FNV-1a (64 bit) over the inputs.
 pub fn key(
@@ -42,6 +43,8 @@ pub fn key(
         }
     }
     eat(format!("{settings:?}").as_bytes());
+    // the bag of words' width (its hash is fixed; a change of it bumps MAGIC)
+    eat(&(super::ngrams::BUCKETS as u64).to_le_bytes());
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     eat(&size(model).to_le_bytes());
     eat(&size(&model.with_file_name("tokenizer.json")).to_le_bytes());
@@ -61,8 +64,15 @@ pub struct Cached {
     pub head: Head,
 }
 
-/// The cache's contents, if it holds them under `key` for this many prototypes and training texts.
-pub fn read(path: &Path, key: u64, prototypes: usize, training: usize) -> Option<Cached> {
+/// The cache's contents, if it holds them under `key` for this many prototypes and training texts
+/// and `bow` bag-of-words weights.
+pub fn read(
+    path: &Path,
+    key: u64,
+    prototypes: usize,
+    training: usize,
+    bow: usize,
+) -> Option<Cached> {
     let bytes = std::fs::read(path).ok()?;
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
     let (k, rest) = rest.split_at_checked(8)?;
@@ -74,18 +84,20 @@ pub fn read(path: &Path, key: u64, prototypes: usize, training: usize) -> Option
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
     let c = CLASSES.len();
-    if floats.len() != (prototypes + training) * DIM + c * DIM + c {
+    if floats.len() != (prototypes + training) * DIM + c * DIM + c + bow {
         return None;
     }
     let (p, rest) = floats.split_at(prototypes * DIM);
     let (t, head) = rest.split_at(training * DIM);
-    let (w, b) = head.split_at(c * DIM);
+    let (w, rest) = head.split_at(c * DIM);
+    let (b, words) = rest.split_at(c);
     Some(Cached {
         prototypes: p.chunks_exact(DIM).map(<[f32]>::to_vec).collect(),
         training: t.chunks_exact(DIM).map(<[f32]>::to_vec).collect(),
         head: Head {
             weights: w.to_vec(),
             bias: b.to_vec(),
+            bow: words.to_vec(),
         },
     })
 }
@@ -93,7 +105,8 @@ pub fn read(path: &Path, key: u64, prototypes: usize, training: usize) -> Option
 /// Writes the cache (to a temporary file, then renamed: a reader never sees half a file).
 pub fn write(path: &Path, key: u64, cached: &Cached) {
     let n = cached.prototypes.len() + cached.training.len();
-    let mut bytes = Vec::with_capacity(16 + 4 * (n * DIM + cached.head.weights.len()));
+    let mut bytes =
+        Vec::with_capacity(16 + 4 * (n * DIM + cached.head.weights.len() + cached.head.bow.len()));
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&key.to_le_bytes());
     for x in cached
@@ -103,6 +116,7 @@ pub fn write(path: &Path, key: u64, cached: &Cached) {
         .chain(cached.training.iter().flatten())
         .chain(&cached.head.weights)
         .chain(&cached.head.bias)
+        .chain(&cached.head.bow)
     {
         bytes.extend_from_slice(&x.to_le_bytes());
     }

@@ -261,6 +261,7 @@ pub fn examples(texts: &[TrainingText], embeddings: &[Vec<f32>]) -> Vec<Example>
         .zip(embeddings)
         .map(|(t, e)| Example {
             embedding: e.clone(),
+            bow: super::ngrams::features(&t.text),
             target: t.target,
         })
         .collect()
