@@ -57,7 +57,8 @@ pub struct TrainSettings {
 /// L2 and the step chosen by 5-fold cross-validation on the development data (second round);
 /// `balanced` by leaving each development file out in turn (fourth round: balanced classes gave
 /// the better left-out F1, the sweep in `agent/tests/interest_labels.rs`; figures in
-/// `docs/perf/agent.md`); `bow_scale` likewise (fifth round: 4 against 0 and 8, grid D).
+/// `docs/perf/agent.md`); `bow_scale` likewise (fifth round: 4 against 0 and 8, grid D; 4 against 8 again with the
+/// word pieces).
 pub const TRAIN_SETTINGS: TrainSettings = TrainSettings {
     l2: 1e-4,
     epochs: 300,

@@ -43,8 +43,9 @@ pub fn key(
         }
     }
     eat(format!("{settings:?}").as_bytes());
-    // the bag of words' width (its hash is fixed; a change of it bumps MAGIC)
+    // the bag of words' width and word pieces (its hash is fixed; a change of it bumps MAGIC)
     eat(&(super::ngrams::BUCKETS as u64).to_le_bytes());
+    eat(&(super::ngrams::CHAR_GRAM as u64).to_le_bytes());
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     eat(&size(model).to_le_bytes());
     eat(&size(&model.with_file_name("tokenizer.json")).to_le_bytes());

@@ -2,12 +2,19 @@
 //!
 //! Why: the sentence embedding blurs rare words it has no good vector for ("scran", "servo",
 //! "loo", "starvo") into their neighbours, while the development data says plainly which class
-//! they belong to. Word unigrams and bigrams of the normalised text, hashed (FNV-1a, 64 bit) into
-//! [`BUCKETS`] buckets and scaled to unit length, give the head a weight per word or word pair
-//! next to its weights on the embedding. Deterministic: a fixed hash, sorted buckets.
+//! they belong to. Word unigrams and bigrams of the normalised text, and the character 4-grams of
+//! each word with its boundaries ("<sta", "starv", ... : "starvo" shares them with "starving"),
+//! hashed (FNV-1a, 64 bit) into [`BUCKETS`] buckets and scaled to unit length, give the head a
+//! weight per word, word pair or word piece next to its weights on the embedding. Deterministic: a
+//! fixed hash, sorted buckets.
+//!
+//! Chosen on the nine left-out development files (docs/perf/agent.md, "Fifth round"): character
+//! 4-grams beat 3-grams and words alone.
 
 /// Buckets of the hashed bag (collisions are rare at a few thousand distinct words and pairs).
 pub const BUCKETS: usize = 4096;
+/// Characters per word piece (with `<` and `>` marking the word's ends).
+pub const CHAR_GRAM: usize = 4;
 
 /// One feature: (bucket, value).
 pub type Feature = (u32, f32);
@@ -24,16 +31,23 @@ fn bucket(parts: &[&str]) -> u32 {
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
-    // a pair and a word never share a hash by construction of the input: a pair holds a space
+    // a pair holds a space and a word piece starts with "# ": no word hashes the same input
     (h % BUCKETS as u64) as u32
 }
 
-/// The hashed unigrams and bigrams of `text` (normalised tokens joined by spaces, as the classifier
-/// sees it), sorted by bucket, unit length; empty for empty text.
+/// The hashed words, word pairs and word pieces of `text` (normalised tokens joined by spaces, as
+/// the classifier sees it), sorted by bucket, unit length; empty for empty text.
 pub fn features(text: &str) -> Vec<Feature> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut buckets: Vec<u32> = words.iter().map(|w| bucket(&[w])).collect();
     buckets.extend(words.windows(2).map(bucket));
+    for w in &words {
+        let chars: Vec<char> = format!("<{w}>").chars().collect();
+        for g in chars.windows(CHAR_GRAM) {
+            let g: String = g.iter().collect();
+            buckets.push(bucket(&["#", &g]));
+        }
+    }
     buckets.sort_unstable();
     let mut out: Vec<Feature> = Vec::new();
     for b in buckets {
@@ -56,7 +70,8 @@ mod tests {
     #[test]
     fn words_and_pairs_are_hashed_the_same_every_time() {
         let a = features("i could murder some scran");
-        assert_eq!(a.len(), 9);
+        // 5 words, 4 pairs, 0 + 3 + 5 + 3 + 4 word pieces, less any bucket shared
+        assert!(a.len() > 20 && a.len() <= 24, "{}", a.len());
         assert_eq!(a, features("i could murder some scran"));
         let len: f32 = a.iter().map(|(_, v)| v * v).sum();
         assert!((len - 1.0).abs() < 1e-5);
