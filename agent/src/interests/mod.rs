@@ -15,6 +15,7 @@ mod head_cache;
 pub mod labelled;
 mod lexicon;
 mod memory;
+pub mod ngrams;
 mod normalize;
 mod preferences;
 mod prototypes;
