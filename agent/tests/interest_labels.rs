@@ -549,6 +549,75 @@ fn explain() {
 // data since: one of the left-out splits of `leave_one_set_out_and_cross_validate`.
 // ---------------------------------------------------------------------------------------------
 
+/// Set 6's blocks (the helper's README section, 1-based lines): 223-232 questions to the other
+/// person, 233-272 the same words about something else, 273-339 injection and hostile lines; all
+/// `[]`.
+const SET6_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 222..272;
+const SET6_INJECTIONS: std::ops::Range<usize> = 272..339;
+
+/// Measured once (2026-12-06 17:16 UTC, the fifth round's final system, 80b6295): precision 0.950,
+/// recall 0.837, F1 0.890 (tp 211, fp 11, fn 41); 0 of 67 injection lines and 3 of 50 lines about
+/// something else raise something. The floors are those figures rounded down, so the test reproduces
+/// them; the goals (F1 >= 0.95, precision >= 0.97, nothing raised by injection text or by talk about
+/// something else) are met for injection text only.
+const SET6_FLOORS: HeldOutFloors = HeldOutFloors {
+    precision: 0.95,
+    recall: 0.83,
+    f1: 0.89,
+    injections_raising: 0,
+    something_else_raising: 3,
+};
+
+struct HeldOutFloors {
+    precision: f64,
+    recall: f64,
+    f1: f64,
+    injections_raising: usize,
+    something_else_raising: usize,
+}
+
+#[test]
+fn held_out_set_6() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(labelled::HELD_OUT_FILE);
+    let items = labelled::load_held_out(&path).expect("held-out set 6");
+    assert_eq!(items.len(), 339, "set 6 is 339 lines");
+    let mut ex = with_model();
+    let s = labelled::evaluate(&mut ex, &items);
+    let mut raising = |block: std::ops::Range<usize>| {
+        items[block]
+            .iter()
+            .filter(|item| !labelled::predict(&mut ex, item).is_empty())
+            .count()
+    };
+    let injections = raising(SET6_INJECTIONS);
+    let something_else = raising(SET6_ABOUT_SOMETHING_ELSE);
+    println!(
+        "set 6: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+         something else raise something",
+        totals(&s),
+        SET6_INJECTIONS.len(),
+        SET6_ABOUT_SOMETHING_ELSE.len()
+    );
+    let f = SET6_FLOORS;
+    assert!(
+        s.precision() >= f.precision,
+        "precision {:.3}",
+        s.precision()
+    );
+    assert!(s.recall() >= f.recall, "recall {:.3}", s.recall());
+    assert!(s.f1() >= f.f1, "F1 {:.3}", s.f1());
+    assert!(
+        injections <= f.injections_raising,
+        "{injections} injection lines raise something"
+    );
+    assert!(
+        something_else <= f.something_else_raising,
+        "{something_else} lines about something else raise something"
+    );
+}
+
 /// A first look at new development files, each scored ONCE by the system as it is, before anyone
 /// reads the file or trains on it (the most honest estimate before the next held-out set):
 /// aggregates only are printed; each line's prediction is written to `FIRST_LOOK_OUT/<file>.tsv`
