@@ -32,7 +32,7 @@ pub use responder::{RespondError, RespondOutcome, Responder, ResponseSink};
 pub use server::{HmiServer, HmiService};
 pub use voice::Voice;
 
-use cabin_bus::messages::Message;
+use cabin_bus::messages::{Answer, Message};
 use cabin_bus::{Sample, SimTime};
 use parking_lot::Mutex;
 use protocol::ClientMessage;
@@ -98,8 +98,51 @@ pub struct Hmi {
     options: HmiOptions,
     camera_cap: camera::RateCap,
     diagnostics: Mutex<feed::DiagnosticsSummary>,
-    /// The suggestion last given to the voice (id, text): the rest of a streamed one is what follows it.
-    last_said: Mutex<Option<(u64, String)>>,
+    /// The suggestion last given to the voice: the rest of a streamed one is what follows it.
+    last_said: Mutex<Option<LastSaid>>,
+}
+
+/// The suggestion last given to the voice.
+struct LastSaid {
+    id: u64,
+    text: String,
+    /// Declined (on the page) before its rest arrived: the rest is not said. A driver who has said
+    /// "no" to the question should not hear the distance and the detour of the stop they refused.
+    declined: bool,
+}
+
+/// What the voice says of a suggestion message.
+#[derive(Debug, PartialEq)]
+enum Speech<'a> {
+    /// A new suggestion: all of it.
+    Whole(&'a str),
+    /// The whole text of a streamed suggestion whose first words were said: what follows them.
+    Rest(&'a str),
+    Nothing,
+}
+
+/// A streamed suggestion comes twice under one id, its first words and then the whole text, which
+/// starts with them: only the rest is said, right after the first words, and not at all when the
+/// driver has declined the suggestion in between.
+fn what_to_say<'a>(last: Option<&LastSaid>, s: &'a cabin_bus::messages::Suggestion) -> Speech<'a> {
+    match last {
+        Some(said) if said.id == s.id => {
+            let rest = s
+                .text
+                .strip_prefix(said.text.as_str())
+                .unwrap_or(&s.text)
+                .trim();
+            if said.declined {
+                tracing::debug!(id = s.id, "suggestion declined: its rest is not said");
+                Speech::Nothing
+            } else if rest.is_empty() {
+                Speech::Nothing
+            } else {
+                Speech::Rest(rest)
+            }
+        }
+        _ => Speech::Whole(&s.text),
+    }
 }
 
 impl Hmi {
@@ -128,6 +171,13 @@ impl Hmi {
     pub fn observe(&self, sample: &Sample) {
         self.hub.count_sample();
         self.responder.observe(sample);
+        if let Message::UserResponse(r) = &sample.message {
+            if r.answer == Answer::Decline {
+                if let Some(last) = self.last_said.lock().as_mut() {
+                    last.declined |= last.id == r.suggestion_id;
+                }
+            }
+        }
         match feed::route(sample) {
             feed::Route::Skip => {}
             feed::Route::Event(frame) => {
@@ -146,22 +196,24 @@ impl Hmi {
         }
     }
 
-    /// Speaks a suggestion. A streamed one comes twice under one id, its first words and then the
-    /// whole text, which starts with them: only the rest is said, right after the first words.
+    /// Speaks a suggestion ([`what_to_say`]).
     fn say_suggestion(&self, s: &cabin_bus::messages::Suggestion) {
         let mut last = self.last_said.lock();
-        match &*last {
-            Some((id, said)) if *id == s.id => {
-                let rest = s.text.strip_prefix(said.as_str()).unwrap_or(&s.text).trim();
-                if !rest.is_empty() {
-                    self.options.voice.say_next(rest);
-                }
+        match what_to_say(last.as_ref(), s) {
+            Speech::Whole(text) => {
+                self.options.voice.say(text);
             }
-            _ => {
-                self.options.voice.say(&s.text);
+            Speech::Rest(rest) => {
+                self.options.voice.say_next(rest);
             }
+            Speech::Nothing => {}
         }
-        *last = Some((s.id, s.text.clone()));
+        let declined = last.as_ref().is_some_and(|l| l.id == s.id && l.declined);
+        *last = Some(LastSaid {
+            id: s.id,
+            text: s.text.clone(),
+            declined,
+        });
     }
 
     fn observe_camera(&self, sample: &Sample) {
@@ -283,6 +335,97 @@ pub fn parse_addr(s: &str) -> Result<std::net::SocketAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cabin_bus::messages::{
+        InterestKind, ResponseSource, Suggestion, SuggestionAction, UserResponse,
+    };
+    use cabin_bus::{Header, TopicId};
+
+    fn suggestion(id: u64, text: &str) -> Sample {
+        Sample {
+            topic: TopicId::Suggestion,
+            header: Header::default(),
+            message: Message::Suggestion(Suggestion {
+                id,
+                interest: InterestKind::Coffee,
+                action: SuggestionAction::Cabin {
+                    action: "test".into(),
+                },
+                text: text.into(),
+                phrased_by: "local".into(),
+                reason: "test".into(),
+            }),
+        }
+    }
+
+    fn answer(id: u64, answer: Answer) -> Sample {
+        Sample {
+            topic: TopicId::Response,
+            header: Header::default(),
+            message: Message::UserResponse(UserResponse {
+                suggestion_id: id,
+                answer,
+                source: ResponseSource::default(),
+            }),
+        }
+    }
+
+    /// What the voice would say of each message, in order, through the HMI's own bookkeeping.
+    fn spoken(samples: &[Sample]) -> Vec<String> {
+        let hmi = Hmi::new(
+            HmiOptions::default(),
+            Arc::new(Responder::new(Arc::new(|_: UserResponse| Ok(())))),
+        );
+        let mut said = Vec::new();
+        for sample in samples {
+            if let Message::Suggestion(s) = &sample.message {
+                match what_to_say(hmi.last_said.lock().as_ref(), s) {
+                    Speech::Whole(t) | Speech::Rest(t) => said.push(t.to_string()),
+                    Speech::Nothing => {}
+                }
+            }
+            hmi.observe(sample);
+        }
+        said
+    }
+
+    #[test]
+    fn a_declined_suggestion_s_rest_is_not_said() {
+        let first = "How about a coffee at Bean There Coffee?";
+        let whole = "How about a coffee at Bean There Coffee? It's 2.6 km ahead, a 1 min detour.";
+        // streamed, unanswered: the first words, then the rest
+        assert_eq!(
+            spoken(&[suggestion(1, first), suggestion(1, whole)]),
+            [first, "It's 2.6 km ahead, a 1 min detour."]
+        );
+        // accepted in between: the distance and detour of the chosen stop are still useful
+        assert_eq!(
+            spoken(&[
+                suggestion(1, first),
+                answer(1, Answer::Accept),
+                suggestion(1, whole)
+            ]),
+            [first, "It's 2.6 km ahead, a 1 min detour."]
+        );
+        // declined in between: nothing more about the refused stop
+        assert_eq!(
+            spoken(&[
+                suggestion(1, first),
+                answer(1, Answer::Decline),
+                suggestion(1, whole)
+            ]),
+            [first]
+        );
+        // a decline of another suggestion changes nothing; the next suggestion is said whole
+        assert_eq!(
+            spoken(&[
+                suggestion(2, first),
+                answer(1, Answer::Decline),
+                suggestion(2, whole),
+                suggestion(3, "Fresh air?")
+            ]),
+            [first, "It's 2.6 km ahead, a 1 min detour.", "Fresh air?"]
+        );
+    }
 
     #[test]
     fn addresses_default_to_loopback() {
