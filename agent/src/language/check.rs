@@ -508,6 +508,10 @@ fn only_facts(text: &str, req: &PhraseRequest) -> Result<(), String> {
         sentence_start = w.ends_with(['.', '!', '?', ':']);
     }
 
+    if let Some(dish) = invented_dish(text, req) {
+        return Err(format!("names '{dish}', which the data does not"));
+    }
+
     let lower = text.to_lowercase();
     if !req.drowsy {
         // the only claim about the driver the data can back is "tired"; "You seem to be in a hurry"
@@ -546,6 +550,109 @@ fn only_facts(text: &str, req: &PhraseRequest) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Dishes and drinks a small model puts in place of a vague offer: "How about a burger at Wendy's?"
+/// and "a sandwich at Greggs" when the data says "something to eat" (stop 14 and its second round:
+/// the only misses the rest of the check let through). The agent knows no menu, so naming one is an
+/// invented fact. Singular forms; a plural in "s"/"es" is matched too. Meals and vague words ("a
+/// snack", "a bite", "lunch", "something to eat", "a drink") are not dishes and stay allowed.
+const DISHES: &[&str] = &[
+    "burger",
+    "hamburger",
+    "cheeseburger",
+    "pizza",
+    "sandwich",
+    "kebab",
+    "döner",
+    "doner",
+    "sushi",
+    "ice cream",
+    "gelato",
+    "donut",
+    "doughnut",
+    "bagel",
+    "pretzel",
+    "croissant",
+    "cake",
+    "pie",
+    "muffin",
+    "cookie",
+    "fries",
+    "chips",
+    "hot dog",
+    "taco",
+    "burrito",
+    "noodle",
+    "pasta",
+    "salad",
+    "soup",
+    "steak",
+    "schnitzel",
+    "sausage",
+    "bratwurst",
+    "chicken",
+    "fish",
+    "wing",
+    "coffee",
+    "latte",
+    "cappuccino",
+    "espresso",
+    "americano",
+    "mocha",
+    "macchiato",
+    "flat white",
+    "tea",
+    "hot chocolate",
+    "smoothie",
+    "milkshake",
+    "shake",
+    "beer",
+    "wine",
+    "juice",
+    "soda",
+    "cola",
+];
+
+/// The first dish or drink of [`DISHES`] that `text` names and the data does not. The data names
+/// one through its own words: the offer ("a coffee"), the place's name, brand and category ("Fat
+/// Boy Burgers and Fries", "coffee shop") and the words the person said (the interest's detail). A
+/// data word containing the dish counts ("Kebabhaus", "Burgerbar"), and "Pizzeria" names pizza.
+fn invented_dish(text: &str, req: &PhraseRequest) -> Option<&'static str> {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let said = words(text);
+    let mut data = Vec::new();
+    for n in req.allowed_names() {
+        data.extend(words(&n));
+    }
+    data.extend(words(&req.offer()));
+    data.extend(words(&req.wanted()));
+    if let Proposal::Stop { category, .. } = &req.proposal {
+        data.extend(words(category_words(*category)));
+    }
+    // a dish of one or two words, in the text singular or plural ("burgers", "sandwiches", "hot
+    // dogs"); in the data also inside a longer word ("Kebabhaus"), but only for words of 5 letters
+    // or more: "Pier 12" names no pie, "Steakhouse" no tea
+    let plural_of = |w: &str, d: &str| {
+        w == d || w.strip_suffix('s') == Some(d) || w.strip_suffix("es") == Some(d)
+    };
+    let in_data = |w: &str, d: &str| plural_of(w, d) || (d.chars().count() >= 5 && w.contains(d));
+    let occurs = |words: &[String], dish: &[&str], part: &dyn Fn(&str, &str) -> bool| {
+        words
+            .windows(dish.len())
+            .any(|w| w.iter().zip(dish).all(|(a, b)| part(a, b)))
+    };
+    DISHES.iter().copied().find(|d| {
+        let dish: Vec<&str> = d.split(' ').collect();
+        let named = occurs(&data, &dish, &in_data)
+            || (*d == "pizza" && data.iter().any(|w| w.contains("pizzeria")));
+        occurs(&said, &dish, &plural_of) && !named
+    })
 }
 
 /// `haystack` with every case-insensitive (ASCII) occurrence of `needle` replaced.
@@ -868,5 +975,119 @@ mod tests {
             &c
         )
         .is_err());
+    }
+
+    /// A stop of `interest` at a fast-food place (900 m ahead, a 1 min detour), as [`stop_at`].
+    fn food_at(
+        interest: cabin_bus::messages::InterestKind,
+        name: &str,
+        brand: Option<&str>,
+    ) -> PhraseRequest {
+        let mut r = stop_at(name, brand);
+        r.interest = interest;
+        if let Proposal::Stop { category, .. } = &mut r.proposal {
+            *category = cabin_bus::messages::PoiCategory::FastFood;
+        }
+        r
+    }
+
+    #[test]
+    fn a_dish_the_data_does_not_name_is_rejected() {
+        use cabin_bus::messages::InterestKind::{Charging, Coffee, Food, Place, Toilet};
+        let c = CheckConfig::default();
+        let rest = "It's 900 m ahead, a 1 min detour.";
+        // the misses of stop 14 and its second round: "something to eat" in the data
+        for (name, brand, dish) in [
+            ("Wendy's #4418", Some("Wendy's"), "burger"),
+            ("Greggs", None, "sandwich"),
+            ("Denny's #7512", Some("Denny's"), "burger"),
+        ] {
+            let r = food_at(Food, name, brand);
+            let shown = brand.unwrap_or(name);
+            let bad = format!("How about a {dish} at {shown}? {rest}");
+            let e = check(&bad, &r, &c).unwrap_err();
+            assert!(e.contains(dish), "{e}");
+            let q = format!("How about a {dish} at {shown}?");
+            assert!(check_first_words(&q, &r, &c, 8).is_err(), "{q}");
+            assert!(!auto_scores(&bad, &r, &c).no_invented, "{bad}");
+            // the template and the offer as given pass
+            let t = crate::language::template_text(&r);
+            assert_eq!(check(&t, &r, &c).as_deref(), Ok(t.as_str()), "{t}");
+            let ok = format!("How about something to eat at {shown}? {rest}");
+            assert!(check(&ok, &r, &c).is_ok(), "{ok}");
+        }
+        // plurals, two-word dishes, drinks, and a dish beside the offer
+        let r = food_at(Coffee, "Bean There Coffee", Some("Bean There"));
+        for bad in [
+            "How about a coffee and a donut at Bean There?",
+            "How about some doughnuts at Bean There?",
+            "How about a latte at Bean There?",
+            "How about an ice cream at Bean There?",
+            "How about some hot dogs at Bean There?",
+        ] {
+            assert!(check_first_words(bad, &r, &c, 8).is_err(), "{bad}");
+        }
+        assert!(check_first_words("How about a coffee at Bean There?", &r, &c, 8).is_ok());
+        // a coffee offered at a toilet stop is not in the data either
+        let r = food_at(Toilet, "Autobahn WC Nord", Some("Autobahn WC"));
+        assert!(check_first_words("How about a coffee at Autobahn WC Nord?", &r, &c, 8).is_err());
+        // the data names the dish: in the place's name (also inside a longer word, or as
+        // "Pizzeria"), its brand, or the words the person said
+        for (interest, name, brand, q) in [
+            (
+                Food,
+                "Fat Boy Burgers and Fries",
+                Some("Fat Boy"),
+                "How about a burger at Fat Boy?",
+            ),
+            (
+                Food,
+                "Fat Boy Burgers and Fries",
+                Some("Fat Boy"),
+                "How about some fries at Fat Boy?",
+            ),
+            (
+                Food,
+                "Ali's Kebabhaus",
+                None,
+                "How about a kebab at Ali's Kebabhaus?",
+            ),
+            (
+                Food,
+                "Pizzeria Roma",
+                None,
+                "How about a pizza at Pizzeria Roma?",
+            ),
+            (
+                Food,
+                "Ice Cream Corner",
+                None,
+                "How about an ice cream at Ice Cream Corner?",
+            ),
+            (
+                Charging,
+                "EnBW Burger King Pfaffenhofen",
+                Some("EnBW"),
+                "How about a charging stop at EnBW Burger King Pfaffenhofen?",
+            ),
+        ] {
+            let r = food_at(interest, name, brand);
+            assert_eq!(check_first_words(q, &r, &c, 8).as_deref(), Ok(q));
+        }
+        let mut r = food_at(Place, "Burger King Holzkirchen", Some("Burger King"));
+        r.interest_detail = Some("Burger King".into());
+        assert!(check_first_words("How about a burger at Burger King?", &r, &c, 8).is_ok());
+        // but not a second dish there, and a short dish only as a whole word ("Pier" names no pie)
+        assert!(
+            check_first_words("How about a burger and a beer at Burger King?", &r, &c, 8)
+                .unwrap_err()
+                .contains("beer")
+        );
+        let r = food_at(Food, "Toilets Pier 12", None);
+        assert!(
+            check_first_words("How about a pie at Toilets Pier 12?", &r, &c, 8)
+                .unwrap_err()
+                .contains("pie")
+        );
     }
 }
