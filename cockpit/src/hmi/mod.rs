@@ -340,7 +340,8 @@ mod tests {
     };
     use cabin_bus::{Header, TopicId};
 
-    fn suggestion(id: u64, text: &str) -> Sample {
+    /// A suggestion message (the responder's tests use it too).
+    pub(super) fn suggestion(id: u64, text: &str) -> Sample {
         Sample {
             topic: TopicId::Suggestion,
             header: Header::default(),

@@ -105,24 +105,9 @@ impl Responder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cabin_bus::messages::{InterestKind, Suggestion, SuggestionAction};
-    use cabin_bus::{Header, TopicId};
 
     fn offered(id: u64) -> Sample {
-        Sample {
-            topic: TopicId::Suggestion,
-            header: Header::default(),
-            message: Message::Suggestion(Suggestion {
-                id,
-                interest: InterestKind::Coffee,
-                action: SuggestionAction::Cabin {
-                    action: "fresh_air".into(),
-                },
-                text: "Fresh air?".into(),
-                phrased_by: "template".into(),
-                reason: "test".into(),
-            }),
-        }
+        crate::hmi::tests::suggestion(id, "Fresh air?")
     }
 
     #[test]
