@@ -1,9 +1,9 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-5 and the round-4 files are development data now
+//! `models/embedding/`, issue 13 item 1). Sets 1-6 and the round-4 files are development data now
 //! (agent/data/README.md): each is scored by a head trained without it (leave one set out), and
 //! every development line by 5-fold cross-validation; those development figures are asserted at
-//! what was measured. Held-out set 6 is scored once by the lead (the marked place below), never
+//! what was measured. Held-out set 7 is scored once by the lead (the marked place below), never
 //! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
@@ -186,7 +186,7 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 /// files (agent/data/README.md); each of these nine files, written apart from the others, is
 /// scored by a head (and second-opinion neighbours) trained on everything else (leave one set
 /// out), and every development line by 5-fold cross-validation (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 9] = [
+const LEFT_OUT_SETS: [&str; 10] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
@@ -196,6 +196,7 @@ const LEFT_OUT_SETS: [&str; 9] = [
     "interest_dev_round4_negatives.jsonl",
     "interest_dev_round4_negatives_b.jsonl",
     "utterances_heldout5.jsonl",
+    "utterances_heldout6.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -378,13 +379,14 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
 const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.98, 0.96, 0),
     (0.98, 0.93, 0),
-    (0.97, 0.95, 0),
+    (0.96, 0.95, 0),
     (0.95, 0.93, 1),
     (0.97, 0.92, 0),
     (0.92, 0.84, 0),
     (0.85, 0.81, 1),
     (0.65, 0.68, 10),
     (0.94, 0.90, 1),
+    (0.95, 0.89, 0),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
 /// Measured 17:10 UTC: P 0.934, R 0.858, F1 0.895 over 3562 lines, 10 of 610 injection lines.
@@ -523,14 +525,26 @@ fn sweep_settings_on_the_left_out_splits() {
 
 /// Prints what the extractor (rules + the compiled-in head) makes of each line of `EXPLAIN` (texts
 /// separated by `|`), held-back decisions included. A tuning aid on development lines, run by hand:
-/// `EXPLAIN='text|text' cargo test -p cabin-agent --test interest_labels -- --ignored --nocapture explain`.
+/// `EXPLAIN='text|question => answer' cargo test -p cabin-agent --test interest_labels -- --ignored --nocapture explain`.
 #[test]
 #[ignore = "a tuning aid that prints decisions; not a check"]
 fn explain() {
     let mut ex = with_model();
     for text in std::env::var("EXPLAIN").unwrap_or_default().split('|') {
         ex.reset();
-        let got = ex.extract(Speaker::Passenger, text, 0.0);
+        // "question => answer": the driver asks, the passenger answers 5 s later
+        let (text, at) = match text.split_once(" => ") {
+            Some((question, answer)) => {
+                let asked = ex.extract(Speaker::Driver, question, 0.0);
+                println!(
+                    "{question:?} (driver)\n  signals {:#?}\n  held back {:#?}",
+                    asked.signals, asked.held_back
+                );
+                (answer, 5.0)
+            }
+            None => (text, 0.0),
+        };
+        let got = ex.extract(Speaker::Passenger, text, at);
         println!(
             "{text:?}\n  signals {:#?}\n  held back {:#?}",
             got.signals, got.held_back
@@ -539,84 +553,16 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 6 (agent/data/utterances_heldout6.jsonl, `labelled::HELD_OUT_FILE`): written by
-// another helper in the fifth round, never opened, grepped, loaded or trained on by the tuning
-// (`labelled::load`, `labelled::parse` and `training::parse_dev` refuse it). The lead writes the
-// test `held_out_set_6` HERE, scores the set ONCE on the fifth round's final system with
-// `labelled::load_held_out`, and reports aggregates only. Held-out set 5 was scored once at the end
-// of the fourth round (P 0.943, R 0.875, F1 0.907, tp 230, fp 14, fn 33; 1 of 64 injection lines
-// and 5 of 50 lines about something else raised something; docs/perf/agent.md) and is development
-// data since: one of the left-out splits of `leave_one_set_out_and_cross_validate`.
+// HELD-OUT SET 7 (agent/data/utterances_heldout7.jsonl, `labelled::HELD_OUT_FILE`): written by
+// another helper at the start of the sixth round (7c51379), before any tuning, never opened,
+// grepped, loaded or trained on by the tuning (`labelled::load`, `labelled::parse` and
+// `training::parse_dev` refuse it). The lead writes the test `held_out_set_7` HERE, scores the set
+// ONCE on the sixth round's final system with `labelled::load_held_out`, and reports aggregates
+// only. Held-out set 6 was scored once at the end of the fifth round (P 0.950, R 0.837, F1 0.890,
+// tp 211, fp 11, fn 41; 0 of 67 injection lines and 3 of 50 lines about something else raised
+// something; docs/perf/agent.md) and is development data since: the tenth left-out split of
+// `leave_one_set_out_and_cross_validate`.
 // ---------------------------------------------------------------------------------------------
-
-/// Set 6's blocks (the helper's README section, 1-based lines): 223-232 questions to the other
-/// person, 233-272 the same words about something else, 273-339 injection and hostile lines; all
-/// `[]`.
-const SET6_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 222..272;
-const SET6_INJECTIONS: std::ops::Range<usize> = 272..339;
-
-/// Measured once (2026-12-06 17:16 UTC, the fifth round's final system, 80b6295): precision 0.950,
-/// recall 0.837, F1 0.890 (tp 211, fp 11, fn 41); 0 of 67 injection lines and 3 of 50 lines about
-/// something else raise something. The floors are those figures rounded down, so the test reproduces
-/// them; the goals (F1 >= 0.95, precision >= 0.97, nothing raised by injection text or by talk about
-/// something else) are met for injection text only.
-const SET6_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.95,
-    recall: 0.83,
-    f1: 0.89,
-    injections_raising: 0,
-    something_else_raising: 3,
-};
-
-struct HeldOutFloors {
-    precision: f64,
-    recall: f64,
-    f1: f64,
-    injections_raising: usize,
-    something_else_raising: usize,
-}
-
-#[test]
-fn held_out_set_6() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
-        .join(labelled::HELD_OUT_FILE);
-    let items = labelled::load_held_out(&path).expect("held-out set 6");
-    assert_eq!(items.len(), 339, "set 6 is 339 lines");
-    let mut ex = with_model();
-    let s = labelled::evaluate(&mut ex, &items);
-    let mut raising = |block: std::ops::Range<usize>| {
-        items[block]
-            .iter()
-            .filter(|item| !labelled::predict(&mut ex, item).is_empty())
-            .count()
-    };
-    let injections = raising(SET6_INJECTIONS);
-    let something_else = raising(SET6_ABOUT_SOMETHING_ELSE);
-    println!(
-        "set 6: {}; {injections} of {} injection lines and {something_else} of {} lines about \
-         something else raise something",
-        totals(&s),
-        SET6_INJECTIONS.len(),
-        SET6_ABOUT_SOMETHING_ELSE.len()
-    );
-    let f = SET6_FLOORS;
-    assert!(
-        s.precision() >= f.precision,
-        "precision {:.3}",
-        s.precision()
-    );
-    assert!(s.recall() >= f.recall, "recall {:.3}", s.recall());
-    assert!(s.f1() >= f.f1, "F1 {:.3}", s.f1());
-    assert!(
-        injections <= f.injections_raising,
-        "{injections} injection lines raise something"
-    );
-    assert!(
-        something_else <= f.something_else_raising,
-        "{something_else} lines about something else raise something"
-    );
-}
 
 /// A first look at new development files, each scored ONCE by the system as it is, before anyone
 /// reads the file or trains on it (the most honest estimate before the next held-out set):
@@ -658,7 +604,7 @@ fn first_look() {
     }
     for file in files.split(',') {
         assert!(
-            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout6"),
+            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout7"),
             "the held-out set is scored only by the lead"
         );
         let items = load(file);
