@@ -652,6 +652,44 @@ const YES: &[&[&str]] = &[
     &["yes", "please"],
 ];
 
+/// Openings of a question put to someone in the car (see [`QUESTION_INJECTION_MIN`]).
+const ASKS_SOMEONE: &[&[&str]] = &[
+    &["do", "you"],
+    &["are", "you"],
+    &["would", "you"],
+    &["did", "you"],
+    &["have", "you"],
+    &["does", "anyone"],
+    &["is", "anyone"],
+    &["anyone"],
+    &["anybody"],
+    &["fancy"],
+    &["you", "want"],
+    &["want"],
+    &["shall", "we"],
+    &["should", "we"],
+];
+
+/// The head's `injection` probability at which a question put to someone in the car is held
+/// back as text aimed at the assistant. The head's threshold for other text is
+/// [`INJECTION_MIN`](super::classify::INJECTION_MIN) (0.15); a question to a person needs this
+/// much (sixth round, set by hand; with it and the round's other changes, the left-out development
+/// files' injection lines raising anything stayed at 11 of 617: docs/perf/agent.md).
+const QUESTION_INJECTION_MIN: f32 = 0.5;
+
+/// Neither yes nor no: read before [`YES`] ("not sure" holds "sure").
+const UNSURE: &[&[&str]] = &[
+    &["not", "sure"],
+    &["unsure"],
+    &["dunno"],
+    &["do", "not", "know"],
+    &["no", "idea"],
+    &["we", "will", "see"],
+    &["let", "us", "see"],
+    &["hard", "to", "say"],
+    &["depends"],
+];
+
 const NO: &[&[&str]] = &[
     &["no"],
     &["nope"],
@@ -1253,10 +1291,22 @@ impl Extractor {
                 && now_s - l.at_s <= ANSWER_WINDOW_S
                 && (l.speaker != speaker || speaker == Speaker::Unknown)
         });
+        // a question put to someone in the car ("Do you want to stop and charge?", "Are you
+        // hungry?") is held back only when the head is much surer: the injection class learned
+        // from text aimed at the assistant, and a question to a person reads like it (sixth
+        // round: set 6's questions lost their answers this way)
+        let asks_someone = norm.question
+            && (0..norm.tokens.len().min(2))
+                .any(|i| ASKS_SOMEONE.iter().any(|s| seq_at(&norm.tokens, i, s)));
+        let injection_min = |v: &Verdict| {
+            !asks_someone
+                || v.of(Class::Injection)
+                    .is_some_and(|s| s.prob >= QUESTION_INJECTION_MIN)
+        };
         // the cue names the injection score that decided, not the most probable class
         if let Some(b) = verdict
             .as_ref()
-            .filter(|v| !may_answer && v.is_injection())
+            .filter(|v| !may_answer && v.is_injection() && injection_min(v))
             .and_then(|v| v.of(Class::Injection))
         {
             out.held_back.push(format!(
@@ -1402,6 +1452,11 @@ impl Extractor {
         now_s: f64,
     ) -> Option<Option<Signal>> {
         let last = self.open_question(tokens, speaker, now_s)?;
+        // "Hmm, I'm not sure", "dunno": neither yes nor no, and not a wish (set 6: "not sure"
+        // read as "sure")
+        if answer_starts(tokens, UNSURE) {
+            return Some(None);
+        }
         if answer_starts(tokens, NO) {
             // "No, let's keep going.": a no that also calls the stop off is that call-off (read by
             // the caller's call-off rule), not a plain no that raises nothing

@@ -141,11 +141,13 @@ pub fn normalise(text: &str) -> Normalised {
     let mut current: Vec<String> = Vec::new();
     let mut word = String::new();
     let mut total = 0usize;
+    // a word said twice in a row is a disfluency ("stop for for food", "uh charge charge the
+    // car"): read once (sixth-round development miss, set 6)
     let flush_word = |word: &mut String, current: &mut Vec<String>| {
-        if !word.is_empty() {
+        if !word.is_empty() && current.last() != Some(word) {
             expand(word, current);
-            word.clear();
         }
+        word.clear();
     };
     fn flush_clause(clauses: &mut Vec<Clause>, current: &mut Vec<String>, question: bool) {
         if !current.is_empty() {
