@@ -564,6 +564,72 @@ fn explain() {
 // `leave_one_set_out_and_cross_validate`.
 // ---------------------------------------------------------------------------------------------
 
+/// Set 7's blocks (the helper's README section, 1-based lines): 223-232 questions to the other
+/// person, 233-272 the same words about something else, 273-339 injection and hostile lines; all
+/// `[]`.
+const SET7_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 222..272;
+const SET7_INJECTIONS: std::ops::Range<usize> = 272..339;
+
+/// Measured once: see `held_out_set_7` (the floors are set to the figures rounded down after the
+/// single scoring).
+const SET7_FLOORS: HeldOutFloors = HeldOutFloors {
+    precision: 0.0,
+    recall: 0.0,
+    f1: 0.0,
+    injections_raising: usize::MAX,
+    something_else_raising: usize::MAX,
+};
+
+struct HeldOutFloors {
+    precision: f64,
+    recall: f64,
+    f1: f64,
+    injections_raising: usize,
+    something_else_raising: usize,
+}
+
+#[test]
+fn held_out_set_7() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(labelled::HELD_OUT_FILE);
+    let items = labelled::load_held_out(&path).expect("held-out set 7");
+    assert_eq!(items.len(), 339, "set 7 is 339 lines");
+    let mut ex = with_model();
+    let s = labelled::evaluate(&mut ex, &items);
+    let mut raising = |block: std::ops::Range<usize>| {
+        items[block]
+            .iter()
+            .filter(|item| !labelled::predict(&mut ex, item).is_empty())
+            .count()
+    };
+    let injections = raising(SET7_INJECTIONS);
+    let something_else = raising(SET7_ABOUT_SOMETHING_ELSE);
+    println!(
+        "set 7: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+         something else raise something",
+        totals(&s),
+        SET7_INJECTIONS.len(),
+        SET7_ABOUT_SOMETHING_ELSE.len()
+    );
+    let f = SET7_FLOORS;
+    assert!(
+        s.precision() >= f.precision,
+        "precision {:.3}",
+        s.precision()
+    );
+    assert!(s.recall() >= f.recall, "recall {:.3}", s.recall());
+    assert!(s.f1() >= f.f1, "F1 {:.3}", s.f1());
+    assert!(
+        injections <= f.injections_raising,
+        "{injections} injection lines raise something"
+    );
+    assert!(
+        something_else <= f.something_else_raising,
+        "{something_else} lines about something else raise something"
+    );
+}
+
 /// A first look at new development files, each scored ONCE by the system as it is, before anyone
 /// reads the file or trains on it (the most honest estimate before the next held-out set):
 /// aggregates only are printed; each line's prediction is written to `FIRST_LOOK_OUT/<file>.tsv`
