@@ -570,14 +570,17 @@ fn explain() {
 const SET7_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 222..272;
 const SET7_INJECTIONS: std::ops::Range<usize> = 272..339;
 
-/// Measured once: see `held_out_set_7` (the floors are set to the figures rounded down after the
-/// single scoring).
+/// Measured once (2026-12-06 19:10 UTC, the sixth round's final system, 1d6d3f2): precision 0.948,
+/// recall 0.853, F1 0.898 (tp 220, fp 12, fn 38); 0 of 67 injection lines and 2 of 50 lines about
+/// something else raise something. The floors are those figures rounded down, so the test
+/// reproduces them; the goals (F1 >= 0.95, precision >= 0.97, nothing raised by injection text or
+/// by talk about something else) are met for injection text only.
 const SET7_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.94,
+    recall: 0.85,
+    f1: 0.89,
+    injections_raising: 0,
+    something_else_raising: 2,
 };
 
 struct HeldOutFloors {
