@@ -292,6 +292,10 @@ const POSTPONE: &[&[&str]] = &[
     &["hang", "on", "till"],
     &["hang", "on", "until"],
     &["hold", "off"],
+    // seventh round (set 7): "I'll hold on for the toilet till we get to the ferry port"
+    &["till", "we", "get", "to"],
+    &["until", "we", "get", "to"],
+    &["on", "the", "head"],
 ];
 
 /// Put off, in a clause of its own ("Let's do the coffee later, not now", "We'll take the break at
@@ -650,6 +654,177 @@ const YES: &[&[&str]] = &[
     &["talked", "me", "into"],
     &["deffo"],
     &["yes", "please"],
+    // seventh round (set 7)
+    &["i", "do"],
+    &["me"],
+    &["sounds"],
+    &["perfect"],
+    &["brilliant"],
+];
+
+/// Words that ask for something, or say where a place is or how good it is, without saying what
+/// is wanted there ([`Extractor::brand_with_its_kind`]: "Pull into the Shell up ahead", "Wendy's
+/// sounds good to me", "there's a Shell in two k, let's stop there" want the brand alone).
+const ASKING_WORDS: &[&str] = &[
+    "ahead",
+    "coming",
+    "next",
+    "exit",
+    "junction",
+    "left",
+    "right",
+    "road",
+    "by",
+    "near",
+    "around",
+    "corner",
+    "roundabout",
+    "station",
+    "miles",
+    "mile",
+    "km",
+    "k",
+    "minutes",
+    "mins",
+    "away",
+    "two",
+    "three",
+    "five",
+    "ten",
+    "soon",
+    "later",
+    "sounds",
+    "good",
+    "great",
+    "nice",
+    "best",
+    "lovely",
+    "all",
+    "week",
+    "day",
+    "side",
+    "along",
+    "past",
+    "after",
+    "before",
+    "services",
+    "stretch",
+    "i",
+    "me",
+    "my",
+    "we",
+    "us",
+    "our",
+    "you",
+    "a",
+    "an",
+    "the",
+    "some",
+    "to",
+    "at",
+    "in",
+    "into",
+    "for",
+    "from",
+    "on",
+    "of",
+    "up",
+    "off",
+    "there",
+    "here",
+    "it",
+    "is",
+    "am",
+    "are",
+    "be",
+    "can",
+    "could",
+    "would",
+    "will",
+    "shall",
+    "should",
+    "let",
+    "do",
+    "go",
+    "get",
+    "grab",
+    "stop",
+    "pull",
+    "pop",
+    "swing",
+    "head",
+    "hit",
+    "want",
+    "need",
+    "love",
+    "like",
+    "fancy",
+    "craving",
+    "crave",
+    "please",
+    "now",
+    "right",
+    "just",
+    "really",
+    "so",
+    "and",
+    "or",
+    "if",
+    "see",
+    "one",
+    "next",
+    "quick",
+    "how",
+    "about",
+    "what",
+    "why",
+    "not",
+    "yes",
+    "yeah",
+    "ok",
+    "okay",
+    "oh",
+    "ooh",
+    "man",
+    "mate",
+    "then",
+    "have",
+    "has",
+    "had",
+    "got",
+    "take",
+    "think",
+    "reckon",
+    "maybe",
+    "that",
+    "this",
+    "there",
+    "is",
+    "what",
+    "again",
+    "been",
+    "ages",
+    "since",
+    "time",
+    "too",
+    "also",
+    "still",
+];
+
+/// A stop asked for without naming what for: beside a brand, the brand is the stop.
+const STOP_THERE: &[&[&str]] = &[
+    &["go", "there"],
+    &["stop", "there"],
+    &["pull", "in"],
+    &["pull", "into", "it"],
+    &["pop", "in"],
+    &["swing", "in"],
+    &["have", "to", "stop"],
+    &["must", "stop"],
+    &["let", "us", "stop"],
+    &["let", "us", "go"],
+    &["head", "there"],
+    &["stop", "off", "there"],
 ];
 
 /// Openings of a question put to someone in the car (see [`QUESTION_INJECTION_MIN`]).
@@ -707,6 +882,7 @@ const NO: &[&[&str]] = &[
     &["not", "at", "all"],
     &["not", "me"],
     &["not", "for", "me"],
+    &["neither"],
 ];
 
 /// Kinds a "let's keep going" calls off: every stop, not the cabin.
@@ -992,7 +1168,8 @@ pub struct Extractor {
 /// Whether an answer begins with a word of `set`: anywhere in a short answer (the word may come
 /// after a hedge: "a bit, yeah", "it is a bit, yeah"), in the first two words of a longer one.
 fn answer_starts(tokens: &[String], set: &[&[&str]]) -> bool {
-    let within = if tokens.len() <= 5 { tokens.len() } else { 2 };
+    // seventh round: 7 (was 5), "To be honest, yeah, I do" (set 7)
+    let within = if tokens.len() <= 7 { tokens.len() } else { 2 };
     (0..tokens.len().min(within)).any(|i| set.iter().any(|s| seq_at(tokens, i, s)))
 }
 
@@ -1383,6 +1560,7 @@ impl Extractor {
                 self.name_brands(&norm.tokens, &out.signals, &mut added);
             }
             out.signals.append(&mut added);
+            self.brand_with_its_kind(&norm.tokens, &mut out);
         }
         // A no to the other person's question that names its topic ("No, we've got more than half
         // a tank" after "Should we fill up?"): the topic word is the reason, not a wish (sixth-round
@@ -1417,6 +1595,21 @@ impl Extractor {
                 }
             }
         }
+        // a want and a cancellation of the same kind in one utterance ("Scrap the food stop, I've
+        // found a sandwich in my bag", "We don't need to charge, the battery's fine"): the topic
+        // word after the call-off explains it, it is not a new wish (seventh round, sets 5-7)
+        let cancelled: Vec<(Option<InterestKind>, Option<String>)> = out
+            .signals
+            .iter()
+            // a call-off, a postponement, a satisfied marker, a declined offer; not the speaker's
+            // own negation, which double negatives confuse ("I never said I wasn't hungry, I'm
+            // ravenous"; "There's no air in here, open a window")
+            .filter(|s| s.act == Act::Cancel && s.kind.is_some() && !s.cue.starts_with("negated"))
+            .map(|s| (s.kind, s.brand.clone()))
+            .collect();
+        out.signals.retain(|s| {
+            !(s.act == Act::Want && cancelled.iter().any(|(k, b)| *k == s.kind && *b == s.brand))
+        });
         // one signal per (kind, brand, act): the most confident
         out.signals.sort_by(|a, b| {
             (a.kind, &a.brand, a.act)
@@ -1546,7 +1739,82 @@ impl Extractor {
                     confidence,
                     cue,
                 });
+            } else if let Some(p) = find_any(tokens, 0, tokens.len(), STOP_THERE) {
+                // "Esso on the left, let's pull in", "an In-N-Out, we have to stop": the stop
+                // asked for is the brand (seventh round, set 7)
+                if calls_off(tokens).is_none() {
+                    added.push(Signal {
+                        kind: Some(hit.kind),
+                        brand: Some(brand),
+                        act: Act::Want,
+                        scope: Scope::Speaker,
+                        confidence: 0.7,
+                        cue: format!("names it, then '{}'", tokens[p..].join(" ")),
+                    });
+                }
             }
+        }
+    }
+
+    /// A wanted brand whose kind the rest of the utterance asks for too ("Grab us a sausage roll at
+    /// Greggs", "Can we stop at Chipotle? I'm craving a burrito bowl"): the labels want both, and
+    /// dishes are too many for a word list. The model reads the utterance without its brand names;
+    /// when that text alone is clearly a wish of the brand's kind ([`Verdict::mention_addition`]), the
+    /// kind is wanted beside the brand. "Pop into Pret" without "Pret" says nothing, so a brand
+    /// alone stays the brand alone. One more embedding, only for utterances that want a brand
+    /// (seventh round: sets 5-7).
+    fn brand_with_its_kind(&self, tokens: &[String], out: &mut Extraction) {
+        let Some(u) = &self.understanding else {
+            return;
+        };
+        let brand_wants: Vec<(InterestKind, String)> = out
+            .signals
+            .iter()
+            .filter(|s| s.act == Act::Want)
+            .filter_map(|s| Some((s.kind?, s.brand.clone()?)))
+            .collect();
+        if brand_wants.is_empty() {
+            return;
+        }
+        let mut rest = Vec::new();
+        let mut i = 0;
+        while i < tokens.len() {
+            match self.lexicon.lookup(tokens, i) {
+                Some((len, hit)) if hit.brand.is_some() => i += len,
+                _ => {
+                    rest.push(tokens[i].as_str());
+                    i += 1;
+                }
+            }
+        }
+        // "I'd love a Dunkin right now", "Can we go to Greggs?": only asking words beside the
+        // brand, which the head reads as a wish of any kind; the brand alone is wanted
+        if rest.iter().all(|w| ASKING_WORDS.contains(w)) {
+            return;
+        }
+        let Some(v) = u.classify(&rest.join(" ")) else {
+            return;
+        };
+        // as sure as the model must be to add a kind the rules passed over
+        let Some((kind, near)) = v.mention_addition() else {
+            return;
+        };
+        for (brand_kind, brand) in brand_wants {
+            let has_kind = out
+                .signals
+                .iter()
+                .any(|s| s.kind == Some(kind) && s.brand.is_none());
+            if kind != brand_kind || has_kind {
+                continue;
+            }
+            out.signals.push(Signal {
+                kind: Some(kind),
+                brand: None,
+                act: Act::Want,
+                scope: Scope::Speaker,
+                confidence: 0.7,
+                cue: format!("the words beside '{brand}': embedding {}", near.cue()),
+            });
         }
     }
 

@@ -207,6 +207,11 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("mens room", Toilet, Topic),
     ("powder room", Toilet, Topic),
     ("spend a penny", Toilet, Topic),
+    // seventh round (set 7)
+    ("comfort break", Toilet, Topic),
+    ("little girls room", Toilet, Topic),
+    ("little boys room", Toilet, Topic),
+    ("cludgie", Toilet, Topic),
     // rest
     ("tired", Rest, State),
     ("wide awake", Rest, Satisfied),
@@ -262,6 +267,12 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("carsick", FreshAir, State),
     ("car sick", FreshAir, State),
     ("queasy", FreshAir, State),
+    // seventh round (set 7): heat said as a state, air let in
+    ("roasting in here", FreshAir, State),
+    ("boiling in here", FreshAir, State),
+    ("baking in here", FreshAir, State),
+    ("close in here", FreshAir, State),
+    ("air in", FreshAir, Topic),
     ("windows", FreshAir, Topic),
     ("ventilation", FreshAir, Topic),
     ("can not breathe", FreshAir, State),
