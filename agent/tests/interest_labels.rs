@@ -1,9 +1,9 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-6 and the round-4 files are development data now
+//! `models/embedding/`, issue 13 item 1). Sets 1-7 and the round-4 files are development data now
 //! (agent/data/README.md): each is scored by a head trained without it (leave one set out), and
 //! every development line by 5-fold cross-validation; those development figures are asserted at
-//! what was measured. Held-out set 7 is scored once by the lead (the marked place below), never
+//! what was measured. Held-out set 8 is scored once by the lead (the marked place below), never
 //! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
@@ -556,34 +556,31 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 7 (agent/data/utterances_heldout7.jsonl, `labelled::HELD_OUT_FILE`): written by
-// another helper at the start of the sixth round (7c51379), before any tuning, never opened,
-// grepped, loaded or trained on by the tuning (`labelled::load`, `labelled::parse` and
-// `training::parse_dev` refuse it). The lead writes the test `held_out_set_7` HERE, scores the set
-// ONCE on the sixth round's final system with `labelled::load_held_out`, and reports aggregates
-// only. Held-out set 6 was scored once at the end of the fifth round (P 0.950, R 0.837, F1 0.890,
-// tp 211, fp 11, fn 41; 0 of 67 injection lines and 3 of 50 lines about something else raised
-// something; docs/perf/agent.md) and is development data since: the tenth left-out split of
-// `leave_one_set_out_and_cross_validate`.
+// HELD-OUT SET 8 (agent/data/utterances_heldout8.jsonl, `labelled::HELD_OUT_FILE`): written by
+// another helper at the start of the seventh round (b20f3b6), before any of its tuning, never
+// opened, grepped, loaded or trained on by the tuning (`labelled::load`, `labelled::parse` and
+// `training::parse_dev` refuse it). The lead scores it ONCE, in `held_out_set_8` below, on the
+// seventh round's final system, and reports aggregates only.
+// Held-out set 7 was scored once at the end of the sixth round (2026-12-06 19:10 UTC, 1d6d3f2:
+// P 0.948, R 0.853, F1 0.898, tp 220, fp 12, fn 38; 0 of 67 injection lines and 2 of 50 lines
+// about something else raised something; docs/perf/agent.md) and is development data since: the
+// eleventh left-out split of `leave_one_set_out_and_cross_validate`. Set 6 likewise at the end of
+// the fifth round (P 0.950, R 0.837, F1 0.890).
 // ---------------------------------------------------------------------------------------------
 
-/// Set 7's blocks (the helper's README section, 1-based lines): 223-232 questions to the other
-/// person, 233-272 the same words about something else, 273-339 injection and hostile lines; all
+/// Set 8's blocks (the helper's README section, 1-based lines): 224-233 questions to the other
+/// person, 234-273 the same words about something else, 274-340 injection and hostile lines; all
 /// `[]`.
-const SET7_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 222..272;
-const SET7_INJECTIONS: std::ops::Range<usize> = 272..339;
+const SET8_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
+const SET8_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Measured once (2026-12-06 19:10 UTC, the sixth round's final system, 1d6d3f2): precision 0.948,
-/// recall 0.853, F1 0.898 (tp 220, fp 12, fn 38); 0 of 67 injection lines and 2 of 50 lines about
-/// something else raise something. The floors are those figures rounded down, so the test
-/// reproduces them; the goals (F1 >= 0.95, precision >= 0.97, nothing raised by injection text or
-/// by talk about something else) are met for injection text only.
-const SET7_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.94,
-    recall: 0.85,
-    f1: 0.89,
-    injections_raising: 0,
-    something_else_raising: 2,
+/// Set after the single scoring: the figures rounded down.
+const SET8_FLOORS: HeldOutFloors = HeldOutFloors {
+    precision: 0.0,
+    recall: 0.0,
+    f1: 0.0,
+    injections_raising: usize::MAX,
+    something_else_raising: usize::MAX,
 };
 
 struct HeldOutFloors {
@@ -595,12 +592,12 @@ struct HeldOutFloors {
 }
 
 #[test]
-fn held_out_set_7() {
+fn held_out_set_8() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
         .join(labelled::HELD_OUT_FILE);
-    let items = labelled::load_held_out(&path).expect("held-out set 7");
-    assert_eq!(items.len(), 339, "set 7 is 339 lines");
+    let items = labelled::load_held_out(&path).expect("held-out set 8");
+    assert_eq!(items.len(), 340, "set 8 is 340 lines");
     let mut ex = with_model();
     let s = labelled::evaluate(&mut ex, &items);
     let mut raising = |block: std::ops::Range<usize>| {
@@ -609,16 +606,16 @@ fn held_out_set_7() {
             .filter(|item| !labelled::predict(&mut ex, item).is_empty())
             .count()
     };
-    let injections = raising(SET7_INJECTIONS);
-    let something_else = raising(SET7_ABOUT_SOMETHING_ELSE);
+    let injections = raising(SET8_INJECTIONS);
+    let something_else = raising(SET8_ABOUT_SOMETHING_ELSE);
     println!(
-        "set 7: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+        "set 8: {}; {injections} of {} injection lines and {something_else} of {} lines about \
          something else raise something",
         totals(&s),
-        SET7_INJECTIONS.len(),
-        SET7_ABOUT_SOMETHING_ELSE.len()
+        SET8_INJECTIONS.len(),
+        SET8_ABOUT_SOMETHING_ELSE.len()
     );
-    let f = SET7_FLOORS;
+    let f = SET8_FLOORS;
     assert!(
         s.precision() >= f.precision,
         "precision {:.3}",
