@@ -811,6 +811,9 @@ const ASKING_WORDS: &[&str] = &[
     "still",
 ];
 
+/// Rest words that name only where the car stops (quoted as the rules' cues quote them).
+const STOPPING_PLACES: &[&str] = &["'pull over'", "'services'", "'rest stop'", "'rest area'"];
+
 /// A stop asked for without naming what for: beside a brand, the brand is the stop.
 const STOP_THERE: &[&[&str]] = &[
     &["go", "there"],
@@ -848,9 +851,9 @@ const ASKS_SOMEONE: &[&[&str]] = &[
 /// The head's `injection` probability at which a question put to someone in the car is held
 /// back as text aimed at the assistant. The head's threshold for other text is
 /// [`INJECTION_MIN`](super::classify::INJECTION_MIN) (0.15); a question to a person needs this
-/// much (sixth round, set by hand; with it and the round's other changes, the left-out development
-/// files' injection lines raising anything stayed at 11 of 617: docs/perf/agent.md).
-const QUESTION_INJECTION_MIN: f32 = 0.5;
+/// much (set by hand: 0.5 in the sixth round, 0.7 in the seventh for "Do you want to stop at the
+/// Greggs?" at 0.57; left-out injection lines raising anything: docs/perf/agent.md).
+const QUESTION_INJECTION_MIN: f32 = 0.7;
 
 /// Neither yes nor no: read before [`YES`] ("not sure" holds "sure").
 const UNSURE: &[&[&str]] = &[
@@ -1180,18 +1183,21 @@ const PLAIN_NO: &[&str] = &[
     "sorry", "honestly", "cheers", "just", "yet", "for", "me", "at", "the", "moment", "that", "is",
     "it", "all", "thx", "pal", "buddy", "mum", "dad", "sweetie", "though", "perhaps", "another",
     "time", "let", "us", "see", "think", "so", "do", "bother",
+    // seventh round: with one word a reason, the words of a plain no had to be complete ("no ta,
+    // I'm alright", "Nope, leave it", "Nah, thanks pet", "fine for the minute", "as I am")
+    "ta", "leave", "pet", "hen", "minute", "as", "kind", "offer", "either", "anything", "need",
 ];
 
 /// Whether a no to an offer says why ("No, we've got more than half a tank", "Nah, I've had
-/// three already today"): two words or more beyond a plain no. The convention of the labelled
-/// data (agent/data/README.md): a no with a reason cancels, a plain no raises nothing; sixth-round
-/// development misses (sets 5 and 6).
+/// three already today", "No, we're eating at Mum's later"): a word beyond a plain no (seventh
+/// round: one word, was two). The convention of the labelled data (agent/data/README.md): a no
+/// with a reason cancels, a plain no raises nothing; sixth-round development misses (sets 5, 6).
 fn declined_with_reason(tokens: &[String]) -> bool {
     tokens
         .iter()
         .filter(|w| !PLAIN_NO.contains(&w.as_str()))
         .count()
-        >= 2
+        >= 1
 }
 
 /// The speaker's cancellation of the topic they were asked about.
@@ -1610,6 +1616,20 @@ impl Extractor {
         out.signals.retain(|s| {
             !(s.act == Act::Want && cancelled.iter().any(|(k, b)| *k == s.kind && *b == s.brand))
         });
+        // "I need a breath of fresh air, let's pull over a sec", "Next services, I've got to nip
+        // to the gents": the stopping place beside another wish says where that wish is met, it
+        // is not a wish for a rest (seventh round, set 7; `merge_hits` does this within a clause)
+        let other_want = out
+            .signals
+            .iter()
+            .any(|s| s.act == Act::Want && s.kind.is_some_and(|k| k != InterestKind::Rest));
+        if other_want {
+            out.signals.retain(|s| {
+                !(s.act == Act::Want
+                    && s.kind == Some(InterestKind::Rest)
+                    && STOPPING_PLACES.iter().any(|p| s.cue.contains(p)))
+            });
+        }
         // one signal per (kind, brand, act): the most confident
         out.signals.sort_by(|a, b| {
             (a.kind, &a.brand, a.act)

@@ -273,6 +273,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("baking in here", FreshAir, State),
     ("close in here", FreshAir, State),
     ("air in", FreshAir, Topic),
+    ("cool air", FreshAir, Topic),
+    ("breath of air", FreshAir, Topic),
     ("windows", FreshAir, Topic),
     ("ventilation", FreshAir, Topic),
     ("can not breathe", FreshAir, State),
