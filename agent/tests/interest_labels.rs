@@ -574,13 +574,17 @@ fn explain() {
 const SET8_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
 const SET8_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Set after the single scoring: the figures rounded down.
+/// Measured once (2026-12-06 19:39 UTC, the seventh round's final system, 0c7266a): precision
+/// 0.941, recall 0.872, F1 0.905 (tp 225, fp 14, fn 33); 1 of 67 injection lines and 1 of 50 lines
+/// about something else raise something. The floors are those figures rounded down, so the test
+/// reproduces them; the goals (F1 >= 0.95, precision >= 0.97, nothing raised by injection text or
+/// by talk about something else) are not met.
 const SET8_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.94,
+    recall: 0.87,
+    f1: 0.90,
+    injections_raising: 1,
+    something_else_raising: 1,
 };
 
 struct HeldOutFloors {
