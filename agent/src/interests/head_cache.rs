@@ -12,6 +12,7 @@
 use super::embedding::DIM;
 use super::head::{Head, TrainSettings, CLASSES};
 use super::training::TrainingText;
+use std::hash::Hasher;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -24,14 +25,11 @@ pub fn key(
     settings: TrainSettings,
     model: &Path,
 ) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = fnv::FnvHasher::default();
+    // each input ends in 0xff, so "ab" + "c" and "a" + "bc" differ
     let mut eat = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h ^= 0xff;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        h.write(bytes);
+        h.write(&[0xff]);
     };
     for p in prototypes {
         eat(p.as_bytes());
@@ -49,7 +47,7 @@ pub fn key(
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     eat(&size(model).to_le_bytes());
     eat(&size(&model.with_file_name("tokenizer.json")).to_le_bytes());
-    h
+    h.finish()
 }
 
 /// Where the cache of the model at `model` lives.

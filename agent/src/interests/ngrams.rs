@@ -11,6 +11,8 @@
 //! Chosen on the nine left-out development files (docs/perf/agent.md, "Fifth round"): character
 //! 4-grams beat 3-grams and words alone.
 
+use std::hash::Hasher;
+
 /// Buckets of the hashed bag (collisions are rare at a few thousand distinct words and pairs).
 pub const BUCKETS: usize = 4096;
 /// Characters per word piece (with `<` and `>` marking the word's ends).
@@ -20,19 +22,15 @@ pub const CHAR_GRAM: usize = 4;
 pub type Feature = (u32, f32);
 
 fn bucket(parts: &[&str]) -> u32 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = fnv::FnvHasher::default();
     for (i, p) in parts.iter().enumerate() {
         if i > 0 {
-            h ^= u64::from(b' ');
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            h.write(b" ");
         }
-        for b in p.as_bytes() {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        h.write(p.as_bytes());
     }
     // a pair holds a space and a word piece starts with "# ": no word hashes the same input
-    (h % BUCKETS as u64) as u32
+    (h.finish() % BUCKETS as u64) as u32
 }
 
 /// The hashed words, word pairs and word pieces of `text` (normalised tokens joined by spaces, as
