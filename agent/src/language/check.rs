@@ -413,12 +413,20 @@ pub fn clean(raw: &str) -> String {
 /// No number and no name that is not in the data, no claim about the driver the driver state does
 /// not make, and the place named.
 fn only_facts(text: &str, req: &PhraseRequest) -> Result<(), String> {
-    // numbers, with their units; a number inside an allowed name ("7-Eleven", "Q1 Tankstelle") is
-    // the name, not a claim
+    // numbers, with their units; a number inside an allowed name ("7-Eleven", "Q1 Tankstelle",
+    // "Five Guys": a stop-14 held-out false rejection) is the name, not a claim
     let allowed = req.allowed_numbers();
     let mut scrubbed = text.to_string();
+    let numeric = |n: &str| {
+        n.chars().any(|c| c.is_ascii_digit())
+            || n.split(|c: char| !c.is_alphanumeric()).any(|w| {
+                NUMBER_WORDS
+                    .iter()
+                    .any(|(nw, _)| nw.eq_ignore_ascii_case(w))
+            })
+    };
     for n in req.allowed_names() {
-        if n.chars().any(|c| c.is_ascii_digit()) && !n.is_empty() {
+        if !n.is_empty() && numeric(&n) {
             scrubbed = replace_ignore_case(&scrubbed, &n, "Name");
         }
     }
@@ -971,6 +979,21 @@ mod tests {
         let r = stop_at("Shell Select St. Pölten", Some("Shell"));
         assert!(check(
             "Shell Select St. Pölten is near. Is it 900 m ahead, a 1 min detour?",
+            &r,
+            &c
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn a_number_word_in_the_place_name_is_the_name() {
+        let c = CheckConfig::default();
+        let r = stop_at("Five Guys", Some("Five Guys"));
+        let t = crate::language::template_text(&r);
+        assert_eq!(check(&t, &r, &c).as_deref(), Ok(t.as_str()), "{t}");
+        // a number word outside the name is still a claim
+        assert!(check(
+            "How about Five Guys? It's 900 m ahead, a 1 min detour, open for five more hours.",
             &r,
             &c
         )
