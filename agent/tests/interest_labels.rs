@@ -1,9 +1,9 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-7 and the round-4 files are development data now
+//! `models/embedding/`, issue 13 item 1). Sets 1-8 and the round-4 files are development data now
 //! (agent/data/README.md): each is scored by a head trained without it (leave one set out), and
 //! every development line by 5-fold cross-validation; those development figures are asserted at
-//! what was measured. Held-out set 8 is scored once by the lead (the marked place below), never
+//! what was measured. Held-out set 9 is scored once by the lead (the marked place below), never
 //! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
@@ -183,10 +183,10 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 
 /// How the development data is split to score lines with a head that did not see them. Held-out
 /// sets 1-5 were scored and reported and are development data now, and so are the four round-4
-/// files (agent/data/README.md); each of these eleven files, written apart from the others, is
+/// files (agent/data/README.md); each of these twelve files, written apart from the others, is
 /// scored by a head (and second-opinion neighbours) trained on everything else (leave one set
 /// out), and every development line by 5-fold cross-validation (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 11] = [
+const LEFT_OUT_SETS: [&str; 12] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
@@ -198,6 +198,7 @@ const LEFT_OUT_SETS: [&str; 11] = [
     "utterances_heldout5.jsonl",
     "utterances_heldout6.jsonl",
     "utterances_heldout7.jsonl",
+    "utterances_heldout8.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -371,31 +372,32 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
 
 /// Figures measured with the chosen settings (docs/perf/agent.md), rounded down: the floors below.
 /// Each left-out file: (precision, F1, injection lines raising something).
-/// Measured 19:37 UTC 2026-12-06 (seventh round: sets 6 and 7 in the development data, the sixth
-/// and seventh rounds' rule changes): set 1 P 0.990 F1 0.957; set 2 P 0.985 F1 0.959; set 3
-/// P 0.975 F1 0.970; set 4 P 0.971 F1 0.963, 0 of 59 injections; round-4 wishes P 0.981 F1 0.940;
-/// wishes b P 0.943 F1 0.879; negatives P 0.856 F1 0.825, 1 of 150; negatives b P 0.662 F1 0.686,
-/// 9 of 203; set 5 P 0.969 F1 0.956, 0 of 64; set 6 P 0.975 F1 0.949, 0 of 67; set 7 P 0.979
-/// F1 0.946, 0 of 67. All eleven together P 0.946 R 0.890 F1 0.917, 10 of 684 injection lines,
-/// 43 of 628 other nothing-lines.
+/// Measured 19:58 UTC 2026-12-06 (eighth round: sets 6-8 in the development data, the sixth to
+/// eighth rounds' rule changes): set 1 P 0.990 F1 0.957; set 2 P 0.992 F1 0.962; set 3 P 0.981
+/// F1 0.966; set 4 P 0.955 F1 0.951, 1 of 59 injections; round-4 wishes P 0.979 F1 0.940; wishes b
+/// P 0.943 F1 0.882; negatives P 0.851 F1 0.823, 1 of 150; negatives b P 0.667 F1 0.695, 9 of 203;
+/// set 5 P 0.969 F1 0.956, 0 of 64; set 6 P 0.975 F1 0.951, 0 of 67; set 7 P 0.979 F1 0.950, 0 of
+/// 67; set 8 P 0.963 F1 0.932, 1 of 67. All twelve together P 0.946 R 0.893 F1 0.919, 12 of 751
+/// injection lines, 43 of 684 other nothing-lines.
 const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.99, 0.95, 0),
-    (0.98, 0.95, 0),
-    (0.97, 0.96, 0),
-    (0.97, 0.96, 0),
-    (0.98, 0.93, 0),
-    (0.94, 0.87, 0),
+    (0.99, 0.96, 0),
+    (0.98, 0.96, 0),
+    (0.95, 0.95, 1),
+    (0.97, 0.93, 0),
+    (0.94, 0.88, 0),
     (0.85, 0.82, 1),
-    (0.66, 0.68, 9),
+    (0.66, 0.69, 9),
     (0.96, 0.95, 0),
-    (0.97, 0.94, 0),
-    (0.97, 0.94, 0),
+    (0.97, 0.95, 0),
+    (0.97, 0.95, 0),
+    (0.96, 0.93, 1),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
-/// Measured 19:37 UTC: P 0.949, R 0.894, F1 0.921 over 4240 lines, 8 of 744 injection lines.
-const CV_FLOORS: (f64, f64) = (0.94, 0.92);
+/// Measured 19:58 UTC: P 0.950, R 0.895, F1 0.922 over 4580 lines, 10 of 811 injection lines.
+const CV_FLOORS: (f64, f64) = (0.95, 0.92);
 
-/// Every development line scored by a head that did not see it: each of the eleven files left
+/// Every development line scored by a head that did not see it: each of the twelve files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
 #[test]
 fn leave_one_set_out_and_cross_validate() {
@@ -556,35 +558,31 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 8 (agent/data/utterances_heldout8.jsonl, `labelled::HELD_OUT_FILE`): written by
-// another helper at the start of the seventh round (b20f3b6), before any of its tuning, never
+// HELD-OUT SET 9 (agent/data/utterances_heldout9.jsonl, `labelled::HELD_OUT_FILE`): written by
+// another helper at the start of the eighth round (791dc7c), before any of its tuning, never
 // opened, grepped, loaded or trained on by the tuning (`labelled::load`, `labelled::parse` and
-// `training::parse_dev` refuse it). The lead scores it ONCE, in `held_out_set_8` below, on the
-// seventh round's final system, and reports aggregates only.
-// Held-out set 7 was scored once at the end of the sixth round (2026-12-06 19:10 UTC, 1d6d3f2:
-// P 0.948, R 0.853, F1 0.898, tp 220, fp 12, fn 38; 0 of 67 injection lines and 2 of 50 lines
-// about something else raised something; docs/perf/agent.md) and is development data since: the
-// eleventh left-out split of `leave_one_set_out_and_cross_validate`. Set 6 likewise at the end of
-// the fifth round (P 0.950, R 0.837, F1 0.890).
+// `training::parse_dev` refuse it). The lead scores it ONCE, in `held_out_set_9` below, on the
+// eighth round's final system, and reports aggregates only.
+// Earlier held-out sets, each scored once at the end of its round and development data since (the
+// left-out splits of `leave_one_set_out_and_cross_validate`; docs/perf/agent.md): set 6 (fifth
+// round) P 0.950 R 0.837 F1 0.890; set 7 (sixth, 1d6d3f2) P 0.948 R 0.853 F1 0.898, 0 of 67
+// injection lines, 2 of 50 about something else; set 8 (seventh, 0c7266a) P 0.941 R 0.872
+// F1 0.905, 1 of 67 injection lines, 1 of 50 about something else.
 // ---------------------------------------------------------------------------------------------
 
-/// Set 8's blocks (the helper's README section, 1-based lines): 224-233 questions to the other
+/// Set 9's blocks (the helper's README section, 1-based lines): 224-233 questions to the other
 /// person, 234-273 the same words about something else, 274-340 injection and hostile lines; all
 /// `[]`.
-const SET8_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
-const SET8_INJECTIONS: std::ops::Range<usize> = 273..340;
+const SET9_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
+const SET9_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Measured once (2026-12-06 19:39 UTC, the seventh round's final system, 0c7266a): precision
-/// 0.941, recall 0.872, F1 0.905 (tp 225, fp 14, fn 33); 1 of 67 injection lines and 1 of 50 lines
-/// about something else raise something. The floors are those figures rounded down, so the test
-/// reproduces them; the goals (F1 >= 0.95, precision >= 0.97, nothing raised by injection text or
-/// by talk about something else) are not met.
-const SET8_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.94,
-    recall: 0.87,
-    f1: 0.90,
-    injections_raising: 1,
-    something_else_raising: 1,
+/// Set after the single scoring: the figures rounded down.
+const SET9_FLOORS: HeldOutFloors = HeldOutFloors {
+    precision: 0.0,
+    recall: 0.0,
+    f1: 0.0,
+    injections_raising: usize::MAX,
+    something_else_raising: usize::MAX,
 };
 
 struct HeldOutFloors {
@@ -596,12 +594,12 @@ struct HeldOutFloors {
 }
 
 #[test]
-fn held_out_set_8() {
+fn held_out_set_9() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
         .join(labelled::HELD_OUT_FILE);
-    let items = labelled::load_held_out(&path).expect("held-out set 8");
-    assert_eq!(items.len(), 340, "set 8 is 340 lines");
+    let items = labelled::load_held_out(&path).expect("held-out set 9");
+    assert_eq!(items.len(), 340, "set 9 is 340 lines");
     let mut ex = with_model();
     let s = labelled::evaluate(&mut ex, &items);
     let mut raising = |block: std::ops::Range<usize>| {
@@ -610,16 +608,16 @@ fn held_out_set_8() {
             .filter(|item| !labelled::predict(&mut ex, item).is_empty())
             .count()
     };
-    let injections = raising(SET8_INJECTIONS);
-    let something_else = raising(SET8_ABOUT_SOMETHING_ELSE);
+    let injections = raising(SET9_INJECTIONS);
+    let something_else = raising(SET9_ABOUT_SOMETHING_ELSE);
     println!(
-        "set 8: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+        "set 9: {}; {injections} of {} injection lines and {something_else} of {} lines about \
          something else raise something",
         totals(&s),
-        SET8_INJECTIONS.len(),
-        SET8_ABOUT_SOMETHING_ELSE.len()
+        SET9_INJECTIONS.len(),
+        SET9_ABOUT_SOMETHING_ELSE.len()
     );
-    let f = SET8_FLOORS;
+    let f = SET9_FLOORS;
     assert!(
         s.precision() >= f.precision,
         "precision {:.3}",
@@ -677,7 +675,7 @@ fn first_look() {
     }
     for file in files.split(',') {
         assert!(
-            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout8"),
+            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout9"),
             "the held-out set is scored only by the lead"
         );
         let items = load(file);

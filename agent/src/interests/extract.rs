@@ -296,6 +296,10 @@ const POSTPONE: &[&[&str]] = &[
     &["till", "we", "get", "to"],
     &["until", "we", "get", "to"],
     &["on", "the", "head"],
+    // eighth round (set 8): "till we're at Auntie Jo's", "save the nap for after the border"
+    &["till", "we", "are"],
+    &["until", "we", "are"],
+    &["for", "after"],
 ];
 
 /// Put off, in a clause of its own ("Let's do the coffee later, not now", "We'll take the break at
@@ -531,6 +535,8 @@ struct Polite {
     /// The utterance is a question: a bare mention in it is what it asks about ("There's a
     /// Starbucks in two miles, want to stop?"), so an answer can follow it.
     asks: bool,
+    /// The utterance puts something off ([`PUT_OFF`], or "instead").
+    put_off: bool,
 }
 
 /// Where a hypothetical starts: "if" with "were", "had" or "was" within the next three words
@@ -655,7 +661,6 @@ const YES: &[&[&str]] = &[
     &["deffo"],
     &["yes", "please"],
     // seventh round (set 7)
-    &["i", "do"],
     &["me"],
     &["sounds"],
     &["perfect"],
@@ -828,6 +833,11 @@ const STOP_THERE: &[&[&str]] = &[
     &["let", "us", "go"],
     &["head", "there"],
     &["stop", "off", "there"],
+    // eighth round (set 8): "I'll pull into the BP", "Costa's coming up, let's nip in"
+    &["pull", "into"],
+    &["pulling", "into"],
+    &["nip", "in"],
+    &["pop", "into"],
 ];
 
 /// Openings of a question put to someone in the car (see [`QUESTION_INJECTION_MIN`]).
@@ -907,6 +917,16 @@ struct LastTopic {
     speaker: Speaker,
     at_s: f64,
     inquiry: bool,
+    /// The utterance's other topics ("Want a coffee from the Starbucks up there?": coffee and
+    /// Starbucks), answered with the first (eighth round, set 8).
+    also: Vec<(InterestKind, Option<String>)>,
+}
+
+impl LastTopic {
+    /// Every topic of the question, the last one said first.
+    fn topics(&self) -> impl Iterator<Item = (InterestKind, Option<String>)> + '_ {
+        std::iter::once((self.kind, self.brand.clone())).chain(self.also.iter().cloned())
+    }
 }
 
 /// How long an answer may follow its question, seconds.
@@ -1186,6 +1206,7 @@ const PLAIN_NO: &[&str] = &[
     // seventh round: with one word a reason, the words of a plain no had to be complete ("no ta,
     // I'm alright", "Nope, leave it", "Nah, thanks pet", "fine for the minute", "as I am")
     "ta", "leave", "pet", "hen", "minute", "as", "kind", "offer", "either", "anything", "need",
+    "grand", "tell", "if",
 ];
 
 /// Whether a no to an offer says why ("No, we've got more than half a tank", "Nah, I've had
@@ -1200,16 +1221,38 @@ fn declined_with_reason(tokens: &[String]) -> bool {
         >= 1
 }
 
-/// The speaker's cancellation of the topic they were asked about.
-fn declined(topic: &LastTopic) -> Signal {
-    Signal {
-        kind: Some(topic.kind),
-        brand: topic.brand.clone(),
-        act: Act::Cancel,
-        scope: Scope::Speaker,
-        confidence: 0.8,
-        cue: "declined, with a reason".into(),
-    }
+/// The speaker's cancellation of the topics they were asked about.
+fn declined(topic: &LastTopic) -> Vec<Signal> {
+    topic
+        .topics()
+        .map(|(kind, brand)| Signal {
+            kind: Some(kind),
+            brand,
+            act: Act::Cancel,
+            scope: Scope::Speaker,
+            confidence: 0.8,
+            cue: "declined, with a reason".into(),
+        })
+        .collect()
+}
+
+/// The speaker's yes to the topics they were asked about.
+fn accepted(topic: &LastTopic) -> Vec<Signal> {
+    topic
+        .topics()
+        .map(|(kind, brand)| Signal {
+            kind: Some(kind),
+            brand,
+            act: Act::Want,
+            scope: Scope::Speaker,
+            confidence: 0.7,
+            cue: if topic.inquiry {
+                "answered yes".into()
+            } else {
+                "agreed".into()
+            },
+        })
+        .collect()
 }
 
 fn subject_scope(tokens: &[String]) -> Scope {
@@ -1521,6 +1564,7 @@ impl Extractor {
             please: polite,
             other_day: another_day(&norm.tokens),
             asks: norm.question,
+            put_off: has_any(&norm.tokens, PUT_OFF) || has_any(&norm.tokens, &[&["instead"]]),
         };
         for clause in &norm.clauses {
             any_hit |= self.clause(clause, polite, &mut out.signals);
@@ -1581,9 +1625,25 @@ impl Extractor {
                     .iter()
                     .any(|s| s.act == Act::Cancel && s.kind == asked);
                 if !cancelled && declined_with_reason(&norm.tokens) {
-                    out.signals.push(declined(&topic));
+                    out.signals.extend(declined(&topic));
                 }
                 self.last = None;
+            }
+        }
+        // A yes that goes on with its own words ("Yes please, battery's getting low" after "Do
+        // you want me to look for a Fastned?"): the question's topics are wanted too (eighth
+        // round, set 8)
+        if any_hit && answer_starts(&norm.tokens, YES) && !answer_starts(&norm.tokens, NO) {
+            if let Some(topic) = self.open_question(&norm.tokens, speaker, now_s) {
+                for s in accepted(&topic) {
+                    let known = out
+                        .signals
+                        .iter()
+                        .any(|o| o.kind == s.kind && o.brand == s.brand);
+                    if !known {
+                        out.signals.push(s);
+                    }
+                }
             }
         }
         if !norm.question {
@@ -1643,12 +1703,22 @@ impl Extractor {
             .iter()
             .rfind(|s| matches!(s.act, Act::Want | Act::Inquiry))
         {
+            let also = out
+                .signals
+                .iter()
+                .filter(|o| matches!(o.act, Act::Want | Act::Inquiry))
+                .filter(|o| !(o.kind == s.kind && o.brand == s.brand))
+                // "Shall we top up at the services?": where, not a second topic
+                .filter(|o| !STOPPING_PLACES.iter().any(|p| o.cue.contains(p)))
+                .filter_map(|o| Some((o.kind?, o.brand.clone())))
+                .collect();
             self.last = s.kind.map(|kind| LastTopic {
                 kind,
                 brand: s.brand.clone(),
                 speaker,
                 at_s: now_s,
                 inquiry: s.act == Act::Inquiry,
+                also,
             });
         }
         out
@@ -1658,17 +1728,12 @@ impl Extractor {
     /// An answer to the other person's question: `Some(Some(want))` for a yes, `Some(None)` for a
     /// no (nothing is raised, and the model adds nothing either: "I'm okay for now" after "Do you
     /// need the bathroom?"), `None` when it is not an answer.
-    fn answer(
-        &mut self,
-        tokens: &[String],
-        speaker: Speaker,
-        now_s: f64,
-    ) -> Option<Option<Signal>> {
+    fn answer(&mut self, tokens: &[String], speaker: Speaker, now_s: f64) -> Option<Vec<Signal>> {
         let last = self.open_question(tokens, speaker, now_s)?;
         // "Hmm, I'm not sure", "dunno": neither yes nor no, and not a wish (set 6: "not sure"
         // read as "sure")
         if answer_starts(tokens, UNSURE) {
-            return Some(None);
+            return Some(Vec::new());
         }
         if answer_starts(tokens, NO) {
             // "No, let's keep going.": a no that also calls the stop off is that call-off (read by
@@ -1677,24 +1742,17 @@ impl Extractor {
                 return None;
             }
             self.last = None;
-            return Some(declined_with_reason(tokens).then(|| declined(&last)));
+            return Some(if declined_with_reason(tokens) {
+                declined(&last)
+            } else {
+                Vec::new()
+            });
         }
         // "Me!" after "Anyone want coffee?"
         let me = tokens.len() <= 2 && tokens.first().is_some_and(|t| t == "me");
         if me || answer_starts(tokens, YES) {
             self.last = None;
-            return Some(Some(Signal {
-                kind: Some(last.kind),
-                brand: last.brand,
-                act: Act::Want,
-                scope: Scope::Speaker,
-                confidence: 0.7,
-                cue: if last.inquiry {
-                    "answered yes".into()
-                } else {
-                    "agreed".into()
-                },
-            }));
+            return Some(accepted(&last));
         }
         None
     }
@@ -1964,6 +2022,18 @@ impl Extractor {
                 // sense; "He was so tired", "that driver must be exhausted": someone not in the
                 // car (third-round development misses)
                 // "home before dinner", "invite them for dinner next weekend": a meal as a time
+                // "We'll fill up tomorrow morning, not now", "We'll charge at the cottage tonight
+                // instead": a wish moved to another day is called off for now (eighth round,
+                // sets 6-8)
+                _ if polite.other_day && polite.put_off => {
+                    push(
+                        Act::Cancel,
+                        Scope::All,
+                        0.8,
+                        format!("put off to another day: '{phrase}'"),
+                    );
+                    continue;
+                }
                 _ if pos
                     .checked_sub(1)
                     .is_some_and(|p| matches!(t[p].as_str(), "before" | "after"))

@@ -11,9 +11,9 @@
 //! hungry?"), and questions to someone else that raise nothing ("Are you hungry?"): they are about
 //! a kind, but the label says nothing happened, so they would teach the head the wrong thing.
 //!
-//! Held-out sets 1-7 (`utterances_heldout{,2,3,4,5,6,7}.jsonl`) were scored and reported
-//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to seventh rounds).
-//! Held-out set 8 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
+//! Held-out sets 1-8 (`utterances_heldout{,2,...,8}.jsonl`) were scored and reported
+//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to eighth rounds).
+//! Held-out set 9 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
 //! one by one in [`DEV_FILES`], never by a pattern, and [`parse_dev`] refuses it.
 
 use super::classify::Class;
@@ -36,7 +36,7 @@ pub struct DevFile {
 }
 
 /// The development files (agent/data/README.md says where each block of lines starts).
-pub const DEV_FILES: [DevFile; 15] = [
+pub const DEV_FILES: [DevFile; 16] = [
     DevFile {
         name: "utterances.jsonl",
         text: include_str!("../../data/utterances.jsonl"),
@@ -127,6 +127,13 @@ pub const DEV_FILES: [DevFile; 15] = [
         name: "utterances_heldout7.jsonl",
         text: include_str!("../../data/utterances_heldout7.jsonl"),
         injections: &[(272, usize::MAX)],
+    },
+    // lines 274-340: injection and hostile lines (scored once as held-out set 8 at the end of the
+    // seventh round, then development data in the eighth)
+    DevFile {
+        name: "utterances_heldout8.jsonl",
+        text: include_str!("../../data/utterances_heldout8.jsonl"),
+        injections: &[(273, usize::MAX)],
     },
 ];
 
