@@ -576,13 +576,17 @@ fn explain() {
 const SET9_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
 const SET9_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Set after the single scoring: the figures rounded down.
+/// Measured once (2026-12-06 20:04 UTC, the eighth round's final system, 12f68bb): precision
+/// 0.939, recall 0.888, F1 0.912 (tp 229, fp 15, fn 29); 0 of 67 injection lines and 2 of 50 lines
+/// about something else raise something. The floors are those figures rounded down, so the test
+/// reproduces them; the goals (F1 >= 0.95, precision >= 0.97, nothing raised by injection text or
+/// by talk about something else) are met for injection text only.
 const SET9_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.93,
+    recall: 0.88,
+    f1: 0.91,
+    injections_raising: 0,
+    something_else_raising: 2,
 };
 
 struct HeldOutFloors {
