@@ -21,7 +21,7 @@
 //! of their own.
 //!
 //! The thresholds below were chosen on the development data only (leave-one-set-out and
-//! cross-validation); each round's held-out set (set 8 now) is scored with them once, by the lead (figures:
+//! cross-validation); each round's held-out set (set 9 now) is scored with them once, by the lead (figures:
 //! `docs/perf/agent.md`).
 
 use super::embedding::{cosine, Embedding, SentenceEncoder};
