@@ -1,9 +1,9 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-8 and the round-4 files are development data now
+//! `models/embedding/`, issue 13 item 1). Sets 1-9 and the round-4 files are development data now
 //! (agent/data/README.md): each is scored by a head trained without it (leave one set out), and
 //! every development line by 5-fold cross-validation; those development figures are asserted at
-//! what was measured. Held-out set 9 is scored once by the lead (the marked place below), never
+//! what was measured. Held-out set 10 is scored once by the lead (the marked place below), never
 //! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
@@ -183,10 +183,10 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 
 /// How the development data is split to score lines with a head that did not see them. Held-out
 /// sets 1-5 were scored and reported and are development data now, and so are the four round-4
-/// files (agent/data/README.md); each of these twelve files, written apart from the others, is
+/// files (agent/data/README.md); each of these thirteen files, written apart from the others, is
 /// scored by a head (and second-opinion neighbours) trained on everything else (leave one set
 /// out), and every development line by 5-fold cross-validation (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 12] = [
+const LEFT_OUT_SETS: [&str; 13] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
@@ -199,6 +199,7 @@ const LEFT_OUT_SETS: [&str; 12] = [
     "utterances_heldout6.jsonl",
     "utterances_heldout7.jsonl",
     "utterances_heldout8.jsonl",
+    "utterances_heldout9.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -370,34 +371,36 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
     (sets, folds)
 }
 
-/// Figures measured with the chosen settings (docs/perf/agent.md), rounded down: the floors below.
+/// Figures measured with the chosen settings (docs/perf/agent.md), rounded down (a figure printed
+/// as x.xx0 one step further, as it may sit a hair below): the floors below.
 /// Each left-out file: (precision, F1, injection lines raising something).
-/// Measured 19:58 UTC 2026-12-06 (eighth round: sets 6-8 in the development data, the sixth to
-/// eighth rounds' rule changes): set 1 P 0.990 F1 0.957; set 2 P 0.992 F1 0.962; set 3 P 0.981
-/// F1 0.966; set 4 P 0.955 F1 0.951, 1 of 59 injections; round-4 wishes P 0.979 F1 0.940; wishes b
-/// P 0.943 F1 0.882; negatives P 0.851 F1 0.823, 1 of 150; negatives b P 0.667 F1 0.695, 9 of 203;
-/// set 5 P 0.969 F1 0.956, 0 of 64; set 6 P 0.975 F1 0.951, 0 of 67; set 7 P 0.979 F1 0.950, 0 of
-/// 67; set 8 P 0.963 F1 0.932, 1 of 67. All twelve together P 0.946 R 0.893 F1 0.919, 12 of 751
-/// injection lines, 43 of 684 other nothing-lines.
+/// Measured 22:20 UTC 2026-12-06 (ninth round: sets 6-9 in the development data, the ninth round's
+/// rule changes so far): set 1 P 0.990 F1 0.957; set 2 P 0.992 F1 0.974; set 3 P 0.975 F1 0.963;
+/// set 4 P 0.955 F1 0.951, 1 of 59 injections; round-4 wishes P 0.979 F1 0.940; wishes b P 0.941
+/// F1 0.884; negatives P 0.860 F1 0.821, 1 of 150; negatives b P 0.741 F1 0.752, 6 of 203; set 5
+/// P 0.961 F1 0.950, 1 of 64; set 6 P 0.975 F1 0.949, 0 of 67; set 7 P 0.979 F1 0.950, 0 of 67;
+/// set 8 P 0.963 F1 0.932, 1 of 67; set 9 P 0.980 F1 0.954, 0 of 67. All thirteen together
+/// P 0.952 R 0.898 F1 0.924, 10 of 818 injection lines, 41 of 740 other nothing-lines.
 const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.99, 0.95, 0),
-    (0.99, 0.96, 0),
-    (0.98, 0.96, 0),
+    (0.99, 0.97, 0),
+    (0.97, 0.96, 0),
     (0.95, 0.95, 1),
     (0.97, 0.93, 0),
     (0.94, 0.88, 0),
     (0.85, 0.82, 1),
-    (0.66, 0.69, 9),
-    (0.96, 0.95, 0),
-    (0.97, 0.95, 0),
-    (0.97, 0.95, 0),
+    (0.74, 0.75, 6),
+    (0.96, 0.94, 1),
+    (0.97, 0.94, 0),
+    (0.97, 0.94, 0),
     (0.96, 0.93, 1),
+    (0.97, 0.95, 0),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
-/// Measured 19:58 UTC: P 0.950, R 0.895, F1 0.922 over 4580 lines, 10 of 811 injection lines.
+/// Measured 22:20 UTC: P 0.954, R 0.901, F1 0.927 over 4920 lines, 10 of 878 injection lines.
 const CV_FLOORS: (f64, f64) = (0.95, 0.92);
 
-/// Every development line scored by a head that did not see it: each of the twelve files left
+/// Every development line scored by a head that did not see it: each of the thirteen files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
 #[test]
 fn leave_one_set_out_and_cross_validate() {
@@ -558,35 +561,32 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 9 (agent/data/utterances_heldout9.jsonl, `labelled::HELD_OUT_FILE`): written by
-// another helper at the start of the eighth round (791dc7c), before any of its tuning, never
-// opened, grepped, loaded or trained on by the tuning (`labelled::load`, `labelled::parse` and
-// `training::parse_dev` refuse it). The lead scores it ONCE, in `held_out_set_9` below, on the
-// eighth round's final system, and reports aggregates only.
+// HELD-OUT SET 10 (agent/data/utterances_heldout10.jsonl, `labelled::HELD_OUT_FILE`): written by
+// another helper at the start of the ninth round (cc1a0ad), before any of its tuning, never opened, grepped,
+// loaded or trained on by the tuning (`labelled::load`, `labelled::parse` and
+// `training::parse_dev` refuse it). The lead scores it ONCE, in `held_out_set_10` below, on the
+// ninth round's final system, and reports aggregates only.
 // Earlier held-out sets, each scored once at the end of its round and development data since (the
 // left-out splits of `leave_one_set_out_and_cross_validate`; docs/perf/agent.md): set 6 (fifth
 // round) P 0.950 R 0.837 F1 0.890; set 7 (sixth, 1d6d3f2) P 0.948 R 0.853 F1 0.898, 0 of 67
 // injection lines, 2 of 50 about something else; set 8 (seventh, 0c7266a) P 0.941 R 0.872
-// F1 0.905, 1 of 67 injection lines, 1 of 50 about something else.
+// F1 0.905, 1 of 67 injection lines, 1 of 50 about something else; set 9 (eighth, 12f68bb)
+// P 0.939 R 0.888 F1 0.912, 0 of 67 injection lines, 2 of 50 about something else.
 // ---------------------------------------------------------------------------------------------
 
-/// Set 9's blocks (the helper's README section, 1-based lines): 224-233 questions to the other
+/// Set 10's blocks (the helper's README section, 1-based lines): 224-233 questions to the other
 /// person, 234-273 the same words about something else, 274-340 injection and hostile lines; all
 /// `[]`.
-const SET9_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
-const SET9_INJECTIONS: std::ops::Range<usize> = 273..340;
+const SET10_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
+const SET10_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Measured once (2026-12-06 20:04 UTC, the eighth round's final system, 12f68bb): precision
-/// 0.939, recall 0.888, F1 0.912 (tp 229, fp 15, fn 29); 0 of 67 injection lines and 2 of 50 lines
-/// about something else raise something. The floors are those figures rounded down, so the test
-/// reproduces them; the goals (F1 >= 0.95, precision >= 0.97, nothing raised by injection text or
-/// by talk about something else) are met for injection text only.
-const SET9_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.93,
-    recall: 0.88,
-    f1: 0.91,
-    injections_raising: 0,
-    something_else_raising: 2,
+/// Set after the single scoring: the figures rounded down.
+const SET10_FLOORS: HeldOutFloors = HeldOutFloors {
+    precision: 0.0,
+    recall: 0.0,
+    f1: 0.0,
+    injections_raising: usize::MAX,
+    something_else_raising: usize::MAX,
 };
 
 struct HeldOutFloors {
@@ -598,12 +598,12 @@ struct HeldOutFloors {
 }
 
 #[test]
-fn held_out_set_9() {
+fn held_out_set_10() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
         .join(labelled::HELD_OUT_FILE);
-    let items = labelled::load_held_out(&path).expect("held-out set 9");
-    assert_eq!(items.len(), 340, "set 9 is 340 lines");
+    let items = labelled::load_held_out(&path).expect("held-out set 10");
+    assert_eq!(items.len(), 340, "set 10 is 340 lines");
     let mut ex = with_model();
     let s = labelled::evaluate(&mut ex, &items);
     let mut raising = |block: std::ops::Range<usize>| {
@@ -612,16 +612,16 @@ fn held_out_set_9() {
             .filter(|item| !labelled::predict(&mut ex, item).is_empty())
             .count()
     };
-    let injections = raising(SET9_INJECTIONS);
-    let something_else = raising(SET9_ABOUT_SOMETHING_ELSE);
+    let injections = raising(SET10_INJECTIONS);
+    let something_else = raising(SET10_ABOUT_SOMETHING_ELSE);
     println!(
-        "set 9: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+        "set 10: {}; {injections} of {} injection lines and {something_else} of {} lines about \
          something else raise something",
         totals(&s),
-        SET9_INJECTIONS.len(),
-        SET9_ABOUT_SOMETHING_ELSE.len()
+        SET10_INJECTIONS.len(),
+        SET10_ABOUT_SOMETHING_ELSE.len()
     );
-    let f = SET9_FLOORS;
+    let f = SET10_FLOORS;
     assert!(
         s.precision() >= f.precision,
         "precision {:.3}",
@@ -679,7 +679,7 @@ fn first_look() {
     }
     for file in files.split(',') {
         assert!(
-            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout9"),
+            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout10"),
             "the held-out set is scored only by the lead"
         );
         let items = load(file);

@@ -133,6 +133,41 @@ const NEGATORS: &[&[&str]] = &[
     &["no", "longer"],
 ];
 
+/// Verbs before "without" that make going without the need ("won't last without a coffee").
+const CANNOT_GO_WITHOUT: &[&str] = &[
+    "last", "survive", "cope", "function", "manage", "driving", "drive",
+];
+
+/// Words before a satisfied word or marker that make it the wish, not the fact ("get the car
+/// charged up", "I'd feel happier with a full tank"; ninth round, set 9).
+const WANTED_STATE: &[&[&str]] = &[
+    &["get"],
+    &["getting"],
+    &["need"],
+    &["needs"],
+    &["want"],
+    &["wants"],
+    &["happier", "with"],
+    &["better", "with"],
+    &["prefer"],
+];
+
+/// Verbs that start a new wish after a call-off ("Skip the Costa and find a Pret instead").
+const WISH_VERBS: &[&str] = &[
+    "find", "get", "go", "grab", "try", "head", "pick", "let", "stop",
+];
+
+/// Whether the clause puts a wish off with "leave/save/keep ... for later" ("Let's leave charging
+/// for later"; not "grab snacks for later", which wants them; ninth round, set 9).
+fn left_for_later(t: &[String]) -> bool {
+    (0..t.len()).any(|i| {
+        seq_at(t, i, &["for", "later"])
+            && t[i.saturating_sub(5)..i]
+                .iter()
+                .any(|w| matches!(w.as_str(), "leave" | "save" | "keep"))
+    })
+}
+
 /// Negations that mean yes.
 const POSITIVE_NEGATIONS: &[&[&str]] = &[
     &["would", "not", "mind"],
@@ -144,6 +179,11 @@ const POSITIVE_NEGATIONS: &[&[&str]] = &[
     &["would", "not", "hurt"],
     &["not", "say", "no"],
     &["nothing", "to", "eat"],
+    // ninth round (round-4 development negatives b): "There's no air in here", "Never been so
+    // hungry", "I'm not saying no to a Nando's"
+    &["no", "air"],
+    &["never", "been", "so"],
+    &["not", "saying", "no"],
 ];
 
 /// Markers that the need was met, read before the interest phrase.
@@ -156,6 +196,8 @@ const SATISFIED: &[&[&str]] = &[
     &["had", "some"],
     &["had", "our"],
     &["had", "my"],
+    // "I haven't had me morning coffee yet": "me" for "my" (ninth round, set 9)
+    &["had", "me"],
     &["had", "lunch"],
     &["had", "breakfast"],
     &["had", "dinner"],
@@ -239,6 +281,9 @@ const CALL_OFF: &[&[&str]] = &[
     &["shut", "the"],
     &["close", "the"],
     &["no", "more", "stops"],
+    // ninth round (set 9): "No more stopping today", "forget it, just drive"
+    &["no", "more", "stopping"],
+    &["just", "drive"],
     &["just", "get", "home"],
     &["just", "get", "there"],
     &["scratch"],
@@ -252,6 +297,19 @@ fn calls_off(t: &[String]) -> Option<usize> {
         CALL_OFF.iter().any(|s| seq_at(t, i, s))
             && !t[i.saturating_sub(2)..i].iter().any(|w| w == "before")
     })
+}
+
+/// "Let's not air our dirty laundry": "let's not" before another verb, in an utterance that names
+/// no stop, calls nothing off ("Let's not", "let's not bother", "let's not stop" do; ninth round,
+/// set 9).
+fn lets_not_do_else(t: &[String], at: usize) -> bool {
+    seq_at(t, at, &["let", "us", "not"])
+        && t.get(at + 3).is_some_and(|w| {
+            !matches!(
+                w.as_str(),
+                "bother" | "stop" | "stopping" | "worry" | "pull" | "waste"
+            )
+        })
 }
 
 /// Putting a wish off until the end of the drive ("the toilet can wait till we get there", "we can
@@ -300,6 +358,8 @@ const POSTPONE: &[&[&str]] = &[
     &["till", "we", "are"],
     &["until", "we", "are"],
     &["for", "after"],
+    // ninth round (set 9): "Hold that thought on fuel, we'll get it on the way back"
+    &["hold", "that", "thought"],
 ];
 
 /// Put off, in a clause of its own ("Let's do the coffee later, not now", "We'll take the break at
@@ -335,6 +395,15 @@ const INTENT: &[&[&str]] = &[
     &["could", "use"],
     &["could", "do", "with"],
     &["could", "go", "for"],
+    // "Could go a cappuccino, mate" (Australian and British; ninth round, set 9)
+    &["could", "go", "a"],
+    // a wished state ("I'd feel happier with a full tank") and going without as the need ("won't
+    // last the day without a coffee": the negation is lifted by `CANNOT_GO_WITHOUT`); ninth round
+    &["happier", "with"],
+    &["better", "with"],
+    &["without"],
+    // "any toilet will do", "just a coffee will do me"
+    &["will", "do"],
     &["could", "eat"],
     &["could", "really"],
     &["dying"],
@@ -832,6 +901,10 @@ const STOP_THERE: &[&[&str]] = &[
     &["pulling", "into"],
     &["nip", "in"],
     &["pop", "into"],
+    // ninth round (set 9): "Course I do", "Oh, you read my mind", "You know it, bud"
+    &["course"],
+    &["read", "my", "mind"],
+    &["you", "know", "it"],
 ];
 
 /// Openings of a question put to someone in the car (see [`QUESTION_INJECTION_MIN`]).
@@ -870,6 +943,8 @@ const UNSURE: &[&[&str]] = &[
     &["let", "us", "see"],
     &["hard", "to", "say"],
     &["depends"],
+    // ninth round (set 9): "Hmm, let me think about it"
+    &["let", "me", "think"],
 ];
 
 const NO: &[&[&str]] = &[
@@ -890,6 +965,8 @@ const NO: &[&[&str]] = &[
     &["not", "me"],
     &["not", "for", "me"],
     &["neither"],
+    // before YES's "course"
+    &["course", "not"],
 ];
 
 /// Kinds a "let's keep going" calls off: every stop, not the cabin.
@@ -1200,7 +1277,8 @@ const PLAIN_NO: &[&str] = &[
     // seventh round: with one word a reason, the words of a plain no had to be complete ("no ta,
     // I'm alright", "Nope, leave it", "Nah, thanks pet", "fine for the minute", "as I am")
     "ta", "leave", "pet", "hen", "minute", "as", "kind", "offer", "either", "anything", "need",
-    "grand", "tell", "if",
+    "grand", "tell", "if", // ninth round (set 9): "Nah, not fussed"
+    "fussed", "bothered",
 ];
 
 /// Whether a no to an offer says why ("No, we've got more than half a tank", "Nah, I've had
@@ -1417,6 +1495,15 @@ fn negated_before(tokens: &[String], pos: usize) -> Option<usize> {
     {
         return None;
     }
+    // "I won't last the day without a coffee", "can't function without my caffeine": going
+    // without is the need (ninth round, set 9)
+    if tokens[neg] == "without"
+        && tokens[neg.saturating_sub(4)..neg]
+            .iter()
+            .any(|w| CANNOT_GO_WITHOUT.contains(&w.as_str()))
+    {
+        return None;
+    }
     let positive = (neg.saturating_sub(3)..=neg).any(|i| {
         POSITIVE_NEGATIONS
             .iter()
@@ -1587,7 +1674,7 @@ impl Extractor {
             if let Some(a) = self.answer(&norm.tokens, speaker, now_s) {
                 out.signals.extend(a);
                 answered = true;
-            } else if calls_off(&norm.tokens).is_some() {
+            } else if calls_off(&norm.tokens).is_some_and(|i| !lets_not_do_else(&norm.tokens, i)) {
                 answered = true;
                 out.signals.push(Signal {
                     kind: None,
@@ -1924,20 +2011,42 @@ impl Extractor {
         merge_hits(&mut hits);
         let scope = subject_scope(t);
         let call_off = calls_off(t);
+        // a question that starts with "any" or with a verb of fetching asks for it ("Any toilets
+        // coming up?", "Pick up a Costa flat white on the way?"; ninth round, set 9)
         let request = clause.question
-            && (0..t.len().min(4)).any(|i| REQUEST_QUESTIONS.iter().any(|s| seq_at(t, i, s)));
+            && ((0..t.len().min(4)).any(|i| REQUEST_QUESTIONS.iter().any(|s| seq_at(t, i, s)))
+                || t.first().is_some_and(|w| {
+                    matches!(
+                        w.as_str(),
+                        "any" | "pick" | "grab" | "get" | "stop" | "find"
+                    )
+                }));
         let hedged = has_any(t, HEDGES);
         let intense = has_any(t, INTENSIFIERS);
         let intent = has_any(t, INTENT) || polite.please;
-        let postponed = !clause.question && has_any(t, POSTPONE);
+        let postponed = !clause.question && (has_any(t, POSTPONE) || left_for_later(t));
         let mut named = false;
         for (pos, len, hit) in hits {
             named = true;
             let neg = negated_before(t, pos);
             let satisfied_marker = find_any(t, pos.saturating_sub(5), pos, SATISFIED)
                 .filter(|&m| !(seq_at(t, m, &["got"]) && seq_at(t, m + 1, &["to"])));
-            let satisfied = hit.role == Role::Satisfied || satisfied_marker.is_some();
-            let called_off = call_off.is_some_and(|c| c < pos) && !satisfied;
+            let wished = find_any(
+                t,
+                satisfied_marker.unwrap_or(pos).saturating_sub(4),
+                satisfied_marker.unwrap_or(pos),
+                WANTED_STATE,
+            )
+            .is_some();
+            let satisfied = (hit.role == Role::Satisfied || satisfied_marker.is_some()) && !wished;
+            let called_off = call_off.is_some_and(|c| {
+                c < pos
+                    && !(c..pos).any(|i| {
+                        matches!(t[i].as_str(), "and" | "but" | "then")
+                            && t.get(i + 1)
+                                .is_some_and(|w| WISH_VERBS.contains(&w.as_str()))
+                    })
+            }) && !satisfied;
             let phrase = t[pos..pos + len].join(" ");
             let mut push = |act: Act, scope: Scope, confidence: f32, cue: String| {
                 out.push(Signal {

@@ -42,11 +42,11 @@ pub struct LabelledUtterance {
     pub expect: Vec<Label>,
 }
 
-/// The one held-out set (issue 13, eighth round): written apart, scored once by the lead at the
+/// The one held-out set (issue 13, ninth round): written apart, scored once by the lead at the
 /// end, never read by the tuning. [`load`] and [`parse`] refuse it; only [`load_held_out`] reads
-/// it. (Sets 6, 7 and 8 were the fifth to seventh rounds', each scored once and development data
+/// it. (Sets 6 to 9 were the fifth to eighth rounds', each scored once and development data
 /// since.)
-pub const HELD_OUT_FILE: &str = "utterances_heldout9.jsonl";
+pub const HELD_OUT_FILE: &str = "utterances_heldout10.jsonl";
 
 /// Whether `path` names the held-out set ([`HELD_OUT_FILE`]).
 pub fn is_held_out(path: &Path) -> bool {
@@ -73,7 +73,7 @@ fn held_out_refused(path: &Path) -> AgentError {
 }
 
 /// Reads any labelled file, the held-out set included: ONLY for the lead's single scoring of the
-/// held-out set (`held_out_set_9` in `agent/tests/interest_labels.rs`).
+/// held-out set (`held_out_set_10` in `agent/tests/interest_labels.rs`).
 pub fn load_held_out(path: &Path) -> Result<Vec<LabelledUtterance>> {
     let text = std::fs::read_to_string(path).map_err(|e| AgentError::io(path, e))?;
     parse_any(&text, path)
