@@ -78,6 +78,10 @@ pub struct Thresholds {
     pub add_margin: f32,
     /// The whole utterance is text aimed at the assistant at this `injection` probability or above.
     pub injection_min: f32,
+    /// ... and when it is at least this share of the most probable kind's: a wish said in the
+    /// car with a sure kind ("Need the dunny, mate, sharpish": toilet 0.6, injection 0.34) is not
+    /// held back by a low injection score alone (0: any kind probability).
+    pub injection_kind_ratio: f32,
     /// A kind the rules saw only as a bare mention is added at this probability or above (and
     /// `add_margin` over `other`/`injection`).
     pub mention_min: f32,
@@ -104,6 +108,7 @@ pub const THRESHOLDS: Thresholds = Thresholds {
     add_min: ADD_MIN,
     add_margin: ADD_MARGIN,
     injection_min: INJECTION_MIN,
+    injection_kind_ratio: INJECTION_KIND_RATIO,
     mention_min: MENTION_MIN,
     knn_weight: KNN_WEIGHT,
     knn_k: KNN_K,
@@ -113,6 +118,12 @@ pub const CANCEL_VETO_MARGIN: f32 = 0.0;
 pub const ADD_MIN: f32 = 0.5;
 pub const ADD_MARGIN: f32 = 0.4;
 pub const INJECTION_MIN: f32 = 0.15;
+/// Ninth round, swept alone with the other thresholds as chosen, on the thirteen left-out files
+/// (`SWEEP_INJ_RATIO=0,0.2,0.25,0.3,0.35,0.4,0.5,0.75,1 SWEEP_FOLDS=0 ... sweep_settings`): 0 gave
+/// F1 0.924 (R 0.898), 0.25 F1 0.927 (R 0.902) with the same 10 of 818 injection lines raising
+/// something and no more false positives; from 0.3 up, more injection lines pass (11 at 0.3, 21 at
+/// 0.5, 35 at 1). Figures in docs/perf/agent.md.
+pub const INJECTION_KIND_RATIO: f32 = 0.25;
 pub const MENTION_MIN: f32 = 0.8;
 pub const KNN_WEIGHT: f32 = 0.3;
 pub const KNN_K: usize = 10;
@@ -183,8 +194,11 @@ impl Verdict {
 
     /// Whether the head puts the text in `injection`, clearly.
     pub fn is_injection(&self) -> bool {
-        self.of(Class::Injection)
-            .is_some_and(|s| s.prob >= self.thresholds.injection_min)
+        let kind = self.best_kind().map_or(0.0, |(_, s)| s.prob);
+        self.of(Class::Injection).is_some_and(|s| {
+            s.prob >= self.thresholds.injection_min
+                && s.prob >= self.thresholds.injection_kind_ratio * kind
+        })
     }
 
     /// The `other`/`injection` score that vetoes a rule's `kind`, if one does.
