@@ -152,6 +152,24 @@ const WANTED_STATE: &[&[&str]] = &[
     &["prefer"],
 ];
 
+/// "The battery's fine", "the tank is plenty": the car's energy said to be enough, after the word
+/// (ninth round: "We don't need to charge, the battery's fine" read "battery fine" as a short want).
+fn energy_is_fine(t: &[String], after: usize, kind: InterestKind) -> bool {
+    if !matches!(kind, InterestKind::Fuel | InterestKind::Charging) {
+        return false;
+    }
+    t[after.min(t.len())..]
+        .iter()
+        .map(String::as_str)
+        .find(|w| !matches!(*w, "is" | "s" | "are" | "still" | "looking"))
+        .is_some_and(|w| {
+            matches!(
+                w,
+                "fine" | "ok" | "okay" | "good" | "plenty" | "full" | "grand" | "sorted"
+            )
+        })
+}
+
 /// Verbs that start a new wish after a call-off ("Skip the Costa and find a Pret instead").
 const WISH_VERBS: &[&str] = &[
     "find", "get", "go", "grab", "try", "head", "pick", "let", "stop",
@@ -1455,7 +1473,7 @@ fn review(
 /// - a place or break word beside another kind names where or how that happens ("a bathroom
 ///   break", "a café at the services", "a washroom at the next rest area"): the other kind is the
 ///   wish, not a rest.
-fn merge_hits(hits: &mut Vec<(usize, usize, super::lexicon::Hit)>) {
+fn merge_hits(tokens: &[String], hits: &mut Vec<(usize, usize, super::lexicon::Hit)>) {
     use InterestKind::{Charging, Food, Fuel, Rest};
     let energy = hits
         .iter()
@@ -1475,9 +1493,36 @@ fn merge_hits(hits: &mut Vec<(usize, usize, super::lexicon::Hit)>) {
         }
     }
     if hits.iter().any(|h| h.2.kind != Rest) {
-        hits.retain(|h| !(h.2.kind == Rest && h.2.role == Role::Topic && h.2.brand.is_none()));
+        hits.retain(|h| {
+            h.2.kind != Rest
+                || h.2.role != Role::Topic
+                || h.2.brand.is_some()
+                || rest_itself(tokens, h.0)
+        });
     }
 }
+
+/// Whether the rest word at `at` is a wish of its own ([`REST_ITSELF`]), not "the long stretch"
+/// of road.
+fn rest_itself(tokens: &[String], at: usize) -> bool {
+    let road = at.checked_sub(1).is_some_and(|p| {
+        matches!(
+            tokens[p].as_str(),
+            "long" | "next" | "this" | "last" | "final" | "home" | "that"
+        )
+    });
+    !road
+        && tokens
+            .get(at)
+            .is_some_and(|w| REST_ITSELF.contains(&w.as_str()))
+}
+
+/// First words of a rest wish that is a wish of its own beside another kind, not where or how
+/// that kind is met: "I need coffee and a nap", "a quick coffee and a stretch" (ninth round: the
+/// eighth round's rule dropped them with "a bathroom break", "the services").
+const REST_ITSELF: &[&str] = &[
+    "nap", "power", "kip", "snooze", "forty", "shut", "shuteye", "stretch", "leg",
+];
 
 fn negated_before(tokens: &[String], pos: usize) -> Option<usize> {
     let from = pos.saturating_sub(6);
@@ -2008,7 +2053,7 @@ impl Extractor {
         if hits.is_empty() {
             return false;
         }
-        merge_hits(&mut hits);
+        merge_hits(t, &mut hits);
         let scope = subject_scope(t);
         let call_off = calls_off(t);
         // a question that starts with "any" or with a verb of fetching asks for it ("Any toilets
@@ -2038,7 +2083,10 @@ impl Extractor {
                 WANTED_STATE,
             )
             .is_some();
-            let satisfied = (hit.role == Role::Satisfied || satisfied_marker.is_some()) && !wished;
+            let satisfied = (hit.role == Role::Satisfied
+                || satisfied_marker.is_some()
+                || energy_is_fine(t, pos + len, hit.kind))
+                && !wished;
             let called_off = call_off.is_some_and(|c| {
                 c < pos
                     && !(c..pos).any(|i| {

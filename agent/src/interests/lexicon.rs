@@ -47,6 +47,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("americano", Coffee, Topic),
     ("macchiato", Coffee, Topic),
     ("mocha", Coffee, Topic),
+    // a hot drink from a coffee shop counts as coffee (the labels of sets 6 and round-4 b)
+    ("hot chocolate", Coffee, Topic),
+    ("double shot", Coffee, Topic),
     ("flat white", Coffee, Topic),
     ("caffeine", Coffee, Topic),
     ("caffeine fix", Coffee, Topic),
@@ -96,6 +99,21 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("sandwich", Food, Topic),
     ("sandwiches", Food, Topic),
     ("fries", Food, Topic),
+    // ninth round: dishes named beside a brand or a want ("Stop at Greggs, I want a sausage
+    // roll", "Pull into the Dunkin, I want donuts", "a Whopper from Burger King"; sets 5-9)
+    ("sausage roll", Food, Topic),
+    ("sausage rolls", Food, Topic),
+    ("steak bake", Food, Topic),
+    ("donut", Food, Topic),
+    ("donuts", Food, Topic),
+    ("doughnut", Food, Topic),
+    ("doughnuts", Food, Topic),
+    ("whopper", Food, Topic),
+    ("chips", Food, Topic),
+    ("burrito", Food, Topic),
+    ("burritos", Food, Topic),
+    ("nuggets", Food, Topic),
+    ("meat pie", Food, Topic),
     ("restaurant", Food, Topic),
     ("diner", Food, Topic),
     // sixth round: regional words for food (sets 5 and 6: "scran", "padkos", "fry-up", "tiffin",
@@ -257,6 +275,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("stale", FreshAir, State),
     ("fresh air", FreshAir, Topic),
     ("some air", FreshAir, Topic),
+    // "no need to stop for air any more", "don't bother stopping for air" (ninth round: read as
+    // a call-off of every stop, with no kind named)
+    ("for air", FreshAir, Topic),
     ("air in here", FreshAir, State),
     ("hot in here", FreshAir, State),
     ("warm in here", FreshAir, State),
