@@ -170,6 +170,27 @@ fn energy_is_fine(t: &[String], after: usize, kind: InterestKind) -> bool {
         })
 }
 
+/// Devices with a battery of their own ("my phone's battery is dying" is not the car's).
+const DEVICES: &[&str] = &[
+    "phone",
+    "phones",
+    "watch",
+    "drill",
+    "laptop",
+    "tablet",
+    "camera",
+    "headphones",
+    "earbuds",
+    "torch",
+    "remote",
+    "toothbrush",
+    "ipad",
+    "kindle",
+    "console",
+    "controller",
+    "vape",
+];
+
 /// Verbs that start a new wish after a call-off ("Skip the Costa and find a Pret instead").
 const WISH_VERBS: &[&str] = &[
     "find", "get", "go", "grab", "try", "head", "pick", "let", "stop",
@@ -314,6 +335,8 @@ fn calls_off(t: &[String]) -> Option<usize> {
     (0..t.len()).find(|&i| {
         CALL_OFF.iter().any(|s| seq_at(t, i, s))
             && !t[i.saturating_sub(2)..i].iter().any(|w| w == "before")
+            // "why not stop and rest your eyes" proposes the stop (ninth round, set 8)
+            && !(t[i] == "not" && i > 0 && t[i - 1] == "why")
     })
 }
 
@@ -378,6 +401,14 @@ const POSTPONE: &[&[&str]] = &[
     &["for", "after"],
     // ninth round (set 9): "Hold that thought on fuel, we'll get it on the way back"
     &["hold", "that", "thought"],
+    // ninth round (round-4 development negatives): put off to the destination ("I'll have a brew
+    // when I'm home", "we'll have a late tea at home", "I'll have a nap later at the hotel")
+    &["when", "i", "am", "home"],
+    &["when", "we", "are", "home"],
+    &["when", "we", "get", "home"],
+    &["when", "we", "get", "in"],
+    &["at", "home"],
+    &["at", "the", "hotel"],
 ];
 
 /// Put off, in a clause of its own ("Let's do the coffee later, not now", "We'll take the break at
@@ -961,8 +992,9 @@ const UNSURE: &[&[&str]] = &[
     &["let", "us", "see"],
     &["hard", "to", "say"],
     &["depends"],
-    // ninth round (set 9): "Hmm, let me think about it"
+    // ninth round (set 9): "Hmm, let me think about it", "ask me again in a bit"
     &["let", "me", "think"],
+    &["ask", "me", "again"],
 ];
 
 const NO: &[&[&str]] = &[
@@ -1295,8 +1327,10 @@ const PLAIN_NO: &[&str] = &[
     // seventh round: with one word a reason, the words of a plain no had to be complete ("no ta,
     // I'm alright", "Nope, leave it", "Nah, thanks pet", "fine for the minute", "as I am")
     "ta", "leave", "pet", "hen", "minute", "as", "kind", "offer", "either", "anything", "need",
-    "grand", "tell", "if", // ninth round (set 9): "Nah, not fussed"
-    "fussed", "bothered",
+    "grand", "tell", "if",
+    // ninth round (set 9): "Nah, not fussed"; "Not this exact minute, no", "Maybe later on, yeah"
+    "fussed", "bothered", "this", "exact", "second", "on", "yeah", "hmm", "um", "uh", "erm", "ah",
+    "oh",
 ];
 
 /// Whether a no to an offer says why ("No, we've got more than half a tank", "Nah, I've had
@@ -1719,7 +1753,10 @@ impl Extractor {
             if let Some(a) = self.answer(&norm.tokens, speaker, now_s) {
                 out.signals.extend(a);
                 answered = true;
-            } else if calls_off(&norm.tokens).is_some_and(|i| !lets_not_do_else(&norm.tokens, i)) {
+            } else if !norm.question
+                && calls_off(&norm.tokens).is_some_and(|i| !lets_not_do_else(&norm.tokens, i))
+            {
+                // not a question: "Are you okay to keep driving?" asks, it calls nothing off
                 answered = true;
                 out.signals.push(Signal {
                     kind: None,
@@ -2071,8 +2108,27 @@ impl Extractor {
         let intent = has_any(t, INTENT) || polite.please;
         let postponed = !clause.question && (has_any(t, POSTPONE) || left_for_later(t));
         let mut named = false;
+        let starts: Vec<usize> = hits.iter().map(|h| h.0).collect();
         for (pos, len, hit) in hits {
             named = true;
+            // "hungry for a win", "starving for some good news": a state wanting something that
+            // is no stop (ninth round; "hungry for a burger" names one)
+            if hit.role == Role::State
+                && matches!(hit.kind, InterestKind::Food | InterestKind::Coffee)
+                && t.get(pos + len).is_some_and(|w| w == "for")
+                && !starts.iter().any(|&s| s > pos + len && s <= pos + len + 4)
+            {
+                continue;
+            }
+            // "my watch battery needs charging", "charge the drill battery": another device's
+            // battery, not the car's (ninth round)
+            if hit.kind == InterestKind::Charging
+                && t[pos.saturating_sub(3)..(pos + len + 2).min(t.len())]
+                    .iter()
+                    .any(|w| DEVICES.contains(&w.as_str()))
+            {
+                continue;
+            }
             let neg = negated_before(t, pos);
             let satisfied_marker = find_any(t, pos.saturating_sub(5), pos, SATISFIED)
                 .filter(|&m| !(seq_at(t, m, &["got"]) && seq_at(t, m + 1, &["to"])));
@@ -2087,14 +2143,21 @@ impl Extractor {
                 || satisfied_marker.is_some()
                 || energy_is_fine(t, pos + len, hit.kind))
                 && !wished;
-            let called_off = call_off.is_some_and(|c| {
-                c < pos
-                    && !(c..pos).any(|i| {
-                        matches!(t[i].as_str(), "and" | "but" | "then")
-                            && t.get(i + 1)
-                                .is_some_and(|w| WISH_VERBS.contains(&w.as_str()))
-                    })
-            }) && !satisfied;
+            // "leave the coffee", "leave the Burger King": let it be (ninth round; not "leave the
+            // motorway and find petrol", where no kind follows "leave the")
+            let left_alone = pos.checked_sub(1).is_some_and(|p| t[p] == "leave")
+                || pos.checked_sub(2).is_some_and(|p| {
+                    t[p] == "leave" && matches!(t[p + 1].as_str(), "the" | "that" | "a")
+                });
+            let called_off = left_alone
+                || call_off.is_some_and(|c| {
+                    c < pos
+                        && !(c..pos).any(|i| {
+                            matches!(t[i].as_str(), "and" | "but" | "then")
+                                && t.get(i + 1)
+                                    .is_some_and(|w| WISH_VERBS.contains(&w.as_str()))
+                        })
+                }) && !satisfied;
             let phrase = t[pos..pos + len].join(" ");
             let mut push = |act: Act, scope: Scope, confidence: f32, cue: String| {
                 out.push(Signal {
