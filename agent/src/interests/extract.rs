@@ -223,6 +223,14 @@ const POSITIVE_NEGATIONS: &[&[&str]] = &[
     &["no", "air"],
     &["never", "been", "so"],
     &["not", "saying", "no"],
+    // a question asked the negative way proposes ("Shouldn't we get petrol before the long
+    // stretch?", "Shouldn't you be topping up the petrol, dear?"); "wouldn't go amiss" (sets 6-8,
+    // round-4 wishes)
+    &["should", "not", "we"],
+    &["should", "not", "you"],
+    &["could", "not", "we"],
+    &["can", "not", "we"],
+    &["not", "go", "amiss"],
 ];
 
 /// Markers that the need was met, read before the interest phrase.
@@ -446,6 +454,9 @@ const INTENT: &[&[&str]] = &[
     &["could", "go", "for"],
     // "Could go a cappuccino, mate" (Australian and British; ninth round, set 9)
     &["could", "go", "a"],
+    // "Head for the Fastned", "head to the services" (ninth round, set 6)
+    &["head", "for"],
+    &["head", "to"],
     // a wished state ("I'd feel happier with a full tank") and going without as the need ("won't
     // last the day without a coffee": the negation is lifted by `CANNOT_GO_WITHOUT`); ninth round
     &["happier", "with"],
@@ -573,6 +584,11 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     &["anywhere"],
     &["somewhere"],
     &["any", "good"],
+    // ninth round: "Shouldn't we get fuel?"
+    &["should", "not", "we"],
+    &["should", "not", "you"],
+    &["could", "not", "we"],
+    &["can", "not", "we"],
 ];
 
 const HEDGES: &[&[&str]] = &[
@@ -952,6 +968,7 @@ const STOP_THERE: &[&[&str]] = &[
     &["pop", "into"],
     // ninth round (set 9): "Course I do", "Oh, you read my mind", "You know it, bud"
     &["course"],
+    &["is", "the", "pope", "catholic"],
     &["read", "my", "mind"],
     &["you", "know", "it"],
 ];

@@ -278,6 +278,7 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // "no need to stop for air any more", "don't bother stopping for air" (ninth round: read as
     // a call-off of every stop, with no kind named)
     ("for air", FreshAir, Topic),
+    ("any air", FreshAir, Topic),
     ("air in here", FreshAir, State),
     ("hot in here", FreshAir, State),
     ("warm in here", FreshAir, State),
@@ -287,6 +288,13 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // sixth round: car sickness is a wish for air (the labelled sets' convention, set 6)
     ("carsick", FreshAir, State),
     ("car sick", FreshAir, State),
+    // ninth round: feeling sick in the car is the same wish ("Mum I feel sick, can we stop and go
+    // outside", "I think I'm going to be sick"; sets 6 and 9)
+    ("feel sick", FreshAir, State),
+    ("feeling sick", FreshAir, State),
+    ("be sick", FreshAir, State),
+    ("go outside", FreshAir, Topic),
+    ("get out and breathe", FreshAir, Topic),
     ("queasy", FreshAir, State),
     // seventh round (set 7): heat said as a state, air let in
     ("roasting in here", FreshAir, State),
