@@ -2341,6 +2341,70 @@ mod tests {
             .collect()
     }
 
+    /// The ninth round's rules (issue 13 item 1), each on a line of its kind.
+    #[test]
+    fn ninth_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        // going without is the need
+        assert_eq!(
+            acts(&mut e, p, "I won't last the day without a coffee", 0.0),
+            [(Some(Coffee), Act::Want)]
+        );
+        // a wished state before a satisfied word
+        assert_eq!(
+            acts(&mut e, p, "I'd like to get the car charged up soon", 0.0),
+            [(Some(Charging), Act::Want)]
+        );
+        // the car's energy said to be enough
+        let fine = acts(
+            &mut e,
+            p,
+            "We don't need to charge, the battery's fine.",
+            0.0,
+        );
+        assert!(fine.contains(&(Some(Charging), Act::Cancel)), "{fine:?}");
+        assert!(!fine.contains(&(Some(Charging), Act::Want)), "{fine:?}");
+        // a rest wish of its own beside another kind, not the long stretch of road
+        assert_eq!(
+            acts(&mut e, p, "I need coffee and a nap", 0.0),
+            [(Some(Coffee), Act::Want), (Some(Rest), Act::Want)]
+        );
+        assert_eq!(
+            acts(&mut e, p, "Let's fill up before the long stretch", 0.0),
+            [(Some(Fuel), Act::Want)]
+        );
+        // a negative question proposes; a question calls nothing off
+        assert_eq!(
+            acts(&mut e, p, "Shouldn't we get fuel?", 0.0),
+            [(Some(Fuel), Act::Want)]
+        );
+        assert!(acts(&mut e, p, "Are you okay to keep driving?", 0.0).is_empty());
+        // "leave the ..." lets it be; put off to home
+        assert_eq!(
+            acts(&mut e, p, "Ah no, leave the coffee", 0.0),
+            [(Some(Coffee), Act::Cancel)]
+        );
+        assert_eq!(
+            acts(&mut e, p, "I'll have a brew when I'm home", 0.0),
+            [(Some(Coffee), Act::Cancel)]
+        );
+        // another device's battery; a figurative hunger
+        assert!(acts(&mut e, p, "My watch battery needs charging", 0.0).is_empty());
+        assert!(acts(&mut e, p, "I'm hungry for a win this season", 0.0).is_empty());
+        // a call-off ends where a new wish starts
+        let skip = e.extract(p, "Skip the Costa and find a Pret instead.", 0.0);
+        let brands: Vec<(Option<&str>, Act)> = skip
+            .signals
+            .iter()
+            .map(|s| (s.brand.as_deref(), s.act))
+            .collect();
+        assert_eq!(
+            brands,
+            [(Some("Costa"), Act::Cancel), (Some("Pret"), Act::Want)]
+        );
+    }
+
     #[test]
     fn wants_cancels_negations_and_questions() {
         let mut e = Extractor::default();
