@@ -595,13 +595,18 @@ fn explain() {
 const SET10_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
 const SET10_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Set after the single scoring: the figures rounded down.
+/// Measured once (2026-12-06 22:37 UTC, the ninth round's final system, 2204158): precision
+/// 0.970, recall 0.863, F1 0.913 (tp 227, fp 7, fn 36); 0 of 67 injection lines and 2 of 50 lines
+/// about something else raise something. The floors are those figures rounded down (precision is
+/// 227/234 = 0.9701), so the test reproduces them; of the goals (F1 >= 0.95, precision >= 0.97,
+/// nothing raised by injection text or by talk about something else), precision and injection
+/// text are met, F1 and talk about something else are not.
 const SET10_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.97,
+    recall: 0.86,
+    f1: 0.91,
+    injections_raising: 0,
+    something_else_raising: 2,
 };
 
 struct HeldOutFloors {
