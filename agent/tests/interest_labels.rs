@@ -461,24 +461,21 @@ fn sweep_settings_on_the_left_out_splits() {
             });
         }
     }
-    let grid_e = if grid.is_empty() {
-        [0.0f32, 0.2].as_slice()
-    } else {
-        [].as_slice()
-    };
-    for &veto_margin in grid_e {
-        for add_min in [0.5f32, 0.6] {
-            for mention_min in [0.8f32, 0.9] {
-                for injection_min in [0.15f32, 0.2] {
-                    for knn_weight in [0.3f32, 0.4] {
-                        grid.push(Thresholds {
-                            veto_margin,
-                            add_min,
-                            mention_min,
-                            injection_min,
-                            knn_weight,
-                            ..Thresholds::default()
-                        });
+    if grid.is_empty() {
+        for veto_margin in [0.0f32, 0.2] {
+            for add_min in [0.5f32, 0.6] {
+                for mention_min in [0.8f32, 0.9] {
+                    for injection_min in [0.15f32, 0.2] {
+                        for knn_weight in [0.3f32, 0.4] {
+                            grid.push(Thresholds {
+                                veto_margin,
+                                add_min,
+                                mention_min,
+                                injection_min,
+                                knn_weight,
+                                ..Thresholds::default()
+                            });
+                        }
                     }
                 }
             }

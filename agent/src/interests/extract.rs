@@ -223,14 +223,18 @@ const POSITIVE_NEGATIONS: &[&[&str]] = &[
     &["no", "air"],
     &["never", "been", "so"],
     &["not", "saying", "no"],
-    // a question asked the negative way proposes ("Shouldn't we get petrol before the long
-    // stretch?", "Shouldn't you be topping up the petrol, dear?"); "wouldn't go amiss" (sets 6-8,
-    // round-4 wishes)
+    // "wouldn't go amiss" (round-4 wishes)
+    &["not", "go", "amiss"],
+];
+
+/// A question asked the negative way proposes ("Shouldn't we get petrol before the long
+/// stretch?", "Shouldn't you be topping up the petrol, dear?"; ninth round, sets 6-8): its "not"
+/// negates nothing ([`negated_before`]) and it asks for a stop ([`opens_a_request`]).
+const NEGATIVE_QUESTIONS: &[&[&str]] = &[
     &["should", "not", "we"],
     &["should", "not", "you"],
     &["could", "not", "we"],
     &["can", "not", "we"],
-    &["not", "go", "amiss"],
 ];
 
 /// Markers that the need was met, read before the interest phrase.
@@ -584,12 +588,18 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     &["anywhere"],
     &["somewhere"],
     &["any", "good"],
-    // ninth round: "Shouldn't we get fuel?"
-    &["should", "not", "we"],
-    &["should", "not", "you"],
-    &["could", "not", "we"],
-    &["can", "not", "we"],
 ];
+
+/// Whether the clause opens, within its first four words, the way a request for a stop does
+/// ([`REQUEST_QUESTIONS`], [`NEGATIVE_QUESTIONS`]).
+fn opens_a_request(t: &[String]) -> bool {
+    (0..t.len().min(4)).any(|i| {
+        REQUEST_QUESTIONS
+            .iter()
+            .chain(NEGATIVE_QUESTIONS)
+            .any(|s| seq_at(t, i, s))
+    })
+}
 
 const HEDGES: &[&[&str]] = &[
     &["maybe"],
@@ -966,7 +976,9 @@ const STOP_THERE: &[&[&str]] = &[
     &["pulling", "into"],
     &["nip", "in"],
     &["pop", "into"],
-    // ninth round (set 9): "Course I do", "Oh, you read my mind", "You know it, bud"
+    // ninth round (set 9): meant for YES ("Course I do", "Oh, you read my mind", "You know it,
+    // bud"), put here by mistake, and set 10 was scored with them here; they move to YES when the
+    // next round starts (set 10 then development data), not after that single scoring
     &["course"],
     &["is", "the", "pope", "catholic"],
     &["read", "my", "mind"],
@@ -1032,7 +1044,7 @@ const NO: &[&[&str]] = &[
     &["not", "me"],
     &["not", "for", "me"],
     &["neither"],
-    // before YES's "course"
+    // "of course not", before YES's "of course"
     &["course", "not"],
 ];
 
@@ -1498,9 +1510,7 @@ fn review(
     if has_any(t, SATISFIED) {
         push(added, Act::Cancel, Scope::All, 0.7, "satisfied");
     } else if all.question {
-        let request =
-            (0..t.len().min(4)).any(|i| REQUEST_QUESTIONS.iter().any(|s| seq_at(t, i, s)));
-        if request {
+        if opens_a_request(t) {
             push(added, Act::Want, Scope::Speaker, 0.7, "asks for it");
         } else {
             push(added, Act::Inquiry, Scope::Speaker, 0.5, "asks others");
@@ -1603,6 +1613,7 @@ fn negated_before(tokens: &[String], pos: usize) -> Option<usize> {
     let positive = (neg.saturating_sub(3)..=neg).any(|i| {
         POSITIVE_NEGATIONS
             .iter()
+            .chain(NEGATIVE_QUESTIONS)
             .any(|s| seq_at(tokens, i, s) && i + s.len() > neg)
     });
     (!positive).then_some(neg)
@@ -2113,7 +2124,7 @@ impl Extractor {
         // a question that starts with "any" or with a verb of fetching asks for it ("Any toilets
         // coming up?", "Pick up a Costa flat white on the way?"; ninth round, set 9)
         let request = clause.question
-            && ((0..t.len().min(4)).any(|i| REQUEST_QUESTIONS.iter().any(|s| seq_at(t, i, s)))
+            && (opens_a_request(t)
                 || t.first().is_some_and(|w| {
                     matches!(
                         w.as_str(),
