@@ -85,6 +85,9 @@ pub enum Command {
     /// Start every process of the deployment as a supervised child (`cabin node --process`), restart a
     /// crashed one with back-off, and report each start, exit and restart on the diagnostics topic.
     Launch(LaunchArgs),
+    /// Build what cabin derives from the installed models once (the interest classifier's trained
+    /// head), next to them, so services that may not write there start without training it.
+    PrepareCache,
 }
 
 /// `--config`: the deployment a command reads.

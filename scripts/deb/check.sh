@@ -109,6 +109,7 @@ log "systemd-analyze verify: clean; security exposure (of 10):${exposure%,}"
 # From the repository's prepared models/ (a build host's), not from PyPI: same files, checked by sha256.
 /usr/bin/cabin-fetch-models --from "$ROOT/models" > "$WORK/fetch.log" 2>&1 || { cat "$WORK/fetch.log" >&2; die "cabin-fetch-models --from failed"; }
 /usr/bin/cabin-fetch-models --check >/dev/null
+[ -f /var/lib/cabin-models/models/embedding/head_cache.bin ] || die "cabin-fetch-models did not prepare the interest head's cache"
 /usr/bin/cabin certs --out /etc/cabin/certs --roles sim,dms,cockpit,hmi > "$WORK/certs.log" 2>&1 \
   || { cat "$WORK/certs.log" >&2; die "cabin certs failed"; }
 chgrp cabin /etc/cabin/certs/*
@@ -245,7 +246,12 @@ for u in "${UNITS[@]}"; do
   [ "$rc" -eq 0 ] || die "$u exited with $rc after its KillSignal"
 done
 pids=()
-log "every unit's process stopped cleanly on its KillSignal"
+# The cockpit process read the head cache cabin-fetch-models prepared: it did not train the head in its start
+# (which a stop would wait for: a CI run once waited more than 20 s).
+if grep -q 'interest head cache .* not written' "$WORK/cabin-cockpit.log"; then
+  die "the cockpit process trained the interest head itself: cabin-fetch-models did not prepare its cache"
+fi
+log "every unit's process stopped cleanly on its KillSignal; the cockpit read the prepared interest head"
 
 # --- 7. remove, then purge -------------------------------------------------------------------------------------
 dpkg -r cabin > "$WORK/dpkg-r.log" 2>&1 || { cat "$WORK/dpkg-r.log" >&2; die "dpkg -r failed"; }

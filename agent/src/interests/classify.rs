@@ -247,6 +247,75 @@ pub struct Classifier {
     votes: HashMap<(String, usize), Option<Probs>>,
 }
 
+/// What [`prepare_default_cache`] found or did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadCacheReport {
+    /// The cache file (next to the embedding model).
+    pub path: std::path::PathBuf,
+    /// It already held the head of these inputs (nothing was built).
+    pub was_current: bool,
+}
+
+/// Builds the head cache of the default model if it is missing or stale, so that agents started
+/// later (as a user who may not write the models directory: the ECU's services) read it instead of
+/// training for seconds in their start. An error when it cannot be written. Run after the models
+/// are installed (`cabin prepare-cache`; cabin-fetch-models and the package's postinst run it).
+pub fn prepare_default_cache() -> Result<HeadCacheReport> {
+    let mut encoder = SentenceEncoder::load_default()?;
+    let texts = training::training_texts();
+    let mut failure = None;
+    let (_, was_current) = read_or_build_cache(&mut encoder, &texts, |path, e| {
+        failure = Some(crate::error::AgentError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        });
+    })?;
+    let path = head_cache::path(encoder.model_path());
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(HeadCacheReport { path, was_current }),
+    }
+}
+
+/// The cached prototype and training embeddings and head for `texts`, read from the cache next to
+/// the model, or built and written there (`on_write_error` hears why a write failed); with whether
+/// the cache already held them.
+fn read_or_build_cache(
+    encoder: &mut SentenceEncoder,
+    texts: &[training::TrainingText],
+    on_write_error: impl FnOnce(&std::path::Path, std::io::Error),
+) -> Result<(head_cache::Cached, bool)> {
+    let proto_texts: Vec<&str> = PROTOTYPES.iter().map(|p| p.1).collect();
+    let key = head_cache::key(&proto_texts, texts, TRAIN_SETTINGS, encoder.model_path());
+    let cache_path = head_cache::path(encoder.model_path());
+    let bow = if TRAIN_SETTINGS.bow_scale > 0.0 {
+        ngrams::BUCKETS * CLASSES.len()
+    } else {
+        0
+    };
+    if let Some(hit) = head_cache::read(&cache_path, key, PROTOTYPES.len(), texts.len(), bow) {
+        return Ok((hit, true));
+    }
+    let mut prototypes = Vec::with_capacity(PROTOTYPES.len());
+    for t in &proto_texts {
+        prototypes.push(encoder.embed(t)?);
+    }
+    let mut training = Vec::with_capacity(texts.len());
+    for t in texts {
+        training.push(encoder.embed(&t.text)?);
+    }
+    let head = head::train(&training::examples(texts, &training), TRAIN_SETTINGS);
+    let cached = head_cache::Cached {
+        prototypes,
+        training,
+        head,
+    };
+    if let Err(e) = head_cache::write(&cache_path, key, &cached) {
+        on_write_error(&cache_path, e);
+    }
+    Ok((cached, false))
+}
+
 impl Classifier {
     /// The model setup prepared, one thread.
     pub fn load_default() -> Result<Self> {
@@ -254,38 +323,19 @@ impl Classifier {
     }
 
     /// Embeds the prototypes and trains the head on the development data, or reads both from the
-    /// cache next to the model ([`head_cache`]) when they were built from the same inputs.
+    /// cache next to the model ([`head_cache`]) when they were built from the same inputs. A cache
+    /// that cannot be written (a read-only models directory) costs the training at every start, so
+    /// it is logged with the remedy.
     pub fn new(mut encoder: SentenceEncoder) -> Result<Self> {
         let texts = training::training_texts();
-        let proto_texts: Vec<&str> = PROTOTYPES.iter().map(|p| p.1).collect();
-        let key = head_cache::key(&proto_texts, &texts, TRAIN_SETTINGS, encoder.model_path());
-        let cache_path = head_cache::path(encoder.model_path());
-        let bow = if TRAIN_SETTINGS.bow_scale > 0.0 {
-            ngrams::BUCKETS * CLASSES.len()
-        } else {
-            0
-        };
-        let cached = match head_cache::read(&cache_path, key, PROTOTYPES.len(), texts.len(), bow) {
-            Some(hit) => hit,
-            None => {
-                let mut prototypes = Vec::with_capacity(PROTOTYPES.len());
-                for t in &proto_texts {
-                    prototypes.push(encoder.embed(t)?);
-                }
-                let mut training = Vec::with_capacity(texts.len());
-                for t in &texts {
-                    training.push(encoder.embed(&t.text)?);
-                }
-                let head = head::train(&training::examples(&texts, &training), TRAIN_SETTINGS);
-                let cached = head_cache::Cached {
-                    prototypes,
-                    training,
-                    head,
-                };
-                head_cache::write(&cache_path, key, &cached);
-                cached
-            }
-        };
+        let (cached, _) = read_or_build_cache(&mut encoder, &texts, |path, e| {
+            tracing::warn!(
+                "interest head cache {} not written ({e}): every start trains the head again; \
+                 prepare it where the models are writable (`cabin prepare-cache`, which \
+                 cabin-fetch-models runs)",
+                path.display()
+            );
+        })?;
         let prototypes = PROTOTYPES
             .iter()
             .zip(cached.prototypes)

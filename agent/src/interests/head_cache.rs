@@ -102,7 +102,7 @@ pub fn read(
 }
 
 /// Writes the cache (to a temporary file, then renamed: a reader never sees half a file).
-pub fn write(path: &Path, key: u64, cached: &Cached) {
+pub fn write(path: &Path, key: u64, cached: &Cached) -> std::io::Result<()> {
     let n = cached.prototypes.len() + cached.training.len();
     let mut bytes =
         Vec::with_capacity(16 + 4 * (n * DIM + cached.head.weights.len() + cached.head.bow.len()));
@@ -123,8 +123,8 @@ pub fn write(path: &Path, key: u64, cached: &Cached) {
     let done = std::fs::File::create(&tmp)
         .and_then(|mut f| f.write_all(&bytes))
         .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = done {
+    if done.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        tracing::warn!("interest head cache {} not written: {e}", path.display());
     }
+    done
 }

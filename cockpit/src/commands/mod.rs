@@ -11,6 +11,7 @@ mod listen;
 mod live;
 mod node;
 mod perceive;
+mod prepare_cache;
 mod profile;
 pub mod record;
 pub mod replay;
@@ -43,6 +44,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Fleet(a) => fleet::run(a),
         Command::Certs(a) => certs::run(a),
         Command::Launch(a) => launch::run(a),
+        Command::PrepareCache => prepare_cache::run(),
         Command::Nodes => {
             for (kind, description) in crate::deployment::registry().kinds() {
                 println!("{kind:<14} {description}");
