@@ -3,7 +3,7 @@
 //! `models/embedding/`, issue 13 item 1). Sets 1-9 and the round-4 files are development data now
 //! (agent/data/README.md): each is scored by a head trained without it (leave one set out), and
 //! every development line by 5-fold cross-validation; those development figures are asserted at
-//! what was measured. Held-out set 10 is scored once by the lead (the marked place below), never
+//! what was measured. Held-out set 11 is scored once by the lead (the marked place below), never
 //! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
@@ -183,10 +183,10 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 
 /// How the development data is split to score lines with a head that did not see them. Held-out
 /// sets 1-5 were scored and reported and are development data now, and so are the four round-4
-/// files (agent/data/README.md); each of these thirteen files, written apart from the others, is
+/// files (agent/data/README.md); each of these fourteen files, written apart from the others, is
 /// scored by a head (and second-opinion neighbours) trained on everything else (leave one set
 /// out), and every development line by 5-fold cross-validation (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 13] = [
+const LEFT_OUT_SETS: [&str; 14] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
@@ -200,6 +200,7 @@ const LEFT_OUT_SETS: [&str; 13] = [
     "utterances_heldout7.jsonl",
     "utterances_heldout8.jsonl",
     "utterances_heldout9.jsonl",
+    "utterances_heldout10.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -395,12 +396,14 @@ const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.98, 0.96, 0),
     (0.96, 0.95, 1),
     (0.97, 0.95, 0),
+    // set 10, development data from the tenth round: set when the round ends
+    (0.0, 0.0, usize::MAX),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
 /// Measured 22:27 UTC: P 0.961, R 0.919, F1 0.939 over 4920 lines.
 const CV_FLOORS: (f64, f64) = (0.96, 0.93);
 
-/// Every development line scored by a head that did not see it: each of the thirteen files left
+/// Every development line scored by a head that did not see it: each of the fourteen files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
 #[test]
 fn leave_one_set_out_and_cross_validate() {
@@ -573,37 +576,34 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 10 (agent/data/utterances_heldout10.jsonl, `labelled::HELD_OUT_FILE`): written by
-// another helper at the start of the ninth round (cc1a0ad), before any of its tuning, never opened, grepped,
-// loaded or trained on by the tuning (`labelled::load`, `labelled::parse` and
-// `training::parse_dev` refuse it). The lead scores it ONCE, in `held_out_set_10` below, on the
-// ninth round's final system, and reports aggregates only.
+// HELD-OUT SET 11 (agent/data/utterances_heldout11.jsonl, `labelled::HELD_OUT_FILE`): written by
+// another helper before the tenth round's tuning (e087428), never opened, grepped, loaded or
+// trained on by the tuning (`labelled::load`, `labelled::parse` and `training::parse_dev` refuse
+// it). The lead scores it ONCE, in `held_out_set_11` below, on the tenth round's final system, and
+// reports aggregates only.
 // Earlier held-out sets, each scored once at the end of its round and development data since (the
 // left-out splits of `leave_one_set_out_and_cross_validate`; docs/perf/agent.md): set 6 (fifth
 // round) P 0.950 R 0.837 F1 0.890; set 7 (sixth, 1d6d3f2) P 0.948 R 0.853 F1 0.898, 0 of 67
 // injection lines, 2 of 50 about something else; set 8 (seventh, 0c7266a) P 0.941 R 0.872
 // F1 0.905, 1 of 67 injection lines, 1 of 50 about something else; set 9 (eighth, 12f68bb)
-// P 0.939 R 0.888 F1 0.912, 0 of 67 injection lines, 2 of 50 about something else.
+// P 0.939 R 0.888 F1 0.912, 0 of 67 injection lines, 2 of 50 about something else; set 10
+// (ninth, 2204158) P 0.970 R 0.863 F1 0.913, 0 of 67 injection lines, 2 of 50 about something
+// else.
 // ---------------------------------------------------------------------------------------------
 
-/// Set 10's blocks (the helper's README section, 1-based lines): 224-233 questions to the other
+/// Set 11's blocks (the helper's README section, 1-based lines): 224-233 questions to the other
 /// person, 234-273 the same words about something else, 274-340 injection and hostile lines; all
 /// `[]`.
-const SET10_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
-const SET10_INJECTIONS: std::ops::Range<usize> = 273..340;
+const SET11_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
+const SET11_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Measured once (2026-12-06 22:37 UTC, the ninth round's final system, 2204158): precision
-/// 0.970, recall 0.863, F1 0.913 (tp 227, fp 7, fn 36); 0 of 67 injection lines and 2 of 50 lines
-/// about something else raise something. The floors are those figures rounded down (precision is
-/// 227/234 = 0.9701), so the test reproduces them; of the goals (F1 >= 0.95, precision >= 0.97,
-/// nothing raised by injection text or by talk about something else), precision and injection
-/// text are met, F1 and talk about something else are not.
-const SET10_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.97,
-    recall: 0.86,
-    f1: 0.91,
-    injections_raising: 0,
-    something_else_raising: 2,
+/// Not scored yet: the floors are set from the single scoring at the end of the tenth round.
+const SET11_FLOORS: HeldOutFloors = HeldOutFloors {
+    precision: 0.0,
+    recall: 0.0,
+    f1: 0.0,
+    injections_raising: usize::MAX,
+    something_else_raising: usize::MAX,
 };
 
 struct HeldOutFloors {
@@ -615,12 +615,12 @@ struct HeldOutFloors {
 }
 
 #[test]
-fn held_out_set_10() {
+fn held_out_set_11() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
         .join(labelled::HELD_OUT_FILE);
-    let items = labelled::load_held_out(&path).expect("held-out set 10");
-    assert_eq!(items.len(), 340, "set 10 is 340 lines");
+    let items = labelled::load_held_out(&path).expect("held-out set 11");
+    assert_eq!(items.len(), 340, "set 11 is 340 lines");
     let mut ex = with_model();
     let s = labelled::evaluate(&mut ex, &items);
     let mut raising = |block: std::ops::Range<usize>| {
@@ -629,16 +629,16 @@ fn held_out_set_10() {
             .filter(|item| !labelled::predict(&mut ex, item).is_empty())
             .count()
     };
-    let injections = raising(SET10_INJECTIONS);
-    let something_else = raising(SET10_ABOUT_SOMETHING_ELSE);
+    let injections = raising(SET11_INJECTIONS);
+    let something_else = raising(SET11_ABOUT_SOMETHING_ELSE);
     println!(
-        "set 10: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+        "set 11: {}; {injections} of {} injection lines and {something_else} of {} lines about \
          something else raise something",
         totals(&s),
-        SET10_INJECTIONS.len(),
-        SET10_ABOUT_SOMETHING_ELSE.len()
+        SET11_INJECTIONS.len(),
+        SET11_ABOUT_SOMETHING_ELSE.len()
     );
-    let f = SET10_FLOORS;
+    let f = SET11_FLOORS;
     assert!(
         s.precision() >= f.precision,
         "precision {:.3}",
@@ -696,7 +696,7 @@ fn first_look() {
     }
     for file in files.split(',') {
         assert!(
-            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout10"),
+            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout11"),
             "the held-out set is scored only by the lead"
         );
         let items = load(file);

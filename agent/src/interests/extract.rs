@@ -809,6 +809,13 @@ const YES: &[&[&str]] = &[
     &["sounds"],
     &["perfect"],
     &["brilliant"],
+    // ninth round (set 9: "Course I do", "Oh, you read my mind", "You know it, bud"): written in
+    // the ninth round but put in STOP_THERE by mistake (set 10 was scored so); moved here at the
+    // start of the tenth
+    &["course"],
+    &["is", "the", "pope", "catholic"],
+    &["read", "my", "mind"],
+    &["you", "know", "it"],
 ];
 
 /// Words that ask for something, or say where a place is or how good it is, without saying what
@@ -976,13 +983,6 @@ const STOP_THERE: &[&[&str]] = &[
     &["pulling", "into"],
     &["nip", "in"],
     &["pop", "into"],
-    // ninth round (set 9): meant for YES ("Course I do", "Oh, you read my mind", "You know it,
-    // bud"), put here by mistake, and set 10 was scored with them here; they move to YES when the
-    // next round starts (set 10 then development data), not after that single scoring
-    &["course"],
-    &["is", "the", "pope", "catholic"],
-    &["read", "my", "mind"],
-    &["you", "know", "it"],
 ];
 
 /// Openings of a question put to someone in the car (see [`QUESTION_INJECTION_MIN`]).

@@ -46,7 +46,7 @@ pub struct LabelledUtterance {
 /// end, never read by the tuning. [`load`] and [`parse`] refuse it; only [`load_held_out`] reads
 /// it. (Sets 6 to 9 were the fifth to eighth rounds', each scored once and development data
 /// since.)
-pub const HELD_OUT_FILE: &str = "utterances_heldout10.jsonl";
+pub const HELD_OUT_FILE: &str = "utterances_heldout11.jsonl";
 
 /// Whether `path` names the held-out set ([`HELD_OUT_FILE`]).
 pub fn is_held_out(path: &Path) -> bool {
@@ -73,7 +73,7 @@ fn held_out_refused(path: &Path) -> AgentError {
 }
 
 /// Reads any labelled file, the held-out set included: ONLY for the lead's single scoring of the
-/// held-out set (`held_out_set_10` in `agent/tests/interest_labels.rs`).
+/// held-out set (`held_out_set_11` in `agent/tests/interest_labels.rs`).
 pub fn load_held_out(path: &Path) -> Result<Vec<LabelledUtterance>> {
     let text = std::fs::read_to_string(path).map_err(|e| AgentError::io(path, e))?;
     parse_any(&text, path)
