@@ -133,9 +133,12 @@ const NEGATORS: &[&[&str]] = &[
     &["no", "longer"],
 ];
 
-/// Verbs before "without" that make going without the need ("won't last without a coffee").
+/// Verbs before "without" that make going without the need ("won't last without a coffee"); and
+/// spans of time gone without it ("Six hours without an espresso and I've gone all grumpy"; tenth
+/// round, set 10).
 const CANNOT_GO_WITHOUT: &[&str] = &[
-    "last", "survive", "cope", "function", "manage", "driving", "drive",
+    "last", "survive", "cope", "function", "manage", "driving", "drive", "hours", "hour", "days",
+    "ages", "minutes", "mins", "morning",
 ];
 
 /// Words before a satisfied word or marker that make it the wish, not the fact ("get the car
@@ -150,6 +153,13 @@ const WANTED_STATE: &[&[&str]] = &[
     &["happier", "with"],
     &["better", "with"],
     &["prefer"],
+    // "it's time we had a bite", "I'd feel happier if we filled up", "I wish we'd had lunch": the
+    // past tense of a wish (tenth round, set 10)
+    &["time", "we"],
+    &["time", "i"],
+    &["if", "we"],
+    &["wish", "we"],
+    &["wish", "i"],
 ];
 
 /// "The battery's fine", "the tank is plenty": the car's energy said to be enough, after the word
@@ -169,6 +179,17 @@ fn energy_is_fine(t: &[String], after: usize, kind: InterestKind) -> bool {
             )
         })
 }
+
+/// Words after Scots "wee" (small) that show it is not the toilet ("a wee bit", "a wee while").
+const SMALL_THINGS: &[&str] = &[
+    "bit", "while", "minute", "moment", "drop", "dram", "cup", "one", "something", "bite", "snack",
+    "lie", "sit", "walk", "stop",
+];
+
+/// What a break is from when it is a break from driving ("a break from driving", "from the wheel").
+const BREAK_FROM_THE_ROAD: &[&str] = &[
+    "driving", "wheel", "road", "it", "motorway", "highway", "car", "this", "sitting", "traffic",
+];
 
 /// Devices with a battery of their own ("my phone's battery is dying" is not the car's).
 const DEVICES: &[&str] = &[
@@ -338,6 +359,19 @@ const CALL_OFF: &[&[&str]] = &[
     &["just", "get", "home"],
     &["just", "get", "there"],
     &["scratch"],
+    // tenth round (set 10): "Scrub the fuel stop", "Bin all the stops", "Straight home now, no
+    // detours", "Drive past the Texaco", "Ignore what I said about the loo, false alarm"
+    &["scrub", "the"],
+    &["scrub", "that"],
+    &["scrub", "all"],
+    &["bin", "the"],
+    &["bin", "all"],
+    &["bin", "that"],
+    &["no", "detours"],
+    &["straight", "home"],
+    &["drive", "past"],
+    &["ignore", "what", "i", "said"],
+    &["false", "alarm"],
 ];
 
 /// Where the clause calls the stops off ([`CALL_OFF`]), if it does: not "before we carry on" ("I
@@ -441,6 +475,8 @@ const INTENT: &[&[&str]] = &[
     &["need"],
     &["needs"],
     &["needed"],
+    // "I'm needing the lavvy" (Scottish and Indian English; tenth round, set 10)
+    &["needing"],
     &["want"],
     &["wants"],
     &["wanted"],
@@ -554,6 +590,8 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     &["may", "i"],
     &["is", "it", "possible"],
     &["would", "it", "be", "possible"],
+    // "Is possible we drink one espresso soon?" (a learner's question; tenth round, set 10)
+    &["is", "possible"],
     &["is", "there"],
     &["are", "there"],
     &["will", "there", "be"],
@@ -589,6 +627,17 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     &["somewhere"],
     &["any", "good"],
 ];
+
+/// "Let a bit of air in, would you?", "Pull in at the next one, will you?": a request with a tag
+/// question at its end (not "Do you want one, would you?", which asks from its start; tenth round,
+/// set 10).
+fn asked_with_a_tag(t: &[String]) -> bool {
+    let n = t.len();
+    n > 3
+        && !starts_like_question(t)
+        && matches!(t[n - 2].as_str(), "would" | "will" | "could" | "can")
+        && t[n - 1] == "you"
+}
 
 /// Whether the clause opens, within its first four words, the way a request for a stop does
 /// ([`REQUEST_QUESTIONS`], [`NEGATIVE_QUESTIONS`]).
@@ -652,6 +701,14 @@ const OTHER_DAYS: &[&[&str]] = &[
     &["on", "friday"],
     &["on", "saturday"],
     &["on", "sunday"],
+    // "a coffee with Priya next Tuesday" (tenth round, set 10)
+    &["next", "monday"],
+    &["next", "tuesday"],
+    &["next", "wednesday"],
+    &["next", "thursday"],
+    &["next", "friday"],
+    &["next", "saturday"],
+    &["next", "sunday"],
     &["yesterday"],
     &["last", "night"],
     &["last", "week"],
@@ -816,6 +873,12 @@ const YES: &[&[&str]] = &[
     &["is", "the", "pope", "catholic"],
     &["read", "my", "mind"],
     &["you", "know", "it"],
+    // tenth round (set 10): "Go for it", "Sooner the better, honestly", "That would be amazing",
+    // "I think you should"
+    &["go", "for", "it"],
+    &["sooner", "the", "better"],
+    &["would", "be", "amazing"],
+    &["you", "should"],
 ];
 
 /// Words that ask for something, or say where a place is or how good it is, without saying what
@@ -1610,6 +1673,15 @@ fn negated_before(tokens: &[String], pos: usize) -> Option<usize> {
     {
         return None;
     }
+    // "you don't pass a lavatory without using it", "never drive past a Tim's without stopping": a
+    // double negative is the habit of stopping (tenth round, set 10)
+    if matches!(tokens[neg].as_str(), "not" | "never")
+        && tokens[pos..(pos + 5).min(tokens.len())]
+            .iter()
+            .any(|w| w == "without")
+    {
+        return None;
+    }
     let positive = (neg.saturating_sub(3)..=neg).any(|i| {
         POSITIVE_NEGATIONS
             .iter()
@@ -2130,7 +2202,8 @@ impl Extractor {
                         w.as_str(),
                         "any" | "pick" | "grab" | "get" | "stop" | "find"
                     )
-                }));
+                })
+                || asked_with_a_tag(t));
         let hedged = has_any(t, HEDGES);
         let intense = has_any(t, INTENSIFIERS);
         let intent = has_any(t, INTENT) || polite.please;
@@ -2154,6 +2227,27 @@ impl Extractor {
                 && t[pos.saturating_sub(3)..(pos + len + 2).min(t.len())]
                     .iter()
                     .any(|w| DEVICES.contains(&w.as_str()))
+            {
+                continue;
+            }
+            // "a wee coffee", "a wee break fae driving": Scots "small" before another word, not
+            // the toilet (tenth round, set 10; "I need a wee" stays)
+            if hit.kind == InterestKind::Toilet
+                && t[pos..pos + len] == ["wee"]
+                && (starts.contains(&(pos + 1))
+                    || t.get(pos + 1).is_some_and(|w| SMALL_THINGS.contains(&w.as_str())))
+            {
+                continue;
+            }
+            // "a break from my brother's wedding planning": a break from something other than the
+            // road (tenth round, set 10; "a break from driving" stays)
+            if hit.kind == InterestKind::Rest
+                && t[pos..pos + len] == ["break"]
+                && t.get(pos + 1).is_some_and(|w| w == "from")
+                && !t[pos + 2..]
+                    .iter()
+                    .take(2)
+                    .any(|w| BREAK_FROM_THE_ROAD.contains(&w.as_str()))
             {
                 continue;
             }
@@ -2291,8 +2385,11 @@ impl Extractor {
                     continue
                 }
                 Role::State => {
+                    // "Starving, now you mention it": a state that opens the utterance is the
+                    // speaker's (tenth round, set 10)
                     let led = len > 1
                         || t.len() <= 2
+                        || pos == 0
                         || pos
                             .checked_sub(1)
                             .is_some_and(|p| STATE_LEADS.contains(&t[p].as_str()));

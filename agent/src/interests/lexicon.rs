@@ -67,6 +67,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("cold brew", Coffee, Topic),
     ("iced coffee", Coffee, Topic),
     ("filter coffee", Coffee, Topic),
+    // tenth round (set 10): "I could use a dark roast"
+    ("dark roast", Coffee, Topic),
     // food
     ("hungry", Food, State),
     ("starving", Food, State),
@@ -114,6 +116,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("burritos", Food, Topic),
     ("nuggets", Food, Topic),
     ("meat pie", Food, Topic),
+    // tenth round (set 10): "Stop at the Subway, I want a footlong", "a chalupa"
+    ("footlong", Food, Topic),
+    ("chalupa", Food, Topic),
     ("restaurant", Food, Topic),
     ("diner", Food, Topic),
     // sixth round: regional words for food (sets 5 and 6: "scran", "padkos", "fry-up", "tiffin",
@@ -183,6 +188,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("plug in", Charging, Topic),
     // sixth round: "plug it in" (set 6) and the names of chargers
     ("plug it in", Charging, Topic),
+    // tenth round (set 10): "Don't these electric cars need plugging in?"
+    ("plugging in", Charging, Topic),
     ("fast charger", Charging, Topic),
     ("rapid charger", Charging, Topic),
     ("charge point", Charging, Topic),
@@ -304,6 +311,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("air in", FreshAir, Topic),
     ("cool air", FreshAir, Topic),
     ("breath of air", FreshAir, Topic),
+    // tenth round (set 10): "what I really need is a lungful of air"
+    ("lungful of air", FreshAir, Topic),
     ("windows", FreshAir, Topic),
     ("ventilation", FreshAir, Topic),
     ("can not breathe", FreshAir, State),
