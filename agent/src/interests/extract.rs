@@ -180,10 +180,18 @@ fn energy_is_fine(t: &[String], after: usize, kind: InterestKind) -> bool {
         })
 }
 
+/// Auxiliaries of a tag or a negative question ("don't you?", "isn't it?", "won't we?").
+const AUXILIARIES: &[&str] = &[
+    "do", "does", "did", "is", "are", "was", "were", "will", "would", "can", "could", "have", "has",
+];
+
+/// Subjects after an auxiliary's "not" in a question ("don't you", "don't these cars").
+const TAG_SUBJECTS: &[&str] = &["you", "we", "it", "i", "they", "these", "those", "he", "she"];
+
 /// Words after Scots "wee" (small) that show it is not the toilet ("a wee bit", "a wee while").
 const SMALL_THINGS: &[&str] = &[
     "bit", "while", "minute", "moment", "drop", "dram", "cup", "one", "something", "bite", "snack",
-    "lie", "sit", "walk", "stop",
+    "lie", "sit", "walk",
 ];
 
 /// What a break is from when it is a break from driving ("a break from driving", "from the wheel").
@@ -879,6 +887,8 @@ const YES: &[&[&str]] = &[
     &["sooner", "the", "better"],
     &["would", "be", "amazing"],
     &["you", "should"],
+    &["i", "think", "you", "should"],
+    &["i", "think", "we", "should"],
 ];
 
 /// Words that ask for something, or say where a place is or how good it is, without saying what
@@ -1673,6 +1683,17 @@ fn negated_before(tokens: &[String], pos: usize) -> Option<usize> {
     {
         return None;
     }
+    // "time we had a bite, don't you?", "isn't it?", "Don't these cars need plugging in?": an
+    // auxiliary's "not" before its subject asks, it negates nothing (tenth round, set 10)
+    if tokens[neg] == "not"
+        && neg > 0
+        && AUXILIARIES.contains(&tokens[neg - 1].as_str())
+        && tokens
+            .get(neg + 1)
+            .is_some_and(|w| TAG_SUBJECTS.contains(&w.as_str()))
+    {
+        return None;
+    }
     // "you don't pass a lavatory without using it", "never drive past a Tim's without stopping": a
     // double negative is the habit of stopping (tenth round, set 10)
     if matches!(tokens[neg].as_str(), "not" | "never")
@@ -1820,10 +1841,20 @@ impl Extractor {
         }
         // another day anywhere in the utterance ("Next week we're driving to Cornwall, we'll need
         // lunch on the way") puts every clause's wishes on that day
+        // "Let a bit of air in, would you?": a tag at the end makes a request, not a question
+        let tagged = norm.clauses.len() > 1
+            && norm.clauses.last().is_some_and(|c| {
+                c.question
+                    && matches!(
+                        c.tokens.iter().map(String::as_str).collect::<Vec<_>>()[..],
+                        ["would" | "will" | "could" | "can", "you"]
+                            | ["would" | "will" | "could" | "can", "you", "please"]
+                    )
+            });
         let polite = Polite {
-            please: polite,
+            please: polite || tagged,
             other_day: another_day(&norm.tokens),
-            asks: norm.question,
+            asks: norm.question && !tagged,
             put_off: has_any(&norm.tokens, PUT_OFF) || has_any(&norm.tokens, &[&["instead"]]),
         };
         for clause in &norm.clauses {
@@ -2299,6 +2330,12 @@ impl Extractor {
                     0.5,
                     format!("asks others about '{phrase}'"),
                 );
+                continue;
+            }
+            if wished && (hit.role == Role::Satisfied || satisfied_marker.is_some()) {
+                // "get the car charged up", "I'd feel happier if we filled up": the state wished
+                // for (tenth round: was dropped as a bare mention)
+                push(Act::Want, scope, 0.7, format!("wished: '{phrase}'"));
                 continue;
             }
             if satisfied {

@@ -274,6 +274,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("forty winks", Rest, Topic),
     ("shut eye", Rest, Topic),
     ("shuteye", Rest, Topic),
+    // tenth round (set 8's "I'm fair wabbit, need a wee lie down in the back")
+    ("wabbit", Rest, State),
+    ("lie down", Rest, Topic),
     // fresh air
     ("stuffy", FreshAir, State),
     ("airless", FreshAir, State),

@@ -125,6 +125,13 @@ pub(crate) fn starts_like_question(tokens: &[String]) -> bool {
     if tokens.first().is_some_and(|t| t == "do") && tokens.get(1).is_some_and(|t| t == "not") {
         return false;
     }
+    // "what I really need is a lungful of air": a pseudo-cleft states, it does not ask (tenth
+    // round, set 10)
+    if tokens.first().is_some_and(|t| t == "what")
+        && tokens.get(1).is_some_and(|t| t == "i" || t == "we")
+    {
+        return false;
+    }
     tokens
         .first()
         .is_some_and(|t| QUESTION_STARTS.contains(&t.as_str()))
