@@ -282,6 +282,8 @@ const SATISFIED: &[&[&str]] = &[
     &["had", "breakfast"],
     &["had", "dinner"],
     &["had", "coffee"],
+    // "I haven't had any caffeine yet" (tenth round, set 7)
+    &["had", "any"],
     &["drank"],
     &["finished"],
     &["filled"],
@@ -483,8 +485,11 @@ const INTENT: &[&[&str]] = &[
     &["need"],
     &["needs"],
     &["needed"],
-    // "I'm needing the lavvy" (Scottish and Indian English; tenth round, set 10)
+    // "I'm needing the lavvy", "Ah'm needin' the cludgie" (Scottish and Indian English; tenth
+    // round, sets 7 and 10); "Anyone else up for a proper sit-down meal?"
     &["needing"],
+    &["needin"],
+    &["up", "for"],
     &["want"],
     &["wants"],
     &["wanted"],
@@ -598,8 +603,13 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     &["may", "i"],
     &["is", "it", "possible"],
     &["would", "it", "be", "possible"],
-    // "Is possible we drink one espresso soon?" (a learner's question; tenth round, set 10)
+    // "Is possible we drink one espresso soon?" (a learner's question), "Would it be too much
+    // trouble to stop", "Reckon we could pull in", "Anyone up for ...?" (tenth round, sets 5-10)
     &["is", "possible"],
+    &["would", "it", "be"],
+    &["we", "could"],
+    &["anyone", "up", "for"],
+    &["anyone", "else", "up", "for"],
     &["is", "there"],
     &["are", "there"],
     &["will", "there", "be"],
@@ -1510,6 +1520,7 @@ fn subject_scope(tokens: &[String]) -> Scope {
 fn review(
     all: &Clause,
     v: &Verdict,
+    look_alikes: &[InterestKind],
     out: &mut Extraction,
     added: Option<&mut Vec<Signal>>,
     mention: Option<&mut Vec<Signal>>,
@@ -1558,6 +1569,14 @@ fn review(
     };
     let t = &all.tokens;
     let cue = format!("embedding {}", near.cue());
+    // "I bought a tank top", "step on the gas": the lexicon knows the words as a look-alike of
+    // that kind, so the model's reading of them is not added either (tenth round)
+    if look_alikes.contains(&kind) {
+        out.held_back.push(format!(
+            "{cue}: not added, the utterance names a look-alike of that kind"
+        ));
+        return;
+    }
     let negated = (0..t.len()).any(|p| negated_before(t, p + 1).is_some());
     if another_day(t) {
         out.held_back
@@ -1767,6 +1786,24 @@ impl Extractor {
         self.last = None;
     }
 
+    /// The kinds of the look-alikes in `tokens` ("tank top", "coffee table": [`Role::Ignore`]).
+    fn look_alike_kinds(&self, tokens: &[String]) -> Vec<InterestKind> {
+        let mut kinds = Vec::new();
+        let mut i = 0;
+        while i < tokens.len() {
+            match self.lexicon.lookup(tokens, i) {
+                Some((n, hit)) => {
+                    if hit.role == Role::Ignore {
+                        kinds.push(hit.kind);
+                    }
+                    i += n;
+                }
+                None => i += 1,
+            }
+        }
+        kinds
+    }
+
     /// Reads one utterance said by `speaker` at `now_s` (seconds of vehicle time).
     pub fn extract(&mut self, speaker: Speaker, text: &str, now_s: f64) -> Extraction {
         let norm = normalise(text);
@@ -1867,9 +1904,11 @@ impl Extractor {
                 question: norm.question,
             };
             let mut mentioned = Vec::new();
+            let look_alikes = self.look_alike_kinds(&norm.tokens);
             review(
                 &all,
                 v,
+                &look_alikes,
                 &mut out,
                 (!any_hit).then_some(&mut added),
                 any_hit.then_some(&mut mentioned),
@@ -2265,7 +2304,7 @@ impl Extractor {
             // the toilet (tenth round, set 10; "I need a wee" stays)
             if hit.kind == InterestKind::Toilet
                 && t[pos..pos + len] == ["wee"]
-                && (starts.contains(&(pos + 1))
+                && (self.lexicon.lookup(t, pos + 1).is_some()
                     || t.get(pos + 1).is_some_and(|w| SMALL_THINGS.contains(&w.as_str())))
             {
                 continue;

@@ -190,6 +190,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("plug it in", Charging, Topic),
     // tenth round (set 10): "Don't these electric cars need plugging in?"
     ("plugging in", Charging, Topic),
+    ("plug the car in", Charging, Topic),
+    ("plug in the car", Charging, Topic),
     ("fast charger", Charging, Topic),
     ("rapid charger", Charging, Topic),
     ("charge point", Charging, Topic),
@@ -237,6 +239,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("little girls room", Toilet, Topic),
     ("little boys room", Toilet, Topic),
     ("cludgie", Toilet, Topic),
+    // tenth round (sets 6 and 3): "I must visit the ladies'", "My eyes keep closing"
+    ("the ladies", Toilet, Topic),
     // rest
     ("tired", Rest, State),
     ("wide awake", Rest, Satisfied),
@@ -254,6 +258,7 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("fall asleep", Rest, State),
     ("eyes are heavy", Rest, State),
     ("eyes are closing", Rest, State),
+    ("eyes keep closing", Rest, State),
     ("break", Rest, Topic),
     ("rest", Rest, Topic),
     ("nap", Rest, Topic),
