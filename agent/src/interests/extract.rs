@@ -746,7 +746,17 @@ const OTHER_DAYS: &[&[&str]] = &[
     &["when", "i", "was"],
 ];
 
-/// What the whole utterance says that every clause reads: a "please" anywhere, another day.
+/// A wish for what the utterance named before it (tenth round, set 4).
+const WANTS_WHAT_WAS_NAMED: &[&[&str]] = &[
+    &["that", "is", "what", "i", "need"],
+    &["that", "is", "what", "we", "need"],
+    &["that", "is", "what", "i", "want"],
+    &["that", "is", "all", "i", "want"],
+    &["just", "what", "i", "need"],
+];
+
+/// What the whole utterance says that every clause reads: a "please" anywhere (or a request said
+/// another way: a tag, "that's what I need"), another day.
 #[derive(Clone, Copy, Debug)]
 struct Polite {
     please: bool,
@@ -1602,7 +1612,8 @@ fn review(
     if has_any(t, SATISFIED) {
         push(added, Act::Cancel, Scope::All, 0.7, "satisfied");
     } else if all.question {
-        if opens_a_request(t) {
+        // "I'm done in, can we stop for a bit?": the request may follow a first clause
+        if opens_a_request(t) || has_any(t, &[&["can", "we"], &["could", "we"], &["shall", "we"]]) {
             push(added, Act::Want, Scope::Speaker, 0.7, "asks for it");
         } else {
             push(added, Act::Inquiry, Scope::Speaker, 0.5, "asks others");
@@ -1888,8 +1899,10 @@ impl Extractor {
                             | ["would" | "will" | "could" | "can", "you", "please"]
                     )
             });
+        // "Coffee and a rest, that's what I need": the wish is said after the things it names
+        let wants_them = has_any(&norm.tokens, WANTS_WHAT_WAS_NAMED);
         let polite = Polite {
-            please: polite || tagged,
+            please: polite || tagged || wants_them,
             other_day: another_day(&norm.tokens),
             asks: norm.question && !tagged,
             put_off: has_any(&norm.tokens, PUT_OFF) || has_any(&norm.tokens, &[&["instead"]]),

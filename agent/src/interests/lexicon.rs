@@ -259,6 +259,7 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("eyes are heavy", Rest, State),
     ("eyes are closing", Rest, State),
     ("eyes keep closing", Rest, State),
+    ("done in", Rest, State),
     ("break", Rest, Topic),
     ("rest", Rest, Topic),
     ("nap", Rest, Topic),
