@@ -490,6 +490,10 @@ const INTENT: &[&[&str]] = &[
     &["needing"],
     &["needin"],
     &["up", "for"],
+    // "We'll fill up the tank and I'll use the bathroom there", "we'll charge instead": a plan
+    // said for this drive (tenth round, sets 5-10)
+    &["we", "will"],
+    &["i", "will"],
     &["want"],
     &["wants"],
     &["wanted"],
