@@ -384,6 +384,20 @@ const CALL_OFF: &[&[&str]] = &[
     &["false", "alarm"],
 ];
 
+/// Call-offs that take what they call off as their object ([`Extractor::called_off_by_name`]).
+const NAMED_CALL_OFFS: &[&[&str]] = &[
+    &["never", "mind"],
+    &["forget"],
+    &["skip"],
+    &["scratch"],
+    &["scrap"],
+    &["cancel"],
+    &["drop"],
+    &["scrub"],
+    &["bin"],
+    &["ignore"],
+];
+
 /// Where the clause calls the stops off ([`CALL_OFF`]), if it does: not "before we carry on" ("I
 /// must visit the ladies' before we carry on" asks for a stop first; sixth-round development miss,
 /// set 6).
@@ -1549,6 +1563,7 @@ fn review(
     all: &Clause,
     v: &Verdict,
     look_alikes: &[InterestKind],
+    called_off_by_name: &[InterestKind],
     out: &mut Extraction,
     added: Option<&mut Vec<Signal>>,
     mention: Option<&mut Vec<Signal>>,
@@ -1561,8 +1576,11 @@ fn review(
             // A want the head reads as talk about something else is vetoed; so is a cancellation
             // ("We had a lovely lunch at the wedding": a past meal told as a story). Other acts
             // (inquiries) are only annotated.
+            // a call-off that names the thing ("Never mind charging", "Scratch the comfort
+            // stop") is not the head's to veto: the verb governs the word (tenth round)
             let veto = match s.act {
                 Act::Want => v.veto(kind),
+                Act::Cancel if called_off_by_name.contains(&kind) => None,
                 Act::Cancel => v.cancel_veto(kind),
                 _ => None,
             };
@@ -1815,6 +1833,28 @@ impl Extractor {
         self.last = None;
     }
 
+    /// The kinds a call-off names right after its verb ("never mind charging", "scratch the
+    /// comfort stop", "forget the Costa"): [`NAMED_CALL_OFFS`], then a lexicon word within the next
+    /// three words.
+    fn called_off_by_name(&self, tokens: &[String]) -> Vec<InterestKind> {
+        let mut kinds = Vec::new();
+        for i in 0..tokens.len() {
+            let Some(verb) = NAMED_CALL_OFFS.iter().find(|s| seq_at(tokens, i, s)) else {
+                continue;
+            };
+            let from = i + verb.len();
+            for j in from..(from + 3).min(tokens.len()) {
+                if let Some((_, hit)) = self.lexicon.lookup(tokens, j) {
+                    if hit.role != Role::Ignore {
+                        kinds.push(hit.kind);
+                    }
+                    break;
+                }
+            }
+        }
+        kinds
+    }
+
     /// The kinds of the look-alikes in `tokens` ("tank top", "coffee table": [`Role::Ignore`]).
     fn look_alike_kinds(&self, tokens: &[String]) -> Vec<InterestKind> {
         let mut kinds = Vec::new();
@@ -1936,10 +1976,12 @@ impl Extractor {
             };
             let mut mentioned = Vec::new();
             let look_alikes = self.look_alike_kinds(&norm.tokens);
+            let named = self.called_off_by_name(&norm.tokens);
             review(
                 &all,
                 v,
                 &look_alikes,
+                &named,
                 &mut out,
                 (!any_hit).then_some(&mut added),
                 any_hit.then_some(&mut mentioned),
