@@ -384,6 +384,23 @@ const CALL_OFF: &[&[&str]] = &[
     &["false", "alarm"],
 ];
 
+/// Openings of a request that takes what it asks for as its object ([`Extractor::asked_for_by_name`]).
+const NAMED_REQUESTS: &[&[&str]] = &[
+    &["let", "us"],
+    &["can", "we"],
+    &["could", "we"],
+    &["i", "need"],
+    &["we", "need"],
+    &["i", "want"],
+    &["i", "would", "love"],
+    &["i", "could", "murder"],
+];
+
+/// Verbs between a request's opening and its object ("let's *get* fuel", "can we *stop for* a").
+const REQUEST_VERBS: &[&str] = &[
+    "get", "grab", "stop", "charge", "find", "have", "go", "pull", "fill", "top", "open", "use",
+];
+
 /// Call-offs that take what they call off as their object ([`Extractor::called_off_by_name`]).
 const NAMED_CALL_OFFS: &[&[&str]] = &[
     &["never", "mind"],
@@ -1559,11 +1576,22 @@ fn subject_scope(tokens: &[String]) -> Scope {
 /// `added` is `None` when the rules found an interest word anywhere in the utterance: then they
 /// have judged it (a want, or a bare mention such as "this coffee is cold") and the model only
 /// reviews; it proposes a kind only for utterances without any word the rules know.
+/// Kinds the rules read from where a word stands, which the head's reading of the whole
+/// utterance does not overrule ([`review`]).
+struct NamedKinds {
+    /// Kinds of look-alikes ("tank top"): the head adds none of these.
+    look_alikes: Vec<InterestKind>,
+    /// Kinds a call-off takes as its object ("never mind charging"): not vetoed.
+    called_off: Vec<InterestKind>,
+    /// Kinds a request takes as its object ("let's charge up at that Tesla supercharger"): not
+    /// vetoed.
+    asked_for: Vec<InterestKind>,
+}
+
 fn review(
     all: &Clause,
     v: &Verdict,
-    look_alikes: &[InterestKind],
-    called_off_by_name: &[InterestKind],
+    named: &NamedKinds,
     out: &mut Extraction,
     added: Option<&mut Vec<Signal>>,
     mention: Option<&mut Vec<Signal>>,
@@ -1579,8 +1607,9 @@ fn review(
             // a call-off that names the thing ("Never mind charging", "Scratch the comfort
             // stop") is not the head's to veto: the verb governs the word (tenth round)
             let veto = match s.act {
+                Act::Want if named.asked_for.contains(&kind) => None,
                 Act::Want => v.veto(kind),
-                Act::Cancel if called_off_by_name.contains(&kind) => None,
+                Act::Cancel if named.called_off.contains(&kind) => None,
                 Act::Cancel => v.cancel_veto(kind),
                 _ => None,
             };
@@ -1617,7 +1646,7 @@ fn review(
     let cue = format!("embedding {}", near.cue());
     // "I bought a tank top", "step on the gas": the lexicon knows the words as a look-alike of
     // that kind, so the model's reading of them is not added either (tenth round)
-    if look_alikes.contains(&kind) {
+    if named.look_alikes.contains(&kind) {
         out.held_back.push(format!(
             "{cue}: not added, the utterance names a look-alike of that kind"
         ));
@@ -1855,6 +1884,41 @@ impl Extractor {
         kinds
     }
 
+    /// The kinds a request names right after its opening ("let's charge up at that Tesla
+    /// supercharger", "can we get fuel", "I need the loo"): [`NAMED_REQUESTS`], at most one verb
+    /// and one article, then a lexicon word (tenth round: the head vetoed such wants when a brand
+    /// or an odd word pulled its reading to `other`).
+    fn asked_for_by_name(&self, tokens: &[String]) -> Vec<InterestKind> {
+        let mut kinds = Vec::new();
+        for i in 0..tokens.len() {
+            let Some(open) = NAMED_REQUESTS.iter().find(|s| seq_at(tokens, i, s)) else {
+                continue;
+            };
+            let mut j = i + open.len();
+            if tokens.get(j).is_some_and(|w| REQUEST_VERBS.contains(&w.as_str())) {
+                j += 1;
+            }
+            if tokens.get(j).is_some_and(|w| w == "up") {
+                j += 1;
+            }
+            if tokens
+                .get(j)
+                .is_some_and(|w| matches!(w.as_str(), "a" | "an" | "the" | "some" | "at" | "for"))
+            {
+                j += 1;
+            }
+            if tokens.get(j).is_some_and(|w| matches!(w.as_str(), "a" | "an" | "the" | "that")) {
+                j += 1;
+            }
+            if let Some((_, hit)) = self.lexicon.lookup(tokens, j) {
+                if hit.role != Role::Ignore {
+                    kinds.push(hit.kind);
+                }
+            }
+        }
+        kinds
+    }
+
     /// The kinds of the look-alikes in `tokens` ("tank top", "coffee table": [`Role::Ignore`]).
     fn look_alike_kinds(&self, tokens: &[String]) -> Vec<InterestKind> {
         let mut kinds = Vec::new();
@@ -1975,12 +2039,14 @@ impl Extractor {
                 question: norm.question,
             };
             let mut mentioned = Vec::new();
-            let look_alikes = self.look_alike_kinds(&norm.tokens);
-            let named = self.called_off_by_name(&norm.tokens);
+            let named = NamedKinds {
+                look_alikes: self.look_alike_kinds(&norm.tokens),
+                called_off: self.called_off_by_name(&norm.tokens),
+                asked_for: self.asked_for_by_name(&norm.tokens),
+            };
             review(
                 &all,
                 v,
-                &look_alikes,
                 &named,
                 &mut out,
                 (!any_hit).then_some(&mut added),
