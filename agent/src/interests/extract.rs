@@ -394,6 +394,8 @@ const NAMED_REQUESTS: &[&[&str]] = &[
     &["i", "want"],
     &["i", "would", "love"],
     &["i", "could", "murder"],
+    &["could", "do", "with"],
+    &["could", "use"],
 ];
 
 /// Verbs between a request's opening and its object ("let's *get* fuel", "can we *stop for* a").

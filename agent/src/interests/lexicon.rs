@@ -119,6 +119,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // tenth round (set 10): "Stop at the Subway, I want a footlong", "a chalupa"
     ("footlong", Food, Topic),
     ("chalupa", Food, Topic),
+    // tenth round (development sets 7-10, round-4 wishes): regional words for a food stop
+    ("starvo", Food, State),
+    ("roadhouse", Food, Topic),
     ("restaurant", Food, Topic),
     ("diner", Food, Topic),
     // sixth round: regional words for food (sets 5 and 6: "scran", "padkos", "fry-up", "tiffin",
@@ -166,6 +169,20 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("gas up", Fuel, Topic),
     ("tank up", Fuel, Topic),
     ("fill her up", Fuel, Topic),
+    // tenth round (development sets 6-10, round-4 wishes): fuel by grade or another language's
+    // word, the warning light described by a child or a worried passenger, the car as hungry
+    ("unleaded", Fuel, Topic),
+    ("lpg", Fuel, Topic),
+    ("benzin", Fuel, Topic),
+    ("tanking", Fuel, Topic),
+    ("petrol light", Fuel, State),
+    ("fuel warning", Fuel, State),
+    ("petrol picture", Fuel, State),
+    ("pump symbol", Fuel, State),
+    ("pump picture", Fuel, State),
+    ("on reserve", Fuel, State),
+    ("car hungry", Fuel, State),
+    ("car is hungry", Fuel, State),
     ("fuel light", Fuel, State),
     ("running on empty", Fuel, State),
     ("running on fumes", Fuel, State),
@@ -192,6 +209,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("plugging in", Charging, Topic),
     ("plug the car in", Charging, Topic),
     ("plug in the car", Charging, Topic),
+    // "Let's grab some electrons at the next hub" (tenth round, set 7)
+    ("electrons", Charging, Topic),
     ("fast charger", Charging, Topic),
     ("rapid charger", Charging, Topic),
     ("charge point", Charging, Topic),
@@ -241,6 +260,12 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("cludgie", Toilet, Topic),
     // tenth round (sets 6 and 3): "I must visit the ladies'", "My eyes keep closing"
     ("the ladies", Toilet, Topic),
+    // tenth round (sets 7, 10 and round-4 wishes): idioms of a full bladder
+    ("take a leak", Toilet, Topic),
+    ("hit the head", Toilet, Topic),
+    ("drain the tank", Toilet, Topic),
+    ("back teeth are floating", Toilet, State),
+    ("gone right through me", Toilet, State),
     // rest
     ("tired", Rest, State),
     ("wide awake", Rest, Satisfied),
@@ -260,6 +285,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("eyes are closing", Rest, State),
     ("eyes keep closing", Rest, State),
     ("done in", Rest, State),
+    ("some z", Rest, Topic),
+    ("stir crazy", Rest, State),
     ("break", Rest, Topic),
     ("rest", Rest, Topic),
     ("nap", Rest, Topic),
