@@ -186,12 +186,26 @@ const AUXILIARIES: &[&str] = &[
 ];
 
 /// Subjects after an auxiliary's "not" in a question ("don't you", "don't these cars").
-const TAG_SUBJECTS: &[&str] = &["you", "we", "it", "i", "they", "these", "those", "he", "she"];
+const TAG_SUBJECTS: &[&str] = &[
+    "you", "we", "it", "i", "they", "these", "those", "he", "she",
+];
 
 /// Words after Scots "wee" (small) that show it is not the toilet ("a wee bit", "a wee while").
 const SMALL_THINGS: &[&str] = &[
-    "bit", "while", "minute", "moment", "drop", "dram", "cup", "one", "something", "bite", "snack",
-    "lie", "sit", "walk",
+    "bit",
+    "while",
+    "minute",
+    "moment",
+    "drop",
+    "dram",
+    "cup",
+    "one",
+    "something",
+    "bite",
+    "snack",
+    "lie",
+    "sit",
+    "walk",
 ];
 
 /// What a break is from when it is a break from driving ("a break from driving", "from the wheel").
@@ -254,6 +268,19 @@ const POSITIVE_NEGATIONS: &[&[&str]] = &[
     &["not", "saying", "no"],
     // "wouldn't go amiss" (round-4 wishes)
     &["not", "go", "amiss"],
+    // tenth round (round-4 negatives, sets 3 and 4): a "don't" that asks for the thing ("Don't
+    // forget my coffee", "don't miss the turn for the charger", "Don't go past the services, I
+    // need to stretch my legs"), a threat of running out ("We won't make it home on this charge",
+    // "I'm not going to make it to the hotel without a wee"), "we're not skipping the fuel stop",
+    // "Never say no to a Tim Hortons"
+    &["not", "forget"],
+    &["not", "miss"],
+    &["not", "go", "past"],
+    &["not", "tell", "me"],
+    &["not", "make", "it"],
+    &["not", "going", "to", "make", "it"],
+    &["not", "skipping"],
+    &["never", "say", "no"],
 ];
 
 /// A question asked the negative way proposes ("Shouldn't we get petrol before the long
@@ -282,8 +309,10 @@ const SATISFIED: &[&[&str]] = &[
     &["had", "breakfast"],
     &["had", "dinner"],
     &["had", "coffee"],
-    // "I haven't had any caffeine yet" (tenth round, set 7)
+    // "I haven't had any caffeine yet" (tenth round, set 7); "I've got sandwiches in my bag"
     &["had", "any"],
+    &["i", "have", "got"],
+    &["we", "have", "got"],
     &["drank"],
     &["finished"],
     &["filled"],
@@ -490,6 +519,8 @@ const POSTPONE: &[&[&str]] = &[
     &["for", "after"],
     // ninth round (set 9): "Hold that thought on fuel, we'll get it on the way back"
     &["hold", "that", "thought"],
+    // tenth round (round-4 negatives b): "Let's give the Timmies run a pass this time"
+    &["a", "pass"],
     // ninth round (round-4 development negatives): put off to the destination ("I'll have a brew
     // when I'm home", "we'll have a late tea at home", "I'll have a nap later at the hotel")
     &["when", "i", "am", "home"],
@@ -817,7 +848,34 @@ struct Polite {
     asks: bool,
     /// The utterance puts something off ([`PUT_OFF`], or "instead").
     put_off: bool,
+    /// A later clause turns this one's negation round ([`TURNED_ROUND`]).
+    turned_round: bool,
+    /// A later clause takes this one's wish back ([`TAKEN_BACK`]).
+    taken_back: bool,
 }
+
+/// A clause after a negated one that says it holds now ("I wasn't hungry an hour ago, but I am
+/// now", "I didn't think we'd need to charge, but we do"; tenth round, round-4 negatives). The
+/// normaliser drops the "but" that starts it.
+const TURNED_ROUND: &[&[&str]] = &[
+    &["i", "am", "now"],
+    &["now", "i", "am"],
+    &["i", "do", "now"],
+    &["we", "do"],
+    &["we", "do", "now"],
+    &["i", "do"],
+];
+
+/// A later clause that takes an earlier wish back ("I was going to ask for a nap stop but I'm
+/// fine now", "I said I was hungry but it's passed", "I said coffee but I didn't mean it"; tenth
+/// round, round-4 negatives).
+const TAKEN_BACK: &[&[&str]] = &[
+    &["am", "fine", "now"],
+    &["it", "is", "passed"],
+    &["it", "has", "passed"],
+    &["did", "not", "mean", "it"],
+    &["false", "alarm"],
+];
 
 /// Where a hypothetical starts: "if" with "were", "had" or "was" within the next three words
 /// ("if it were summer", "if we had left earlier", "if the battery was lower"), or "imagine if".
@@ -1897,7 +1955,10 @@ impl Extractor {
                 continue;
             };
             let mut j = i + open.len();
-            if tokens.get(j).is_some_and(|w| REQUEST_VERBS.contains(&w.as_str())) {
+            if tokens
+                .get(j)
+                .is_some_and(|w| REQUEST_VERBS.contains(&w.as_str()))
+            {
                 j += 1;
             }
             if tokens.get(j).is_some_and(|w| w == "up") {
@@ -1909,7 +1970,10 @@ impl Extractor {
             {
                 j += 1;
             }
-            if tokens.get(j).is_some_and(|w| matches!(w.as_str(), "a" | "an" | "the" | "that")) {
+            if tokens
+                .get(j)
+                .is_some_and(|w| matches!(w.as_str(), "a" | "an" | "the" | "that"))
+            {
                 j += 1;
             }
             if let Some((_, hit)) = self.lexicon.lookup(tokens, j) {
@@ -2029,10 +2093,24 @@ impl Extractor {
             please: polite || tagged || wants_them,
             other_day: another_day(&norm.tokens),
             asks: norm.question && !tagged,
+            turned_round: false,
+            taken_back: false,
             put_off: has_any(&norm.tokens, PUT_OFF) || has_any(&norm.tokens, &[&["instead"]]),
         };
-        for clause in &norm.clauses {
-            any_hit |= self.clause(clause, polite, &mut out.signals);
+        for (k, clause) in norm.clauses.iter().enumerate() {
+            // what a later clause says of this one: "I wasn't hungry an hour ago, but I am now"
+            // turns it round, "I was going to ask for a nap stop but I'm fine now" takes it back
+            let later = &norm.clauses[k + 1..];
+            let clause_polite = Polite {
+                turned_round: later.iter().any(|c| {
+                    TURNED_ROUND
+                        .iter()
+                        .any(|r| c.tokens.iter().map(String::as_str).eq(r.iter().copied()))
+                }),
+                taken_back: later.iter().any(|c| has_any(&c.tokens, TAKEN_BACK)),
+                ..polite
+            };
+            any_hit |= self.clause(clause, clause_polite, &mut out.signals);
         }
         let mut added = Vec::new();
         if let Some(v) = &verdict {
@@ -2208,6 +2286,11 @@ impl Extractor {
         // read as "sure")
         if answer_starts(tokens, UNSURE) {
             return Some(Vec::new());
+        }
+        // "Wouldn't say no.", "mm, I wouldn't say no": a no word inside a yes (tenth round)
+        if has_any(tokens, POSITIVE_NEGATIONS) && !answer_starts(tokens, &[&["no"], &["nah"]]) {
+            self.last = None;
+            return Some(accepted(&last));
         }
         if answer_starts(tokens, NO) {
             // "No, let's keep going.": a no that also calls the stop off is that call-off (read by
@@ -2446,7 +2529,8 @@ impl Extractor {
             if hit.kind == InterestKind::Toilet
                 && t[pos..pos + len] == ["wee"]
                 && (self.lexicon.lookup(t, pos + 1).is_some()
-                    || t.get(pos + 1).is_some_and(|w| SMALL_THINGS.contains(&w.as_str())))
+                    || t.get(pos + 1)
+                        .is_some_and(|w| SMALL_THINGS.contains(&w.as_str())))
             {
                 continue;
             }
@@ -2463,8 +2547,26 @@ impl Extractor {
                 continue;
             }
             let neg = negated_before(t, pos);
+            // "anywhere to eat that's not a petrol station sandwich", "a decent coffee that isn't
+            // petrol station sludge": a contrast of quality, no wish and no cancellation of that
+            // word (tenth round, round-4 wishes)
+            if neg.is_some_and(|n| {
+                n >= 2 && t[n - 1] == "is" && matches!(t[n - 2].as_str(), "that" | "which")
+            }) {
+                continue;
+            }
+            // "I'm running on fumes, and I mean me not the car", "My brain's running on empty": a
+            // person's energy, not the tank (tenth round, sets 5 and 8)
+            if hit.kind == InterestKind::Fuel
+                && t[pos..].starts_with(&["running".to_string(), "on".to_string()])
+                && (t[..pos].ends_with(&["i".to_string(), "am".to_string()])
+                    || t[..pos].iter().any(|w| w == "brain"))
+            {
+                continue;
+            }
             let satisfied_marker = find_any(t, pos.saturating_sub(5), pos, SATISFIED)
-                .filter(|&m| !(seq_at(t, m, &["got"]) && seq_at(t, m + 1, &["to"])));
+                // not "got to" / "we have got to": an obligation
+                .filter(|&m| !(m..(m + 3).min(t.len())).any(|i| seq_at(t, i, &["got", "to"])));
             let wished = find_any(
                 t,
                 satisfied_marker.unwrap_or(pos).saturating_sub(4),
@@ -2533,12 +2635,46 @@ impl Extractor {
                 continue;
             }
             if let Some(n) = neg {
+                // "Not a single coffee since six this morning": gone without it, so wanted (tenth
+                // round, round-4 negatives b and wishes b)
+                let gone_without = seq_at(t, n, &["not", "a", "single"])
+                    && t.iter()
+                        .any(|w| matches!(w.as_str(), "since" | "today" | "all"));
+                if gone_without || polite.turned_round {
+                    push(
+                        Act::Want,
+                        scope,
+                        0.8,
+                        format!("negated, but wanted now: '{} .. {phrase}'", t[n]),
+                    );
+                } else {
+                    push(
+                        Act::Cancel,
+                        scope,
+                        0.85,
+                        format!("negated: '{} .. {phrase}'", t[n]),
+                    );
+                }
+                continue;
+            }
+            if polite.taken_back && !clause.question {
                 push(
                     Act::Cancel,
-                    scope,
+                    Scope::All,
                     0.85,
-                    format!("negated: '{} .. {phrase}'", t[n]),
+                    format!("taken back later: '{phrase}'"),
                 );
+                continue;
+            }
+            // "the caffeine idea's off", "Charging's off": called off after the word (tenth
+            // round, sets 8 and round-4 negatives b)
+            let switched_off = (pos + len..(pos + len + 3).min(t.len())).any(|i| {
+                t[i] == "off"
+                    && t.get(i + 1)
+                        .is_none_or(|w| matches!(w.as_str(), "now" | "then" | "for" | "today"))
+            });
+            if switched_off {
+                push(Act::Cancel, Scope::All, 0.85, format!("off: '{phrase}'"));
                 continue;
             }
             if called_off || postponed {
@@ -2587,10 +2723,13 @@ impl Extractor {
                     );
                     continue;
                 }
-                _ if pos
-                    .checked_sub(1)
-                    .is_some_and(|p| matches!(t[p].as_str(), "before" | "after"))
-                    || polite.other_day =>
+                // "since breakfast" (tenth round): a time, like "before" and "after"
+                _ if pos.checked_sub(1).is_some_and(|p| {
+                    matches!(
+                        t[p].as_str(),
+                        "before" | "after" | "since" | "till" | "until"
+                    )
+                }) || polite.other_day =>
                 {
                     continue
                 }

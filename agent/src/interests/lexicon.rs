@@ -211,6 +211,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("plug in the car", Charging, Topic),
     // "Let's grab some electrons at the next hub" (tenth round, set 7)
     ("electrons", Charging, Topic),
+    // "Can we top up the EV at the next services?" (tenth round, set 9)
+    ("the ev", Charging, Topic),
     ("fast charger", Charging, Topic),
     ("rapid charger", Charging, Topic),
     ("charge point", Charging, Topic),
@@ -262,6 +264,7 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("the ladies", Toilet, Topic),
     // tenth round (sets 7, 10 and round-4 wishes): idioms of a full bladder
     ("take a leak", Toilet, Topic),
+    ("rest room", Toilet, Topic),
     ("hit the head", Toilet, Topic),
     ("drain the tank", Toilet, Topic),
     ("back teeth are floating", Toilet, State),
