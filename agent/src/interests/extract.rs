@@ -425,6 +425,7 @@ const NAMED_REQUESTS: &[&[&str]] = &[
     &["i", "could", "murder"],
     &["could", "do", "with"],
     &["could", "use"],
+    &["am", "needing"],
 ];
 
 /// Verbs between a request's opening and its object ("let's *get* fuel", "can we *stop for* a").
@@ -1646,6 +1647,9 @@ struct NamedKinds {
     /// Kinds a request takes as its object ("let's charge up at that Tesla supercharger"): not
     /// vetoed.
     asked_for: Vec<InterestKind>,
+    /// Kinds of a state said in an idiom of several words ("my back teeth are floating", "the
+    /// petrol picture", "running on fumes"): not vetoed.
+    idioms: Vec<InterestKind>,
 }
 
 fn review(
@@ -1667,7 +1671,9 @@ fn review(
             // a call-off that names the thing ("Never mind charging", "Scratch the comfort
             // stop") is not the head's to veto: the verb governs the word (tenth round)
             let veto = match s.act {
-                Act::Want if named.asked_for.contains(&kind) => None,
+                Act::Want if named.asked_for.contains(&kind) || named.idioms.contains(&kind) => {
+                    None
+                }
                 Act::Want => v.veto(kind),
                 Act::Cancel if named.called_off.contains(&kind) => None,
                 Act::Cancel => v.cancel_veto(kind),
@@ -1985,6 +1991,24 @@ impl Extractor {
         kinds
     }
 
+    /// The kinds of the states of several words in `tokens` ([`NamedKinds::idioms`]).
+    fn idiom_kinds(&self, tokens: &[String]) -> Vec<InterestKind> {
+        let mut kinds = Vec::new();
+        let mut i = 0;
+        while i < tokens.len() {
+            match self.lexicon.lookup(tokens, i) {
+                Some((n, hit)) => {
+                    if hit.role == Role::State && n >= 2 {
+                        kinds.push(hit.kind);
+                    }
+                    i += n;
+                }
+                None => i += 1,
+            }
+        }
+        kinds
+    }
+
     /// The kinds of the look-alikes in `tokens` ("tank top", "coffee table": [`Role::Ignore`]).
     fn look_alike_kinds(&self, tokens: &[String]) -> Vec<InterestKind> {
         let mut kinds = Vec::new();
@@ -2123,6 +2147,7 @@ impl Extractor {
                 look_alikes: self.look_alike_kinds(&norm.tokens),
                 called_off: self.called_off_by_name(&norm.tokens),
                 asked_for: self.asked_for_by_name(&norm.tokens),
+                idioms: self.idiom_kinds(&norm.tokens),
             };
             review(
                 &all,
