@@ -2062,9 +2062,13 @@ impl Extractor {
         // hungry?") is held back only when the head is much surer: the injection class learned
         // from text aimed at the assistant, and a question to a person reads like it (sixth
         // round: set 6's questions lost their answers this way)
+        // (tenth round: the question may follow a statement, "There's a Starbucks at the
+        // services, want to stop?")
         let asks_someone = norm.question
-            && (0..norm.tokens.len().min(2))
-                .any(|i| ASKS_SOMEONE.iter().any(|s| seq_at(&norm.tokens, i, s)));
+            && norm.clauses.iter().filter(|c| c.question).any(|c| {
+                (0..c.tokens.len().min(2))
+                    .any(|i| ASKS_SOMEONE.iter().any(|s| seq_at(&c.tokens, i, s)))
+            });
         let injection_min = |v: &Verdict| {
             !asks_someone
                 || v.of(Class::Injection)
