@@ -546,13 +546,41 @@ fn sweep_settings_on_the_left_out_splits() {
     );
 }
 
+/// The extractor with a head (and second-opinion neighbours) trained without the development
+/// files named in `without` (comma-separated).
+fn with_model_without(without: &str) -> Extractor {
+    let items = dev_items_on_disk();
+    let u = Extractor::with_model().expect("models/embedding");
+    let u = u.understanding().expect("model").clone();
+    let mut texts = training::prototype_texts();
+    texts.extend(
+        training::dev_texts(&items)
+            .into_iter()
+            .filter(|(i, _)| !without.split(',').any(|f| f == items[*i].file))
+            .map(|(_, t)| t),
+    );
+    let emb: Vec<Vec<f32>> = texts
+        .iter()
+        .map(|t| u.embed(&t.text).expect("embed"))
+        .collect();
+    let head = head::train(&training::examples(&texts, &emb), head::TRAIN_SETTINGS);
+    u.set_head(head);
+    u.set_neighbours(texts.iter().zip(emb).map(|(t, e)| (e, t.target)).collect());
+    Extractor::with_understanding(Default::default(), u)
+}
+
 /// Prints what the extractor (rules + the compiled-in head) makes of each line of `EXPLAIN` (texts
 /// separated by `|`), held-back decisions included. A tuning aid on development lines, run by hand:
-/// `EXPLAIN='text|question => answer' cargo test -p cabin-agent --test interest_labels -- --ignored --nocapture explain`.
+/// `EXPLAIN='text|question => answer' cargo test -p cabin-agent --test interest_labels -- --ignored --nocapture explain`;
+/// `EXPLAIN_WITHOUT=a.jsonl`: with a head trained without that development file (as the left-out
+/// split of that file scores its lines).
 #[test]
 #[ignore = "a tuning aid that prints decisions; not a check"]
 fn explain() {
-    let mut ex = with_model();
+    let mut ex = match std::env::var("EXPLAIN_WITHOUT") {
+        Ok(without) => with_model_without(&without),
+        Err(_) => with_model(),
+    };
     for text in std::env::var("EXPLAIN").unwrap_or_default().split('|') {
         ex.reset();
         // "question => answer": the driver asks, the passenger answers 5 s later
@@ -674,24 +702,7 @@ fn first_look() {
     // FIRST_LOOK_WITHOUT=a.jsonl,b.jsonl: a head trained without those development files (the
     // system as it was before they were added to the training data)
     if let Ok(without) = std::env::var("FIRST_LOOK_WITHOUT") {
-        let items = dev_items_on_disk();
-        let u = Extractor::with_model().expect("models/embedding");
-        let u = u.understanding().expect("model").clone();
-        let mut texts = training::prototype_texts();
-        texts.extend(
-            training::dev_texts(&items)
-                .into_iter()
-                .filter(|(i, _)| !without.split(',').any(|f| f == items[*i].file))
-                .map(|(_, t)| t),
-        );
-        let emb: Vec<Vec<f32>> = texts
-            .iter()
-            .map(|t| u.embed(&t.text).expect("embed"))
-            .collect();
-        let head = head::train(&training::examples(&texts, &emb), head::TRAIN_SETTINGS);
-        u.set_head(head);
-        u.set_neighbours(texts.iter().zip(emb).map(|(t, e)| (e, t.target)).collect());
-        ex = Extractor::with_understanding(Default::default(), u);
+        ex = with_model_without(&without);
         println!("head trained without {without}");
     }
     for file in files.split(',') {

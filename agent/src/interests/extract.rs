@@ -48,7 +48,7 @@
 
 use super::classify::{Class, Classifier, Thresholds, Verdict};
 use super::head::Head;
-use super::lexicon::{Lexicon, Role};
+use super::lexicon::{Hit, Lexicon, Role};
 use super::normalize::{normalise, starts_like_question, Clause, MAX_TEXT_BYTES};
 use cabin_bus::messages::{InterestKind, Speaker};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -454,6 +454,8 @@ fn calls_off(t: &[String]) -> Option<usize> {
     (0..t.len()).find(|&i| {
         CALL_OFF.iter().any(|s| seq_at(t, i, s))
             && !t[i.saturating_sub(2)..i].iter().any(|w| w == "before")
+            // "Don't forget my coffee", "don't skip the fuel stop" ask for it (tenth round)
+            && !(i > 0 && t[i - 1] == "not" && matches!(t[i].as_str(), "forget" | "skip" | "cancel"))
             // "why not stop and rest your eyes" proposes the stop (ninth round, set 8)
             && !(t[i] == "not" && i > 0 && t[i - 1] == "why")
     })
@@ -949,6 +951,11 @@ const STATE_LEADS: &[&str] = &[
     "kids",
     "everyone",
     "getting",
+    // tenth round: "I'm properly zonked", "fair wabbit", "well tired"
+    "properly",
+    "fair",
+    "well",
+    "right",
 ];
 
 const YES: &[&[&str]] = &[
@@ -1991,40 +1998,44 @@ impl Extractor {
         kinds
     }
 
-    /// The kinds of the states of several words in `tokens` ([`NamedKinds::idioms`]).
-    fn idiom_kinds(&self, tokens: &[String]) -> Vec<InterestKind> {
-        let mut kinds = Vec::new();
+    /// The lexicon's phrases in `tokens`, left to right, each the longest at its place: (start,
+    /// length, hit).
+    fn phrases<'a>(&'a self, tokens: &[String]) -> Vec<(usize, usize, &'a Hit)> {
+        let mut found = Vec::new();
         let mut i = 0;
         while i < tokens.len() {
             match self.lexicon.lookup(tokens, i) {
                 Some((n, hit)) => {
-                    if hit.role == Role::State && n >= 2 {
-                        kinds.push(hit.kind);
-                    }
+                    found.push((i, n, hit));
                     i += n;
                 }
                 None => i += 1,
             }
         }
-        kinds
+        found
     }
 
-    /// The kinds of the look-alikes in `tokens` ("tank top", "coffee table": [`Role::Ignore`]).
-    fn look_alike_kinds(&self, tokens: &[String]) -> Vec<InterestKind> {
-        let mut kinds = Vec::new();
-        let mut i = 0;
-        while i < tokens.len() {
-            match self.lexicon.lookup(tokens, i) {
-                Some((n, hit)) => {
-                    if hit.role == Role::Ignore {
-                        kinds.push(hit.kind);
-                    }
-                    i += n;
-                }
-                None => i += 1,
-            }
+    /// What the rules read from where the words stand, for [`review`].
+    fn named_kinds(&self, tokens: &[String]) -> NamedKinds {
+        let phrases = self.phrases(tokens);
+        let of = |keep: &dyn Fn(usize, &Hit) -> bool| {
+            phrases
+                .iter()
+                .filter(|&&(_, n, hit)| keep(n, hit))
+                .map(|(_, _, hit)| hit.kind)
+                .collect::<Vec<_>>()
+        };
+        let mut look_alikes = of(&|_, hit| hit.role == Role::Ignore);
+        // "charge the drill battery", "my phone needs charging" ([`DEVICES`])
+        if tokens.iter().any(|w| DEVICES.contains(&w.as_str())) {
+            look_alikes.push(InterestKind::Charging);
         }
-        kinds
+        NamedKinds {
+            look_alikes,
+            called_off: self.called_off_by_name(tokens),
+            asked_for: self.asked_for_by_name(tokens),
+            idioms: of(&|n, hit| hit.role == Role::State && n >= 2),
+        }
     }
 
     /// Reads one utterance said by `speaker` at `now_s` (seconds of vehicle time).
@@ -2147,12 +2158,7 @@ impl Extractor {
                 question: norm.question,
             };
             let mut mentioned = Vec::new();
-            let named = NamedKinds {
-                look_alikes: self.look_alike_kinds(&norm.tokens),
-                called_off: self.called_off_by_name(&norm.tokens),
-                asked_for: self.asked_for_by_name(&norm.tokens),
-                idioms: self.idiom_kinds(&norm.tokens),
-            };
+            let named = self.named_kinds(&norm.tokens);
             review(
                 &all,
                 v,
@@ -2497,19 +2503,12 @@ impl Extractor {
     /// please."), an intent for every clause.
     fn clause(&self, clause: &Clause, polite: Polite, out: &mut Vec<Signal>) -> bool {
         let t = &clause.tokens;
-        let mut hits = Vec::new();
-        let mut i = 0;
-        while i < t.len() {
-            match self.lexicon.lookup(t, i) {
-                Some((n, hit)) => {
-                    if hit.role != Role::Ignore {
-                        hits.push((i, n, hit.clone()));
-                    }
-                    i += n;
-                }
-                None => i += 1,
-            }
-        }
+        let mut hits: Vec<_> = self
+            .phrases(t)
+            .into_iter()
+            .filter(|(_, _, hit)| hit.role != Role::Ignore)
+            .map(|(i, n, hit)| (i, n, hit.clone()))
+            .collect();
         if hits.is_empty() {
             return false;
         }

@@ -69,6 +69,18 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("filter coffee", Coffee, Topic),
     // tenth round (set 10): "I could use a dark roast"
     ("dark roast", Coffee, Topic),
+    // tenth round, general vocabulary (not from a missed line): coffee by its names in cafes
+    // and regions
+    ("java", Coffee, Topic),
+    ("caffeine hit", Coffee, Topic),
+    ("frappe", Coffee, Topic),
+    ("frappuccino", Coffee, Topic),
+    ("ristretto", Coffee, Topic),
+    ("short black", Coffee, Topic),
+    ("babyccino", Coffee, Topic),
+    ("decaf", Coffee, Topic),
+    ("cafecito", Coffee, Topic),
+    ("kopi", Coffee, Topic),
     // food
     ("hungry", Food, State),
     ("starving", Food, State),
@@ -122,6 +134,12 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // tenth round (development sets 7-10, round-4 wishes): regional words for a food stop
     ("starvo", Food, State),
     ("roadhouse", Food, Topic),
+    // tenth round, general vocabulary: dishes people stop for
+    ("kebab", Food, Topic),
+    ("curry", Food, Topic),
+    ("noodles", Food, Topic),
+    ("sushi", Food, Topic),
+    ("pasty", Food, Topic),
     ("restaurant", Food, Topic),
     ("diner", Food, Topic),
     // sixth round: regional words for food (sets 5 and 6: "scran", "padkos", "fry-up", "tiffin",
@@ -213,6 +231,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("electrons", Charging, Topic),
     // "Can we top up the EV at the next services?" (tenth round, set 9)
     ("the ev", Charging, Topic),
+    // tenth round, general vocabulary
+    ("range anxiety", Charging, State),
+    ("ev charger", Charging, Topic),
     ("fast charger", Charging, Topic),
     ("rapid charger", Charging, Topic),
     ("charge point", Charging, Topic),
@@ -265,6 +286,15 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // tenth round (sets 7, 10 and round-4 wishes): idioms of a full bladder
     ("take a leak", Toilet, Topic),
     ("rest room", Toilet, Topic),
+    // tenth round, general vocabulary: regional and nursery words for the toilet
+    ("khazi", Toilet, Topic),
+    ("the bog", Toilet, Topic),
+    ("tinkle", Toilet, Topic),
+    ("piddle", Toilet, Topic),
+    ("widdle", Toilet, Topic),
+    ("loo break", Toilet, Topic),
+    ("pee break", Toilet, Topic),
+    ("comfort station", Toilet, Topic),
     ("hit the head", Toilet, Topic),
     ("drain the tank", Toilet, Topic),
     ("back teeth are floating", Toilet, State),
@@ -290,6 +320,16 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("done in", Rest, State),
     ("some z", Rest, Topic),
     ("stir crazy", Rest, State),
+    // tenth round, general vocabulary: tiredness in regional idiom, and the British lay-by
+    ("zonked", Rest, State),
+    ("shattered", Rest, State),
+    ("cream crackered", Rest, State),
+    ("dead on my feet", Rest, State),
+    ("pooped", Rest, State),
+    ("bushed", Rest, State),
+    ("rest break", Rest, Topic),
+    ("lay by", Rest, Topic),
+    ("layby", Rest, Topic),
     ("break", Rest, Topic),
     ("rest", Rest, Topic),
     ("nap", Rest, Topic),
@@ -352,6 +392,12 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("breath of air", FreshAir, Topic),
     // tenth round (set 10): "what I really need is a lungful of air"
     ("lungful of air", FreshAir, Topic),
+    // tenth round, general vocabulary
+    ("stifling", FreshAir, State),
+    ("sweltering", FreshAir, State),
+    ("like a sauna", FreshAir, State),
+    ("air out", FreshAir, Topic),
+    ("fug", FreshAir, State),
     ("windows", FreshAir, Topic),
     ("ventilation", FreshAir, Topic),
     ("can not breathe", FreshAir, State),
