@@ -1026,6 +1026,10 @@ const YES: &[&[&str]] = &[
     &["you", "should"],
     &["i", "think", "you", "should"],
     &["i", "think", "we", "should"],
+    // "alright, a quick one" (round-4 wishes b)
+    &["alright"],
+    &["all", "right"],
+    &["a", "quick", "one"],
 ];
 
 /// Words that ask for something, or say where a place is or how good it is, without saying what
@@ -1237,6 +1241,9 @@ const UNSURE: &[&[&str]] = &[
 ];
 
 const NO: &[&[&str]] = &[
+    // "I'm alright for now, thanks": read before YES's "alright" (tenth round)
+    &["i", "am", "alright"],
+    &["we", "are", "alright"],
     &["no"],
     &["nope"],
     &["nah"],
@@ -1293,8 +1300,9 @@ impl LastTopic {
 const ANSWER_WINDOW_S: f64 = 45.0;
 /// The longest utterance read as an answer, tokens.
 /// Sixth round: 12 (was 8), for answers that agree and then say why ("Yeah, I could do with a kip
-/// to be honest", set 5); the agreeing word must still come first in an answer this long.
-const ANSWER_MAX_TOKENS: usize = 12;
+/// to be honest", set 5); the agreeing word must still come first in an answer this long. Tenth
+/// round: 16 ("yeah I could do with one, I've been driving for three hours", round-4 wishes b).
+const ANSWER_MAX_TOKENS: usize = 16;
 
 /// Text aimed at the assistant, not said to anyone in the car: markup, links, and the stock phrases
 /// of prompt injection. Speech to text never writes `{`, `<`, `[`, `=`, `#`, `|` or a URL; a typed
@@ -1551,8 +1559,9 @@ pub struct Extractor {
 /// Whether an answer begins with a word of `set`: anywhere in a short answer (the word may come
 /// after a hedge: "a bit, yeah", "it is a bit, yeah"), in the first two words of a longer one.
 fn answer_starts(tokens: &[String], set: &[&[&str]]) -> bool {
-    // seventh round: 7 (was 5), "To be honest, yeah, I do" (set 7)
-    let within = if tokens.len() <= 7 { tokens.len() } else { 2 };
+    // seventh round: 7 (was 5), "To be honest, yeah, I do" (set 7); tenth round: 4 words into a
+    // longer one ("oh my god yes, I thought you'd never ask", round-4 wishes b; was 2)
+    let within = if tokens.len() <= 7 { tokens.len() } else { 4 };
     (0..tokens.len().min(within)).any(|i| set.iter().any(|s| seq_at(tokens, i, s)))
 }
 
@@ -2323,7 +2332,9 @@ impl Extractor {
             return Some(Vec::new());
         }
         // "Wouldn't say no.", "mm, I wouldn't say no": a no word inside a yes (tenth round)
-        if has_any(tokens, POSITIVE_NEGATIONS) && !answer_starts(tokens, &[&["no"], &["nah"]]) {
+        if has_any(tokens, POSITIVE_NEGATIONS)
+            && !tokens.first().is_some_and(|w| matches!(w.as_str(), "no" | "nah"))
+        {
             self.last = None;
             return Some(accepted(&last));
         }

@@ -234,6 +234,13 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // tenth round, general vocabulary
     ("range anxiety", Charging, State),
     ("ev charger", Charging, Topic),
+    // "While the car charges, let's get lunch", "while it charges we could get lunch" (sets 2 and
+    // 9, round-4 wishes b: the charge is wanted too)
+    ("while it charges", Charging, State),
+    ("while the car charges", Charging, State),
+    ("while we charge", Charging, State),
+    ("while it is charging", Charging, State),
+    ("while the car is charging", Charging, State),
     ("fast charger", Charging, Topic),
     ("rapid charger", Charging, Topic),
     ("charge point", Charging, Topic),
@@ -295,6 +302,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("loo break", Toilet, Topic),
     ("pee break", Toilet, Topic),
     ("comfort station", Toilet, Topic),
+    ("baby needs changing", Toilet, State),
+    ("changing table", Toilet, Topic),
     ("hit the head", Toilet, Topic),
     ("drain the tank", Toilet, Topic),
     ("back teeth are floating", Toilet, State),
@@ -330,6 +339,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("rest break", Rest, Topic),
     ("lay by", Rest, Topic),
     ("layby", Rest, Topic),
+    ("some sleep", Rest, Topic),
+    ("motel", Rest, Topic),
+    ("stop for a bit", Rest, Topic),
     ("break", Rest, Topic),
     ("rest", Rest, Topic),
     ("nap", Rest, Topic),
