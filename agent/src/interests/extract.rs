@@ -1361,6 +1361,17 @@ const INJECTION_PHRASES: &[&[&str]] = &[
     &["output", "a"],
     &["test", "input"],
     &["secretly"],
+    // tenth round (sets 8 and round-4 negatives b): asking it to write or repeat words, and
+    // testing what it does ("Hey, write a poem about needing the loo", "Can you repeat this: ...",
+    // "Let's trick it", "let's see what it does", "True or false: ...")
+    &["write", "a", "poem"],
+    &["write", "a", "song"],
+    &["write", "me", "a"],
+    &["repeat", "this"],
+    &["trick", "it"],
+    &["see", "what", "it", "does"],
+    &["see", "if", "it"],
+    &["true", "or", "false"],
 ];
 /// A source of text read out rather than said: "radio ad: ...", "the billboard says ...".
 const TEXT_SOURCES: &[&str] = &[
@@ -2035,6 +2046,18 @@ impl Extractor {
                 .collect::<Vec<_>>()
         };
         let mut look_alikes = of(&|_, hit| hit.role == Role::Ignore);
+        // "starving for some good news", "hungry for a win": the state wants something that is
+        // no stop, and the head is not to read it back in ([`Extractor::clause`] skips it)
+        for (k, &(start, n, hit)) in phrases.iter().enumerate() {
+            let next = phrases.get(k + 1).map_or(usize::MAX, |p| p.0);
+            if hit.role == Role::State
+                && matches!(hit.kind, InterestKind::Food | InterestKind::Coffee)
+                && tokens.get(start + n).is_some_and(|w| w == "for")
+                && !(next > start + n && next <= start + n + 4)
+            {
+                look_alikes.push(hit.kind);
+            }
+        }
         // "charge the drill battery", "my phone needs charging" ([`DEVICES`])
         if tokens.iter().any(|w| DEVICES.contains(&w.as_str())) {
             look_alikes.push(InterestKind::Charging);
