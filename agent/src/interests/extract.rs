@@ -1664,6 +1664,17 @@ fn subject_scope(tokens: &[String]) -> Scope {
 /// `added` is `None` when the rules found an interest word anywhere in the utterance: then they
 /// have judged it (a want, or a bare mention such as "this coffee is cold") and the model only
 /// reviews; it proposes a kind only for utterances without any word the rules know.
+/// The speaker saying they need nothing ([`review`] adds no kind to it).
+const FINE_AS_I_AM: &[&[&str]] = &[
+    &["i", "am", "fine"],
+    &["i", "am", "good"],
+    &["i", "am", "ok"],
+    &["i", "am", "okay"],
+    &["i", "am", "alright"],
+    &["we", "are", "fine"],
+    &["we", "are", "good"],
+];
+
 /// Kinds the rules read from where a word stands, which the head's reading of the whole
 /// utterance does not overrule ([`review`]).
 struct NamedKinds {
@@ -1755,6 +1766,12 @@ fn review(
         out.held_back.push(format!(
             "{cue}: not added, the clause is negated or calls off"
         ));
+        return;
+    }
+    // "Yeah, I'm fine": the speaker says they need nothing (tenth round, set 2)
+    if has_any(t, FINE_AS_I_AM) {
+        out.held_back
+            .push(format!("{cue}: not added, the speaker says they are fine"));
         return;
     }
     let push = |added: &mut Vec<Signal>, act: Act, scope: Scope, confidence: f32, what: &str| {
