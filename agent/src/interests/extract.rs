@@ -837,6 +837,8 @@ const WANTS_WHAT_WAS_NAMED: &[&[&str]] = &[
     &["that", "is", "what", "we", "need"],
     &["that", "is", "what", "i", "want"],
     &["that", "is", "all", "i", "want"],
+    &["that", "is", "all", "i", "need"],
+    &["all", "i", "need", "is"],
     &["just", "what", "i", "need"],
 ];
 
@@ -1685,6 +1687,10 @@ struct NamedKinds {
     /// Kinds a request takes as its object ("let's charge up at that Tesla supercharger"): not
     /// vetoed.
     asked_for: Vec<InterestKind>,
+    /// Kinds joined by "and" ("Coffee and a rest", "fuel and a toilet break"): when the head's
+    /// surest kind is one of them, the others are not vetoed (the head reads one wish per
+    /// sentence best).
+    paired: Vec<InterestKind>,
     /// Kinds of a state said in an idiom of several words ("my back teeth are floating", "the
     /// petrol picture", "running on fumes"): not vetoed.
     idioms: Vec<InterestKind>,
@@ -1710,6 +1716,12 @@ fn review(
             // stop") is not the head's to veto: the verb governs the word (tenth round)
             let veto = match s.act {
                 Act::Want if named.asked_for.contains(&kind) || named.idioms.contains(&kind) => {
+                    None
+                }
+                Act::Want
+                    if named.paired.contains(&kind)
+                        && v.best_kind().is_some_and(|(k, _)| named.paired.contains(&k)) =>
+                {
                     None
                 }
                 Act::Want => v.veto(kind),
@@ -1837,8 +1849,19 @@ fn merge_hits(tokens: &[String], hits: &mut Vec<(usize, usize, super::lexicon::H
                 || h.2.role != Role::Topic
                 || h.2.brand.is_some()
                 || rest_itself(tokens, h.0)
+                || rest_beside_and(tokens, h.0)
         });
     }
+}
+
+/// "Coffee and a rest", "Need a break and a bite to eat", "a proper break and some dinner": a
+/// break or rest joined to the other wish by "and" is a wish of its own (tenth round, sets 4 and
+/// 6, round-4 wishes; "a coffee break" is still the coffee).
+fn rest_beside_and(tokens: &[String], at: usize) -> bool {
+    let word = tokens.get(at).map(String::as_str);
+    matches!(word, Some("break" | "rest" | "breather"))
+        && (tokens.get(at + 1).is_some_and(|w| w == "and")
+            || tokens[at.saturating_sub(3)..at].iter().any(|w| w == "and"))
 }
 
 /// Whether the rest word at `at` is a wish of its own ([`REST_ITSELF`]), not "the long stretch"
@@ -2079,8 +2102,23 @@ impl Extractor {
         if tokens.iter().any(|w| DEVICES.contains(&w.as_str())) {
             look_alikes.push(InterestKind::Charging);
         }
+        // "coffee and a rest", "fuel and a toilet break", "a break and a bite to eat"
+        let mut paired = Vec::new();
+        for pair in phrases.windows(2) {
+            let ((a, an, ha), (b, _, hb)) = (pair[0], pair[1]);
+            let between = &tokens[a + an..b];
+            if ha.role != Role::Ignore
+                && hb.role != Role::Ignore
+                && ha.kind != hb.kind
+                && between.first().is_some_and(|w| w == "and")
+                && between.len() <= 3
+            {
+                paired.extend([ha.kind, hb.kind]);
+            }
+        }
         NamedKinds {
             look_alikes,
+            paired,
             called_off: self.called_off_by_name(tokens),
             asked_for: self.asked_for_by_name(tokens),
             idioms: of(&|n, hit| hit.role == Role::State && n >= 2),
