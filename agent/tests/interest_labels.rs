@@ -375,33 +375,34 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
 /// Figures measured with the chosen settings (docs/perf/agent.md), rounded down (a figure printed
 /// as x.xx0 one step further, as it may sit a hair below): the floors below.
 /// Each left-out file: (precision, F1, injection lines raising something).
-/// Measured 22:27 UTC 2026-12-06 (ninth round's final system: sets 6-9 in the development data):
-/// set 1 P 1.000 F1 0.962; set 2 P 0.992 F1 0.978; set 3 P 0.981 F1 0.969; set 4 P 0.963 F1 0.961,
-/// 1 of 59; round-4 wishes P 0.981 F1 0.950; wishes b P 0.945 F1 0.897; negatives P 0.899 F1 0.861,
-/// 1 of 150; negatives b P 0.761 F1 0.769, 6 of 203; set 5 P 0.977 F1 0.965, 1 of 64; set 6 P 0.984
-/// F1 0.966, 0 of 67; set 7 P 0.988 F1 0.964, 0 of 67; set 8 P 0.968 F1 0.959, 1 of 67; set 9 P
-/// 0.980 F1 0.960, 0 of 67. All thirteen together P 0.961 R 0.917 F1 0.938, 10 of 818 injection
-/// lines, 31 of 740 other nothing-lines.
+/// Measured 01:33 UTC 2026-12-07 (tenth round's final system: sets 6-10 in the development data):
+/// set 1 P 0.990 F1 0.957; set 2 P 1.000 F1 0.993; set 3 P 0.994 F1 0.991; set 4 P 0.968 F1 0.976,
+/// 1 of 59; round-4 wishes P 0.994 F1 0.974; wishes b P 0.965 F1 0.927; negatives P 0.926 F1 0.901,
+/// 1 of 150; negatives b P 0.853 F1 0.856, 3 of 203; set 5 P 0.989 F1 0.985, 1 of 64; set 6 P 0.984
+/// F1 0.976, 0 of 67; set 7 P 0.992 F1 0.982, 0 of 67; set 8 P 0.988 F1 0.978, 0 of 67; set 9 P
+/// 0.984 F1 0.977, 0 of 67; set 10 P 1.000 F1 0.971, 0 of 67. All fourteen together P 0.977
+/// R 0.948 F1 0.962, 6 of 885 injection lines, 25 of 796 other nothing-lines. (The ninth round's
+/// system, before any tenth-round rule: together P 0.961 R 0.915 F1 0.938, 11 of 885; set 10 left
+/// out P 0.970 R 0.863 F1 0.913, as its held-out scoring.)
 const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
-    (0.99, 0.96, 0),
+    (0.98, 0.95, 0),
+    (0.99, 0.99, 0),
+    (0.99, 0.99, 0),
+    (0.96, 0.97, 1),
     (0.99, 0.97, 0),
-    (0.98, 0.96, 0),
-    (0.96, 0.96, 1),
-    (0.98, 0.94, 0),
-    (0.94, 0.89, 0),
-    (0.89, 0.86, 1),
-    (0.76, 0.76, 6),
-    (0.97, 0.96, 1),
-    (0.98, 0.96, 0),
-    (0.98, 0.96, 0),
-    (0.96, 0.95, 1),
-    (0.97, 0.95, 0),
-    // set 10, development data from the tenth round: set when the round ends
-    (0.0, 0.0, usize::MAX),
+    (0.96, 0.92, 0),
+    (0.92, 0.90, 1),
+    (0.85, 0.85, 3),
+    (0.98, 0.98, 1),
+    (0.98, 0.97, 0),
+    (0.99, 0.98, 0),
+    (0.98, 0.97, 0),
+    (0.98, 0.97, 0),
+    (0.99, 0.97, 0),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
-/// Measured 22:27 UTC: P 0.961, R 0.919, F1 0.939 over 4920 lines.
-const CV_FLOORS: (f64, f64) = (0.96, 0.93);
+/// Measured 01:33 UTC 2026-12-07: P 0.977, R 0.946, F1 0.962 over 5260 lines.
+const CV_FLOORS: (f64, f64) = (0.97, 0.96);
 
 /// Every development line scored by a head that did not see it: each of the fourteen files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).

@@ -1720,7 +1720,8 @@ fn review(
                 }
                 Act::Want
                     if named.paired.contains(&kind)
-                        && v.best_kind().is_some_and(|(k, _)| named.paired.contains(&k)) =>
+                        && v.best_kind()
+                            .is_some_and(|(k, _)| named.paired.contains(&k)) =>
                 {
                     None
                 }
@@ -2411,7 +2412,9 @@ impl Extractor {
         }
         // "Wouldn't say no.", "mm, I wouldn't say no": a no word inside a yes (tenth round)
         if has_any(tokens, POSITIVE_NEGATIONS)
-            && !tokens.first().is_some_and(|w| matches!(w.as_str(), "no" | "nah"))
+            && !tokens
+                .first()
+                .is_some_and(|w| matches!(w.as_str(), "no" | "nah"))
         {
             self.last = None;
             return Some(accepted(&last));
@@ -2984,6 +2987,112 @@ mod tests {
             brands,
             [(Some("Costa"), Act::Cancel), (Some("Pret"), Act::Want)]
         );
+    }
+
+    /// The tenth round's rules (issue 13 item 1), each on a line of its kind (rules alone; the
+    /// rules that temper the model's reading are measured by `agent/tests/interest_labels.rs`).
+    #[test]
+    fn tenth_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        let want = |k| vec![(Some(k), Act::Want)];
+        let cancel = |k| vec![(Some(k), Act::Cancel)];
+        // going without for hours, a double negative, a wished past tense
+        assert_eq!(
+            acts(&mut e, p, "Six hours without an espresso, I need one", 0.0),
+            want(Coffee)
+        );
+        assert_eq!(
+            acts(&mut e, p, "You never pass a lavatory without using it", 0.0),
+            want(Toilet)
+        );
+        assert_eq!(
+            acts(&mut e, p, "I'd feel happier if we filled up", 0.0),
+            want(Fuel)
+        );
+        // a tag makes a request; "what I need is" states
+        assert_eq!(
+            acts(&mut e, p, "Let a bit of air in, would you?", 0.0),
+            want(FreshAir)
+        );
+        assert_eq!(
+            acts(&mut e, p, "What I really need is a coffee", 0.0),
+            want(Coffee)
+        );
+        // call-offs that name their object, and one after it
+        assert_eq!(acts(&mut e, p, "Scrub the fuel stop", 0.0), cancel(Fuel));
+        assert_eq!(
+            acts(&mut e, p, "Nah, the caffeine idea's off", 0.0),
+            cancel(Coffee)
+        );
+        // a later clause turns a negation round, or takes a wish back
+        assert_eq!(
+            acts(&mut e, p, "I wasn't hungry an hour ago, but I am now", 0.0),
+            want(Food)
+        );
+        assert_eq!(
+            acts(
+                &mut e,
+                p,
+                "I was going to ask for a nap but I'm fine now",
+                0.0
+            ),
+            cancel(Rest)
+        );
+        assert_eq!(
+            acts(&mut e, p, "Not a single coffee since six this morning", 0.0),
+            want(Coffee)
+        );
+        // a "don't" that asks, a threat of running out
+        assert_eq!(
+            acts(&mut e, p, "Don't forget my coffee when we stop", 0.0),
+            want(Coffee)
+        );
+        assert_eq!(
+            acts(
+                &mut e,
+                p,
+                "We won't make it home on this charge, let's stop",
+                0.0
+            ),
+            want(Charging)
+        );
+        // Scots "wee" before a word; a break from something else; another Tuesday
+        assert_eq!(
+            acts(&mut e, p, "I'm needing a wee coffee", 0.0),
+            want(Coffee)
+        );
+        assert!(acts(&mut e, p, "I need a break from the wedding planning", 0.0).is_empty());
+        assert!(acts(
+            &mut e,
+            p,
+            "We'll grab a coffee with Priya next Tuesday",
+            0.0
+        )
+        .is_empty());
+        // a person running on empty; a meal as a time
+        assert_eq!(
+            acts(&mut e, p, "I'm running on fumes, I need caffeine", 0.0),
+            want(Coffee)
+        );
+        assert_eq!(
+            acts(
+                &mut e,
+                p,
+                "We've been in the car since breakfast, we need a break",
+                0.0
+            ),
+            want(Rest)
+        );
+        // a break joined by "and" is its own wish
+        assert_eq!(
+            acts(&mut e, p, "Need a break and a bite to eat", 0.0),
+            [(Some(Food), Act::Want), (Some(Rest), Act::Want)]
+        );
+        // an answer that says yes with a no word in it
+        e.reset();
+        acts(&mut e, Speaker::Driver, "Want to stop for a burger?", 0.0);
+        assert_eq!(acts(&mut e, p, "Wouldn't say no.", 3.0), want(Food));
     }
 
     #[test]
