@@ -626,13 +626,17 @@ fn explain() {
 const SET11_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
 const SET11_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Not scored yet: the floors are set from the single scoring at the end of the tenth round.
+/// Measured once (2026-12-07 01:35 UTC, the tenth round's final system, 8d9984c): precision
+/// 0.944, recall 0.895, F1 0.919 (tp 238, fp 14, fn 28); 1 of 67 injection lines and 1 of 50
+/// lines about something else raise something. The floors are those figures rounded down, so the
+/// test reproduces them; none of the goals (F1 >= 0.95, precision >= 0.97, nothing raised by
+/// injection text or by talk about something else) is met on this set.
 const SET11_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.94,
+    recall: 0.89,
+    f1: 0.91,
+    injections_raising: 1,
+    something_else_raising: 1,
 };
 
 struct HeldOutFloors {
