@@ -1572,10 +1572,15 @@ pub struct Extractor {
 /// Whether an answer begins with a word of `set`: anywhere in a short answer (the word may come
 /// after a hedge: "a bit, yeah", "it is a bit, yeah"), in the first two words of a longer one.
 fn answer_starts(tokens: &[String], set: &[&[&str]]) -> bool {
+    answer_at(tokens, set).is_some()
+}
+
+/// Where the first phrase of `set` starts among an answer's first words.
+fn answer_at(tokens: &[String], set: &[&[&str]]) -> Option<usize> {
     // seventh round: 7 (was 5), "To be honest, yeah, I do" (set 7); tenth round: 4 words into a
     // longer one ("oh my god yes, I thought you'd never ask", round-4 wishes b; was 2)
     let within = if tokens.len() <= 7 { tokens.len() } else { 4 };
-    (0..tokens.len().min(within)).any(|i| set.iter().any(|s| seq_at(tokens, i, s)))
+    (0..tokens.len().min(within)).find(|&i| set.iter().any(|s| seq_at(tokens, i, s)))
 }
 
 /// Words of a plain no that give no reason ("No thanks, I'm good", "Nah, maybe later").
@@ -2406,8 +2411,11 @@ impl Extractor {
     fn answer(&mut self, tokens: &[String], speaker: Speaker, now_s: f64) -> Option<Vec<Signal>> {
         let last = self.open_question(tokens, speaker, now_s)?;
         // "Hmm, I'm not sure", "dunno": neither yes nor no, and not a wish (set 6: "not sure"
-        // read as "sure")
-        if answer_starts(tokens, UNSURE) {
+        // read as "sure"); but not after a yes ("Me too. Let's see what comes up" agrees: tenth
+        // round, once answers were read four words in). A no counts wherever it stands among the
+        // first words ("Yeah, no, I'm good").
+        let yes = answer_at(tokens, YES);
+        if answer_at(tokens, UNSURE).is_some_and(|u| yes.is_none_or(|y| u <= y)) {
             return Some(Vec::new());
         }
         // "Wouldn't say no.", "mm, I wouldn't say no": a no word inside a yes (tenth round)
@@ -2434,7 +2442,7 @@ impl Extractor {
         }
         // "Me!" after "Anyone want coffee?"
         let me = tokens.len() <= 2 && tokens.first().is_some_and(|t| t == "me");
-        if me || answer_starts(tokens, YES) {
+        if me || yes.is_some() {
             self.last = None;
             return Some(accepted(&last));
         }
@@ -3088,6 +3096,13 @@ mod tests {
         assert_eq!(
             acts(&mut e, p, "Need a break and a bite to eat", 0.0),
             [(Some(Food), Act::Want), (Some(Rest), Act::Want)]
+        );
+        // an unsure phrase after the yes does not take it back (the default drive's exchange)
+        e.reset();
+        acts(&mut e, p, "I could really use a coffee.", 0.0);
+        assert_eq!(
+            acts(&mut e, Speaker::Driver, "Me too. Let's see what comes up.", 5.0),
+            want(Coffee)
         );
         // an answer that says yes with a no word in it
         e.reset();
