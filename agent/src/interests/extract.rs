@@ -3005,103 +3005,60 @@ mod tests {
         let p = Speaker::Passenger;
         let want = |k| vec![(Some(k), Act::Want)];
         let cancel = |k| vec![(Some(k), Act::Cancel)];
-        // going without for hours, a double negative, a wished past tense
-        assert_eq!(
-            acts(&mut e, p, "Six hours without an espresso, I need one", 0.0),
-            want(Coffee)
-        );
-        assert_eq!(
-            acts(&mut e, p, "You never pass a lavatory without using it", 0.0),
-            want(Toilet)
-        );
-        assert_eq!(
-            acts(&mut e, p, "I'd feel happier if we filled up", 0.0),
-            want(Fuel)
-        );
-        // a tag makes a request; "what I need is" states
-        assert_eq!(
-            acts(&mut e, p, "Let a bit of air in, would you?", 0.0),
-            want(FreshAir)
-        );
-        assert_eq!(
-            acts(&mut e, p, "What I really need is a coffee", 0.0),
-            want(Coffee)
-        );
-        // call-offs that name their object, and one after it
-        assert_eq!(acts(&mut e, p, "Scrub the fuel stop", 0.0), cancel(Fuel));
-        assert_eq!(
-            acts(&mut e, p, "Nah, the caffeine idea's off", 0.0),
-            cancel(Coffee)
-        );
-        // a later clause turns a negation round, or takes a wish back
-        assert_eq!(
-            acts(&mut e, p, "I wasn't hungry an hour ago, but I am now", 0.0),
-            want(Food)
-        );
-        assert_eq!(
-            acts(
-                &mut e,
-                p,
+        let none = Vec::new();
+        let cases = [
+            // going without for hours, a double negative, a wished past tense
+            ("Six hours without an espresso, I need one", want(Coffee)),
+            ("You never pass a lavatory without using it", want(Toilet)),
+            ("I'd feel happier if we filled up", want(Fuel)),
+            // a tag makes a request; "what I need is" states
+            ("Let a bit of air in, would you?", want(FreshAir)),
+            ("What I really need is a coffee", want(Coffee)),
+            // call-offs that name their object, and one after it
+            ("Scrub the fuel stop", cancel(Fuel)),
+            ("Nah, the caffeine idea's off", cancel(Coffee)),
+            // a later clause turns a negation round, or takes a wish back
+            ("I wasn't hungry an hour ago, but I am now", want(Food)),
+            (
                 "I was going to ask for a nap but I'm fine now",
-                0.0
+                cancel(Rest),
             ),
-            cancel(Rest)
-        );
-        assert_eq!(
-            acts(&mut e, p, "Not a single coffee since six this morning", 0.0),
-            want(Coffee)
-        );
-        // a "don't" that asks, a threat of running out
-        assert_eq!(
-            acts(&mut e, p, "Don't forget my coffee when we stop", 0.0),
-            want(Coffee)
-        );
-        assert_eq!(
-            acts(
-                &mut e,
-                p,
+            ("Not a single coffee since six this morning", want(Coffee)),
+            // a "don't" that asks, a threat of running out
+            ("Don't forget my coffee when we stop", want(Coffee)),
+            (
                 "We won't make it home on this charge, let's stop",
-                0.0
+                want(Charging),
             ),
-            want(Charging)
-        );
-        // Scots "wee" before a word; a break from something else; another Tuesday
-        assert_eq!(
-            acts(&mut e, p, "I'm needing a wee coffee", 0.0),
-            want(Coffee)
-        );
-        assert!(acts(&mut e, p, "I need a break from the wedding planning", 0.0).is_empty());
-        assert!(acts(
-            &mut e,
-            p,
-            "We'll grab a coffee with Priya next Tuesday",
-            0.0
-        )
-        .is_empty());
-        // a person running on empty; a meal as a time
-        assert_eq!(
-            acts(&mut e, p, "I'm running on fumes, I need caffeine", 0.0),
-            want(Coffee)
-        );
-        assert_eq!(
-            acts(
-                &mut e,
-                p,
+            // Scots "wee" before a word; a break from something else; another Tuesday
+            ("I'm needing a wee coffee", want(Coffee)),
+            ("I need a break from the wedding planning", none.clone()),
+            ("We'll grab a coffee with Priya next Tuesday", none.clone()),
+            // a person running on empty; a meal as a time
+            ("I'm running on fumes, I need caffeine", want(Coffee)),
+            (
                 "We've been in the car since breakfast, we need a break",
-                0.0
+                want(Rest),
             ),
-            want(Rest)
-        );
-        // a break joined by "and" is its own wish
-        assert_eq!(
-            acts(&mut e, p, "Need a break and a bite to eat", 0.0),
-            [(Some(Food), Act::Want), (Some(Rest), Act::Want)]
-        );
+            // a break joined by "and" is its own wish
+            (
+                "Need a break and a bite to eat",
+                vec![(Some(Food), Act::Want), (Some(Rest), Act::Want)],
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
+        }
         // an unsure phrase after the yes does not take it back (the default drive's exchange)
         e.reset();
         acts(&mut e, p, "I could really use a coffee.", 0.0);
         assert_eq!(
-            acts(&mut e, Speaker::Driver, "Me too. Let's see what comes up.", 5.0),
+            acts(
+                &mut e,
+                Speaker::Driver,
+                "Me too. Let's see what comes up.",
+                5.0
+            ),
             want(Coffee)
         );
         // an answer that says yes with a no word in it
