@@ -263,28 +263,37 @@ pub struct HeadCacheReport {
 pub fn prepare_default_cache() -> Result<HeadCacheReport> {
     let mut encoder = SentenceEncoder::load_default()?;
     let texts = training::training_texts();
-    let mut failure = None;
-    let (_, was_current) = read_or_build_cache(&mut encoder, &texts, |path, e| {
-        failure = Some(crate::error::AgentError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        });
-    })?;
+    let (_, cache) = read_or_build_cache(&mut encoder, &texts)?;
     let path = head_cache::path(encoder.model_path());
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(HeadCacheReport { path, was_current }),
+    match cache {
+        CacheState::Current => Ok(HeadCacheReport {
+            path,
+            was_current: true,
+        }),
+        CacheState::Written => Ok(HeadCacheReport {
+            path,
+            was_current: false,
+        }),
+        CacheState::NotWritten(source) => Err(crate::error::AgentError::Io { path, source }),
     }
 }
 
+/// What [`read_or_build_cache`] found next to the model.
+enum CacheState {
+    /// The cache held these inputs' head.
+    Current,
+    /// It did not; the head was built and written there.
+    Written,
+    /// It did not, and the head built could not be written there.
+    NotWritten(std::io::Error),
+}
+
 /// The cached prototype and training embeddings and head for `texts`, read from the cache next to
-/// the model, or built and written there (`on_write_error` hears why a write failed); with whether
-/// the cache already held them.
+/// the model, or built and written there.
 fn read_or_build_cache(
     encoder: &mut SentenceEncoder,
     texts: &[training::TrainingText],
-    on_write_error: impl FnOnce(&std::path::Path, std::io::Error),
-) -> Result<(head_cache::Cached, bool)> {
+) -> Result<(head_cache::Cached, CacheState)> {
     let proto_texts: Vec<&str> = PROTOTYPES.iter().map(|p| p.1).collect();
     let key = head_cache::key(&proto_texts, texts, TRAIN_SETTINGS, encoder.model_path());
     let cache_path = head_cache::path(encoder.model_path());
@@ -294,7 +303,7 @@ fn read_or_build_cache(
         0
     };
     if let Some(hit) = head_cache::read(&cache_path, key, PROTOTYPES.len(), texts.len(), bow) {
-        return Ok((hit, true));
+        return Ok((hit, CacheState::Current));
     }
     let mut prototypes = Vec::with_capacity(PROTOTYPES.len());
     for t in &proto_texts {
@@ -310,10 +319,11 @@ fn read_or_build_cache(
         training,
         head,
     };
-    if let Err(e) = head_cache::write(&cache_path, key, &cached) {
-        on_write_error(&cache_path, e);
-    }
-    Ok((cached, false))
+    let state = match head_cache::write(&cache_path, key, &cached) {
+        Ok(()) => CacheState::Written,
+        Err(e) => CacheState::NotWritten(e),
+    };
+    Ok((cached, state))
 }
 
 impl Classifier {
@@ -328,14 +338,15 @@ impl Classifier {
     /// it is logged with the remedy.
     pub fn new(mut encoder: SentenceEncoder) -> Result<Self> {
         let texts = training::training_texts();
-        let (cached, _) = read_or_build_cache(&mut encoder, &texts, |path, e| {
+        let (cached, state) = read_or_build_cache(&mut encoder, &texts)?;
+        if let CacheState::NotWritten(e) = state {
             tracing::warn!(
                 "interest head cache {} not written ({e}): every start trains the head again; \
                  prepare it where the models are writable (`cabin prepare-cache`, which \
                  cabin-fetch-models runs)",
-                path.display()
+                head_cache::path(encoder.model_path()).display()
             );
-        })?;
+        }
         let prototypes = PROTOTYPES
             .iter()
             .zip(cached.prototypes)
