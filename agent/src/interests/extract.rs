@@ -736,10 +736,15 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
 /// set 10).
 fn asked_with_a_tag(t: &[String]) -> bool {
     let n = t.len();
-    n > 3
-        && !starts_like_question(t)
-        && matches!(t[n - 2].as_str(), "would" | "will" | "could" | "can")
-        && t[n - 1] == "you"
+    n > 3 && !starts_like_question(t) && is_tag(&t[n - 2..])
+}
+
+/// A tag question and nothing else: "would you", "will you", "could you", "can you" (and "...,
+/// please"). Said in a clause of its own, it makes the utterance a request ([`Extractor::extract`]).
+fn is_tag(t: &[String]) -> bool {
+    (t.len() == 2 || (t.len() == 3 && t[2] == "please"))
+        && matches!(t[0].as_str(), "would" | "will" | "could" | "can")
+        && t[1] == "you"
 }
 
 /// Whether the clause opens, within its first four words, the way a request for a stop does
@@ -1860,6 +1865,22 @@ fn merge_hits(tokens: &[String], hits: &mut Vec<(usize, usize, super::lexicon::H
     }
 }
 
+/// "hungry for a win", "starving for some good news": a state of hunger (the phrase at `pos`,
+/// `len` words) wanting something that is no stop; `next` is where the next lexicon phrase starts,
+/// and one within four words after "for" is what is wanted ("hungry for a burger"; ninth round).
+fn hungry_for_something_else(
+    t: &[String],
+    pos: usize,
+    len: usize,
+    hit: &Hit,
+    next: Option<usize>,
+) -> bool {
+    hit.role == Role::State
+        && matches!(hit.kind, InterestKind::Food | InterestKind::Coffee)
+        && t.get(pos + len).is_some_and(|w| w == "for")
+        && !next.is_some_and(|s| s > pos + len && s <= pos + len + 4)
+}
+
 /// "Coffee and a rest", "Need a break and a bite to eat", "a proper break and some dinner": a
 /// break or rest joined to the other wish by "and" is a wish of its own (tenth round, sets 4 and
 /// 6, round-4 wishes; "a coffee break" is still the coffee).
@@ -2092,15 +2113,11 @@ impl Extractor {
                 .collect::<Vec<_>>()
         };
         let mut look_alikes = of(&|_, hit| hit.role == Role::Ignore);
-        // "starving for some good news", "hungry for a win": the state wants something that is
-        // no stop, and the head is not to read it back in ([`Extractor::clause`] skips it)
+        // the clause rules skip a hunger for something that is no stop: the head is not to read
+        // it back in
         for (k, &(start, n, hit)) in phrases.iter().enumerate() {
-            let next = phrases.get(k + 1).map_or(usize::MAX, |p| p.0);
-            if hit.role == Role::State
-                && matches!(hit.kind, InterestKind::Food | InterestKind::Coffee)
-                && tokens.get(start + n).is_some_and(|w| w == "for")
-                && !(next > start + n && next <= start + n + 4)
-            {
+            let next = phrases.get(k + 1).map(|p| p.0);
+            if hungry_for_something_else(tokens, start, n, hit, next) {
                 look_alikes.push(hit.kind);
             }
         }
@@ -2211,14 +2228,10 @@ impl Extractor {
         // lunch on the way") puts every clause's wishes on that day
         // "Let a bit of air in, would you?": a tag at the end makes a request, not a question
         let tagged = norm.clauses.len() > 1
-            && norm.clauses.last().is_some_and(|c| {
-                c.question
-                    && matches!(
-                        c.tokens.iter().map(String::as_str).collect::<Vec<_>>()[..],
-                        ["would" | "will" | "could" | "can", "you"]
-                            | ["would" | "will" | "could" | "can", "you", "please"]
-                    )
-            });
+            && norm
+                .clauses
+                .last()
+                .is_some_and(|c| c.question && is_tag(&c.tokens));
         // "Coffee and a rest, that's what I need": the wish is said after the things it names
         let wants_them = has_any(&norm.tokens, WANTS_WHAT_WAS_NAMED);
         let polite = Polite {
@@ -2634,13 +2647,8 @@ impl Extractor {
         let starts: Vec<usize> = hits.iter().map(|h| h.0).collect();
         for (pos, len, hit) in hits {
             named = true;
-            // "hungry for a win", "starving for some good news": a state wanting something that
-            // is no stop (ninth round; "hungry for a burger" names one)
-            if hit.role == Role::State
-                && matches!(hit.kind, InterestKind::Food | InterestKind::Coffee)
-                && t.get(pos + len).is_some_and(|w| w == "for")
-                && !starts.iter().any(|&s| s > pos + len && s <= pos + len + 4)
-            {
+            let next = starts.iter().copied().find(|&s| s > pos + len);
+            if hungry_for_something_else(t, pos, len, &hit, next) {
                 continue;
             }
             // "my watch battery needs charging", "charge the drill battery": another device's
@@ -2686,8 +2694,8 @@ impl Extractor {
             // "I'm running on fumes, and I mean me not the car", "My brain's running on empty": a
             // person's energy, not the tank (tenth round, sets 5 and 8)
             if hit.kind == InterestKind::Fuel
-                && t[pos..].starts_with(&["running".to_string(), "on".to_string()])
-                && (t[..pos].ends_with(&["i".to_string(), "am".to_string()])
+                && seq_at(t, pos, &["running", "on"])
+                && ((pos >= 2 && seq_at(t, pos - 2, &["i", "am"]))
                     || t[..pos].iter().any(|w| w == "brain"))
             {
                 continue;
