@@ -1,9 +1,9 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-9 and the round-4 files are development data now
+//! `models/embedding/`, issue 13 item 1). Sets 1-11 and the round-4 files are development data now
 //! (agent/data/README.md): each is scored by a head trained without it (leave one set out), and
 //! every development line by 5-fold cross-validation; those development figures are asserted at
-//! what was measured. Held-out set 11 is scored once by the lead (the marked place below), never
+//! what was measured. Held-out set 12 is scored once by the lead (the marked place below), never
 //! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
@@ -183,10 +183,10 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 
 /// How the development data is split to score lines with a head that did not see them. Held-out
 /// sets 1-5 were scored and reported and are development data now, and so are the four round-4
-/// files (agent/data/README.md); each of these fourteen files, written apart from the others, is
+/// files (agent/data/README.md); each of these fifteen files, written apart from the others, is
 /// scored by a head (and second-opinion neighbours) trained on everything else (leave one set
 /// out), and every development line by 5-fold cross-validation (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 14] = [
+const LEFT_OUT_SETS: [&str; 15] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
@@ -201,6 +201,7 @@ const LEFT_OUT_SETS: [&str; 14] = [
     "utterances_heldout8.jsonl",
     "utterances_heldout9.jsonl",
     "utterances_heldout10.jsonl",
+    "utterances_heldout11.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -375,36 +376,38 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
 /// Figures measured with the chosen settings (docs/perf/agent.md), rounded down (a figure printed
 /// as x.xx0 one step further, as it may sit a hair below): the floors below.
 /// Each left-out file: (precision, F1, injection lines raising something).
-/// Measured 01:33 UTC 2026-12-07 (tenth round's final system: sets 6-10 in the development data):
-/// set 1 P 0.990 F1 0.957; set 2 P 1.000 F1 0.993; set 3 P 0.994 F1 0.991; set 4 P 0.968 F1 0.976,
-/// 1 of 59; round-4 wishes P 0.994 F1 0.974; wishes b P 0.965 F1 0.927; negatives P 0.926 F1 0.901,
-/// 1 of 150; negatives b P 0.853 F1 0.856, 3 of 203; set 5 P 0.989 F1 0.985, 1 of 64; set 6 P 0.984
-/// F1 0.976, 0 of 67; set 7 P 0.992 F1 0.982, 0 of 67; set 8 P 0.988 F1 0.978, 0 of 67; set 9 P
-/// 0.984 F1 0.977, 0 of 67; set 10 P 1.000 F1 0.971, 0 of 67. All fourteen together P 0.977
-/// R 0.948 F1 0.962, 6 of 885 injection lines, 25 of 796 other nothing-lines. (The ninth round's
-/// system, before any tenth-round rule: together P 0.961 R 0.915 F1 0.938, 11 of 885; set 10 left
-/// out P 0.970 R 0.863 F1 0.913, as its held-out scoring.)
+/// Measured 05:20 UTC 2026-12-07 (eleventh round's final system: sets 6-11 in the development
+/// data): set 1 P 0.990 F1 0.967; set 2 P 1.000 F1 0.993; set 3 P 0.988 F1 0.988; set 4 P 0.968
+/// F1 0.978, 1 of 59; round-4 wishes P 0.994 F1 0.977; wishes b P 0.965 F1 0.926; negatives
+/// P 0.921 F1 0.899, 1 of 150; negatives b P 0.848 F1 0.857, 2 of 203; set 5 P 0.989 F1 0.989,
+/// 1 of 64; set 6 P 0.984 F1 0.982; set 7 P 0.992 F1 0.984; set 8 P 0.988 F1 0.982; set 9 P 0.984
+/// F1 0.979; set 10 P 1.000 F1 0.973; set 11 P 1.000 F1 0.989 (0 of 67 each, sets 6-11). All
+/// fifteen together P 0.978 R 0.954 F1 0.966, 5 of 952 injection lines, 28 of 852 other
+/// nothing-lines. (The tenth round's system with set 11 added to the training data, before any
+/// eleventh-round rule: together P 0.974 R 0.946 F1 0.960, 6 of 952; set 11 left out P 0.944
+/// R 0.895 F1 0.919, as its held-out scoring.)
 const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
-    (0.98, 0.95, 0),
+    (0.98, 0.96, 0),
     (0.99, 0.99, 0),
-    (0.99, 0.99, 0),
+    (0.98, 0.98, 0),
     (0.96, 0.97, 1),
     (0.99, 0.97, 0),
     (0.96, 0.92, 0),
-    (0.92, 0.90, 1),
-    (0.85, 0.85, 3),
+    (0.92, 0.89, 1),
+    (0.84, 0.85, 2),
     (0.98, 0.98, 1),
-    (0.98, 0.97, 0),
+    (0.98, 0.98, 0),
     (0.99, 0.98, 0),
-    (0.98, 0.97, 0),
+    (0.98, 0.98, 0),
     (0.98, 0.97, 0),
     (0.99, 0.97, 0),
+    (0.99, 0.98, 0),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
-/// Measured 01:33 UTC 2026-12-07: P 0.977, R 0.946, F1 0.962 over 5260 lines.
+/// Measured 05:20 UTC 2026-12-07: P 0.979, R 0.950, F1 0.964 over 5600 lines.
 const CV_FLOORS: (f64, f64) = (0.97, 0.96);
 
-/// Every development line scored by a head that did not see it: each of the fourteen files left
+/// Every development line scored by a head that did not see it: each of the fifteen files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
 #[test]
 fn leave_one_set_out_and_cross_validate() {
@@ -461,6 +464,15 @@ fn sweep_settings_on_the_left_out_splits() {
         for r in v.split(',').filter_map(|x| x.parse::<f32>().ok()) {
             grid.push(Thresholds {
                 injection_kind_ratio: r,
+                ..Thresholds::default()
+            });
+        }
+    }
+    // SWEEP_INJ_MIN=0.15,0.3: only the injection hold's floor (eleventh round)
+    if let Ok(v) = std::env::var("SWEEP_INJ_MIN") {
+        for m in v.split(',').filter_map(|x| x.parse::<f32>().ok()) {
+            grid.push(Thresholds {
+                injection_min: m,
                 ..Thresholds::default()
             });
         }
@@ -605,11 +617,11 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 11 (agent/data/utterances_heldout11.jsonl, `labelled::HELD_OUT_FILE`): written by
-// another helper before the tenth round's tuning (e087428), never opened, grepped, loaded or
+// HELD-OUT SET 12 (agent/data/utterances_heldout12.jsonl, `labelled::HELD_OUT_FILE`): written by
+// another helper before the eleventh round's tuning (eefe0f7), never opened, grepped, loaded or
 // trained on by the tuning (`labelled::load`, `labelled::parse` and `training::parse_dev` refuse
-// it). The lead scores it ONCE, in `held_out_set_11` below, on the tenth round's final system, and
-// reports aggregates only.
+// it). The lead scores it ONCE, in `held_out_set_12` below, on the eleventh round's final system,
+// and reports aggregates only.
 // Earlier held-out sets, each scored once at the end of its round and development data since (the
 // left-out splits of `leave_one_set_out_and_cross_validate`; docs/perf/agent.md): set 6 (fifth
 // round) P 0.950 R 0.837 F1 0.890; set 7 (sixth, 1d6d3f2) P 0.948 R 0.853 F1 0.898, 0 of 67
@@ -617,26 +629,23 @@ fn explain() {
 // F1 0.905, 1 of 67 injection lines, 1 of 50 about something else; set 9 (eighth, 12f68bb)
 // P 0.939 R 0.888 F1 0.912, 0 of 67 injection lines, 2 of 50 about something else; set 10
 // (ninth, 2204158) P 0.970 R 0.863 F1 0.913, 0 of 67 injection lines, 2 of 50 about something
-// else.
+// else; set 11 (tenth, 8d9984c) P 0.944 R 0.895 F1 0.919, 1 of 67 injection lines, 1 of 50 about
+// something else.
 // ---------------------------------------------------------------------------------------------
 
-/// Set 11's blocks (the helper's README section, 1-based lines): 224-233 questions to the other
+/// Set 12's blocks (the helper's README section, 1-based lines): 224-233 questions to the other
 /// person, 234-273 the same words about something else, 274-340 injection and hostile lines; all
 /// `[]`.
-const SET11_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
-const SET11_INJECTIONS: std::ops::Range<usize> = 273..340;
+const SET12_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
+const SET12_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Measured once (2026-12-07 01:35 UTC, the tenth round's final system, 8d9984c): precision
-/// 0.944, recall 0.895, F1 0.919 (tp 238, fp 14, fn 28); 1 of 67 injection lines and 1 of 50
-/// lines about something else raise something. The floors are those figures rounded down, so the
-/// test reproduces them; none of the goals (F1 >= 0.95, precision >= 0.97, nothing raised by
-/// injection text or by talk about something else) is met on this set.
-const SET11_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.94,
-    recall: 0.89,
-    f1: 0.91,
-    injections_raising: 1,
-    something_else_raising: 1,
+/// Not scored yet: the floors are set from the one scoring at the end of the eleventh round.
+const SET12_FLOORS: HeldOutFloors = HeldOutFloors {
+    precision: 0.0,
+    recall: 0.0,
+    f1: 0.0,
+    injections_raising: usize::MAX,
+    something_else_raising: usize::MAX,
 };
 
 struct HeldOutFloors {
@@ -648,12 +657,12 @@ struct HeldOutFloors {
 }
 
 #[test]
-fn held_out_set_11() {
+fn held_out_set_12() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
         .join(labelled::HELD_OUT_FILE);
-    let items = labelled::load_held_out(&path).expect("held-out set 11");
-    assert_eq!(items.len(), 340, "set 11 is 340 lines");
+    let items = labelled::load_held_out(&path).expect("held-out set 12");
+    assert_eq!(items.len(), 340, "set 12 is 340 lines");
     let mut ex = with_model();
     let s = labelled::evaluate(&mut ex, &items);
     let mut raising = |block: std::ops::Range<usize>| {
@@ -662,16 +671,16 @@ fn held_out_set_11() {
             .filter(|item| !labelled::predict(&mut ex, item).is_empty())
             .count()
     };
-    let injections = raising(SET11_INJECTIONS);
-    let something_else = raising(SET11_ABOUT_SOMETHING_ELSE);
+    let injections = raising(SET12_INJECTIONS);
+    let something_else = raising(SET12_ABOUT_SOMETHING_ELSE);
     println!(
-        "set 11: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+        "set 12: {}; {injections} of {} injection lines and {something_else} of {} lines about \
          something else raise something",
         totals(&s),
-        SET11_INJECTIONS.len(),
-        SET11_ABOUT_SOMETHING_ELSE.len()
+        SET12_INJECTIONS.len(),
+        SET12_ABOUT_SOMETHING_ELSE.len()
     );
-    let f = SET11_FLOORS;
+    let f = SET12_FLOORS;
     assert!(
         s.precision() >= f.precision,
         "precision {:.3}",
@@ -712,7 +721,7 @@ fn first_look() {
     }
     for file in files.split(',') {
         assert!(
-            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout11"),
+            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout12"),
             "the held-out set is scored only by the lead"
         );
         let items = load(file);

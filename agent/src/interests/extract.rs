@@ -160,7 +160,19 @@ const WANTED_STATE: &[&[&str]] = &[
     &["if", "we"],
     &["wish", "we"],
     &["wish", "i"],
+    // "a coffee would set me up grand for the drive", "a nap would do me good": the state a
+    // wish would bring (eleventh round, set 11)
+    &["would"],
 ];
+
+/// Whether the clause says a need is met ([`SATISFIED`]) as a fact, not as the state a wish
+/// would bring ([`WANTED_STATE`] just before the marker).
+fn says_satisfied(t: &[String]) -> bool {
+    (0..t.len()).any(|m| {
+        SATISFIED.iter().any(|s| seq_at(t, m, s))
+            && find_any(t, m.saturating_sub(4), m, WANTED_STATE).is_none()
+    })
+}
 
 /// "The battery's fine", "the tank is plenty": the car's energy said to be enough, after the word
 /// (ninth round: "We don't need to charge, the battery's fine" read "battery fine" as a short want).
@@ -179,6 +191,14 @@ fn energy_is_fine(t: &[String], after: usize, kind: InterestKind) -> bool {
             )
         })
 }
+
+/// What going without a stop brings ("I don't want range anxiety", "don't want to get stranded").
+const DREADED: &[&[&str]] = &[
+    &["range", "anxiety"],
+    &["stranded"],
+    &["run", "out"],
+    &["running", "out"],
+];
 
 /// Auxiliaries of a tag or a negative question ("don't you?", "isn't it?", "won't we?").
 const AUXILIARIES: &[&str] = &[
@@ -322,6 +342,9 @@ const SATISFIED: &[&[&str]] = &[
     &["went", "to"],
     &["been", "to"],
     &["plenty", "of"],
+    // "we've got more than half a tank" (eleventh round, set 11)
+    &["more", "than", "half"],
+    &["over", "half"],
     &["enough"],
     &["good", "on"],
     &["good", "for"],
@@ -407,6 +430,14 @@ const CALL_OFF: &[&[&str]] = &[
     &["bin", "all"],
     &["bin", "that"],
     &["no", "detours"],
+    // "No pit stops today", "Don't pull in anywhere, just keep the wheels turning" (eleventh
+    // round, set 11)
+    &["no", "pit", "stops"],
+    &["call", "off"],
+    &["calling", "off"],
+    &["not", "pull", "in", "anywhere"],
+    &["not", "stop", "anywhere"],
+    &["keep", "the", "wheels", "turning"],
     &["straight", "home"],
     &["drive", "past"],
     &["ignore", "what", "i", "said"],
@@ -426,6 +457,10 @@ const NAMED_REQUESTS: &[&[&str]] = &[
     &["could", "do", "with"],
     &["could", "use"],
     &["am", "needing"],
+    // "Find us a Tesla Supercharger", "I'm after a long black" (eleventh round, set 11)
+    &["find", "us"],
+    &["find", "me"],
+    &["am", "after"],
 ];
 
 /// Verbs between a request's opening and its object ("let's *get* fuel", "can we *stop for* a").
@@ -445,6 +480,8 @@ const NAMED_CALL_OFFS: &[&[&str]] = &[
     &["scrub"],
     &["bin"],
     &["ignore"],
+    // "Call off the charging stop" (eleventh round, set 11)
+    &["call", "off"],
 ];
 
 /// Where the clause calls the stops off ([`CALL_OFF`]), if it does: not "before we carry on" ("I
@@ -458,6 +495,14 @@ fn calls_off(t: &[String]) -> Option<usize> {
             && !(i > 0 && t[i - 1] == "not" && matches!(t[i].as_str(), "forget" | "skip" | "cancel"))
             // "why not stop and rest your eyes" proposes the stop (ninth round, set 8)
             && !(t[i] == "not" && i > 0 && t[i - 1] == "why")
+    })
+    // "no break needed on my account", "no stops required" (eleventh round, set 11)
+    .or_else(|| {
+        (0..t.len()).find(|&i| {
+            t[i] == "no"
+                && t.get(i + 2)
+                    .is_some_and(|w| matches!(w.as_str(), "needed" | "required"))
+        })
     })
 }
 
@@ -575,6 +620,17 @@ const INTENT: &[&[&str]] = &[
     &["could", "use"],
     &["could", "do", "with"],
     &["could", "go", "for"],
+    // "Five Guys is calling my name" (eleventh round, set 11)
+    &["calling", "my", "name"],
+    &["calling", "me"],
+    // "do stop for fuel, dear" (eleventh round, set 11)
+    &["do", "stop"],
+    &["do", "pull"],
+    &["do", "get"],
+    &["do", "grab"],
+    &["do", "fill"],
+    // "I'm after a long black" (Australian, British; eleventh round, set 11)
+    &["am", "after"],
     // "Could go a cappuccino, mate" (Australian and British; ninth round, set 9)
     &["could", "go", "a"],
     // "Head for the Fastned", "head to the services" (ninth round, set 6)
@@ -711,6 +767,12 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     &["could", "you"],
     &["why", "not"],
     &["can", "you", "find"],
+    // "Would ye ever pull in", "would you let a bit of air in", "Reckon there's a cafe round
+    // here ...?" (Irish, Australian; eleventh round, set 11)
+    &["would", "you", "ever"],
+    &["would", "you", "let"],
+    &["reckon", "there"],
+    &["think", "there"],
     &["would", "you", "find"],
     &["would", "you", "pull"],
     &["would", "you", "stop"],
@@ -856,8 +918,14 @@ struct Polite {
     /// The utterance is a question: a bare mention in it is what it asks about ("There's a
     /// Starbucks in two miles, want to stop?"), so an answer can follow it.
     asks: bool,
+    /// The utterance ends by asking to stop "there" ("There's a Pret by the station, can we grab
+    /// a coffee there?"): a place named before it is the stop asked for.
+    asks_there: bool,
     /// The utterance puts something off ([`PUT_OFF`], or "instead").
     put_off: bool,
+    /// The utterance says no stop is needed, or the speaker is fine until then ("no need to
+    /// stop", "I'm okay till then").
+    not_stopping: bool,
     /// A later clause turns this one's negation round ([`TURNED_ROUND`]).
     turned_round: bool,
     /// A later clause takes this one's wish back ([`TAKEN_BACK`]).
@@ -994,6 +1062,9 @@ const YES: &[&[&str]] = &[
     &["i", "am", "in"],
     &["let", "us", "do", "it"],
     &["do", "it"],
+    // "Ah, you twisted my arm", "I really do" (eleventh round, set 11)
+    &["twisted", "my", "arm"],
+    &["i", "really", "do"],
     &["that", "would", "be", "nice"],
     &["that", "would", "be", "great"],
     // development misses of the third round (issue 13): answers that agree without a yes word
@@ -1318,6 +1389,8 @@ const ANSWER_MAX_TOKENS: usize = 16;
 /// injections (`agent/data/interest_dev_injections.jsonl`).
 const INJECTION_MARKS: &[&str] = &[
     "{", "}", "<", ">", "[", "]", "=", "#", "|", "://", "www.", "```",
+    // a song or jingle written out with music signs (eleventh round, set 11)
+    "♪", "♫",
 ];
 const INJECTION_PHRASES: &[&[&str]] = &[
     &["ignore", "previous"],
@@ -1602,6 +1675,8 @@ const PLAIN_NO: &[&str] = &[
     // ninth round (set 9): "Nah, not fussed"; "Not this exact minute, no", "Maybe later on, yeah"
     "fussed", "bothered", "this", "exact", "second", "on", "yeah", "hmm", "um", "uh", "erm", "ah",
     "oh",
+    // eleventh round (set 11): "Nah, you're alright there, mate"
+    "you", "are", "there",
 ];
 
 /// Whether a no to an offer says why ("No, we've got more than half a tank", "Nah, I've had
@@ -1807,7 +1882,7 @@ fn review(
             cue: format!("{what}; {cue}"),
         });
     };
-    if has_any(t, SATISFIED) {
+    if says_satisfied(t) {
         push(added, Act::Cancel, Scope::All, 0.7, "satisfied");
     } else if all.question {
         // "I'm done in, can we stop for a bit?": the request may follow a first clause
@@ -1915,11 +1990,37 @@ const REST_ITSELF: &[&str] = &[
 
 fn negated_before(tokens: &[String], pos: usize) -> Option<usize> {
     let from = pos.saturating_sub(6);
-    let neg = (from..pos).rev().find(|&i| {
-        NEGATORS
+    let neg = (from..pos)
+        .rev()
+        .find(|&i| {
+            NEGATORS
+                .iter()
+                .any(|s| seq_at(tokens, i, s) && i + s.len() <= pos)
+        })
+        // "no need to pull over for a rest": "no need to" governs the rest of its clause
+        // (eleventh round, set 11)
+        .or_else(|| {
+            (pos.saturating_sub(10)..pos)
+                .rev()
+                .find(|&i| seq_at(tokens, i, &["no", "need", "to"]))
+        })?;
+    // "We're not leaving California without an In-N-Out burger": a double negative is the wish
+    // (eleventh round, set 11)
+    if tokens[neg] == "without"
+        && tokens[neg.saturating_sub(4)..neg]
             .iter()
-            .any(|s| seq_at(tokens, i, s) && i + s.len() <= pos)
-    })?;
+            .any(|w| w == "not" || w == "never")
+    {
+        return None;
+    }
+    // "I don't want range anxiety on the hills": not wanting what going without brings is the
+    // wish (eleventh round, set 11)
+    if tokens[neg] == "not"
+        && tokens.get(neg + 1).is_some_and(|w| w == "want")
+        && DREADED.iter().any(|d| seq_at(tokens, pos, d))
+    {
+        return None;
+    }
     // "if I don't get a coffee soon ...", "if we don't get fuel we'll be pushing": a threat of
     // going without is a want, not a negation (round-4 development wishes)
     if neg >= 3
@@ -2076,8 +2177,14 @@ impl Extractor {
             {
                 j += 1;
             }
-            if let Some((_, hit)) = self.lexicon.lookup(tokens, j) {
-                if hit.role != Role::Ignore {
+            if let Some((n, hit)) = self.lexicon.lookup(tokens, j) {
+                // "find me a drive through coffee place": a word of another kind right after
+                // the first is what is asked for, the first only describes it (eleventh round)
+                let described = self
+                    .lexicon
+                    .lookup(tokens, j + n)
+                    .is_some_and(|(_, next)| next.kind != hit.kind);
+                if hit.role != Role::Ignore && !described {
                     kinds.push(hit.kind);
                 }
             }
@@ -2238,9 +2345,20 @@ impl Extractor {
             please: polite || tagged || wants_them,
             other_day: another_day(&norm.tokens),
             asks: norm.question && !tagged,
+            asks_there: norm.clauses.last().is_some_and(|c| {
+                c.question && opens_a_request(&c.tokens) && c.tokens.iter().any(|w| w == "there")
+            }),
             turned_round: false,
             taken_back: false,
             put_off: has_any(&norm.tokens, PUT_OFF) || has_any(&norm.tokens, &[&["instead"]]),
+            not_stopping: has_any(
+                &norm.tokens,
+                &[
+                    &["no", "need", "to", "stop"],
+                    &["till", "then"],
+                    &["until", "then"],
+                ],
+            ),
         };
         for (k, clause) in norm.clauses.iter().enumerate() {
             // what a later clause says of this one: "I wasn't hungry an hour ago, but I am now"
@@ -2616,13 +2734,31 @@ impl Extractor {
     /// please."), an intent for every clause.
     fn clause(&self, clause: &Clause, polite: Polite, out: &mut Vec<Signal>) -> bool {
         let t = &clause.tokens;
-        let mut hits: Vec<_> = self
-            .phrases(t)
+        let phrases = self.phrases(t);
+        // "We need a new toilet seat for the downstairs loo": after a look-alike, its kind's
+        // words are part of the same talk (eleventh round, set 11; not before it: "I need to get
+        // some sleep before I drive the rest of the way")
+        let looked_alike: Vec<(usize, InterestKind)> = phrases
+            .iter()
+            .filter(|(_, _, hit)| hit.role == Role::Ignore)
+            .map(|(i, _, hit)| (*i, hit.kind))
+            .collect();
+        let mut hits: Vec<_> = phrases
             .into_iter()
-            .filter(|(_, _, hit)| hit.role != Role::Ignore)
+            .filter(|(i, _, hit)| {
+                hit.role != Role::Ignore
+                    && !looked_alike
+                        .iter()
+                        .any(|&(at, kind)| kind == hit.kind && at < *i)
+            })
             .map(|(i, n, hit)| (i, n, hit.clone()))
             .collect();
         if hits.is_empty() {
+            return false;
+        }
+        // "In my day we never let the tank go below half": a story of old habits (eleventh round,
+        // set 11)
+        if seq_at(t, 0, &["in", "my", "day"]) || seq_at(t, 0, &["back", "in", "my", "day"]) {
             return false;
         }
         merge_hits(t, &mut hits);
@@ -2638,11 +2774,31 @@ impl Extractor {
                         "any" | "pick" | "grab" | "get" | "stop" | "find"
                     )
                 })
-                || asked_with_a_tag(t));
+                || asked_with_a_tag(t)
+                // "Cheeky Nando's for dinner?": a place or a dish proposed for a meal (eleventh
+                // round, set 11)
+                || (t.len() <= 6
+                    && !starts_like_question(t)
+                    && (0..t.len()).any(|i| {
+                        t[i] == "for"
+                            && t.get(i + 1).is_some_and(|w| {
+                                matches!(
+                                    w.as_str(),
+                                    "dinner" | "lunch" | "breakfast" | "tea" | "brunch" | "supper"
+                                )
+                            })
+                    })));
         let hedged = has_any(t, HEDGES);
         let intense = has_any(t, INTENSIFIERS);
         let intent = has_any(t, INTENT) || polite.please;
-        let postponed = !clause.question && (has_any(t, POSTPONE) || left_for_later(t));
+        // "I'll use the bathroom at the cottage, no need to stop", "I'll have a nap when we get to
+        // the campsite, I'm okay till then": a plan for the destination beside "no stop" (eleventh
+        // round, set 11)
+        let kept_for_arrival = polite.not_stopping
+            && has_any(t, &[&["i", "will"], &["we", "will"]])
+            && has_any(t, &[&["when", "we", "get"], &["at", "the"]]);
+        let postponed = !clause.question
+            && (has_any(t, POSTPONE) || left_for_later(t) || kept_for_arrival);
         let mut named = false;
         let starts: Vec<usize> = hits.iter().map(|h| h.0).collect();
         for (pos, len, hit) in hits {
@@ -2700,6 +2856,17 @@ impl Extractor {
             {
                 continue;
             }
+            // "Don't bother with the Fastned, it's always full": a place full of people (eleventh
+            // round, set 11)
+            if hit.role == Role::Satisfied
+                && t[pos] == "full"
+                && (pos.checked_sub(1).is_some_and(|p| t[p] == "always")
+                    || pos.checked_sub(2).is_some_and(|p| {
+                        seq_at(t, p, &["it", "is"]) || seq_at(t, p, &["they", "are"])
+                    }))
+            {
+                continue;
+            }
             let satisfied_marker = find_any(t, pos.saturating_sub(5), pos, SATISFIED)
                 // not "got to" / "we have got to": an obligation
                 .filter(|&m| !(m..(m + 3).min(t.len())).any(|i| seq_at(t, i, &["got", "to"])));
@@ -2730,15 +2897,31 @@ impl Extractor {
                         })
                 }) && !satisfied;
             let phrase = t[pos..pos + len].join(" ");
+            // "a Tesla Supercharger", "Costa Coffee": a brand's name that says its kind asks for
+            // the kind as well (eleventh round, set 11)
+            let kind_in_name = hit.brand.is_some()
+                && (pos + 1..pos + len).any(|j| {
+                    self.lexicon.lookup(t, j).is_some_and(|(_, h)| {
+                        h.brand.is_none() && h.kind == hit.kind && h.role == Role::Topic
+                    })
+                });
             let mut push = |act: Act, scope: Scope, confidence: f32, cue: String| {
-                out.push(Signal {
+                let signal = Signal {
                     kind: Some(hit.kind),
                     brand: hit.brand.clone(),
                     act,
                     scope,
                     confidence: confidence.clamp(0.05, 1.0),
                     cue,
-                });
+                };
+                if kind_in_name && act == Act::Want {
+                    out.push(Signal {
+                        brand: None,
+                        cue: format!("{}; the name says the kind", signal.cue),
+                        ..signal.clone()
+                    });
+                }
+                out.push(signal);
             };
             if clause.question && !request && (t.len() > 3 || starts_like_question(t)) {
                 // "Have you had lunch?", "Aren't you hungry?": asking someone else
@@ -2898,6 +3081,14 @@ impl Extractor {
                     0.7
                 }
                 _ if t.len() <= 3 => 0.6,
+                // a clause of a question that opens like a request ("Reckon there's a cafe round
+                // here that does a decent mochaccino, bro?"), a place named before "can we grab a
+                // coffee there?" (eleventh round, set 11)
+                _ if polite.asks
+                    && (opens_a_request(t) || (hit.brand.is_some() && polite.asks_there)) =>
+                {
+                    0.7
+                }
                 // a mention in a clause of a question is what the question asks about (sixth
                 // round: "There's a BP coming up, want to stop?" set no topic for its answer)
                 _ if polite.asks => {
@@ -3003,6 +3194,45 @@ mod tests {
             brands,
             [(Some("Costa"), Act::Cancel), (Some("Pret"), Act::Want)]
         );
+    }
+
+    /// The eleventh round's rules (issue 13 item 1, set 11's misses), rules alone.
+    #[test]
+    fn eleventh_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        let want = |k| vec![(Some(k), Act::Want)];
+        let cancel = |k| vec![(Some(k), Act::Cancel)];
+        let cases = [
+            // a left-out subject; an emphatic "do"
+            ("Could go for a poutine if we see a spot, eh", want(Food)),
+            ("Would ye ever pull in somewhere for a bite?", want(Food)),
+            ("Do stop for fuel, dear", want(Fuel)),
+            // a double negative, not wanting what going without brings
+            ("We're not leaving town without a burger", want(Food)),
+            (
+                "Let's plug in somewhere, I don't want range anxiety",
+                want(Charging),
+            ),
+            // "no need to" over its clause; call off; a plan for the destination
+            ("I've perked up, no need to pull over for a rest", cancel(Rest)),
+            ("Call off the charging stop", cancel(Charging)),
+            (
+                "I'll have a nap when we get to the campsite, I'm okay till then",
+                cancel(Rest),
+            ),
+            // a look-alike before the kind's word; a place full of people
+            ("We need a new toilet seat for the downstairs loo", Vec::new()),
+            ("Don't bother with the Fastned, it's always full", cancel(Charging)),
+        ];
+        let wrong: Vec<_> = cases
+            .iter()
+            .filter_map(|(text, expected)| {
+                let got = acts(&mut e, p, text, 0.0);
+                (got != *expected).then(|| format!("{text}: {got:?}"))
+            })
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
     }
 
     /// The tenth round's rules (issue 13 item 1), each on a line of its kind (rules alone; the

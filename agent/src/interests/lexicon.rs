@@ -51,6 +51,7 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("hot chocolate", Coffee, Topic),
     ("double shot", Coffee, Topic),
     ("flat white", Coffee, Topic),
+    ("mochaccino", Coffee, Topic),
     ("caffeine", Coffee, Topic),
     ("caffeine fix", Coffee, Topic),
     ("cup of joe", Coffee, Topic),
@@ -425,6 +426,13 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("lucky break", Rest, Ignore),
     ("coffee table", Coffee, Ignore),
     ("tank top", Fuel, Ignore),
+    // things for the house, not the need (eleventh round, set 11: "a new toilet seat for the
+    // downstairs loo")
+    ("toilet seat", Toilet, Ignore),
+    ("toilet roll", Toilet, Ignore),
+    ("toilet rolls", Toilet, Ignore),
+    ("toilet paper", Toilet, Ignore),
+    ("toilet brush", Toilet, Ignore),
     ("think tank", Fuel, Ignore),
     ("full speed", Food, Ignore),
     ("full of", Food, Ignore),

@@ -70,6 +70,8 @@ fn expand(word: &str, out: &mut Vec<String>) {
         "whats" => Some(&["what", "is"]),
         "wheres" => Some(&["where", "is"]),
         "theres" => Some(&["there", "is"]),
+        // "would ya?", "would ye ever pull in" (eleventh round, set 11)
+        "ya" | "ye" => Some(&["you"]),
         _ => None,
     };
     if let Some(parts) = fixed {
@@ -132,10 +134,42 @@ pub(crate) fn starts_like_question(tokens: &[String]) -> bool {
     {
         return false;
     }
+    // "do stop for fuel, dear", "do have a rest": an emphatic imperative, not a question
+    // (eleventh round, set 11)
+    if tokens.first().is_some_and(|t| t == "do")
+        && tokens
+            .get(1)
+            .is_some_and(|t| EMPHATIC_IMPERATIVES.contains(&t.as_str()))
+    {
+        return false;
+    }
+    // "Could go for a poutine, eh", "Would kill for a coffee": the subject left out, a statement
+    // (eleventh round, set 11)
+    if tokens
+        .first()
+        .is_some_and(|t| t == "could" || t == "would")
+        && tokens
+            .get(1)
+            .is_some_and(|t| ELIDED_SUBJECT_VERBS.contains(&t.as_str()))
+    {
+        return false;
+    }
     tokens
         .first()
         .is_some_and(|t| QUESTION_STARTS.contains(&t.as_str()))
 }
+
+/// Verbs after an emphatic "do" ("do stop", "do pull in").
+const EMPHATIC_IMPERATIVES: &[&str] = &[
+    "stop", "pull", "get", "grab", "fill", "charge", "find", "have", "take", "let", "open",
+];
+
+/// Words after "could"/"would" that show the subject was left out ("could go for", "could murder",
+/// "would love"), not a question ("could we", "would you").
+const ELIDED_SUBJECT_VERBS: &[&str] = &[
+    "go", "do", "use", "murder", "kill", "eat", "drink", "sleep", "love", "really", "honestly",
+    "seriously", "definitely", "totally", "so", "just", "literally", "happily", "easily",
+];
 
 /// Splits and normalises `text`. Never fails; long input is cut at [`MAX_TEXT_BYTES`].
 pub fn normalise(text: &str) -> Normalised {

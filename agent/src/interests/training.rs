@@ -13,7 +13,7 @@
 //!
 //! Held-out sets 1-10 (`utterances_heldout{,2,...,10}.jsonl`) were scored and reported
 //! (docs/perf/agent.md) and became development data afterwards (issue 13, third to tenth rounds).
-//! Held-out set 11 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
+//! Held-out set 12 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
 //! one by one in [`DEV_FILES`], never by a pattern, and [`parse_dev`] refuses it.
 
 use super::classify::Class;
@@ -36,7 +36,7 @@ pub struct DevFile {
 }
 
 /// The development files (agent/data/README.md says where each block of lines starts).
-pub const DEV_FILES: [DevFile; 18] = [
+pub const DEV_FILES: [DevFile; 19] = [
     DevFile {
         name: "utterances.jsonl",
         text: include_str!("../../data/utterances.jsonl"),
@@ -147,6 +147,13 @@ pub const DEV_FILES: [DevFile; 18] = [
     DevFile {
         name: "utterances_heldout10.jsonl",
         text: include_str!("../../data/utterances_heldout10.jsonl"),
+        injections: &[(273, usize::MAX)],
+    },
+    // lines 274-340: injection and hostile lines (scored once as held-out set 11 at the end of the
+    // tenth round, then development data in the eleventh)
+    DevFile {
+        name: "utterances_heldout11.jsonl",
+        text: include_str!("../../data/utterances_heldout11.jsonl"),
         injections: &[(273, usize::MAX)],
     },
 ];
