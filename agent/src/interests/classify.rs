@@ -208,6 +208,14 @@ impl Verdict {
         (none.prob - kind_prob >= self.thresholds.veto_margin).then_some(none)
     }
 
+    /// The `other` score alone that vetoes a rule's `kind`, if it does (a wish of family in the
+    /// car, which the injection class mistakes for one reported from elsewhere).
+    pub fn veto_by_other(&self, kind: InterestKind) -> Option<ClassScore> {
+        let other = self.of(Class::Other)?;
+        let kind_prob = self.of(Class::Kind(kind)).map_or(0.0, |s| s.prob);
+        (other.prob - kind_prob >= self.thresholds.veto_margin).then_some(other)
+    }
+
     /// The `other`/`injection` score that vetoes a rule's cancellation of `kind`, if one does.
     pub fn cancel_veto(&self, kind: InterestKind) -> Option<ClassScore> {
         let none = self.best_none()?;

@@ -620,6 +620,20 @@ const INTENT: &[&[&str]] = &[
     &["could", "use"],
     &["could", "do", "with"],
     &["could", "go", "for"],
+    // "Better chuck some unleaded in", "we'd better", "I'd sell my own grandmother for a flat
+    // white" (development misses, eleventh round)
+    &["better", "chuck"],
+    &["better", "get"],
+    &["better", "grab"],
+    &["better", "stop"],
+    &["better", "fill"],
+    &["better", "charge"],
+    &["better", "find"],
+    &["better", "pull"],
+    &["better", "top"],
+    &["would", "better"],
+    &["sell", "my"],
+    &["kill", "for"],
     // "Five Guys is calling my name" (eleventh round, set 11)
     &["calling", "my", "name"],
     &["calling", "me"],
@@ -770,6 +784,13 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     // "Would ye ever pull in", "would you let a bit of air in", "Reckon there's a cafe round
     // here ...?" (Irish, Australian; eleventh round, set 11)
     &["would", "you", "ever"],
+    // a learner's question in statement order ("We stop for eating?", "we can take some food
+    // please?", "we do a pause?"; development misses, eleventh round)
+    &["we", "stop"],
+    &["we", "can"],
+    &["we", "do", "a"],
+    &["we", "make", "a"],
+    &["we", "take", "a"],
     &["would", "you", "let"],
     &["reckon", "there"],
     &["think", "there"],
@@ -918,9 +939,13 @@ struct Polite {
     /// The utterance is a question: a bare mention in it is what it asks about ("There's a
     /// Starbucks in two miles, want to stop?"), so an answer can follow it.
     asks: bool,
-    /// The utterance ends by asking to stop "there" ("There's a Pret by the station, can we grab
-    /// a coffee there?"): a place named before it is the stop asked for.
-    asks_there: bool,
+    /// The utterance ends by asking to stop ("The boys are asking for nuggets, can we stop?",
+    /// "There's a Pret by the station, can we grab a coffee there?"): what an earlier clause names
+    /// is what the stop is for.
+    asks_to_stop: bool,
+    /// Another clause asks for a stop without naming what for ("My bladder's the size of a
+    /// walnut today, sorry, need a stop"): what this clause names is what it is for.
+    stop_asked: bool,
     /// The utterance puts something off ([`PUT_OFF`], or "instead").
     put_off: bool,
     /// The utterance says no stop is needed, or the speaker is fine until then ("no need to
@@ -1393,6 +1418,16 @@ const INJECTION_MARKS: &[&str] = &[
     "♪", "♫",
 ];
 const INJECTION_PHRASES: &[&[&str]] = &[
+    // an advert or a sign read out, its source named anywhere ("According to the advert,
+    // Ionity chargers are now twenty percent faster", "..., says the advert on the bridge";
+    // development misses, eleventh round)
+    &["according", "to", "the", "advert"],
+    &["says", "the", "advert"],
+    &["says", "the", "billboard"],
+    &["says", "the", "poster"],
+    &["the", "advert", "says"],
+    &["the", "billboard", "says"],
+    &["the", "poster", "says"],
     &["ignore", "previous"],
     &["ignore", "all", "previous"],
     &["ignore", "your"],
@@ -1674,9 +1709,89 @@ const PLAIN_NO: &[&str] = &[
     "grand", "tell", "if",
     // ninth round (set 9): "Nah, not fussed"; "Not this exact minute, no", "Maybe later on, yeah"
     "fussed", "bothered", "this", "exact", "second", "on", "yeah", "hmm", "um", "uh", "erm", "ah",
-    "oh",
-    // eleventh round (set 11): "Nah, you're alright there, mate"
+    "oh", // eleventh round (set 11): "Nah, you're alright there, mate"
     "you", "are", "there",
+];
+
+/// Family in the car, named by the first words ("Mum says she'd love a cuppa", "grandad needs
+/// the gents", "Mummy, I want a hot chocolate", "the boys are asking for nuggets"), with no word
+/// of a phone, a message or a screen anywhere: their wish is said in the car, so the head's
+/// injection score, which learned reported wishes from voicemails, texts and cartoons, does not
+/// hold it back (eleventh round: 14 development wishes held back so; every development injection
+/// line that names family also names its remote source). The injection marks and phrases still
+/// apply.
+fn family_in_the_car(t: &[String]) -> bool {
+    let named = t.iter().take(3).any(|w| FAMILY.contains(&w.as_str()))
+        || (seq_at(t, 0, &["the", "kids"])
+            || seq_at(t, 0, &["the", "boys"])
+            || seq_at(t, 0, &["the", "girls"])
+            || seq_at(t, 0, &["my", "wife"])
+            || seq_at(t, 0, &["my", "husband"]));
+    // not "your mum always wants a sandwich": a habit told, not a wish now
+    let told = t
+        .iter()
+        .any(|w| matches!(w.as_str(), "your" | "always" | "usually" | "never"));
+    named && !told && !t.iter().any(|w| REMOTE_SOURCES.contains(&w.as_str()))
+}
+
+/// Family words ([`family_in_the_car`]).
+const FAMILY: &[&str] = &[
+    "mum", "mummy", "mom", "mommy", "mam", "mama", "dad", "daddy", "papa", "nana", "nan", "gran",
+    "granny", "grandma", "grandad", "granddad", "grandpa", "auntie", "aunty", "uncle",
+];
+
+/// A stop asked for in a clause of its own ([`Polite::stop_asked`]; eleventh round).
+const STOP_REQUESTS: &[&[&str]] = &[
+    &["need", "a", "stop"],
+    &["need", "to", "stop"],
+    &["we", "should", "stop"],
+    &["let", "us", "stop"],
+    &["let", "us", "pull", "in"],
+    &["let", "us", "pull", "over"],
+];
+
+/// Words of a wish that reaches the car from elsewhere: a call, a message, a screen, a show.
+const REMOTE_SOURCES: &[&str] = &[
+    "rang",
+    "ring",
+    "phone",
+    "phoned",
+    "called",
+    "calling",
+    "call",
+    "voicemail",
+    "speaker",
+    "speakerphone",
+    "loudspeaker",
+    "facetime",
+    "whatsapp",
+    "text",
+    "texted",
+    "texts",
+    "message",
+    "messaged",
+    "email",
+    "emailed",
+    "cartoon",
+    "tablet",
+    "tv",
+    "telly",
+    "radio",
+    "podcast",
+    "film",
+    "movie",
+    "show",
+    "video",
+    "book",
+    "story",
+    "song",
+    "app",
+    "post",
+    "posted",
+    "instagram",
+    "tiktok",
+    "screen",
+    "episode",
 ];
 
 /// Whether a no to an offer says why ("No, we've got more than half a tank", "Nah, I've had
@@ -1779,6 +1894,8 @@ struct NamedKinds {
     /// Kinds of a state said in an idiom of several words ("my back teeth are floating", "the
     /// petrol picture", "running on fumes"): not vetoed.
     idioms: Vec<InterestKind>,
+    /// Family in the car says it ([`family_in_the_car`]): only `other`, not `injection`, vetoes.
+    family: bool,
 }
 
 fn review(
@@ -1810,6 +1927,7 @@ fn review(
                 {
                     None
                 }
+                Act::Want if named.family => v.veto_by_other(kind),
                 Act::Want => v.veto(kind),
                 Act::Cancel if named.called_off.contains(&kind) => None,
                 Act::Cancel => v.cancel_veto(kind),
@@ -2252,6 +2370,7 @@ impl Extractor {
             called_off: self.called_off_by_name(tokens),
             asked_for: self.asked_for_by_name(tokens),
             idioms: of(&|n, hit| hit.role == Role::State && n >= 2),
+            family: family_in_the_car(tokens),
         }
     }
 
@@ -2302,10 +2421,11 @@ impl Extractor {
                 || v.of(Class::Injection)
                     .is_some_and(|s| s.prob >= QUESTION_INJECTION_MIN)
         };
+        let family = family_in_the_car(&norm.tokens);
         // the cue names the injection score that decided, not the most probable class
         if let Some(b) = verdict
             .as_ref()
-            .filter(|v| !may_answer && v.is_injection() && injection_min(v))
+            .filter(|v| !may_answer && !family && v.is_injection() && injection_min(v))
             .and_then(|v| v.of(Class::Injection))
         {
             out.held_back.push(format!(
@@ -2345,9 +2465,19 @@ impl Extractor {
             please: polite || tagged || wants_them,
             other_day: another_day(&norm.tokens),
             asks: norm.question && !tagged,
-            asks_there: norm.clauses.last().is_some_and(|c| {
-                c.question && opens_a_request(&c.tokens) && c.tokens.iter().any(|w| w == "there")
-            }),
+            asks_to_stop: norm.clauses.len() > 1
+                && norm.clauses.last().is_some_and(|c| {
+                    c.question
+                        && opens_a_request(&c.tokens)
+                        && c.tokens.iter().any(|w| {
+                            matches!(w.as_str(), "there" | "stop" | "pull" | "pop" | "stopping")
+                        })
+                }),
+            stop_asked: norm.clauses.len() > 1
+                && norm
+                    .clauses
+                    .iter()
+                    .any(|c| !c.question && has_any(&c.tokens, STOP_REQUESTS)),
             turned_round: false,
             taken_back: false,
             put_off: has_any(&norm.tokens, PUT_OFF) || has_any(&norm.tokens, &[&["instead"]]),
@@ -2779,7 +2909,9 @@ impl Extractor {
                 // round, set 11)
                 || (t.len() <= 6
                     && !starts_like_question(t)
-                    && (0..t.len()).any(|i| {
+                    // "Timmies run before the highway?": a place proposed (development miss)
+                    && (hits.iter().any(|(_, _, h)| h.brand.is_some())
+                        || (0..t.len()).any(|i| {
                         t[i] == "for"
                             && t.get(i + 1).is_some_and(|w| {
                                 matches!(
@@ -2787,7 +2919,7 @@ impl Extractor {
                                     "dinner" | "lunch" | "breakfast" | "tea" | "brunch" | "supper"
                                 )
                             })
-                    })));
+                    }))));
         let hedged = has_any(t, HEDGES);
         let intense = has_any(t, INTENSIFIERS);
         let intent = has_any(t, INTENT) || polite.please;
@@ -2797,8 +2929,8 @@ impl Extractor {
         let kept_for_arrival = polite.not_stopping
             && has_any(t, &[&["i", "will"], &["we", "will"]])
             && has_any(t, &[&["when", "we", "get"], &["at", "the"]]);
-        let postponed = !clause.question
-            && (has_any(t, POSTPONE) || left_for_later(t) || kept_for_arrival);
+        let postponed =
+            !clause.question && (has_any(t, POSTPONE) || left_for_later(t) || kept_for_arrival);
         let mut named = false;
         let starts: Vec<usize> = hits.iter().map(|h| h.0).collect();
         for (pos, len, hit) in hits {
@@ -3074,18 +3206,22 @@ impl Extractor {
                     0.8
                 }
                 _ if intent => 0.8,
+                // "at Costa", "to the Esso", "I'm pulling into the Dunkin" (eleventh round)
                 _ if hit.brand.is_some()
                     && pos > 0
-                    && matches!(t[pos - 1].as_str(), "at" | "to") =>
+                    && (matches!(t[pos - 1].as_str(), "at" | "to" | "into")
+                        || (pos > 1
+                            && matches!(t[pos - 1].as_str(), "the" | "that" | "a")
+                            && t[pos - 2] == "into")) =>
                 {
                     0.7
                 }
                 _ if t.len() <= 3 => 0.6,
                 // a clause of a question that opens like a request ("Reckon there's a cafe round
-                // here that does a decent mochaccino, bro?"), a place named before "can we grab a
-                // coffee there?" (eleventh round, set 11)
-                _ if polite.asks
-                    && (opens_a_request(t) || (hit.brand.is_some() && polite.asks_there)) =>
+                // here that does a decent mochaccino, bro?"), a clause before "can we stop?" or
+                // "can we grab a coffee there?" (eleventh round, set 11 and development misses)
+                _ if (polite.asks && (opens_a_request(t) || polite.asks_to_stop))
+                    || polite.stop_asked =>
                 {
                     0.7
                 }
@@ -3215,15 +3351,31 @@ mod tests {
                 want(Charging),
             ),
             // "no need to" over its clause; call off; a plan for the destination
-            ("I've perked up, no need to pull over for a rest", cancel(Rest)),
+            (
+                "I've perked up, no need to pull over for a rest",
+                cancel(Rest),
+            ),
             ("Call off the charging stop", cancel(Charging)),
             (
                 "I'll have a nap when we get to the campsite, I'm okay till then",
                 cancel(Rest),
             ),
+            // a stop asked in a clause of its own; a learner's question; family in the car
+            (
+                "My bladder's the size of a walnut, sorry, need a stop",
+                want(Toilet),
+            ),
+            ("We stop for eating? I have big hunger", want(Food)),
+            ("Better chuck some unleaded in before the outback", want(Fuel)),
             // a look-alike before the kind's word; a place full of people
-            ("We need a new toilet seat for the downstairs loo", Vec::new()),
-            ("Don't bother with the Fastned, it's always full", cancel(Charging)),
+            (
+                "We need a new toilet seat for the downstairs loo",
+                Vec::new(),
+            ),
+            (
+                "Don't bother with the Fastned, it's always full",
+                cancel(Charging),
+            ),
         ];
         let wrong: Vec<_> = cases
             .iter()

@@ -351,6 +351,16 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("stretch my legs", Rest, Topic),
     ("stretch our legs", Rest, Topic),
     ("stretch the legs", Rest, Topic),
+    // a stretch of road, not of legs ("We'd better gas up before the desert stretch"; eleventh
+    // round, set 4)
+    ("stretch of the legs", Rest, Topic),
+    ("stretch of my legs", Rest, Topic),
+    ("stretch of", Rest, Ignore),
+    ("home stretch", Rest, Ignore),
+    ("last stretch", Rest, Ignore),
+    ("desert stretch", Rest, Ignore),
+    ("motorway stretch", Rest, Ignore),
+    ("long stretch", Rest, Ignore),
     ("leg stretch", Rest, Topic),
     ("pull over", Rest, Topic),
     ("rest area", Rest, Topic),
@@ -425,6 +435,15 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("broke down", Rest, Ignore),
     ("lucky break", Rest, Ignore),
     ("coffee table", Coffee, Ignore),
+    // things named after a kind (development misses, eleventh round: "The air freshener smells
+    // like vanilla", "a fuel-efficient little car", "coffee-coloured", "a coffee snob", "the
+    // bathroom scales")
+    ("air freshener", FreshAir, Ignore),
+    ("fuel efficient", Fuel, Ignore),
+    ("coffee coloured", Coffee, Ignore),
+    ("coffee colored", Coffee, Ignore),
+    ("coffee snob", Coffee, Ignore),
+    ("bathroom scales", Toilet, Ignore),
     ("tank top", Fuel, Ignore),
     // things for the house, not the need (eleventh round, set 11: "a new toilet seat for the
     // downstairs loo")

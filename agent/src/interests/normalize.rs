@@ -145,9 +145,7 @@ pub(crate) fn starts_like_question(tokens: &[String]) -> bool {
     }
     // "Could go for a poutine, eh", "Would kill for a coffee": the subject left out, a statement
     // (eleventh round, set 11)
-    if tokens
-        .first()
-        .is_some_and(|t| t == "could" || t == "would")
+    if tokens.first().is_some_and(|t| t == "could" || t == "would")
         && tokens
             .get(1)
             .is_some_and(|t| ELIDED_SUBJECT_VERBS.contains(&t.as_str()))
@@ -167,8 +165,25 @@ const EMPHATIC_IMPERATIVES: &[&str] = &[
 /// Words after "could"/"would" that show the subject was left out ("could go for", "could murder",
 /// "would love"), not a question ("could we", "would you").
 const ELIDED_SUBJECT_VERBS: &[&str] = &[
-    "go", "do", "use", "murder", "kill", "eat", "drink", "sleep", "love", "really", "honestly",
-    "seriously", "definitely", "totally", "so", "just", "literally", "happily", "easily",
+    "go",
+    "do",
+    "use",
+    "murder",
+    "kill",
+    "eat",
+    "drink",
+    "sleep",
+    "love",
+    "really",
+    "honestly",
+    "seriously",
+    "definitely",
+    "totally",
+    "so",
+    "just",
+    "literally",
+    "happily",
+    "easily",
 ];
 
 /// Splits and normalises `text`. Never fails; long input is cut at [`MAX_TEXT_BYTES`].
