@@ -639,13 +639,17 @@ fn explain() {
 const SET12_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
 const SET12_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Not scored yet: the floors are set from the one scoring at the end of the eleventh round.
+/// Measured once (2026-12-07 04:54 UTC, the eleventh round's final system, acbd0d3): precision
+/// 0.949, recall 0.917, F1 0.933 (tp 244, fp 13, fn 22); 3 of 67 injection lines and 2 of 50
+/// lines about something else raise something. The floors are those figures rounded down, so the
+/// test reproduces them; none of the goals (F1 >= 0.95, precision >= 0.97, nothing raised by
+/// injection text or by talk about something else) is met on this set.
 const SET12_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.94,
+    recall: 0.91,
+    f1: 0.93,
+    injections_raising: 3,
+    something_else_raising: 2,
 };
 
 struct HeldOutFloors {
