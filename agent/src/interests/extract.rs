@@ -3366,7 +3366,10 @@ mod tests {
                 want(Toilet),
             ),
             ("We stop for eating? I have big hunger", want(Food)),
-            ("Better chuck some unleaded in before the outback", want(Fuel)),
+            (
+                "Better chuck some unleaded in before the outback",
+                want(Fuel),
+            ),
             // a look-alike before the kind's word; a place full of people
             (
                 "We need a new toilet seat for the downstairs loo",
