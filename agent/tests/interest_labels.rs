@@ -458,25 +458,26 @@ fn sweep_settings_on_the_left_out_splits() {
     // add margin 0.4); grid D before it was veto {0, 0.2} x add {0.5, 0.6} x mention {0.8, 0.9} x
     // injection {0.2, 0.3} at neighbours 0.4
     let mut grid = Vec::new();
-    // SWEEP_INJ_RATIO=0,0.5,1: only the injection hold's share of the surest kind, the other
-    // thresholds as chosen (ninth round)
-    if let Ok(v) = std::env::var("SWEEP_INJ_RATIO") {
-        for r in v.split(',').filter_map(|x| x.parse::<f32>().ok()) {
-            grid.push(Thresholds {
-                injection_kind_ratio: r,
-                ..Thresholds::default()
-            });
-        }
-    }
-    // SWEEP_INJ_MIN=0.15,0.3: only the injection hold's floor (eleventh round)
-    if let Ok(v) = std::env::var("SWEEP_INJ_MIN") {
-        for m in v.split(',').filter_map(|x| x.parse::<f32>().ok()) {
-            grid.push(Thresholds {
-                injection_min: m,
-                ..Thresholds::default()
-            });
-        }
-    }
+    // a grid along one threshold, the others as chosen: SWEEP_INJ_RATIO=0,0.5,1 the injection
+    // hold's share of the surest kind (ninth round), SWEEP_INJ_MIN=0.15,0.3 its floor (eleventh)
+    let along = |var: &str, set: fn(f32) -> Thresholds| -> Vec<Thresholds> {
+        std::env::var(var)
+            .map(|v| {
+                v.split(',')
+                    .filter_map(|x| x.parse().ok())
+                    .map(set)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    grid.extend(along("SWEEP_INJ_RATIO", |r| Thresholds {
+        injection_kind_ratio: r,
+        ..Thresholds::default()
+    }));
+    grid.extend(along("SWEEP_INJ_MIN", |m| Thresholds {
+        injection_min: m,
+        ..Thresholds::default()
+    }));
     if grid.is_empty() {
         for veto_margin in [0.0f32, 0.2] {
             for add_min in [0.5f32, 0.6] {

@@ -203,24 +203,24 @@ impl Verdict {
 
     /// The `other`/`injection` score that vetoes a rule's `kind`, if one does.
     pub fn veto(&self, kind: InterestKind) -> Option<ClassScore> {
-        let none = self.best_none()?;
-        let kind_prob = self.of(Class::Kind(kind)).map_or(0.0, |s| s.prob);
-        (none.prob - kind_prob >= self.thresholds.veto_margin).then_some(none)
+        self.outweighs(self.best_none()?, kind, self.thresholds.veto_margin)
     }
 
     /// The `other` score alone that vetoes a rule's `kind`, if it does (a wish of family in the
     /// car, which the injection class mistakes for one reported from elsewhere).
     pub fn veto_by_other(&self, kind: InterestKind) -> Option<ClassScore> {
-        let other = self.of(Class::Other)?;
-        let kind_prob = self.of(Class::Kind(kind)).map_or(0.0, |s| s.prob);
-        (other.prob - kind_prob >= self.thresholds.veto_margin).then_some(other)
+        self.outweighs(self.of(Class::Other)?, kind, self.thresholds.veto_margin)
     }
 
     /// The `other`/`injection` score that vetoes a rule's cancellation of `kind`, if one does.
     pub fn cancel_veto(&self, kind: InterestKind) -> Option<ClassScore> {
-        let none = self.best_none()?;
+        self.outweighs(self.best_none()?, kind, self.thresholds.cancel_veto_margin)
+    }
+
+    /// `none` when it is more probable than `kind` by `margin` or more (the test of every veto).
+    fn outweighs(&self, none: ClassScore, kind: InterestKind, margin: f32) -> Option<ClassScore> {
         let kind_prob = self.of(Class::Kind(kind)).map_or(0.0, |s| s.prob);
-        (none.prob - kind_prob >= self.thresholds.cancel_veto_margin).then_some(none)
+        (none.prob - kind_prob >= margin).then_some(none)
     }
 
     /// A kind to add where the rules saw only a bare mention: [`Thresholds::mention_min`].

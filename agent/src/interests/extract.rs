@@ -2327,8 +2327,9 @@ impl Extractor {
         found
     }
 
-    /// What the rules read from where the words stand, for [`review`].
-    fn named_kinds(&self, tokens: &[String]) -> NamedKinds {
+    /// What the rules read from where the words stand, for [`review`]; `family` is
+    /// [`family_in_the_car`], read once by [`Extractor::extract`] for the injection hold.
+    fn named_kinds(&self, tokens: &[String], family: bool) -> NamedKinds {
         let phrases = self.phrases(tokens);
         let of = |keep: &dyn Fn(usize, &Hit) -> bool| {
             phrases
@@ -2370,7 +2371,7 @@ impl Extractor {
             called_off: self.called_off_by_name(tokens),
             asked_for: self.asked_for_by_name(tokens),
             idioms: of(&|n, hit| hit.role == Role::State && n >= 2),
-            family: family_in_the_car(tokens),
+            family,
         }
     }
 
@@ -2512,7 +2513,7 @@ impl Extractor {
                 question: norm.question,
             };
             let mut mentioned = Vec::new();
-            let named = self.named_kinds(&norm.tokens);
+            let named = self.named_kinds(&norm.tokens, family);
             review(
                 &all,
                 v,
