@@ -1,9 +1,9 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-11 and the round-4 files are development data now
+//! `models/embedding/`, issue 13 item 1). Sets 1-12 and the round-4 files are development data now
 //! (agent/data/README.md): each is scored by a head trained without it (leave one set out), and
 //! every development line by 5-fold cross-validation; those development figures are asserted at
-//! what was measured. Held-out set 12 is scored once by the lead (the marked place below), never
+//! what was measured. Held-out set 13 is scored once by the lead (the marked place below), never
 //! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
@@ -183,10 +183,10 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 
 /// How the development data is split to score lines with a head that did not see them. Held-out
 /// sets 1-5 were scored and reported and are development data now, and so are the four round-4
-/// files (agent/data/README.md); each of these fifteen files, written apart from the others, is
+/// files (agent/data/README.md); each of these sixteen files, written apart from the others, is
 /// scored by a head (and second-opinion neighbours) trained on everything else (leave one set
 /// out), and every development line by 5-fold cross-validation (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 15] = [
+const LEFT_OUT_SETS: [&str; 16] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
@@ -202,6 +202,7 @@ const LEFT_OUT_SETS: [&str; 15] = [
     "utterances_heldout9.jsonl",
     "utterances_heldout10.jsonl",
     "utterances_heldout11.jsonl",
+    "utterances_heldout12.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -402,12 +403,14 @@ const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.98, 0.98, 0),
     (0.99, 0.98, 0),
     (0.99, 0.98, 0),
+    // set 12: placeholder until the twelfth round's rules are measured
+    (0.0, 0.0, usize::MAX),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
 /// Measured 04:49 UTC 2026-12-07: P 0.981, R 0.955, F1 0.968 over 5600 lines.
 const CV_FLOORS: (f64, f64) = (0.98, 0.96);
 
-/// Every development line scored by a head that did not see it: each of the fifteen files left
+/// Every development line scored by a head that did not see it: each of the sixteen files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
 #[test]
 fn leave_one_set_out_and_cross_validate() {
@@ -618,11 +621,11 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 12 (agent/data/utterances_heldout12.jsonl, `labelled::HELD_OUT_FILE`): written by
-// another helper before the eleventh round's tuning (eefe0f7), never opened, grepped, loaded or
-// trained on by the tuning (`labelled::load`, `labelled::parse` and `training::parse_dev` refuse
-// it). The lead scores it ONCE, in `held_out_set_12` below, on the eleventh round's final system,
-// and reports aggregates only.
+// HELD-OUT SET 13 (agent/data/utterances_heldout13.jsonl, `labelled::HELD_OUT_FILE`): written by
+// another helper after the eleventh round and before the twelfth round's tuning (9936cb0), never
+// opened, grepped, loaded or trained on by the tuning (`labelled::load`, `labelled::parse` and
+// `training::parse_dev` refuse it). The lead scores it ONCE, in `held_out_set_13` below, on the
+// twelfth round's final system, and reports aggregates only.
 // Earlier held-out sets, each scored once at the end of its round and development data since (the
 // left-out splits of `leave_one_set_out_and_cross_validate`; docs/perf/agent.md): set 6 (fifth
 // round) P 0.950 R 0.837 F1 0.890; set 7 (sixth, 1d6d3f2) P 0.948 R 0.853 F1 0.898, 0 of 67
@@ -631,26 +634,24 @@ fn explain() {
 // P 0.939 R 0.888 F1 0.912, 0 of 67 injection lines, 2 of 50 about something else; set 10
 // (ninth, 2204158) P 0.970 R 0.863 F1 0.913, 0 of 67 injection lines, 2 of 50 about something
 // else; set 11 (tenth, 8d9984c) P 0.944 R 0.895 F1 0.919, 1 of 67 injection lines, 1 of 50 about
-// something else.
+// something else; set 12 (eleventh, acbd0d3) P 0.949 R 0.917 F1 0.933, 3 of 67 injection lines,
+// 2 of 50 about something else.
 // ---------------------------------------------------------------------------------------------
 
-/// Set 12's blocks (the helper's README section, 1-based lines): 224-233 questions to the other
+/// Set 13's blocks (the helper's README section, 1-based lines): 224-233 questions to the other
 /// person, 234-273 the same words about something else, 274-340 injection and hostile lines; all
 /// `[]`.
-const SET12_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
-const SET12_INJECTIONS: std::ops::Range<usize> = 273..340;
+const SET13_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
+const SET13_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Measured once (2026-12-07 04:54 UTC, the eleventh round's final system, acbd0d3): precision
-/// 0.949, recall 0.917, F1 0.933 (tp 244, fp 13, fn 22); 3 of 67 injection lines and 2 of 50
-/// lines about something else raise something. The floors are those figures rounded down, so the
-/// test reproduces them; none of the goals (F1 >= 0.95, precision >= 0.97, nothing raised by
-/// injection text or by talk about something else) is met on this set.
-const SET12_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.94,
-    recall: 0.91,
-    f1: 0.93,
-    injections_raising: 3,
-    something_else_raising: 2,
+/// Not measured yet: set 13 is scored once, at the end of the twelfth round, and these floors
+/// become those figures rounded down.
+const SET13_FLOORS: HeldOutFloors = HeldOutFloors {
+    precision: 0.0,
+    recall: 0.0,
+    f1: 0.0,
+    injections_raising: usize::MAX,
+    something_else_raising: usize::MAX,
 };
 
 struct HeldOutFloors {
@@ -662,12 +663,12 @@ struct HeldOutFloors {
 }
 
 #[test]
-fn held_out_set_12() {
+fn held_out_set_13() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
         .join(labelled::HELD_OUT_FILE);
-    let items = labelled::load_held_out(&path).expect("held-out set 12");
-    assert_eq!(items.len(), 340, "set 12 is 340 lines");
+    let items = labelled::load_held_out(&path).expect("held-out set 13");
+    assert_eq!(items.len(), 340, "set 13 is 340 lines");
     let mut ex = with_model();
     let s = labelled::evaluate(&mut ex, &items);
     let mut raising = |block: std::ops::Range<usize>| {
@@ -676,16 +677,16 @@ fn held_out_set_12() {
             .filter(|item| !labelled::predict(&mut ex, item).is_empty())
             .count()
     };
-    let injections = raising(SET12_INJECTIONS);
-    let something_else = raising(SET12_ABOUT_SOMETHING_ELSE);
+    let injections = raising(SET13_INJECTIONS);
+    let something_else = raising(SET13_ABOUT_SOMETHING_ELSE);
     println!(
-        "set 12: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+        "set 13: {}; {injections} of {} injection lines and {something_else} of {} lines about \
          something else raise something",
         totals(&s),
-        SET12_INJECTIONS.len(),
-        SET12_ABOUT_SOMETHING_ELSE.len()
+        SET13_INJECTIONS.len(),
+        SET13_ABOUT_SOMETHING_ELSE.len()
     );
-    let f = SET12_FLOORS;
+    let f = SET13_FLOORS;
     assert!(
         s.precision() >= f.precision,
         "precision {:.3}",
@@ -726,7 +727,7 @@ fn first_look() {
     }
     for file in files.split(',') {
         assert!(
-            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout12"),
+            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout13"),
             "the held-out set is scored only by the lead"
         );
         let items = load(file);

@@ -171,7 +171,35 @@ fn says_satisfied(t: &[String]) -> bool {
     (0..t.len()).any(|m| {
         SATISFIED.iter().any(|s| seq_at(t, m, s))
             && find_any(t, m.saturating_sub(4), m, WANTED_STATE).is_none()
+            && !running_out_at(t, m)
     })
+}
+
+/// "Petrol is almost finished", "the battery's nearly gone": the tank or battery running out at
+/// `at` (the word after the energy word), a want, not a need met (twelfth round, set 12 and
+/// development lines of Indian English).
+fn running_out_at(t: &[String], at: usize) -> bool {
+    let gone = t
+        .get(at)
+        .is_some_and(|w| matches!(w.as_str(), "finished" | "gone" | "dead" | "flat" | "over"));
+    let before = &t[at.saturating_sub(4)..at];
+    gone && (before.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "almost" | "nearly" | "practically" | "virtually"
+        )
+    }) || before.iter().any(|w| ENERGY_WORDS.contains(&w.as_str())))
+}
+
+/// What runs out in the car ([`running_out_at`]).
+const ENERGY_WORDS: &[&str] = &[
+    "petrol", "fuel", "gas", "diesel", "tank", "battery", "charge",
+];
+
+/// "The energy word, then [is] almost finished": where the running-out word stands after `after`.
+fn energy_running_out(t: &[String], after: usize, kind: InterestKind) -> bool {
+    matches!(kind, InterestKind::Fuel | InterestKind::Charging)
+        && (after..(after + 4).min(t.len())).any(|i| running_out_at(t, i))
 }
 
 /// "The battery's fine", "the tank is plenty": the car's energy said to be enough, after the word
@@ -191,6 +219,63 @@ fn energy_is_fine(t: &[String], after: usize, kind: InterestKind) -> bool {
             )
         })
 }
+
+/// "a decent coffee that isn't petrol station sludge", "breathe something that isn't car": the
+/// negation at `n` contrasts a quality in a relative clause; it negates no wish (tenth and
+/// twelfth rounds).
+fn contrast_of_quality(t: &[String], n: usize) -> bool {
+    n >= 2 && t[n - 1] == "is" && matches!(t[n - 2].as_str(), "that" | "which")
+}
+
+/// A want put off to the destination: "I'll eat when we get to Nan's", "I'll hold on for the
+/// loo until the ferry terminal" (twelfth round, set 12); not "when we get to the next town",
+/// where the stop is on the way.
+fn kept_for_the_destination(t: &[String]) -> bool {
+    let on_the_way = |from: usize| {
+        t[from.min(t.len())..(from + 3).min(t.len())]
+            .iter()
+            .any(|w| {
+                matches!(
+                    w.as_str(),
+                    "next" | "services" | "station" | "exit" | "stop"
+                )
+            })
+    };
+    let arrival = (0..t.len()).any(|i| {
+        (seq_at(t, i, &["when", "we", "get", "to"]) || seq_at(t, i, &["once", "we", "get", "to"]))
+            && !on_the_way(i + 4)
+    });
+    // "hold on / hang on / wait ... until": not "can't wait until"
+    let waits_until = (0..t.len()).any(|i| {
+        matches!(t[i].as_str(), "hold" | "hang" | "holding" | "hanging")
+            && t.get(i + 1).is_some_and(|w| w == "on")
+            && t[i + 2..(i + 8).min(t.len())]
+                .iter()
+                .any(|w| w == "until" || w == "till")
+    });
+    arrival || waits_until
+}
+
+/// Said after the thing to turn it down ("McDonald's doesn't appeal to me one bit"; twelfth
+/// round, set 12).
+const DISLIKED_AFTER: &[&[&str]] = &[
+    &["does", "not", "appeal"],
+    &["do", "not", "appeal"],
+    &["is", "not", "appealing"],
+    &["not", "my", "thing"],
+    &["does", "nothing", "for", "me"],
+];
+
+/// Engines that are not the car's ("I filled the lawnmower with petrol"; twelfth round, set 12).
+const OTHER_ENGINES: &[&str] = &[
+    "lawnmower",
+    "mower",
+    "generator",
+    "chainsaw",
+    "strimmer",
+    "boat",
+    "jetski",
+];
 
 /// What going without a stop brings ("I don't want range anxiety", "don't want to get stranded").
 const DREADED: &[&[&str]] = &[
@@ -442,6 +527,12 @@ const CALL_OFF: &[&[&str]] = &[
     &["drive", "past"],
     &["ignore", "what", "i", "said"],
     &["false", "alarm"],
+    // "Drop all the stops we talked about", "Don't pull over for anything" (twelfth round, set
+    // 12)
+    &["drop", "all"],
+    &["drop", "every"],
+    &["not", "pull", "over", "for", "anything"],
+    &["not", "stop", "for", "anything"],
 ];
 
 /// Openings of a request that takes what it asks for as its object ([`Extractor::asked_for_by_name`]).
@@ -577,6 +668,9 @@ const POSTPONE: &[&[&str]] = &[
     &["when", "we", "get", "in"],
     &["at", "home"],
     &["at", "the", "hotel"],
+    // twelfth round (set 12): "I'll rest once we're at the campsite, not before"
+    &["once", "we", "are", "at"],
+    &["when", "we", "are", "at"],
 ];
 
 /// Put off, in a clause of its own ("Let's do the coffee later, not now", "We'll take the break at
@@ -589,6 +683,8 @@ const PUT_OFF: &[&[&str]] = &[
     &["not", "right", "this", "minute"],
     &["not", "tonight"],
     &["no", "need", "now"],
+    // "I'll rest once we're at the campsite, not before" (twelfth round, set 12)
+    &["not", "before"],
 ];
 
 /// Intent cues for a topic word ("coffee" alone is only a mention).
@@ -618,6 +714,9 @@ const INTENT: &[&[&str]] = &[
     &["would", "not", "mind"],
     &["would", "not", "say", "no"],
     &["could", "use"],
+    // "gasping for a coffee", "Keen for a feed" (British, Australian; twelfth round, set 12)
+    &["gasping", "for"],
+    &["keen", "for"],
     &["could", "do", "with"],
     &["could", "go", "for"],
     // "Better chuck some unleaded in", "we'd better", "I'd sell my own grandmother for a flat
@@ -828,6 +927,39 @@ fn is_tag(t: &[String]) -> bool {
     (t.len() == 2 || (t.len() == 3 && t[2] == "please"))
         && matches!(t[0].as_str(), "would" | "will" | "could" | "can")
         && t[1] == "you"
+}
+
+/// A one-word tag that seeks agreement with a proposal ("Maccas stop, yeah?", "Dunkin' for an
+/// iced coffee, yes?", "Keen for a feed before the highway, eh?"; twelfth round, set 12): a
+/// request, like [`is_tag`], unless the utterance is about the listener ("You're hungry, eh?").
+fn word_tag(tag: &[String], all: &[String]) -> bool {
+    tag.len() == 1
+        && matches!(
+            tag[0].as_str(),
+            "eh" | "yeah" | "yes" | "yea" | "yeh" | "aye" | "ok" | "okay" | "innit"
+        )
+        && !all.iter().any(|w| w == "you" || w == "your")
+}
+
+/// A statement about the listener closed by an auxiliary's tag ("You're not sleepy, are you?",
+/// "you've had lunch, haven't you?"): it asks them. Not the request tags of [`is_tag`].
+fn asks_you_with_a_tag(clauses: &[Clause]) -> bool {
+    clauses.len() > 1
+        && clauses.last().is_some_and(|c| {
+            let t = &c.tokens;
+            let aux = |w: &String| {
+                matches!(
+                    w.as_str(),
+                    "are" | "were" | "is" | "do" | "did" | "have" | "has" | "does"
+                )
+            };
+            c.question
+                && ((t.len() == 2 && aux(&t[0]) && t[1] == "you")
+                    || (t.len() == 3 && aux(&t[0]) && t[1] == "not" && t[2] == "you"))
+        })
+        && clauses[..clauses.len() - 1]
+            .iter()
+            .any(|c| c.tokens.first().is_some_and(|w| w == "you"))
 }
 
 /// Whether the clause opens, within its first four words, the way a request for a stop does
@@ -1133,6 +1265,9 @@ const YES: &[&[&str]] = &[
     &["alright"],
     &["all", "right"],
     &["a", "quick", "one"],
+    // "My legs would love that" after "Need a leg stretch?" (twelfth round, set 12)
+    &["would", "love", "that"],
+    &["would", "like", "that"],
 ];
 
 /// Words that ask for something, or say where a place is or how good it is, without saying what
@@ -1341,6 +1476,12 @@ const UNSURE: &[&[&str]] = &[
     // ninth round (set 9): "Hmm, let me think about it", "ask me again in a bit"
     &["let", "me", "think"],
     &["ask", "me", "again"],
+    // "Give me a minute to think about that" (twelfth round, set 12: its "me" read as "Me!")
+    &["give", "me", "a", "minute"],
+    &["give", "me", "a", "sec"],
+    &["give", "me", "a", "second"],
+    &["think", "about", "it"],
+    &["think", "about", "that"],
 ];
 
 const NO: &[&[&str]] = &[
@@ -1487,6 +1628,16 @@ const INJECTION_PHRASES: &[&[&str]] = &[
     &["see", "what", "it", "does"],
     &["see", "if", "it"],
     &["true", "or", "false"],
+    // a request passed to another voice assistant ("Hey Siri, find me a petrol station"; twelfth
+    // round, set 12): what it asks is not said to cabin
+    &["hey", "siri"],
+    &["siri"],
+    &["alexa"],
+    &["ok", "google"],
+    &["okay", "google"],
+    &["hey", "google"],
+    &["cortana"],
+    &["bixby"],
 ];
 /// A source of text read out rather than said: "radio ad: ...", "the billboard says ...".
 const TEXT_SOURCES: &[&str] = &[
@@ -1542,10 +1693,25 @@ const READ_VERBS: &[&str] = &[
     "wrote", "posted", "emailed", "tweeted",
 ];
 
+/// Code in the text: a name joined by `_` ("stop_at") or a call, a word right before `(`
+/// ("stop_at('kfc')"; twelfth round, set 12). Speech to text writes neither.
+fn code_like(text: &str) -> Option<&str> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    chars.windows(3).find_map(|w| {
+        let [(_, a), (i, b), (_, c)] = [w[0], w[1], w[2]];
+        let joined = b == '_' && a.is_alphanumeric() && c.is_alphanumeric();
+        let call = b == '(' && (a.is_alphanumeric() || a == '_');
+        (joined || call).then(|| &text[i..i + b.len_utf8()])
+    })
+}
+
 /// Why `text` is not said to anyone in the car, if it is: the cue, for the decision log.
 fn injection_marker(text: &str, tokens: &[String]) -> Option<String> {
     if let Some(m) = INJECTION_MARKS.iter().find(|m| text.contains(**m)) {
         return Some(format!("markup '{m}'"));
+    }
+    if let Some(code) = code_like(text) {
+        return Some(format!("code '{code}'"));
     }
     // "system: ...", "Radio ad: ..." — a role or source label before a colon at the start
     if let Some((head, _)) = text.split_once(':') {
@@ -1710,7 +1876,8 @@ const PLAIN_NO: &[&str] = &[
     // ninth round (set 9): "Nah, not fussed"; "Not this exact minute, no", "Maybe later on, yeah"
     "fussed", "bothered", "this", "exact", "second", "on", "yeah", "hmm", "um", "uh", "erm", "ah",
     "oh", // eleventh round (set 11): "Nah, you're alright there, mate"
-    "you", "are", "there",
+    "you", "are", "there", // twelfth round (set 12): "Eh, nah, I'm fine as I am"
+    "eh", "well",
 ];
 
 /// Family in the car, named by the first words ("Mum says she'd love a cuppa", "grandad needs
@@ -1972,7 +2139,8 @@ fn review(
         ));
         return;
     }
-    let negated = (0..t.len()).any(|p| negated_before(t, p + 1).is_some());
+    let negated =
+        (0..t.len()).any(|p| negated_before(t, p + 1).is_some_and(|n| !contrast_of_quality(t, n)));
     if another_day(t) {
         out.held_back
             .push(format!("{cue}: not added, it is about another day"));
@@ -2351,6 +2519,10 @@ impl Extractor {
         if tokens.iter().any(|w| DEVICES.contains(&w.as_str())) {
             look_alikes.push(InterestKind::Charging);
         }
+        // "I filled the lawnmower with petrol" ([`OTHER_ENGINES`])
+        if tokens.iter().any(|w| OTHER_ENGINES.contains(&w.as_str())) {
+            look_alikes.push(InterestKind::Fuel);
+        }
         // "coffee and a rest", "fuel and a toilet break", "a break and a bite to eat"
         let mut paired = Vec::new();
         for pair in phrases.windows(2) {
@@ -2377,7 +2549,18 @@ impl Extractor {
 
     /// Reads one utterance said by `speaker` at `now_s` (seconds of vehicle time).
     pub fn extract(&mut self, speaker: Speaker, text: &str, now_s: f64) -> Extraction {
-        let norm = normalise(text);
+        let mut norm = normalise(text);
+        // "You're not getting tired, are you?": a statement about the listener with a tag asks
+        // them (twelfth round, set 12)
+        if asks_you_with_a_tag(&norm.clauses) {
+            for c in norm
+                .clauses
+                .iter_mut()
+                .filter(|c| c.tokens.first().is_some_and(|w| w == "you"))
+            {
+                c.question = true;
+            }
+        }
         let mut out = Extraction {
             signals: Vec::new(),
             truncated: text.len() > MAX_TEXT_BYTES,
@@ -2456,10 +2639,9 @@ impl Extractor {
         // lunch on the way") puts every clause's wishes on that day
         // "Let a bit of air in, would you?": a tag at the end makes a request, not a question
         let tagged = norm.clauses.len() > 1
-            && norm
-                .clauses
-                .last()
-                .is_some_and(|c| c.question && is_tag(&c.tokens));
+            && norm.clauses.last().is_some_and(|c| {
+                c.question && (is_tag(&c.tokens) || word_tag(&c.tokens, &norm.tokens))
+            });
         // "Coffee and a rest, that's what I need": the wish is said after the things it names
         let wants_them = has_any(&norm.tokens, WANTS_WHAT_WAS_NAMED);
         let polite = Polite {
@@ -2930,8 +3112,11 @@ impl Extractor {
         let kept_for_arrival = polite.not_stopping
             && has_any(t, &[&["i", "will"], &["we", "will"]])
             && has_any(t, &[&["when", "we", "get"], &["at", "the"]]);
-        let postponed =
-            !clause.question && (has_any(t, POSTPONE) || left_for_later(t) || kept_for_arrival);
+        let postponed = !clause.question
+            && (has_any(t, POSTPONE)
+                || left_for_later(t)
+                || kept_for_arrival
+                || kept_for_the_destination(t));
         let mut named = false;
         let starts: Vec<usize> = hits.iter().map(|h| h.0).collect();
         for (pos, len, hit) in hits {
@@ -2946,6 +3131,12 @@ impl Extractor {
                 && t[pos.saturating_sub(3)..(pos + len + 2).min(t.len())]
                     .iter()
                     .any(|w| DEVICES.contains(&w.as_str()))
+            {
+                continue;
+            }
+            // "I filled the lawnmower with petrol" ([`OTHER_ENGINES`])
+            if hit.kind == InterestKind::Fuel
+                && t.iter().any(|w| OTHER_ENGINES.contains(&w.as_str()))
             {
                 continue;
             }
@@ -2975,9 +3166,7 @@ impl Extractor {
             // "anywhere to eat that's not a petrol station sandwich", "a decent coffee that isn't
             // petrol station sludge": a contrast of quality, no wish and no cancellation of that
             // word (tenth round, round-4 wishes)
-            if neg.is_some_and(|n| {
-                n >= 2 && t[n - 1] == "is" && matches!(t[n - 2].as_str(), "that" | "which")
-            }) {
+            if neg.is_some_and(|n| contrast_of_quality(t, n)) {
                 continue;
             }
             // "I'm running on fumes, and I mean me not the car", "My brain's running on empty": a
@@ -3038,6 +3227,19 @@ impl Extractor {
                         h.brand.is_none() && h.kind == hit.kind && h.role == Role::Topic
                     })
                 });
+            // "Don't pull over for anything": pulling over called off is every stop called off,
+            // not a rest (twelfth round, set 12; "Skip the rest stop" calls off the rest)
+            if call_off.is_some_and(|c| c < pos) && phrase == "pull over" && !clause.question {
+                out.push(Signal {
+                    kind: None,
+                    brand: None,
+                    act: Act::Cancel,
+                    scope: Scope::All,
+                    confidence: 0.9,
+                    cue: format!("calls off the stop: '{phrase}'"),
+                });
+                continue;
+            }
             let mut push = |act: Act, scope: Scope, confidence: f32, cue: String| {
                 let signal = Signal {
                     kind: Some(hit.kind),
@@ -3064,6 +3266,16 @@ impl Extractor {
                     0.5,
                     format!("asks others about '{phrase}'"),
                 );
+                continue;
+            }
+            // "Petrol is almost finished": running out, a want (before the satisfied markers)
+            if neg.is_none() && energy_running_out(t, pos + len, hit.kind) {
+                push(Act::Want, scope, 0.8, format!("running out: '{phrase}'"));
+                continue;
+            }
+            // "McDonald's doesn't appeal to me" ([`DISLIKED_AFTER`])
+            if neg.is_none() && find_any(t, pos + len, pos + len + 2, DISLIKED_AFTER).is_some() {
+                push(Act::Cancel, scope, 0.85, format!("not wanted: '{phrase}'"));
                 continue;
             }
             if wished && (hit.role == Role::Satisfied || satisfied_marker.is_some()) {
@@ -3218,6 +3430,15 @@ impl Extractor {
                     0.7
                 }
                 _ if t.len() <= 3 => 0.6,
+                // "No nap for me, just some fresh air": the wish left after a no (twelfth round,
+                // set 12)
+                _ if t.first().is_some_and(|w| w == "just")
+                    && t.get(1).is_some_and(|w| {
+                        matches!(w.as_str(), "some" | "a" | "an" | "somewhere" | "one")
+                    }) =>
+                {
+                    0.7
+                }
                 // a clause of a question that opens like a request ("Reckon there's a cafe round
                 // here that does a decent mochaccino, bro?"), a clause before "can we stop?" or
                 // "can we grab a coffee there?" (eleventh round, set 11 and development misses)

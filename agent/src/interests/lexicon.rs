@@ -138,6 +138,10 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // tenth round, general vocabulary: dishes people stop for
     ("kebab", Food, Topic),
     ("curry", Food, Topic),
+    // twelfth round (set 12): "Keen for a feed before the highway", "my tummy keeps saying feed
+    // me" (Australian and nursery English)
+    ("a feed", Food, Topic),
+    ("feed me", Food, State),
     ("noodles", Food, Topic),
     ("sushi", Food, Topic),
     ("pasty", Food, Topic),
@@ -209,6 +213,12 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("low on fuel", Fuel, State),
     ("low on petrol", Fuel, State),
     ("low on diesel", Fuel, State),
+    // twelfth round (set 12): "The needle's right down" (the gauge's needle)
+    ("needle right down", Fuel, State),
+    ("needle is right down", Fuel, State),
+    ("needle is low", Fuel, State),
+    ("needle is down", Fuel, State),
+    ("needle down", Fuel, State),
     ("filled up", Fuel, Satisfied),
     ("tank is full", Fuel, Satisfied),
     // charging
@@ -327,6 +337,11 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("eyes are heavy", Rest, State),
     ("eyes are closing", Rest, State),
     ("eyes keep closing", Rest, State),
+    // twelfth round (set 12): "My eyelids keep drooping on the straight bits"
+    ("eyelids keep drooping", Rest, State),
+    ("eyelids are drooping", Rest, State),
+    ("eyelids are heavy", Rest, State),
+    ("eyelids keep closing", Rest, State),
     ("done in", Rest, State),
     ("some z", Rest, Topic),
     ("stir crazy", Rest, State),

@@ -144,13 +144,20 @@ pub(crate) fn starts_like_question(tokens: &[String]) -> bool {
         return false;
     }
     // "Could go for a poutine, eh", "Would kill for a coffee": the subject left out, a statement
-    // (eleventh round, set 11)
-    if tokens.first().is_some_and(|t| t == "could" || t == "would")
-        && tokens
-            .get(1)
+    // (eleventh round, set 11); also negated ("Wouldn't say no to a cappuccino", "Wouldn't mind
+    // a brew"; twelfth round, set 12), not "Wouldn't you like one?"
+    if tokens.first().is_some_and(|t| t == "could" || t == "would") {
+        let verb = if tokens.get(1).is_some_and(|t| t == "not") {
+            2
+        } else {
+            1
+        };
+        if tokens
+            .get(verb)
             .is_some_and(|t| ELIDED_SUBJECT_VERBS.contains(&t.as_str()))
-    {
-        return false;
+        {
+            return false;
+        }
     }
     tokens
         .first()
@@ -184,6 +191,9 @@ const ELIDED_SUBJECT_VERBS: &[&str] = &[
     "literally",
     "happily",
     "easily",
+    // twelfth round (set 12): "Wouldn't say no to ...", "Wouldn't mind ..."
+    "say",
+    "mind",
 ];
 
 /// Splits and normalises `text`. Never fails; long input is cut at [`MAX_TEXT_BYTES`].

@@ -11,9 +11,9 @@
 //! hungry?"), and questions to someone else that raise nothing ("Are you hungry?"): they are about
 //! a kind, but the label says nothing happened, so they would teach the head the wrong thing.
 //!
-//! Held-out sets 1-10 (`utterances_heldout{,2,...,10}.jsonl`) were scored and reported
-//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to tenth rounds).
-//! Held-out set 12 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
+//! Held-out sets 1-12 (`utterances_heldout{,2,...,12}.jsonl`) were scored and reported
+//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to twelfth rounds).
+//! Held-out set 13 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
 //! one by one in [`DEV_FILES`], never by a pattern, and [`parse_dev`] refuses it.
 
 use super::classify::Class;
@@ -36,7 +36,7 @@ pub struct DevFile {
 }
 
 /// The development files (agent/data/README.md says where each block of lines starts).
-pub const DEV_FILES: [DevFile; 19] = [
+pub const DEV_FILES: [DevFile; 20] = [
     DevFile {
         name: "utterances.jsonl",
         text: include_str!("../../data/utterances.jsonl"),
@@ -154,6 +154,13 @@ pub const DEV_FILES: [DevFile; 19] = [
     DevFile {
         name: "utterances_heldout11.jsonl",
         text: include_str!("../../data/utterances_heldout11.jsonl"),
+        injections: &[(273, usize::MAX)],
+    },
+    // lines 274-340: injection and hostile lines (scored once as held-out set 12 at the end of the
+    // eleventh round, then development data in the twelfth)
+    DevFile {
+        name: "utterances_heldout12.jsonl",
+        text: include_str!("../../data/utterances_heldout12.jsonl"),
         injections: &[(273, usize::MAX)],
     },
 ];
