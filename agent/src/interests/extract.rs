@@ -533,6 +533,9 @@ const CALL_OFF: &[&[&str]] = &[
     &["drop", "every"],
     &["not", "pull", "over", "for", "anything"],
     &["not", "stop", "for", "anything"],
+    // "Shut that window again, it's baltic" (twelfth round, development misses)
+    &["shut", "that"],
+    &["close", "that"],
 ];
 
 /// Openings of a request that takes what it asks for as its object ([`Extractor::asked_for_by_name`]).
@@ -717,6 +720,10 @@ const INTENT: &[&[&str]] = &[
     // "gasping for a coffee", "Keen for a feed" (British, Australian; twelfth round, set 12)
     &["gasping", "for"],
     &["keen", "for"],
+    // "I'm hanging out for the dunny", "Five Guys is calling my name" (Australian English, an
+    // idiom; twelfth round, development misses)
+    &["hanging", "out", "for"],
+    &["calling", "my", "name"],
     &["could", "do", "with"],
     &["could", "go", "for"],
     // "Better chuck some unleaded in", "we'd better", "I'd sell my own grandmother for a flat
@@ -1125,11 +1132,12 @@ fn hypothetical(t: &[String]) -> Option<usize> {
 }
 
 /// Whether the clause is about another day ([`OTHER_DAYS`]); not "since yesterday" ("I haven't
-/// eaten since yesterday" is about now).
+/// eaten since yesterday" is about now), not "like yesterday" ("need the restroom, like
+/// yesterday": an idiom of urgency; twelfth round, development misses).
 fn another_day(t: &[String]) -> bool {
     (0..t.len()).any(|i| {
         OTHER_DAYS.iter().any(|s| seq_at(t, i, s))
-            && !(i > 0 && matches!(t[i - 1].as_str(), "since" | "till" | "until"))
+            && !(i > 0 && matches!(t[i - 1].as_str(), "since" | "till" | "until" | "like"))
     })
 }
 
@@ -1188,6 +1196,8 @@ const STATE_LEADS: &[&str] = &[
     "fair",
     "well",
     "right",
+    // "I am too much tired for driving" (a learner's English; twelfth round)
+    "much",
 ];
 
 const YES: &[&[&str]] = &[
@@ -2168,7 +2178,8 @@ fn review(
             cue: format!("{what}; {cue}"),
         });
     };
-    if says_satisfied(t) {
+    // "Is the air con alright for you?": a question about a need met asks (twelfth round)
+    if says_satisfied(t) && !all.question {
         push(added, Act::Cancel, Scope::All, 0.7, "satisfied");
     } else if all.question {
         // "I'm done in, can we stop for a bit?": the request may follow a first clause
@@ -2663,7 +2674,11 @@ impl Extractor {
                     .any(|c| !c.question && has_any(&c.tokens, STOP_REQUESTS)),
             turned_round: false,
             taken_back: false,
-            put_off: has_any(&norm.tokens, PUT_OFF) || has_any(&norm.tokens, &[&["instead"]]),
+            // "We'll fill up tomorrow morning, there's enough for tonight": moved to another day
+            // because there is enough now (twelfth round, set 12)
+            put_off: has_any(&norm.tokens, PUT_OFF)
+                || has_any(&norm.tokens, &[&["instead"]])
+                || norm.clauses.iter().any(|c| says_satisfied(&c.tokens)),
             not_stopping: has_any(
                 &norm.tokens,
                 &[
@@ -3169,6 +3184,19 @@ impl Extractor {
             if neg.is_some_and(|n| contrast_of_quality(t, n)) {
                 continue;
             }
+            // "My gran never drinks coffee after noon": someone else's habit, no cancellation
+            // (twelfth round, development misses)
+            if neg.is_some_and(|n| {
+                t[n] == "never"
+                    && t[..n]
+                        .iter()
+                        .any(|w| FAMILY.contains(&w.as_str()) || THIRD_PERSON.contains(&w.as_str()))
+                    && !t[..n]
+                        .iter()
+                        .any(|w| matches!(w.as_str(), "i" | "we" | "me" | "us"))
+            }) {
+                continue;
+            }
             // "I'm running on fumes, and I mean me not the car", "My brain's running on empty": a
             // person's energy, not the tank (tenth round, sets 5 and 8)
             if hit.kind == InterestKind::Fuel
@@ -3610,6 +3638,63 @@ mod tests {
             })
             .collect();
         assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    /// The twelfth round's rules (issue 13 item 1), each on a line of its kind, written for the
+    /// test (rules alone; with the model: `agent/tests/interest_labels.rs`).
+    #[test]
+    fn twelfth_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        let want = |k| vec![(Some(k), Act::Want)];
+        let cancel = |k| vec![(Some(k), Act::Cancel)];
+        let cases = [
+            // a negated elided subject; a one-word agreement tag; a tag that asks the listener
+            ("Wouldn't mind a latte, honestly", want(Coffee)),
+            ("A kebab on the way, yeah?", want(Food)),
+            (
+                "You're not hungry, are you?",
+                vec![(Some(Food), Act::Inquiry)],
+            ),
+            // running out; put off to the destination; hold on until; not before
+            ("The diesel is almost finished", want(Fuel)),
+            ("I'll have lunch when we get to Grandad's", cancel(Food)),
+            (
+                "I'll hang on for the toilet until the hotel",
+                cancel(Toilet),
+            ),
+            ("I'll nap once we're at the lodge, not before", cancel(Rest)),
+            // a dislike after the word; another engine's fuel; urgency, not another day
+            ("Burgers don't appeal to me today", cancel(Food)),
+            ("I topped up the generator with petrol", Vec::new()),
+            ("Need coffee, like yesterday", want(Coffee)),
+            // pulling over called off is every stop; the wish left after a no
+            (
+                "Don't pull over for anything, we're late",
+                vec![(None, Act::Cancel)],
+            ),
+            (
+                "No coffee for me, just a sandwich",
+                vec![(Some(Coffee), Act::Cancel), (Some(Food), Act::Want)],
+            ),
+        ];
+        let wrong: Vec<_> = cases
+            .iter()
+            .filter_map(|(text, expected)| {
+                let got = acts(&mut e, p, text, 0.0);
+                (got != *expected).then(|| format!("{text}: {got:?}"))
+            })
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        // code and other assistants' wake words are held back with the model
+        // (`injection_marker`); code is found in the raw text
+        assert!(code_like("if hungry: stop_at('kfc')").is_some());
+        assert!(code_like("Let's stop at KFC (the one by the bridge)").is_none());
+        let t: Vec<String> = ["hey", "siri", "find", "me", "fuel"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert!(injection_marker("Hey Siri, find me fuel", &t).is_some());
     }
 
     /// The tenth round's rules (issue 13 item 1), each on a line of its kind (rules alone; the

@@ -215,6 +215,10 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("low on diesel", Fuel, State),
     // twelfth round (set 12): "The needle's right down" (the gauge's needle)
     ("needle right down", Fuel, State),
+    // "The petrol warning keeps flashing at me" (twelfth round, development misses)
+    ("petrol warning", Fuel, State),
+    ("gas warning", Fuel, State),
+    ("low fuel warning", Fuel, State),
     ("needle is right down", Fuel, State),
     ("needle is low", Fuel, State),
     ("needle is down", Fuel, State),
@@ -371,6 +375,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("stretch of the legs", Rest, Topic),
     ("stretch of my legs", Rest, Topic),
     ("stretch of", Rest, Ignore),
+    // "I'll rest easy once the exams are over": untroubled, not a break (twelfth round)
+    ("rest easy", Rest, Ignore),
     ("home stretch", Rest, Ignore),
     ("last stretch", Rest, Ignore),
     ("desert stretch", Rest, Ignore),

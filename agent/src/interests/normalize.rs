@@ -72,6 +72,8 @@ fn expand(word: &str, out: &mut Vec<String>) {
         "theres" => Some(&["there", "is"]),
         // "would ya?", "would ye ever pull in" (eleventh round, set 11)
         "ya" | "ye" => Some(&["you"]),
+        // "a wee break fae driving" (Scots "from"; twelfth round, development misses)
+        "fae" => Some(&["from"]),
         _ => None,
     };
     if let Some(parts) = fixed {
