@@ -1085,7 +1085,8 @@ struct Polite {
     /// Another clause asks for a stop without naming what for ("My bladder's the size of a
     /// walnut today, sorry, need a stop"): what this clause names is what it is for.
     stop_asked: bool,
-    /// The utterance puts something off ([`PUT_OFF`], or "instead").
+    /// The utterance puts something off ([`PUT_OFF`], or "instead"), or says there is enough
+    /// for now (with another day, a wish moved to that day).
     put_off: bool,
     /// The utterance says no stop is needed, or the speaker is fine until then ("no need to
     /// stop", "I'm okay till then").
