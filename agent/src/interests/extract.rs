@@ -256,6 +256,19 @@ fn kept_for_the_destination(t: &[String]) -> bool {
     arrival || waits_until
 }
 
+/// "drowsy from the heater", "sleepy from the warmth" ([`Extractor::extract`]).
+fn drowsy_from_the_warmth(t: &[String]) -> bool {
+    (0..t.len()).any(|i| {
+        t[i] == "from"
+            && t[i + 1..(i + 3).min(t.len())].iter().any(|w| {
+                matches!(
+                    w.as_str(),
+                    "heat" | "heater" | "heating" | "warmth" | "sun" | "stuffiness" | "fug"
+                )
+            })
+    })
+}
+
 /// Said after the thing to turn it down ("McDonald's doesn't appeal to me one bit"; twelfth
 /// round, set 12).
 const DISLIKED_AFTER: &[&[&str]] = &[
@@ -2829,6 +2842,16 @@ impl Extractor {
                     && s.kind == Some(InterestKind::Rest)
                     && STOPPING_PLACES.iter().any(|p| s.cue.contains(p)))
             });
+        }
+        // "I'm getting drowsy from the heater, open the windows a crack": drowsy from the warmth
+        // is why the window is wanted, not a wish for a rest (twelfth round, round-4 wishes b)
+        let fresh_air_wanted = out
+            .signals
+            .iter()
+            .any(|s| s.act == Act::Want && s.kind == Some(InterestKind::FreshAir));
+        if fresh_air_wanted && drowsy_from_the_warmth(&norm.tokens) {
+            out.signals
+                .retain(|s| !(s.act == Act::Want && s.kind == Some(InterestKind::Rest)));
         }
         // one signal per (kind, brand, act): the most confident
         out.signals.sort_by(|a, b| {

@@ -138,6 +138,10 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // tenth round, general vocabulary: dishes people stop for
     ("kebab", Food, Topic),
     ("curry", Food, Topic),
+    // "a coffee and a pastry, is there a bakery around?" (twelfth round, round-4 wishes b)
+    ("pastry", Food, Topic),
+    ("pastries", Food, Topic),
+    ("bakery", Food, Topic),
     // twelfth round (set 12): "Keen for a feed before the highway", "my tummy keeps saying feed
     // me" (Australian and nursery English)
     ("a feed", Food, Topic),
