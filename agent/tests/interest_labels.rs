@@ -182,11 +182,12 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 }
 
 /// How the development data is split to score lines with a head that did not see them. Held-out
-/// sets 1-5 were scored and reported and are development data now, and so are the four round-4
-/// files (agent/data/README.md); each of these sixteen files, written apart from the others, is
-/// scored by a head (and second-opinion neighbours) trained on everything else (leave one set
-/// out), and every development line by 5-fold cross-validation (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 16] = [
+/// sets 1-12 were scored and reported and are development data now, and so are the four round-4
+/// files and the two round-12 files (agent/data/README.md); each of these eighteen files, written
+/// apart from the others, is scored by a head (and second-opinion neighbours) trained on
+/// everything else (leave one set out), and every development line by 5-fold cross-validation
+/// (fold = line index mod 5).
+const LEFT_OUT_SETS: [&str; 18] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
@@ -203,6 +204,8 @@ const LEFT_OUT_SETS: [&str; 16] = [
     "utterances_heldout10.jsonl",
     "utterances_heldout11.jsonl",
     "utterances_heldout12.jsonl",
+    "interest_dev_round12_wishes.jsonl",
+    "interest_dev_round12_negatives.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -377,39 +380,42 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
 /// Figures measured with the chosen settings (docs/perf/agent.md), rounded down (a figure printed
 /// as x.xx0 one step further, as it may sit a hair below): the floors below.
 /// Each left-out file: (precision, F1, injection lines raising something).
-/// Measured 04:49 UTC 2026-12-07 (eleventh round's final system: sets 6-11 in the development
-/// data): set 1 P 0.990 F1 0.967; set 2 P 1.000 F1 0.996; set 3 P 0.994 F1 0.991; set 4 P 0.980
-/// F1 0.986, 0 of 59; round-4 wishes P 0.994 F1 0.979; wishes b P 0.966 F1 0.933; negatives
-/// P 0.932 F1 0.904, 1 of 150; negatives b P 0.848 F1 0.857, 2 of 203; set 5 P 1.000 F1 0.994,
-/// 0 of 64; set 6 P 0.984 F1 0.984; set 7 P 0.992 F1 0.986; set 8 P 0.988 F1 0.988; set 9 P 0.984
-/// F1 0.981; set 10 P 1.000 F1 0.983; set 11 P 1.000 F1 0.989 (0 of 67 each, sets 6-11). All
-/// fifteen together P 0.981 R 0.960 F1 0.970, 3 of 952 injection lines, 23 of 852 other
-/// nothing-lines. (The tenth round's system with set 11 added to the training data, before any
-/// eleventh-round rule: together P 0.974 R 0.946 F1 0.960, 6 of 952; set 11 left out P 0.944
-/// R 0.895 F1 0.919, as its held-out scoring.)
+/// Measured 10:25 UTC 2026-12-07 (twelfth round's final system: sets 6-12 and the two round-12
+/// files in the development data): set 1 P 0.990 F1 0.962; set 2 P 1.000 F1 1.000; set 3
+/// P 0.994 F1 0.988; set 4 P 0.980 F1 0.986, 0 of 59; round-4 wishes P 0.994 F1 0.979; wishes b
+/// P 0.968 F1 0.943; negatives P 0.951 F1 0.922, 1 of 150; negatives b P 0.868 F1 0.871, 3 of
+/// 203; set 5 P 1.000 F1 0.988, 0 of 64; set 6 P 0.984 F1 0.984; set 7 P 0.992 F1 0.982; set 8
+/// P 0.992 F1 0.992; set 9 P 0.992 F1 0.990; set 10 P 0.996 F1 0.983; set 11 P 1.000 F1 0.989
+/// (0 of 67 each, sets 6-11); set 12 P 0.996 F1 0.991, 1 of 67; round-12 wishes P 0.979
+/// F1 0.919; round-12 negatives P 0.808 F1 0.843, 2 of 188. All eighteen together P 0.981
+/// R 0.953 F1 0.967, 7 of 1207 injection lines, 26 of 1064 other nothing-lines. (First looks,
+/// each file scored once before it was read: round-12 wishes P 0.969 R 0.842 F1 0.901; round-12
+/// negatives P 0.635 R 0.806 F1 0.711, 7 of 188 injection lines.)
 const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
-    (0.98, 0.95, 0),
+    (0.98, 0.96, 0),
     (0.99, 0.99, 0),
     (0.99, 0.98, 0),
     (0.97, 0.98, 0),
     (0.99, 0.97, 0),
-    (0.96, 0.93, 0),
-    (0.94, 0.92, 1),
-    (0.87, 0.86, 2),
+    (0.96, 0.94, 0),
+    (0.95, 0.92, 1),
+    (0.86, 0.87, 3),
     (0.99, 0.98, 0),
     (0.98, 0.98, 0),
     (0.99, 0.98, 0),
-    (0.98, 0.98, 0),
-    (0.98, 0.98, 0),
+    (0.99, 0.99, 0),
+    (0.99, 0.98, 0),
     (0.99, 0.98, 0),
     (0.99, 0.98, 0),
     (0.99, 0.99, 1),
+    (0.97, 0.91, 0),
+    (0.80, 0.84, 2),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
-/// Measured 04:49 UTC 2026-12-07: P 0.981, R 0.955, F1 0.968 over 5600 lines.
+/// Measured 10:25 UTC 2026-12-07: P 0.981, R 0.952, F1 0.966 over 6736 lines.
 const CV_FLOORS: (f64, f64) = (0.98, 0.96);
 
-/// Every development line scored by a head that did not see it: each of the sixteen files left
+/// Every development line scored by a head that did not see it: each of the eighteen files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
 #[test]
 fn leave_one_set_out_and_cross_validate() {
@@ -623,8 +629,9 @@ fn explain() {
 // HELD-OUT SET 13 (agent/data/utterances_heldout13.jsonl, `labelled::HELD_OUT_FILE`): written by
 // another helper after the eleventh round and before the twelfth round's tuning (9936cb0), never
 // opened, grepped, loaded or trained on by the tuning (`labelled::load`, `labelled::parse` and
-// `training::parse_dev` refuse it). The lead scores it ONCE, in `held_out_set_13` below, on the
-// twelfth round's final system, and reports aggregates only.
+// `training::parse_dev` refuse it). The lead scored it ONCE, in `held_out_set_13` below, on the
+// twelfth round's final system (10:28 UTC 2026-12-07; figures at `SET13_FLOORS`), and reports
+// aggregates only.
 // Earlier held-out sets, each scored once at the end of its round and development data since (the
 // left-out splits of `leave_one_set_out_and_cross_validate`; docs/perf/agent.md): set 6 (fifth
 // round) P 0.950 R 0.837 F1 0.890; set 7 (sixth, 1d6d3f2) P 0.948 R 0.853 F1 0.898, 0 of 67
@@ -643,14 +650,17 @@ fn explain() {
 const SET13_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
 const SET13_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Not measured yet: set 13 is scored once, at the end of the twelfth round, and these floors
-/// become those figures rounded down.
+/// Set 13 scored once, 10:28 UTC 2026-12-07, on the twelfth round's final system: 340 lines,
+/// P 0.977 R 0.936 F1 0.956 (tp 250, fp 6, fn 17); 2 of 67 injection lines and 1 of 50 lines
+/// about something else raise something. The floors are those figures rounded down: a change that
+/// loses ground on the set fails, though the set no longer measures anything honestly once the
+/// next round has read it.
 const SET13_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.97,
+    recall: 0.93,
+    f1: 0.95,
+    injections_raising: 2,
+    something_else_raising: 1,
 };
 
 struct HeldOutFloors {

@@ -131,6 +131,8 @@ const NEGATORS: &[&[&str]] = &[
     &["fed", "up", "with"],
     &["can", "not", "stand"],
     &["no", "longer"],
+    // "we're nowhere near needing a charger" (twelfth round, round-12 negatives)
+    &["nowhere", "near"],
 ];
 
 /// Verbs before "without" that make going without the need ("won't last without a coffee"); and
@@ -139,6 +141,8 @@ const NEGATORS: &[&[&str]] = &[
 const CANNOT_GO_WITHOUT: &[&str] = &[
     "last", "survive", "cope", "function", "manage", "driving", "drive", "hours", "hour", "days",
     "ages", "minutes", "mins", "morning",
+    // "my brain is running on about two percent without caffeine" (twelfth round)
+    "percent",
 ];
 
 /// Words before a satisfied word or marker that make it the wish, not the fact ("get the car
@@ -179,9 +183,18 @@ fn says_satisfied(t: &[String]) -> bool {
 /// `at` (the word after the energy word), a want, not a need met (twelfth round, set 12 and
 /// development lines of Indian English).
 fn running_out_at(t: &[String], at: usize) -> bool {
-    let gone = t
-        .get(at)
-        .is_some_and(|w| matches!(w.as_str(), "finished" | "gone" | "dead" | "flat" | "over"));
+    // "over" only as "is (almost) over", not "till we're over the border" (twelfth round,
+    // round-12 negatives)
+    let gone = t.get(at).is_some_and(|w| {
+        matches!(w.as_str(), "finished" | "gone" | "dead" | "flat")
+            || (w == "over"
+                && at.checked_sub(1).is_some_and(|p| {
+                    matches!(
+                        t[p].as_str(),
+                        "is" | "s" | "almost" | "nearly" | "practically" | "virtually"
+                    )
+                }))
+    });
     let before = &t[at.saturating_sub(4)..at];
     gone && (before.iter().any(|w| {
         matches!(
@@ -203,9 +216,13 @@ fn energy_running_out(t: &[String], after: usize, kind: InterestKind) -> bool {
 }
 
 /// "The battery's fine", "the tank is plenty": the car's energy said to be enough, after the word
-/// (ninth round: "We don't need to charge, the battery's fine" read "battery fine" as a short want).
+/// (ninth round: "We don't need to charge, the battery's fine" read "battery fine" as a short want);
+/// the bladder too ("My bladder's fine, I'm good for another two hours"; twelfth round).
 fn energy_is_fine(t: &[String], after: usize, kind: InterestKind) -> bool {
-    if !matches!(kind, InterestKind::Fuel | InterestKind::Charging) {
+    if !matches!(
+        kind,
+        InterestKind::Fuel | InterestKind::Charging | InterestKind::Toilet
+    ) {
         return false;
     }
     t[after.min(t.len())..]
@@ -399,6 +416,16 @@ const POSITIVE_NEGATIONS: &[&[&str]] = &[
     &["not", "going", "to", "make", "it"],
     &["not", "skipping"],
     &["never", "say", "no"],
+    // twelfth round (round-12 wishes): "What I wouldn't give for a hot dinner", "I'm busting for
+    // the dunny, no joke", "let's not risk it, get petrol at the next place"
+    &["would", "not", "give", "for"],
+    &["no", "joke"],
+    &["not", "joking"],
+    &["no", "kidding"],
+    &["not", "kidding"],
+    &["not", "risk", "it"],
+    &["not", "mind", "stopping"],
+    &["not", "mind", "pulling"],
 ];
 
 /// A question asked the negative way proposes ("Shouldn't we get petrol before the long
@@ -687,6 +714,10 @@ const POSTPONE: &[&[&str]] = &[
     // twelfth round (set 12): "I'll rest once we're at the campsite, not before"
     &["once", "we", "are", "at"],
     &["when", "we", "are", "at"],
+    // twelfth round (round-12 negatives): "Forget the BP, we'll fill up closer to home"
+    &["closer", "to", "home"],
+    &["nearer", "home"],
+    &["nearer", "to", "home"],
 ];
 
 /// Put off, in a clause of its own ("Let's do the coffee later, not now", "We'll take the break at
@@ -961,9 +992,43 @@ fn word_tag(tag: &[String], all: &[String]) -> bool {
         && !all.iter().any(|w| w == "you" || w == "your")
 }
 
+/// Names and endearments said after a tag question.
+const VOCATIVES: &[&str] = &[
+    "sweetheart",
+    "love",
+    "darling",
+    "dear",
+    "mate",
+    "hun",
+    "honey",
+    "babe",
+    "pal",
+    "buddy",
+    "sweetie",
+    "guys",
+    "kids",
+    "son",
+    "mum",
+    "dad",
+    "pet",
+    "petal",
+];
+
 /// A statement about the listener closed by an auxiliary's tag ("You're not sleepy, are you?",
 /// "you've had lunch, haven't you?"): it asks them. Not the request tags of [`is_tag`].
 fn asks_you_with_a_tag(clauses: &[Clause]) -> bool {
+    // "You're not feeling carsick, are you, sweetheart?": a name after the tag (twelfth round,
+    // round-12 negatives); the question mark is on it
+    let (clauses, named_question) = match clauses.split_last() {
+        Some((last, rest))
+            if !rest.is_empty()
+                && last.tokens.len() == 1
+                && VOCATIVES.contains(&last.tokens[0].as_str()) =>
+        {
+            (rest, last.question)
+        }
+        _ => (clauses, false),
+    };
     clauses.len() > 1
         && clauses.last().is_some_and(|c| {
             let t = &c.tokens;
@@ -973,13 +1038,22 @@ fn asks_you_with_a_tag(clauses: &[Clause]) -> bool {
                     "are" | "were" | "is" | "do" | "did" | "have" | "has" | "does"
                 )
             };
-            c.question
+            (c.question || named_question)
                 && ((t.len() == 2 && aux(&t[0]) && t[1] == "you")
                     || (t.len() == 3 && aux(&t[0]) && t[1] == "not" && t[2] == "you"))
         })
         && clauses[..clauses.len() - 1]
             .iter()
-            .any(|c| c.tokens.first().is_some_and(|w| w == "you"))
+            .any(|c| c.tokens.first().is_some_and(|w| w == "you") && !proposes_a_stop(&c.tokens))
+}
+
+/// "You're going to stop for lunch at some point, aren't you?", "You don't mind stopping for a
+/// wee, do you?": the statement the tag closes proposes the stop (twelfth round, round-12 wishes).
+fn proposes_a_stop(t: &[String]) -> bool {
+    let stops = t
+        .iter()
+        .any(|w| matches!(w.as_str(), "stop" | "stopping" | "pull"));
+    stops && (has_any(t, &[&["going", "to"], &["not", "mind"]]) || !has_any(t, NEGATORS))
 }
 
 /// Whether the clause opens, within its first four words, the way a request for a stop does
@@ -1069,6 +1143,14 @@ const OTHER_DAYS: &[&[&str]] = &[
     &["the", "other", "day"],
     &["used", "to"],
     &["when", "i", "was"],
+    // habits (twelfth round, round-12 negatives): "Most mornings I skip breakfast", "On workdays
+    // I grab a flat white at the Pret"
+    &["most", "mornings"],
+    &["every", "morning"],
+    &["most", "days"],
+    &["on", "workdays"],
+    &["on", "weekdays"],
+    &["on", "work", "days"],
 ];
 
 /// A wish for what the utterance named before it (tenth round, set 4).
@@ -1150,9 +1232,46 @@ fn hypothetical(t: &[String]) -> Option<usize> {
 /// yesterday": an idiom of urgency; twelfth round, development misses).
 fn another_day(t: &[String]) -> bool {
     (0..t.len()).any(|i| {
-        OTHER_DAYS.iter().any(|s| seq_at(t, i, s))
+        (OTHER_DAYS.iter().any(|s| seq_at(t, i, s)) || in_a_year(t, i))
             && !(i > 0 && matches!(t[i - 1].as_str(), "since" | "till" | "until" | "like"))
     })
+}
+
+/// Times far from this drive, told as a story or a habit: "The last time I drank an espresso that
+/// late", "I had a nap in a lay-by in 2019", "Most mornings I skip breakfast" (twelfth round,
+/// round-12 negatives). What such a clause names, wanted, met or skipped, is not about now; not
+/// "yesterday" or "last night", which often say why something is needed or not now.
+const DISTANT_TIMES: &[&[&str]] = &[
+    &["last", "time"],
+    &["last", "year"],
+    &["last", "month"],
+    &["the", "other", "day"],
+    &["used", "to"],
+    &["when", "i", "was"],
+    &["most", "mornings"],
+    &["every", "morning"],
+    &["most", "days"],
+    &["on", "workdays"],
+    &["on", "weekdays"],
+    &["on", "work", "days"],
+];
+
+/// Whether the clause tells of a distant time ([`DISTANT_TIMES`], a year).
+fn at_a_distant_time(t: &[String]) -> bool {
+    (0..t.len()).any(|i| {
+        (DISTANT_TIMES.iter().any(|s| seq_at(t, i, s)) || in_a_year(t, i))
+            && !(i > 0 && matches!(t[i - 1].as_str(), "since" | "till" | "until" | "like"))
+    })
+}
+
+/// "in 2019": a year, a story of another time (twelfth round, round-12 negatives).
+fn in_a_year(t: &[String], i: usize) -> bool {
+    t[i] == "in"
+        && t.get(i + 1).is_some_and(|w| {
+            w.len() == 4
+                && w.chars().all(|c| c.is_ascii_digit())
+                && (w.starts_with("19") || w.starts_with("20"))
+        })
 }
 
 /// Subjects of a state word that is about someone else ("he was so tired").
@@ -1729,6 +1848,63 @@ fn code_like(text: &str) -> Option<&str> {
     })
 }
 
+/// Words outside a quotation that say where it comes from ("'Let's charge at the next Ionity',
+/// according to the forum post", "'Pull over, I need the loo!' is the whole plot of that sketch",
+/// "Snapchat from Kez: '...'"; twelfth round, round-12 negatives), besides [`TEXT_SOURCES`] and
+/// [`REMOTE_SOURCES`].
+const QUOTE_SOURCES: &[&str] = &[
+    "according",
+    "meme",
+    "sketch",
+    "plot",
+    "forum",
+    "pinged",
+    "snapchat",
+    "notification",
+    "sent",
+    "caption",
+    "headline",
+    "quote",
+    "line",
+];
+
+/// The text between quote marks, if a quotation is in `text`: an opening mark at the start or
+/// after a space or colon, before a letter; a closing one after a non-space, at the end or before
+/// a space or punctuation (so the apostrophes of "Kez's" and "truckin'" open nothing).
+fn quotation(text: &str) -> Option<(usize, usize)> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let opens = |k: usize| {
+        matches!(chars[k].1, '\'' | '"' | '\u{2018}' | '\u{201c}')
+            && (k == 0 || chars[k - 1].1.is_whitespace() || chars[k - 1].1 == ':')
+            && chars.get(k + 1).is_some_and(|(_, c)| c.is_alphanumeric())
+    };
+    let closes = |k: usize, open: char| {
+        let same = match open {
+            '\'' | '\u{2018}' => matches!(chars[k].1, '\'' | '\u{2019}'),
+            _ => matches!(chars[k].1, '"' | '\u{201d}'),
+        };
+        same && !chars[k - 1].1.is_whitespace()
+            && chars
+                .get(k + 1)
+                .is_none_or(|(_, c)| c.is_whitespace() || c.is_ascii_punctuation())
+    };
+    let start = (0..chars.len()).find(|&k| opens(k))?;
+    let end = (start + 2..chars.len()).find(|&k| closes(k, chars[start].1))?;
+    Some((chars[start].0, chars[end].0))
+}
+
+/// A quotation with its source named outside it: text read out, not said.
+fn quoted_from_a_source(text: &str) -> Option<String> {
+    let (start, end) = quotation(text)?;
+    let outside = format!("{} {}", &text[..start], &text[end..]).to_lowercase();
+    outside
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| {
+            QUOTE_SOURCES.contains(w) || TEXT_SOURCES.contains(w) || REMOTE_SOURCES.contains(w)
+        })
+        .map(|w| format!("quoted text from '{w}'"))
+}
+
 /// Why `text` is not said to anyone in the car, if it is: the cue, for the decision log.
 fn injection_marker(text: &str, tokens: &[String]) -> Option<String> {
     if let Some(m) = INJECTION_MARKS.iter().find(|m| text.contains(**m)) {
@@ -1780,6 +1956,9 @@ fn injection_marker(text: &str, tokens: &[String]) -> Option<String> {
                 }
             }
         }
+    }
+    if let Some(cue) = quoted_from_a_source(text) {
+        return Some(cue);
     }
     find_any(tokens, 0, tokens.len(), INJECTION_PHRASES).map(|i| {
         format!(
@@ -2182,6 +2361,9 @@ fn review(
             .push(format!("{cue}: not added, the speaker says they are fine"));
         return;
     }
+    // "I can hold it till we're at the cottage": a wish put off, as a named one is (twelfth
+    // round, round-12 negatives)
+    let postponed = !all.question && (has_any(t, POSTPONE) || kept_for_the_destination(t));
     let push = |added: &mut Vec<Signal>, act: Act, scope: Scope, confidence: f32, what: &str| {
         added.push(Signal {
             kind: Some(kind),
@@ -2195,6 +2377,8 @@ fn review(
     // "Is the air con alright for you?": a question about a need met asks (twelfth round)
     if says_satisfied(t) && !all.question {
         push(added, Act::Cancel, Scope::All, 0.7, "satisfied");
+    } else if postponed {
+        push(added, Act::Cancel, Scope::Speaker, 0.7, "put off");
     } else if all.question {
         // "I'm done in, can we stop for a bit?": the request may follow a first clause
         if opens_a_request(t) || has_any(t, &[&["can", "we"], &["could", "we"], &["shall", "we"]]) {
@@ -3243,7 +3427,10 @@ impl Extractor {
             }
             let satisfied_marker = find_any(t, pos.saturating_sub(5), pos, SATISFIED)
                 // not "got to" / "we have got to": an obligation
-                .filter(|&m| !(m..(m + 3).min(t.len())).any(|i| seq_at(t, i, &["got", "to"])));
+                .filter(|&m| !(m..(m + 3).min(t.len())).any(|i| seq_at(t, i, &["got", "to"])))
+                // not "I've got the munchies": a state one has got is the need itself (twelfth
+                // round, round-12 wishes)
+                .filter(|&m| !(hit.role == Role::State && t[m..pos].iter().any(|w| w == "got")));
             let wished = find_any(
                 t,
                 satisfied_marker.unwrap_or(pos).saturating_sub(4),
@@ -3318,6 +3505,9 @@ impl Extractor {
                     0.5,
                     format!("asks others about '{phrase}'"),
                 );
+                continue;
+            }
+            if at_a_distant_time(t) {
                 continue;
             }
             // "Petrol is almost finished": running out, a want (before the satisfied markers)
@@ -3701,6 +3891,22 @@ mod tests {
                 "No coffee for me, just a sandwich",
                 vec![(Some(Coffee), Act::Cancel), (Some(Food), Act::Want)],
             ),
+            // later in the round (round-12 development files): a name after the tag; a distant
+            // time; "nowhere near"; the bladder fine; a state one has got; a tag that proposes
+            // the stop
+            (
+                "You're not hungry, are you, love?",
+                vec![(Some(Food), Act::Inquiry)],
+            ),
+            ("On workdays I skip lunch", Vec::new()),
+            ("In 2015 we had a coffee in Rome", Vec::new()),
+            ("We're nowhere near needing petrol", cancel(Fuel)),
+            ("My bladder is fine for now", cancel(Toilet)),
+            ("I've got the munchies", want(Food)),
+            (
+                "You're going to stop for a coffee soon, aren't you?",
+                want(Coffee),
+            ),
         ];
         let wrong: Vec<_> = cases
             .iter()
@@ -3719,6 +3925,14 @@ mod tests {
             .map(|w| w.to_string())
             .collect();
         assert!(injection_marker("Hey Siri, find me fuel", &t).is_some());
+        // a quotation with its source named outside it (round-12 negatives); not a word in
+        // quote marks, nor an apostrophe
+        assert!(
+            quoted_from_a_source("'I need the toilet' is the best line of that sketch").is_some()
+        );
+        assert!(quoted_from_a_source("Mum's text: \"grab me a latte\"").is_some());
+        assert!(quoted_from_a_source("Dad said we need the 'proper' coffee, not that").is_none());
+        assert!(quoted_from_a_source("We're truckin' on, I'll text Gran later").is_none());
     }
 
     /// The tenth round's rules (issue 13 item 1), each on a line of its kind (rules alone; the

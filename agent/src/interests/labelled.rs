@@ -43,7 +43,7 @@ pub struct LabelledUtterance {
 }
 
 /// The one held-out set (issue 13, twelfth round): written apart, scored once by the lead at the
-/// end, never read by the tuning. [`load`] and [`parse`] refuse it; only [`load_held_out`] reads
+/// end of the round (10:28 UTC 2026-12-07, docs/perf/agent.md), never read by the tuning. [`load`] and [`parse`] refuse it; only [`load_held_out`] reads
 /// it. (Sets 6 to 12 were the fifth to eleventh rounds', each scored once and development data
 /// since.)
 pub const HELD_OUT_FILE: &str = "utterances_heldout13.jsonl";

@@ -89,6 +89,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("peckish", Food, State),
     ("ravenous", Food, State),
     ("munchies", Food, State),
+    // "I've got the munchies big time" (twelfth round, round-12 wishes)
+    ("the munchies", Food, State),
     ("stomach is growling", Food, State),
     ("stomach is rumbling", Food, State),
     ("eat", Food, Topic),
@@ -149,6 +151,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("noodles", Food, Topic),
     ("sushi", Food, Topic),
     ("pasty", Food, Topic),
+    // twelfth round (round-12 wishes)
+    ("bacon roll", Food, Topic),
+    ("bacon butty", Food, Topic),
     ("restaurant", Food, Topic),
     ("diner", Food, Topic),
     // sixth round: regional words for food (sets 5 and 6: "scran", "padkos", "fry-up", "tiffin",
@@ -232,6 +237,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // charging
     ("charge", Charging, Topic),
     ("juice up", Charging, Topic),
+    // twelfth round (round-12 wishes): "Kilowatts. We need kilowatts."
+    ("kilowatts", Charging, Topic),
     ("charging", Charging, Topic),
     ("charger", Charging, Topic),
     ("chargers", Charging, Topic),
@@ -327,6 +334,12 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("drain the tank", Toilet, Topic),
     ("back teeth are floating", Toilet, State),
     ("gone right through me", Toilet, State),
+    // twelfth round (round-12 wishes and negatives): euphemisms and idioms of a full bladder
+    ("gone straight through me", Toilet, State),
+    ("powder my nose", Toilet, State),
+    ("see a man about a dog", Toilet, State),
+    ("crossing my legs", Toilet, State),
+    ("wee stop", Toilet, Topic),
     // rest
     ("tired", Rest, State),
     ("wide awake", Rest, Satisfied),

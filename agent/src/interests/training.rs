@@ -36,7 +36,7 @@ pub struct DevFile {
 }
 
 /// The development files (agent/data/README.md says where each block of lines starts).
-pub const DEV_FILES: [DevFile; 20] = [
+pub const DEV_FILES: [DevFile; 22] = [
     DevFile {
         name: "utterances.jsonl",
         text: include_str!("../../data/utterances.jsonl"),
@@ -162,6 +162,20 @@ pub const DEV_FILES: [DevFile; 20] = [
         name: "utterances_heldout12.jsonl",
         text: include_str!("../../data/utterances_heldout12.jsonl"),
         injections: &[(273, usize::MAX)],
+    },
+    // Twelfth round: development files written apart by two helpers, each scored once as it was
+    // committed, before being read (the first-look figures in docs/perf/agent.md); wishes (no
+    // injection block)
+    DevFile {
+        name: "interest_dev_round12_wishes.jsonl",
+        text: include_str!("../../data/interest_dev_round12_wishes.jsonl"),
+        injections: &[],
+    },
+    // negatives; lines 211-398: injection attempts
+    DevFile {
+        name: "interest_dev_round12_negatives.jsonl",
+        text: include_str!("../../data/interest_dev_round12_negatives.jsonl"),
+        injections: &[(210, usize::MAX)],
     },
 ];
 
