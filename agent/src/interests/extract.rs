@@ -426,6 +426,7 @@ const POSITIVE_NEGATIONS: &[&[&str]] = &[
     &["not", "risk", "it"],
     &["not", "mind", "stopping"],
     &["not", "mind", "pulling"],
+    &["not", "turn", "it", "down"],
 ];
 
 /// A question asked the negative way proposes ("Shouldn't we get petrol before the long
@@ -497,6 +498,8 @@ const SATISFIED: &[&[&str]] = &[
 /// Phrases that call off stops.
 const CALL_OFF: &[&[&str]] = &[
     &["keep", "going"],
+    // "We'll drive through without stopping" (thirteenth round, set 13)
+    &["without", "stopping"],
     &["keep", "driving"],
     &["keep", "moving"],
     &["carry", "on"],
@@ -629,6 +632,11 @@ fn calls_off(t: &[String]) -> Option<usize> {
             && !(i > 0 && t[i - 1] == "not" && matches!(t[i].as_str(), "forget" | "skip" | "cancel"))
             // "why not stop and rest your eyes" proposes the stop (ninth round, set 8)
             && !(t[i] == "not" && i > 0 && t[i - 1] == "why")
+            // "Mummy's eyes keep going droopy": a state, not "keep going" (thirteenth round,
+            // set 13)
+            && !(t[i] == "keep"
+                && i > 0
+                && matches!(t[i - 1].as_str(), "eyes" | "eyelids" | "lids" | "head" | "eye"))
     })
     // "no break needed on my account", "no stops required" (eleventh round, set 11)
     .or_else(|| {
@@ -1056,6 +1064,22 @@ fn proposes_a_stop(t: &[String]) -> bool {
     stops && (has_any(t, &[&["going", "to"], &["not", "mind"]]) || !has_any(t, NEGATORS))
 }
 
+/// "..., or are we fine?", "..., or not?": the last clause of a question leaves the choice to the
+/// others ([`Polite::offers_a_choice`]).
+fn offers_a_choice(clauses: &[Clause]) -> bool {
+    clauses.len() > 1
+        && clauses.last().is_some_and(|c| {
+            c.question
+                && c.tokens.first().is_some_and(|w| w == "or")
+                && c.tokens.iter().skip(1).any(|w| {
+                    matches!(
+                        w.as_str(),
+                        "fine" | "ok" | "okay" | "good" | "alright" | "not" | "right" | "grand"
+                    )
+                })
+        })
+}
+
 /// Whether the clause opens, within its first four words, the way a request for a stop does
 /// ([`REQUEST_QUESTIONS`], [`NEGATIVE_QUESTIONS`]).
 fn opens_a_request(t: &[String]) -> bool {
@@ -1190,6 +1214,9 @@ struct Polite {
     turned_round: bool,
     /// A later clause takes this one's wish back ([`TAKEN_BACK`]).
     taken_back: bool,
+    /// The question closes by offering the choice ("Should I find somewhere to charge, or are we
+    /// fine?"; thirteenth round, set 13): it asks the others, it does not ask for the stop.
+    offers_a_choice: bool,
 }
 
 /// A clause after a negated one that says it holds now ("I wasn't hungry an hour ago, but I am
@@ -1411,6 +1438,14 @@ const YES: &[&[&str]] = &[
     // "My legs would love that" after "Need a leg stretch?" (twelfth round, set 12)
     &["would", "love", "that"],
     &["would", "like", "that"],
+    // thirteenth round (set 13): "Wouldn't turn it down", "I think I'd better", "That'd be
+    // lovely, my head's a bit thick"
+    &["not", "turn", "it", "down"],
+    &["i", "would", "better"],
+    &["i", "had", "better"],
+    &["think", "i", "would", "better"],
+    &["think", "i", "had", "better"],
+    &["that", "would", "be", "lovely"],
 ];
 
 /// Words that ask for something, or say where a place is or how good it is, without saying what
@@ -1702,6 +1737,14 @@ const INJECTION_MARKS: &[&str] = &[
     "♪", "♫",
 ];
 const INJECTION_PHRASES: &[&[&str]] = &[
+    // a song sung along ("..., baby, ooh ooh, la la la") and a game's dare ("Truth or dare: I
+    // dare you to say you need the loo"; thirteenth round, set 13)
+    &["la", "la", "la"],
+    &["na", "na", "na"],
+    &["ooh", "ooh"],
+    &["doo", "doo"],
+    &["truth", "or", "dare"],
+    &["i", "dare", "you"],
     // an advert or a sign read out, its source named anywhere ("According to the advert,
     // Ionity chargers are now twenty percent faster", "..., says the advert on the bridge";
     // development misses, eleventh round)
@@ -2080,7 +2123,8 @@ const PLAIN_NO: &[&str] = &[
     "fussed", "bothered", "this", "exact", "second", "on", "yeah", "hmm", "um", "uh", "erm", "ah",
     "oh", // eleventh round (set 11): "Nah, you're alright there, mate"
     "you", "are", "there", // twelfth round (set 12): "Eh, nah, I'm fine as I am"
-    "eh", "well",
+    "eh", "well", // thirteenth round (set 13): "Mm, not really"
+    "mm", "mmm",
 ];
 
 /// Family in the car, named by the first words ("Mum says she'd love a cuppa", "grandad needs
@@ -2856,6 +2900,7 @@ impl Extractor {
         let polite = Polite {
             please: polite || tagged || wants_them,
             other_day: another_day(&norm.tokens),
+            offers_a_choice: offers_a_choice(&norm.clauses),
             asks: norm.question && !tagged,
             asks_to_stop: norm.clauses.len() > 1
                 && norm.clauses.last().is_some_and(|c| {
@@ -3303,6 +3348,7 @@ impl Extractor {
         // a question that starts with "any" or with a verb of fetching asks for it ("Any toilets
         // coming up?", "Pick up a Costa flat white on the way?"; ninth round, set 9)
         let request = clause.question
+            && !polite.offers_a_choice
             && (opens_a_request(t)
                 || t.first().is_some_and(|w| {
                     matches!(
@@ -3933,6 +3979,47 @@ mod tests {
         assert!(quoted_from_a_source("Mum's text: \"grab me a latte\"").is_some());
         assert!(quoted_from_a_source("Dad said we need the 'proper' coffee, not that").is_none());
         assert!(quoted_from_a_source("We're truckin' on, I'll text Gran later").is_none());
+    }
+
+    /// The thirteenth round's rules (set 13's misses), rules alone.
+    #[test]
+    fn thirteenth_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        let cases = [
+            // eyes that keep going heavy are a state, not "keep going"
+            (
+                "My eyes keep going blurry, I need a nap",
+                vec![(Some(Rest), Act::Want)],
+            ),
+            // a question that leaves the choice to the others asks them
+            (
+                "Shall I look for a petrol station, or are we okay?",
+                vec![(Some(Fuel), Act::Inquiry)],
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
+        }
+        // answers that agree without a yes word
+        e.reset();
+        e.extract(Speaker::Driver, "Fancy a coffee?", 0.0);
+        assert_eq!(
+            acts(&mut e, p, "Wouldn't turn it down.", 3.0),
+            vec![(Some(Coffee), Act::Want)]
+        );
+        // a plain no that hums first raises nothing
+        e.reset();
+        e.extract(Speaker::Driver, "Shall we open a window?", 0.0);
+        assert!(acts(&mut e, p, "Mm, not really.", 3.0).is_empty());
+        // a song sung along and a dare mark text not meant as a wish
+        let t = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        assert!(
+            injection_marker("I need the loo, la la la", &t("i need the loo la la la")).is_some()
+        );
+        assert!(
+            injection_marker("I dare you to say coffee", &t("i dare you to say coffee")).is_some()
+        );
     }
 
     /// The tenth round's rules (issue 13 item 1), each on a line of its kind (rules alone; the

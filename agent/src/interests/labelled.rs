@@ -42,11 +42,11 @@ pub struct LabelledUtterance {
     pub expect: Vec<Label>,
 }
 
-/// The one held-out set (issue 13, twelfth round): written apart, scored once by the lead at the
-/// end of the round (10:28 UTC 2026-12-07, docs/perf/agent.md), never read by the tuning. [`load`] and [`parse`] refuse it; only [`load_held_out`] reads
-/// it. (Sets 6 to 12 were the fifth to eleventh rounds', each scored once and development data
+/// The one held-out set (issue 13, thirteenth round): written apart, scored once by the lead at the
+/// end of the round, never read by the tuning. [`load`] and [`parse`] refuse it; only [`load_held_out`] reads
+/// it. (Sets 6 to 13 were the fifth to twelfth rounds', each scored once and development data
 /// since.)
-pub const HELD_OUT_FILE: &str = "utterances_heldout13.jsonl";
+pub const HELD_OUT_FILE: &str = "utterances_heldout14.jsonl";
 
 /// Whether `path` names the held-out set ([`HELD_OUT_FILE`]).
 pub fn is_held_out(path: &Path) -> bool {

@@ -11,9 +11,10 @@
 //! hungry?"), and questions to someone else that raise nothing ("Are you hungry?"): they are about
 //! a kind, but the label says nothing happened, so they would teach the head the wrong thing.
 //!
-//! Held-out sets 1-12 (`utterances_heldout{,2,...,12}.jsonl`) were scored and reported
-//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to twelfth rounds).
-//! Held-out set 13 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
+//! Held-out sets 1-13 (`utterances_heldout{,2,...,13}.jsonl`) were scored and reported
+//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to thirteenth
+//! rounds).
+//! Held-out set 14 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
 //! one by one in [`DEV_FILES`], never by a pattern, and [`parse_dev`] refuses it.
 
 use super::classify::Class;
@@ -36,7 +37,7 @@ pub struct DevFile {
 }
 
 /// The development files (agent/data/README.md says where each block of lines starts).
-pub const DEV_FILES: [DevFile; 22] = [
+pub const DEV_FILES: [DevFile; 23] = [
     DevFile {
         name: "utterances.jsonl",
         text: include_str!("../../data/utterances.jsonl"),
@@ -176,6 +177,13 @@ pub const DEV_FILES: [DevFile; 22] = [
         name: "interest_dev_round12_negatives.jsonl",
         text: include_str!("../../data/interest_dev_round12_negatives.jsonl"),
         injections: &[(210, usize::MAX)],
+    },
+    // Thirteenth round: set 13, scored once at the end of the twelfth round; lines 274-340:
+    // injection attempts
+    DevFile {
+        name: "utterances_heldout13.jsonl",
+        text: include_str!("../../data/utterances_heldout13.jsonl"),
+        injections: &[(273, usize::MAX)],
     },
 ];
 
