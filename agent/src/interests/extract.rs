@@ -1154,9 +1154,6 @@ const OTHER_DAYS: &[&[&str]] = &[
     &["last", "night"],
     &["last", "week"],
     &["last", "weekend"],
-    &["last", "month"],
-    &["last", "year"],
-    &["last", "time"],
     &["last", "monday"],
     &["last", "tuesday"],
     &["last", "wednesday"],
@@ -1164,17 +1161,7 @@ const OTHER_DAYS: &[&[&str]] = &[
     &["last", "friday"],
     &["last", "saturday"],
     &["last", "sunday"],
-    &["the", "other", "day"],
-    &["used", "to"],
-    &["when", "i", "was"],
-    // habits (twelfth round, round-12 negatives): "Most mornings I skip breakfast", "On workdays
-    // I grab a flat white at the Pret"
-    &["most", "mornings"],
-    &["every", "morning"],
-    &["most", "days"],
-    &["on", "workdays"],
-    &["on", "weekdays"],
-    &["on", "work", "days"],
+    // and the distant times of [`DISTANT_TIMES`] ([`another_day`] reads both)
 ];
 
 /// A wish for what the utterance named before it (tenth round, set 4).
@@ -1254,14 +1241,10 @@ fn hypothetical(t: &[String]) -> Option<usize> {
     })
 }
 
-/// Whether the clause is about another day ([`OTHER_DAYS`]); not "since yesterday" ("I haven't
-/// eaten since yesterday" is about now), not "like yesterday" ("need the restroom, like
-/// yesterday": an idiom of urgency; twelfth round, development misses).
+/// Whether the clause is about another day ([`OTHER_DAYS`]) or a distant time
+/// ([`at_a_distant_time`]).
 fn another_day(t: &[String]) -> bool {
-    (0..t.len()).any(|i| {
-        (OTHER_DAYS.iter().any(|s| seq_at(t, i, s)) || in_a_year(t, i))
-            && !(i > 0 && matches!(t[i - 1].as_str(), "since" | "till" | "until" | "like"))
-    })
+    names_a_time(t, OTHER_DAYS) || at_a_distant_time(t)
 }
 
 /// Times far from this drive, told as a story or a habit: "The last time I drank an espresso that
@@ -1275,6 +1258,7 @@ const DISTANT_TIMES: &[&[&str]] = &[
     &["the", "other", "day"],
     &["used", "to"],
     &["when", "i", "was"],
+    // habits (twelfth round, round-12 negatives): "On workdays I grab a flat white at the Pret"
     &["most", "mornings"],
     &["every", "morning"],
     &["most", "days"],
@@ -1285,8 +1269,15 @@ const DISTANT_TIMES: &[&[&str]] = &[
 
 /// Whether the clause tells of a distant time ([`DISTANT_TIMES`], a year).
 fn at_a_distant_time(t: &[String]) -> bool {
+    names_a_time(t, DISTANT_TIMES) || (0..t.len()).any(|i| in_a_year(t, i))
+}
+
+/// Whether a time of `set` stands in the clause; not after "since", "till", "until" or "like"
+/// ("I haven't eaten since yesterday" is about now; "need the restroom, like yesterday" is an
+/// idiom of urgency; twelfth round, development misses).
+fn names_a_time(t: &[String], set: &[&[&str]]) -> bool {
     (0..t.len()).any(|i| {
-        (DISTANT_TIMES.iter().any(|s| seq_at(t, i, s)) || in_a_year(t, i))
+        set.iter().any(|s| seq_at(t, i, s))
             && !(i > 0 && matches!(t[i - 1].as_str(), "since" | "till" | "until" | "like"))
     })
 }
