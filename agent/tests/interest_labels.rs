@@ -1,9 +1,9 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-13, the round-4 and round-12 files are development data now
-//! (agent/data/README.md): each is scored by a head trained without it (leave one set out), and
-//! every development line by 5-fold cross-validation; those development figures are asserted at
-//! what was measured. Held-out set 14 is scored once by the lead (the marked place below), never
+//! `models/embedding/`, issue 13 item 1). Sets 1-13, the round-4 and round-12 files are
+//! development data now (agent/data/README.md): each is scored by a head trained without it (leave
+//! one set out), and every development line by 5-fold cross-validation; those development figures
+//! are asserted at what was measured. Held-out set 14 is scored once by the lead (the marked place below), never
 //! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.

@@ -218,7 +218,7 @@ fn energy_running_out(t: &[String], after: usize, kind: InterestKind) -> bool {
 /// "The battery's fine", "the tank is plenty": the car's energy said to be enough, after the word
 /// (ninth round: "We don't need to charge, the battery's fine" read "battery fine" as a short want);
 /// the bladder too ("My bladder's fine, I'm good for another two hours"; twelfth round).
-fn energy_is_fine(t: &[String], after: usize, kind: InterestKind) -> bool {
+fn said_to_be_fine(t: &[String], after: usize, kind: InterestKind) -> bool {
     if !matches!(
         kind,
         InterestKind::Fuel | InterestKind::Charging | InterestKind::Toilet
@@ -242,6 +242,12 @@ fn energy_is_fine(t: &[String], after: usize, kind: InterestKind) -> bool {
 /// twelfth rounds).
 fn contrast_of_quality(t: &[String], n: usize) -> bool {
     n >= 2 && t[n - 1] == "is" && matches!(t[n - 2].as_str(), "that" | "which")
+}
+
+/// A wish put off ([`POSTPONE`], [`kept_for_the_destination`]): read by a clause's named wishes
+/// and by the model's reading of the clause alike.
+fn wish_put_off(t: &[String]) -> bool {
+    has_any(t, POSTPONE) || kept_for_the_destination(t)
 }
 
 /// A want put off to the destination: "I'll eat when we get to Nan's", "I'll hold on for the
@@ -2398,7 +2404,7 @@ fn review(
     }
     // "I can hold it till we're at the cottage": a wish put off, as a named one is (twelfth
     // round, round-12 negatives)
-    let postponed = !all.question && (has_any(t, POSTPONE) || kept_for_the_destination(t));
+    let postponed = !all.question && wish_put_off(t);
     let push = |added: &mut Vec<Signal>, act: Act, scope: Scope, confidence: f32, what: &str| {
         added.push(Signal {
             kind: Some(kind),
@@ -3372,11 +3378,10 @@ impl Extractor {
         let kept_for_arrival = polite.not_stopping
             && has_any(t, &[&["i", "will"], &["we", "will"]])
             && has_any(t, &[&["when", "we", "get"], &["at", "the"]]);
-        let postponed = !clause.question
-            && (has_any(t, POSTPONE)
-                || left_for_later(t)
-                || kept_for_arrival
-                || kept_for_the_destination(t));
+        let postponed =
+            !clause.question && (wish_put_off(t) || left_for_later(t) || kept_for_arrival);
+        // a story or a habit names nothing about now, whatever it names (twelfth round)
+        let distant = at_a_distant_time(t);
         let mut named = false;
         let starts: Vec<usize> = hits.iter().map(|h| h.0).collect();
         for (pos, len, hit) in hits {
@@ -3477,7 +3482,7 @@ impl Extractor {
             .is_some();
             let satisfied = (hit.role == Role::Satisfied
                 || satisfied_marker.is_some()
-                || energy_is_fine(t, pos + len, hit.kind))
+                || said_to_be_fine(t, pos + len, hit.kind))
                 && !wished;
             // "leave the coffee", "leave the Burger King": let it be (ninth round; not "leave the
             // motorway and find petrol", where no kind follows "leave the")
@@ -3544,7 +3549,7 @@ impl Extractor {
                 );
                 continue;
             }
-            if at_a_distant_time(t) {
+            if distant {
                 continue;
             }
             // "Petrol is almost finished": running out, a want (before the satisfied markers)
