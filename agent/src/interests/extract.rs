@@ -279,6 +279,26 @@ fn kept_for_the_destination(t: &[String]) -> bool {
     arrival || waits_until
 }
 
+/// Places of everyday life away from the drive, and the other vehicle of a convoy
+/// ([`Extractor::clause`]).
+const ELSEWHERE: &[&[&str]] = &[
+    &["at", "work"],
+    &["in", "the", "office"],
+    &["at", "the", "office"],
+    &["at", "school"],
+    &["at", "the", "gym"],
+    &["at", "uni"],
+    &["at", "college"],
+    &["in", "the", "other", "car"],
+    &["on", "the", "other", "coach"],
+    &["on", "the", "other", "bus"],
+];
+
+/// Whether a place of [`ELSEWHERE`] starts at `i`.
+fn names_a_place_elsewhere(t: &[String], i: usize) -> bool {
+    ELSEWHERE.iter().any(|p| seq_at(t, i, p))
+}
+
 /// "drowsy from the heater", "sleepy from the warmth" ([`Extractor::extract`]).
 fn drowsy_from_the_warmth(t: &[String]) -> bool {
     (0..t.len()).any(|i| {
@@ -585,6 +605,12 @@ const CALL_OFF: &[&[&str]] = &[
     // "Shut that window again, it's baltic" (twelfth round, development misses)
     &["shut", "that"],
     &["close", "that"],
+    // "Right, no more detours, we're heading straight to the airport", "Nah, let's just keep
+    // truckin'" (fourteenth round, round-12 wishes)
+    &["no", "more", "detours"],
+    &["heading", "straight"],
+    &["keep", "trucking"],
+    &["keep", "truckin"],
 ];
 
 /// Openings of a request that takes what it asks for as its object ([`Extractor::asked_for_by_name`]).
@@ -732,6 +758,10 @@ const POSTPONE: &[&[&str]] = &[
     &["closer", "to", "home"],
     &["nearer", "home"],
     &["nearer", "to", "home"],
+    // fourteenth round (round-4 negatives, round-12 wishes): "Hold off on the coffee stop till
+    // after the bridge", "Let's leave the stops till after the bridge"
+    &["till", "after"],
+    &["until", "after"],
 ];
 
 /// Put off, in a clause of its own ("Let's do the coffee later, not now", "We'll take the break at
@@ -1271,11 +1301,50 @@ const DISTANT_TIMES: &[&[&str]] = &[
     &["on", "workdays"],
     &["on", "weekdays"],
     &["on", "work", "days"],
+    // a trip in another season or month ("For the trip to Skye in May we'll need to plan the
+    // fuel stops"; fourteenth round, round-12 negatives)
+    &["in", "january"],
+    &["in", "february"],
+    &["in", "march"],
+    &["in", "april"],
+    &["in", "may"],
+    &["in", "june"],
+    &["in", "july"],
+    &["in", "august"],
+    &["in", "september"],
+    &["in", "october"],
+    &["in", "november"],
+    &["in", "december"],
+    &["next", "summer"],
+    &["this", "summer"],
+    &["in", "the", "summer"],
+    &["at", "christmas"],
+    &["at", "easter"],
 ];
 
-/// Whether the clause tells of a distant time ([`DISTANT_TIMES`], a year).
+/// The units of a habit's "every ..." ("take a tea break every forty minutes", "asking for the
+/// toilet every ten minutes"; fourteenth round, round-12 negatives).
+const HABIT_UNITS: &[&str] = &[
+    "minutes", "hours", "hour", "day", "days", "week", "weekend", "morning", "evening", "night",
+    "time", "year",
+];
+
+/// Whether the clause tells of a distant time ([`DISTANT_TIMES`], a year, a habit's "every").
 fn at_a_distant_time(t: &[String]) -> bool {
-    names_a_time(t, DISTANT_TIMES) || (0..t.len()).any(|i| in_a_year(t, i))
+    names_a_time(t, DISTANT_TIMES) || (0..t.len()).any(|i| in_a_year(t, i) || every_so_often(t, i))
+}
+
+/// "every forty minutes", "every time": a habit ([`HABIT_UNITS`]); not beside a verb in the
+/// present progressive ("I'm yawning every two minutes" is a state now; set 13).
+fn every_so_often(t: &[String], i: usize) -> bool {
+    let now_progressive = (1..t.len()).any(|j| {
+        matches!(t[j - 1].as_str(), "am" | "is" | "are") && t[j].len() > 4 && t[j].ends_with("ing")
+    });
+    t[i] == "every"
+        && !now_progressive
+        && t[i + 1..(i + 4).min(t.len())]
+            .iter()
+            .any(|w| HABIT_UNITS.contains(&w.as_str()))
 }
 
 /// Whether a time of `set` stands in the clause; not after "since", "till", "until" or "like"
@@ -1657,6 +1726,8 @@ const UNSURE: &[&[&str]] = &[
     &["give", "me", "a", "second"],
     &["think", "about", "it"],
     &["think", "about", "that"],
+    // "Let me have a think" (fourteenth round, round-12 wishes)
+    &["have", "a", "think"],
 ];
 
 const NO: &[&[&str]] = &[
@@ -1682,6 +1753,8 @@ const NO: &[&[&str]] = &[
     &["neither"],
     // "of course not", before YES's "of course"
     &["course", "not"],
+    // "Rather not, the lorry in front stinks of diesel" (fourteenth round, round-12 negatives)
+    &["rather", "not"],
 ];
 
 /// Kinds a "let's keep going" calls off: every stop, not the cabin.
@@ -1821,6 +1894,12 @@ const INJECTION_PHRASES: &[&[&str]] = &[
     &["hey", "google"],
     &["cortana"],
     &["bixby"],
+    // a person played or acted ("Can you do an impression of Grandad asking for the toilet every
+    // ten minutes?", "For the improv class: ..."; fourteenth round, development injections)
+    &["impression", "of"],
+    &["improv"],
+    // testing what it makes of a word ("I bet this thing thinks \"coffee\" means I want one")
+    &["this", "thing", "thinks"],
 ];
 /// A source of text read out rather than said: "radio ad: ...", "the billboard says ...".
 const TEXT_SOURCES: &[&str] = &[
@@ -1856,6 +1935,14 @@ const TEXT_SOURCES: &[&str] = &[
     "horoscope",
     "recipe",
     "satnav",
+    // a forecast and a stream's chat read out ("the weather lady says open your windows
+    // tonight", "Comment from the stream: ..."; fourteenth round, development injections)
+    "weather",
+    "forecast",
+    "weatherman",
+    "comment",
+    "stream",
+    "livestream",
 ];
 /// Labels of a chat transcript or a command line at the start of the text.
 const ROLE_LABELS: &[&str] = &[
@@ -1874,6 +1961,18 @@ const ROLE_LABELS: &[&str] = &[
 const READ_VERBS: &[&str] = &[
     "says", "said", "reads", "read", "yells", "shouts", "sings", "goes", "texted", "messaged",
     "wrote", "posted", "emailed", "tweeted",
+];
+
+/// Verbs that end a first clause naming who sent a message or rang ([`injection_marker`]).
+const RELAYED_BY: &[&str] = &[
+    "texted",
+    "called",
+    "rang",
+    "phoned",
+    "messaged",
+    "emailed",
+    "wrote",
+    "whatsapped",
 ];
 
 /// Code in the text: a name joined by `_` ("stop_at") or a call, a word right before `(`
@@ -1974,6 +2073,23 @@ fn injection_marker(text: &str, tokens: &[String]) -> Option<String> {
             {
                 return Some(format!("label '{w}:'"));
             }
+        }
+    }
+    // "Mum texted, she wants a coffee when we get there", "The carer called, Nan won't eat her
+    // dinner": a message or a call relayed, its first clause the source (fourteenth round,
+    // round-4 negatives b)
+    if let Some((head, _)) = text.split_once(',') {
+        let words: Vec<String> = head
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        if let Some(w) = words.last().filter(|w| {
+            words.len() <= 5
+                && RELAYED_BY.contains(&w.as_str())
+                && !matches!(words[0].as_str(), "i" | "we")
+        }) {
+            return Some(format!("relayed: '{w},'"));
         }
     }
     // "the sign says ...", "the billboard reads ...": text read out
@@ -3380,8 +3496,11 @@ impl Extractor {
             && has_any(t, &[&["when", "we", "get"], &["at", "the"]]);
         let postponed =
             !clause.question && (wish_put_off(t) || left_for_later(t) || kept_for_arrival);
-        // a story or a habit names nothing about now, whatever it names (twelfth round)
-        let distant = at_a_distant_time(t);
+        // a story or a habit names nothing about now, whatever it names (twelfth round); nor
+        // does a clause set at work or in another car ("the charger at work was broken", "It's
+        // stuffy in the office all summer", "My mate on the other coach is bursting for the
+        // loo": the issue's example, fourteenth round, round-4 and round-12 negatives)
+        let distant = at_a_distant_time(t) || (0..t.len()).any(|i| names_a_place_elsewhere(t, i));
         let mut named = false;
         let starts: Vec<usize> = hits.iter().map(|h| h.0).collect();
         for (pos, len, hit) in hits {
@@ -3625,7 +3744,11 @@ impl Extractor {
                 push(Act::Cancel, Scope::All, 0.85, format!("off: '{phrase}'"));
                 continue;
             }
-            if called_off || postponed {
+            // "Fresh air later, let's get through the tunnel first", "Keep going, we'll eat later":
+            // the word put off by the "later" right after it (fourteenth round, round-12 negatives
+            // and set 1)
+            let later_after = !clause.question && t.get(pos + len).is_some_and(|w| w == "later");
+            if called_off || postponed || later_after {
                 push(
                     Act::Cancel,
                     Scope::All,
@@ -4016,6 +4139,74 @@ mod tests {
         assert!(
             injection_marker("I dare you to say coffee", &t("i dare you to say coffee")).is_some()
         );
+    }
+
+    /// The fourteenth round's rules (development misses of the thirteenth round), rules alone.
+    #[test]
+    fn fourteenth_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        let cases = [
+            // a word put off by the "later" after it
+            (
+                "Fresh air later, let's get through the tunnel first.",
+                vec![(Some(FreshAir), Act::Cancel)],
+            ),
+            // put off till after a point on the way
+            (
+                "Let's leave the coffee till after the bridge.",
+                vec![(Some(Coffee), Act::Cancel)],
+            ),
+            // a habit and a trip in another month name nothing about now
+            ("The builders take a tea break every forty minutes.", vec![]),
+            ("For the trip to Skye in May we'll need fuel stops.", vec![]),
+            // but a state now, however often
+            (
+                "I'm yawning every two minutes, I need a kip.",
+                vec![(Some(Rest), Act::Want)],
+            ),
+            // more ways to call every stop off
+            (
+                "Right, no more detours, we're heading straight to the airport.",
+                vec![(None, Act::Cancel)],
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
+        }
+        // the thing at a place of everyday life
+        assert!(acts(&mut e, p, "The charger at work was broken again.", 0.0).is_empty());
+        // "rather not" is a no, with a reason a cancellation
+        e.reset();
+        e.extract(Speaker::Driver, "Open the window a bit?", 0.0);
+        assert_eq!(
+            acts(&mut e, p, "Rather not, it's cold.", 3.0),
+            vec![(Some(FreshAir), Act::Cancel)]
+        );
+        // a message or a call relayed, a forecast read out, a person played
+        let t = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        for (text, tokens) in [
+            (
+                "Mum texted, she wants a coffee",
+                "mum texted she wants a coffee",
+            ),
+            (
+                "the weather lady says open your windows",
+                "the weather lady says open your windows",
+            ),
+            (
+                "do an impression of Grandad asking for the toilet",
+                "do an impression of grandad asking for the toilet",
+            ),
+        ] {
+            assert!(injection_marker(text, &t(tokens)).is_some(), "{text}");
+        }
+        // not the speaker's own call
+        assert!(injection_marker(
+            "I called, nobody answered, let's get a coffee",
+            &t("i called nobody answered let us get a coffee")
+        )
+        .is_none());
     }
 
     /// The tenth round's rules (issue 13 item 1), each on a line of its kind (rules alone; the
