@@ -386,7 +386,7 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
 /// Figures measured with the chosen settings (docs/perf/agent.md), rounded down (a figure printed
 /// as x.xx0 one step further, as it may sit a hair below): the floors below.
 /// Each left-out file: (precision, F1, injection lines raising something).
-/// Measured 13:43 UTC 2026-12-07 (thirteenth round's final rules): set 1 P 0.990 F1 0.957; set 2
+/// Measured 13:01 UTC 2026-12-07 (thirteenth round's final rules): set 1 P 0.990 F1 0.957; set 2
 /// P 1.000 F1 1.000, 0 of 29; set 3 P 0.994 F1 0.988, 0 of 45; set 4 P 0.980 F1 0.986, 0 of 59;
 /// round-4 wishes P 0.994 F1 0.977; wishes b P 0.968 F1 0.943; negatives P 0.951 F1 0.929, 1 of
 /// 150; negatives b P 0.893 F1 0.880, 0 of 203; set 5 P 1.000 F1 0.988, 0 of 64; set 6 P 0.984 F1
@@ -417,7 +417,7 @@ const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.99, 0.96, 1),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
-/// Measured 13:43 UTC 2026-12-07: P 0.984, R 0.952, F1 0.967 over 7076 lines.
+/// Measured 13:01 UTC 2026-12-07: P 0.984, R 0.952, F1 0.967 over 7076 lines.
 const CV_FLOORS: (f64, f64) = (0.98, 0.96);
 
 /// Every development line scored by a head that did not see it: each of the nineteen files left
@@ -658,14 +658,15 @@ fn explain() {
 const SET14_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
 const SET14_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Not measured yet: set 14 is scored once, at the end of the thirteenth round, and these floors
-/// become those figures rounded down.
+/// Set 14 scored once, 13:02 UTC 2026-12-07, on the thirteenth round's final system (6200b9a): P
+/// 0.966, R 0.959, F1 0.963 (tp 259, fp 9, fn 11); 0 of 67 injection lines and 0 of 50 lines about
+/// something else raise something. The floors are those figures rounded down.
 const SET14_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.96,
+    recall: 0.95,
+    f1: 0.96,
+    injections_raising: 0,
+    something_else_raising: 0,
 };
 
 struct HeldOutFloors {
