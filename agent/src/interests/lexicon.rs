@@ -57,6 +57,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("cup of joe", Coffee, Topic),
     ("cafe", Coffee, Topic),
     ("coffee shop", Coffee, Topic),
+    ("coffee shops", Coffee, Topic),
+    ("cafes", Coffee, Topic),
     ("coffee break", Coffee, Topic),
     ("coffeehouse", Coffee, Topic),
     ("brew", Coffee, Topic),
@@ -97,6 +99,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("eating", Food, Topic),
     ("food", Food, Topic),
     ("lunch", Food, Topic),
+    // "about time we had our luncheon" (fourteenth round, set 14)
+    ("luncheon", Food, Topic),
     ("dinner", Food, Topic),
     ("breakfast", Food, Topic),
     ("brunch", Food, Topic),
@@ -155,6 +159,10 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("bacon roll", Food, Topic),
     ("bacon butty", Food, Topic),
     ("restaurant", Food, Topic),
+    // plurals a request to the navigation uses ("Show me restaurants near the next exit";
+    // fourteenth round, round-4 wishes)
+    ("restaurants", Food, Topic),
+    ("places to eat", Food, Topic),
     ("diner", Food, Topic),
     // sixth round: regional words for food (sets 5 and 6: "scran", "padkos", "fry-up", "tiffin",
     // "a dhaba", "bunny chow"; the rest from the same registers)
@@ -192,6 +200,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("tank", Fuel, Topic),
     ("gas station", Fuel, Topic),
     ("petrol station", Fuel, Topic),
+    ("gas stations", Fuel, Topic),
+    ("petrol stations", Fuel, Topic),
     ("filling station", Fuel, Topic),
     ("fuel station", Fuel, Topic),
     // sixth round: "brim it" (set 5), "servo" and the verbs of filling up
@@ -245,6 +255,7 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("recharge", Charging, Topic),
     ("supercharger", Charging, Topic),
     ("charging station", Charging, Topic),
+    ("charging stations", Charging, Topic),
     ("charging point", Charging, Topic),
     ("plug in", Charging, Topic),
     // sixth round: "plug it in" (set 6) and the names of chargers
@@ -340,6 +351,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("see a man about a dog", Toilet, State),
     ("crossing my legs", Toilet, State),
     ("wee stop", Toilet, Topic),
+    // fourteenth round (set 14): "My bladder's full" (not "full" of a meal)
+    ("bladder full", Toilet, State),
+    ("bladder is full", Toilet, State),
     // rest
     ("tired", Rest, State),
     ("wide awake", Rest, Satisfied),
@@ -490,6 +504,14 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("toilet rolls", Toilet, Ignore),
     ("toilet paper", Toilet, Ignore),
     ("toilet brush", Toilet, Ignore),
+    // a bathroom at home being done up (fourteenth round, sets 4 and 12: "The kids' bathroom
+    // needs new tiles", "The bathroom tiles at home still need grouting")
+    ("bathroom tiles", Toilet, Ignore),
+    ("bathroom needs", Toilet, Ignore),
+    ("bathroom floor", Toilet, Ignore),
+    ("bathroom sink", Toilet, Ignore),
+    ("bathroom door", Toilet, Ignore),
+    ("bathroom at home", Toilet, Ignore),
     ("think tank", Fuel, Ignore),
     ("full speed", Food, Ignore),
     ("full of", Food, Ignore),

@@ -11,10 +11,10 @@
 //! hungry?"), and questions to someone else that raise nothing ("Are you hungry?"): they are about
 //! a kind, but the label says nothing happened, so they would teach the head the wrong thing.
 //!
-//! Held-out sets 1-13 (`utterances_heldout{,2,...,13}.jsonl`) were scored and reported
-//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to thirteenth
+//! Held-out sets 1-14 (`utterances_heldout{,2,...,14}.jsonl`) were scored and reported
+//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to fourteenth
 //! rounds).
-//! Held-out set 14 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
+//! Held-out set 15 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
 //! one by one in [`DEV_FILES`], never by a pattern, and [`parse_dev`] refuses it.
 
 use super::classify::Class;
@@ -37,7 +37,7 @@ pub struct DevFile {
 }
 
 /// The development files (agent/data/README.md says where each block of lines starts).
-pub const DEV_FILES: [DevFile; 23] = [
+pub const DEV_FILES: [DevFile; 24] = [
     DevFile {
         name: "utterances.jsonl",
         text: include_str!("../../data/utterances.jsonl"),
@@ -183,6 +183,13 @@ pub const DEV_FILES: [DevFile; 23] = [
     DevFile {
         name: "utterances_heldout13.jsonl",
         text: include_str!("../../data/utterances_heldout13.jsonl"),
+        injections: &[(273, usize::MAX)],
+    },
+    // Fourteenth round: set 14, scored once at the end of the thirteenth round; lines 274-340:
+    // injection attempts
+    DevFile {
+        name: "utterances_heldout14.jsonl",
+        text: include_str!("../../data/utterances_heldout14.jsonl"),
         injections: &[(273, usize::MAX)],
     },
 ];
