@@ -707,6 +707,20 @@ fn calls_off(t: &[String]) -> Option<usize> {
     })
 }
 
+/// "Let's save all the stops for after we're through the city", "Let's leave the stops till after
+/// the bridge": every stop put off ([`POSTPONE`]; fifteenth round, set 15 and round-12 wishes).
+fn stops_put_off(t: &[String]) -> bool {
+    has_any(
+        t,
+        &[&["the", "stops"], &["any", "stops"], &["all", "stops"]],
+    ) && wish_put_off(t)
+}
+
+/// Fillers of speech ("uh the um five guys").
+fn is_filler(w: &str) -> bool {
+    matches!(w, "uh" | "um" | "erm" | "er" | "ah" | "hmm" | "mm" | "uhm")
+}
+
 /// "Let's not air our dirty laundry": "let's not" before another verb, in an utterance that names
 /// no stop, calls nothing off ("Let's not", "let's not bother", "let's not stop" do; ninth round,
 /// set 9).
@@ -813,6 +827,10 @@ const PUT_OFF: &[&[&str]] = &[
 
 /// Intent cues for a topic word ("coffee" alone is only a mention).
 const INTENT: &[&[&str]] = &[
+    // "Petrol and a coffee at the Esso and we're sorted" (fifteenth round, set 15)
+    &["and", "we", "are", "sorted"],
+    &["then", "we", "are", "sorted"],
+    &["and", "we", "are", "good", "to", "go"],
     &["should"],
     &["need"],
     &["needs"],
@@ -1065,6 +1083,9 @@ fn word_tag(tag: &[String], all: &[String]) -> bool {
         && matches!(
             tag[0].as_str(),
             "eh" | "yeah" | "yes" | "yea" | "yeh" | "aye" | "ok" | "okay" | "innit"
+                // Indian English: "..., would be just the thing right now, no?" (fifteenth
+                // round, set 15)
+                | "no"
         )
         && !all.iter().any(|w| w == "you" || w == "your")
 }
@@ -1475,6 +1496,9 @@ const STATE_LEADS: &[&str] = &[
     "right",
     // "I am too much tired for driving" (a learner's English; twelfth round)
     "much",
+    // "I am having big hunger" (a learner's English; fifteenth round, set 15)
+    "big",
+    "having",
 ];
 
 const YES: &[&[&str]] = &[
@@ -1563,6 +1587,9 @@ const YES: &[&[&str]] = &[
     &["think", "i", "would", "better"],
     &["think", "i", "had", "better"],
     &["that", "would", "be", "lovely"],
+    // fifteenth round (set 15): "Better had.", "If you would, I'm flagging."
+    &["better", "had"],
+    &["if", "you", "would"],
 ];
 
 /// Words that ask for something, or say where a place is or how good it is, without saying what
@@ -1866,6 +1893,9 @@ const INJECTION_PHRASES: &[&[&str]] = &[
     // along is read from the raw words ([`sung_along`])
     &["truth", "or", "dare"],
     &["simon", "says"],
+    // "I spy with my little eye something beginning with P... petrol pump!" (fifteenth round,
+    // set 15)
+    &["i", "spy"],
     &["i", "dare", "you"],
     // an advert or a sign read out, its source named anywhere ("According to the advert,
     // Ionity chargers are now twenty percent faster", "..., says the advert on the bridge";
@@ -2314,7 +2344,8 @@ const PLAIN_NO: &[&str] = &[
     "oh", // eleventh round (set 11): "Nah, you're alright there, mate"
     "you", "are", "there", // twelfth round (set 12): "Eh, nah, I'm fine as I am"
     "eh", "well", // thirteenth round (set 13): "Mm, not really"
-    "mm", "mmm",
+    "mm", "mmm", // fifteenth round (set 15): "Not really, to be fair"
+    "to", "be", "fair",
 ];
 
 /// Family in the car, named by the first words ("Mum says she'd love a cuppa", "grandad needs
@@ -3226,7 +3257,8 @@ impl Extractor {
                 out.signals.extend(a);
                 answered = true;
             } else if !norm.question
-                && calls_off(&norm.tokens).is_some_and(|i| !lets_not_do_else(&norm.tokens, i))
+                && (calls_off(&norm.tokens).is_some_and(|i| !lets_not_do_else(&norm.tokens, i))
+                    || stops_put_off(&norm.tokens))
             {
                 // not a question: "Are you okay to keep driving?" asks, it calls nothing off
                 answered = true;
@@ -3726,7 +3758,15 @@ impl Extractor {
             if pos.checked_sub(1).is_some_and(|p| t[p] == "since") {
                 continue;
             }
-            let neg = negated_before(t, pos);
+            // "Without it I am very sleepy": "without" with its own object is a condition, it
+            // negates nothing after it (fifteenth round, set 15)
+            let neg = negated_before(t, pos).filter(|&n| {
+                !(t[n] == "without"
+                    && t.get(n + 1).is_some_and(|w| {
+                        matches!(w.as_str(), "it" | "them" | "that" | "this" | "one")
+                    })
+                    && n + 1 < pos)
+            });
             // "anywhere to eat that's not a petrol station sandwich", "a decent coffee that isn't
             // petrol station sludge": a contrast of quality, no wish and no cancellation of that
             // word (tenth round, round-4 wishes)
@@ -4037,7 +4077,8 @@ impl Extractor {
                 {
                     0.7
                 }
-                _ if t.len() <= 3 => 0.6,
+                // (fillers aside: "uh the um five guys"; fifteenth round, set 15)
+                _ if t.iter().filter(|w| !is_filler(w)).count() <= 3 => 0.6,
                 // "No nap for me, just some fresh air": the wish left after a no (twelfth round,
                 // set 12)
                 _ if t.first().is_some_and(|w| w == "just")
@@ -4511,6 +4552,58 @@ mod tests {
             &t("i called nobody answered let us get a coffee")
         )
         .is_none());
+    }
+
+    /// The fifteenth round's rules (set 15's misses), rules alone.
+    #[test]
+    fn fifteenth_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        for (text, expected) in [
+            // an Indian English tag seeks agreement with the wish
+            (
+                "Some strong filter coffee would be just the thing right now, no?",
+                vec![(Some(Coffee), Act::Want)],
+            ),
+            // "without it" is a condition, not a negation of what follows
+            (
+                "Without it I am very sleepy.",
+                vec![(Some(Rest), Act::Want)],
+            ),
+            ("I am having big hunger.", vec![(Some(Food), Act::Want)]),
+            // a list of wishes that ends "and we're sorted"
+            (
+                "Petrol and a coffee and we're sorted.",
+                vec![(Some(Coffee), Act::Want), (Some(Fuel), Act::Want)],
+            ),
+            // a bare brand among fillers
+            ("uh the um five guys", vec![(Some(Food), Act::Want)]),
+            // "full stop" is no meal; every stop put off
+            ("We're not stopping, full stop.", vec![(None, Act::Cancel)]),
+            (
+                "Let's save all the stops for after the city.",
+                vec![(None, Act::Cancel)],
+            ),
+        ] {
+            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
+        }
+        // answers
+        e.reset();
+        e.extract(
+            Speaker::Driver,
+            "Do you need a wee before the motorway?",
+            0.0,
+        );
+        assert_eq!(
+            acts(&mut e, p, "Better had.", 3.0),
+            vec![(Some(Toilet), Act::Want)]
+        );
+        e.reset();
+        e.extract(Speaker::Driver, "Do you want anything to eat?", 0.0);
+        assert!(acts(&mut e, p, "Not really, to be fair.", 3.0).is_empty());
+        // a game of I spy
+        let text = "I spy with my little eye something beginning with P, petrol pump!";
+        assert!(injection_marker(text, &normalise(text).tokens).is_some());
     }
 
     /// The tenth round's rules (issue 13 item 1), each on a line of its kind (rules alone; the

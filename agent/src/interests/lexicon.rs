@@ -86,6 +86,10 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("kopi", Coffee, Topic),
     // food
     ("hungry", Food, State),
+    // "I am having big hunger" (a learner's English; fifteenth round, set 15)
+    ("hunger", Food, State),
+    ("hunger games", Food, Ignore),
+    ("hunger strike", Food, Ignore),
     ("starving", Food, State),
     ("famished", Food, State),
     ("peckish", Food, State),
@@ -514,6 +518,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("bathroom at home", Toilet, Ignore),
     ("think tank", Fuel, Ignore),
     ("full speed", Food, Ignore),
+    // "We're not stopping, full stop" (fifteenth round, set 15)
+    ("full stop", Food, Ignore),
     ("full of", Food, Ignore),
     ("full moon", Food, Ignore),
     ("beat the traffic", Rest, Ignore),

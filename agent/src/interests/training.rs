@@ -11,10 +11,10 @@
 //! hungry?"), and questions to someone else that raise nothing ("Are you hungry?"): they are about
 //! a kind, but the label says nothing happened, so they would teach the head the wrong thing.
 //!
-//! Held-out sets 1-14 (`utterances_heldout{,2,...,14}.jsonl`) were scored and reported
-//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to fourteenth
+//! Held-out sets 1-15 (`utterances_heldout{,2,...,15}.jsonl`) were scored and reported
+//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to fifteenth
 //! rounds).
-//! Held-out set 15 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
+//! Held-out set 16 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
 //! one by one in [`DEV_FILES`], never by a pattern, and [`parse_dev`] refuses it.
 
 use super::classify::Class;
@@ -37,7 +37,7 @@ pub struct DevFile {
 }
 
 /// The development files (agent/data/README.md says where each block of lines starts).
-pub const DEV_FILES: [DevFile; 24] = [
+pub const DEV_FILES: [DevFile; 25] = [
     DevFile {
         name: "utterances.jsonl",
         text: include_str!("../../data/utterances.jsonl"),
@@ -190,6 +190,13 @@ pub const DEV_FILES: [DevFile; 24] = [
     DevFile {
         name: "utterances_heldout14.jsonl",
         text: include_str!("../../data/utterances_heldout14.jsonl"),
+        injections: &[(273, usize::MAX)],
+    },
+    // Fifteenth round: set 15, scored once at the end of the fourteenth round; lines 274-340:
+    // injection attempts
+    DevFile {
+        name: "utterances_heldout15.jsonl",
+        text: include_str!("../../data/utterances_heldout15.jsonl"),
         injections: &[(273, usize::MAX)],
     },
 ];
