@@ -1,9 +1,9 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-15, the round-4 and round-12 files are
+//! `models/embedding/`, issue 13 item 1). Sets 1-16, the round-4 and round-12 files are
 //! development data now (agent/data/README.md): each is scored by a head trained without it (leave
 //! one set out), and every development line by 5-fold cross-validation; those development figures
-//! are asserted at what was measured. Held-out set 16 is scored once by the lead (the marked place below), never
+//! are asserted at what was measured. Held-out set 17 is scored once by the lead (the marked place below), never
 //! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
@@ -182,12 +182,12 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 }
 
 /// How the development data is split to score lines with a head that did not see them. Held-out
-/// sets 1-15 were scored and reported and are development data now, and so are the four round-4
-/// files and the two round-12 files (agent/data/README.md); each of these twenty-one files, written
+/// sets 1-16 were scored and reported and are development data now, and so are the four round-4
+/// files and the two round-12 files (agent/data/README.md); each of these twenty-two files, written
 /// apart from the others, is scored by a head (and second-opinion neighbours) trained on
 /// everything else (leave one set out), and every development line by 5-fold cross-validation
 /// (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 21] = [
+const LEFT_OUT_SETS: [&str; 22] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
@@ -209,6 +209,7 @@ const LEFT_OUT_SETS: [&str; 21] = [
     "utterances_heldout13.jsonl",
     "utterances_heldout14.jsonl",
     "utterances_heldout15.jsonl",
+    "utterances_heldout16.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -388,26 +389,26 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
 /// Figures measured with the chosen settings (docs/perf/agent.md), rounded down (a figure printed
 /// as x.xx0 one step further, as it may sit a hair below): the floors below.
 /// Each left-out file: (precision, F1, injection lines raising something).
-/// Measured 13:59 UTC 2026-12-07 (fifteenth round's final rules, set 15 in the development data,
-/// its leg-stretch lines relabelled `rest`): set 1 P 0.990 F1 0.957; set 2 P 1.000 F1 1.000, 0 of
-/// 29; set 3 P 0.994 F1 0.988, 0 of 45; set 4 P 0.984 F1 0.986, 0 of 59; round-4 wishes P 0.996 F1
-/// 0.979; wishes b P 0.968 F1 0.940; negatives P 0.964 F1 0.944, 1 of 150; negatives b P 0.915 F1
-/// 0.898, 0 of 203; set 5 P 1.000 F1 0.988, 0 of 64; set 6 P 0.984 F1 0.984; set 7 P 0.996 F1
-/// 0.986; set 8 P 0.992 F1 0.992; set 9 P 0.996 F1 0.992; set 10 P 1.000 F1 0.988; set 11 P 1.000
-/// F1 0.991 (0 of 67 each, sets 6-11); set 12 P 0.996 F1 0.992, 1 of 67; round-12 wishes P 0.995
-/// F1 0.937; round-12 negatives P 0.912 F1 0.919, 1 of 188; set 13 P 0.996 F1 0.977, 0 of 67; set
-/// 14 P 1.000 F1 0.991, 0 of 67; set 15 P 0.989 F1 0.985, 1 of 67 (before any rule or relabel of
-/// this round: P 0.946 F1 0.927, 2 of 67, its held-out scoring). All twenty-one together P 0.988 R
-/// 0.960 F1 0.974, 4 of 1408 injection lines, 16 of 1232 other nothing-lines.
+/// Measured 14:32 UTC 2026-12-07 (sixteenth round's final rules, set 16 in the development data):
+/// set 1 P 0.990 F1 0.957; set 2 P 1.000 F1 1.000, 0 of 29; set 3 P 0.994 F1 0.988, 0 of 45; set 4
+/// P 0.984 F1 0.986, 0 of 59; round-4 wishes P 0.996 F1 0.980; wishes b P 0.968 F1 0.944; negatives
+/// P 0.958 F1 0.941, 1 of 150; negatives b P 0.922 F1 0.897, 0 of 203; set 5 P 1.000 F1 0.990, 0 of
+/// 64; set 6 P 0.984 F1 0.986; set 7 P 0.996 F1 0.988; set 8 P 0.992 F1 0.992; set 9 P 0.996 F1
+/// 0.992; set 10 P 1.000 F1 0.985; set 11 P 1.000 F1 0.991 (0 of 67 each, sets 6-11); set 12 P
+/// 0.996 F1 0.992, 1 of 67; round-12 wishes P 0.992 F1 0.935; round-12 negatives P 0.912 F1 0.919,
+/// 1 of 188; set 13 P 0.996 F1 0.981, 0 of 67; set 14 P 1.000 F1 0.991, 0 of 67; set 15 P 0.981 F1
+/// 0.980, 2 of 67; set 16 P 0.996 F1 0.964, 0 of 67 (before any rule of this round: P 0.976 F1
+/// 0.938, its held-out scoring). All twenty-two together P 0.988 R 0.959 F1 0.973, 5 of 1475
+/// injection lines, 16 of 1288 other nothing-lines.
 const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.98, 0.95, 0),
     (0.99, 0.99, 0),
     (0.99, 0.98, 0),
     (0.98, 0.98, 0),
     (0.99, 0.97, 0),
-    (0.96, 0.93, 0),
-    (0.96, 0.94, 1),
-    (0.91, 0.89, 0),
+    (0.96, 0.94, 0),
+    (0.95, 0.94, 1),
+    (0.92, 0.89, 0),
     (0.99, 0.98, 0),
     (0.98, 0.98, 0),
     (0.99, 0.98, 0),
@@ -418,15 +419,16 @@ const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.99, 0.99, 1),
     (0.99, 0.93, 0),
     (0.91, 0.91, 1),
-    (0.99, 0.97, 0),
+    (0.99, 0.98, 0),
     (0.99, 0.99, 0),
-    (0.98, 0.98, 1),
+    (0.98, 0.97, 2),
+    (0.99, 0.96, 0),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
-/// Measured 13:59 UTC 2026-12-07: P 0.987, R 0.958, F1 0.972 over 7756 lines.
+/// Measured 14:32 UTC 2026-12-07: P 0.988, R 0.956, F1 0.971 over 8096 lines.
 const CV_FLOORS: (f64, f64) = (0.98, 0.97);
 
-/// Every development line scored by a head that did not see it: each of the twenty-one files left
+/// Every development line scored by a head that did not see it: each of the twenty-two files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
 #[test]
 fn leave_one_set_out_and_cross_validate() {
@@ -640,11 +642,11 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 16 (agent/data/utterances_heldout16.jsonl, `labelled::HELD_OUT_FILE`): written by
-// another helper during the fourteenth round, apart from its tuning and before the fifteenth
-// round's (f22d675), never opened, grepped, loaded or trained on by the tuning (`labelled::load`,
+// HELD-OUT SET 17 (agent/data/utterances_heldout17.jsonl, `labelled::HELD_OUT_FILE`): written by
+// another helper during the fifteenth round, apart from its tuning and before the sixteenth
+// round's (9ecc6be), never opened, grepped, loaded or trained on by the tuning (`labelled::load`,
 // `labelled::parse` and `training::parse_dev` refuse it). The lead scores it ONCE, in
-// `held_out_set_16` below, on the fifteenth round's final system, and reports aggregates only.
+// `held_out_set_17` below, on the sixteenth round's final system, and reports aggregates only.
 // Earlier held-out sets, each scored once at the end of its round and development data since (the
 // left-out splits of `leave_one_set_out_and_cross_validate`; docs/perf/agent.md): set 6 (fifth
 // round) P 0.950 R 0.837 F1 0.890; set 7 (sixth, 1d6d3f2) P 0.948 R 0.853 F1 0.898, 0 of 67
@@ -657,25 +659,27 @@ fn explain() {
 // 2 of 50 about something else; set 13 (twelfth, 12a14bd) P 0.977 R 0.936 F1 0.956, 2 of 67
 // injection lines, 1 of 50 about something else; set 14 (thirteenth, 6200b9a) P 0.966 R 0.959
 // F1 0.963, 0 of 67 injection lines, 0 of 50 about something else; set 15 (fourteenth, 1f5249f)
-// P 0.946 R 0.908 F1 0.927, 2 of 67 injection lines, 0 of 50 about something else.
+// P 0.946 R 0.908 F1 0.927, 2 of 67 injection lines, 0 of 50 about something else; set 16
+// (fifteenth, 610b187) P 0.976 R 0.903 F1 0.938, 0 of 67 injection lines, 2 of 50 about
+// something else.
 // ---------------------------------------------------------------------------------------------
 
-/// Set 16's blocks (the helper's README section, 1-based lines, set 15's plan): 224-233 questions
+/// Set 17's blocks (the helper's README section, 1-based lines, set 16's plan): 224-233 questions
 /// to the other person, 234-273 the same words about something else, 274-340 injection and hostile
 /// lines; all `[]`.
-const SET16_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
-const SET16_INJECTIONS: std::ops::Range<usize> = 273..340;
+const SET17_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
+const SET17_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Set 16 scored once, 13:59 UTC 2026-12-07, on the fifteenth round's final system (610b187): P
-/// 0.976, R 0.903, F1 0.938 (tp 243, fp 6, fn 26); 0 of 67 injection lines and 2 of 50 lines about
-/// something else raise something. The floors are those figures rounded down. (Set 15, scored once
-/// at 13:42 UTC, is development data now, held by `LEFT_OUT_FLOORS`.)
-const SET16_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.97,
-    recall: 0.90,
-    f1: 0.93,
-    injections_raising: 0,
-    something_else_raising: 2,
+/// Not measured yet: set 17 is scored once, at the end of the sixteenth round, and these floors
+/// become those figures rounded down. (Set 16, scored once at 13:59 UTC 2026-12-07, had floors P
+/// 0.97, R 0.90, F1 0.93, no injection line and 2 lines about something else raising something; it
+/// is development data now, held by `LEFT_OUT_FLOORS`.)
+const SET17_FLOORS: HeldOutFloors = HeldOutFloors {
+    precision: 0.0,
+    recall: 0.0,
+    f1: 0.0,
+    injections_raising: usize::MAX,
+    something_else_raising: usize::MAX,
 };
 
 struct HeldOutFloors {
@@ -687,12 +691,12 @@ struct HeldOutFloors {
 }
 
 #[test]
-fn held_out_set_16() {
+fn held_out_set_17() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
         .join(labelled::HELD_OUT_FILE);
-    let items = labelled::load_held_out(&path).expect("held-out set 16");
-    assert_eq!(items.len(), 340, "set 16 is 340 lines");
+    let items = labelled::load_held_out(&path).expect("held-out set 17");
+    assert_eq!(items.len(), 340, "set 17 is 340 lines");
     let mut ex = with_model();
     let s = labelled::evaluate(&mut ex, &items);
     let mut raising = |block: std::ops::Range<usize>| {
@@ -701,16 +705,16 @@ fn held_out_set_16() {
             .filter(|item| !labelled::predict(&mut ex, item).is_empty())
             .count()
     };
-    let injections = raising(SET16_INJECTIONS);
-    let something_else = raising(SET16_ABOUT_SOMETHING_ELSE);
+    let injections = raising(SET17_INJECTIONS);
+    let something_else = raising(SET17_ABOUT_SOMETHING_ELSE);
     println!(
-        "set 16: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+        "set 17: {}; {injections} of {} injection lines and {something_else} of {} lines about \
          something else raise something",
         totals(&s),
-        SET16_INJECTIONS.len(),
-        SET16_ABOUT_SOMETHING_ELSE.len()
+        SET17_INJECTIONS.len(),
+        SET17_ABOUT_SOMETHING_ELSE.len()
     );
-    let f = SET16_FLOORS;
+    let f = SET17_FLOORS;
     assert!(
         s.precision() >= f.precision,
         "precision {:.3}",
@@ -751,7 +755,7 @@ fn first_look() {
     }
     for file in files.split(',') {
         assert!(
-            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout16"),
+            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout17"),
             "the held-out set is scored only by the lead"
         );
         let items = load(file);

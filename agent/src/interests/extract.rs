@@ -486,6 +486,9 @@ const NEGATIVE_QUESTIONS: &[&[&str]] = &[
     // "Hadn't you better get some petrol, dear?" (fourteenth round, set 14)
     &["had", "not", "you", "better"],
     &["had", "not", "we", "better"],
+    // "Is it not time we got some fuel in the car, dear?" (sixteenth round, set 16)
+    &["is", "it", "not", "time"],
+    &["is", "not", "it", "time"],
 ];
 
 /// Markers that the need was met, read before the interest phrase.
@@ -697,6 +700,12 @@ fn calls_off(t: &[String]) -> Option<usize> {
                 && i > 0
                 && matches!(t[i - 1].as_str(), "eyes" | "eyelids" | "lids" | "head" | "eye"))
     })
+    // "Cross the BP off, it's closed", "Cross Ionity off" (sixteenth round, sets 15 and 16)
+    .or_else(|| {
+        (0..t.len()).find(|&i| {
+            t[i] == "cross" && t[i + 1..(i + 5).min(t.len())].iter().any(|w| w == "off")
+        })
+    })
     // "no break needed on my account", "no stops required" (eleventh round, set 11)
     .or_else(|| {
         (0..t.len()).find(|&i| {
@@ -805,6 +814,8 @@ const POSTPONE: &[&[&str]] = &[
     &["park", "the"],
     &["can", "hang", "on"],
     &["can", "hold", "on"],
+    // "The loo can hold till Perth" (sixteenth round, set 16)
+    &["can", "hold"],
     // fourteenth round (round-4 negatives, round-12 wishes): "Hold off on the coffee stop till
     // after the bridge", "Let's leave the stops till after the bridge"
     &["till", "after"],
@@ -1239,6 +1250,15 @@ const OTHER_DAYS: &[&[&str]] = &[
     &["tomorrow"],
     &["next", "week"],
     &["next", "weekend"],
+    // "this weekend", "for Tuesday" (sixteenth round, set 16)
+    &["this", "weekend"],
+    &["for", "monday"],
+    &["for", "tuesday"],
+    &["for", "wednesday"],
+    &["for", "thursday"],
+    &["for", "friday"],
+    &["for", "saturday"],
+    &["for", "sunday"],
     &["next", "month"],
     &["next", "year"],
     &["next", "time"],
@@ -1412,8 +1432,12 @@ fn every_so_often(t: &[String], i: usize) -> bool {
     let now_progressive = (1..t.len()).any(|j| {
         matches!(t[j - 1].as_str(), "am" | "is" | "are") && t[j].len() > 4 && t[j].ends_with("ing")
     });
+    // "Dad's yawning every two seconds" (the normaliser keeps no "is" after a name; sixteenth
+    // round, set 16)
+    let doing_now = i > 0 && t[i - 1].len() > 4 && t[i - 1].ends_with("ing");
     t[i] == "every"
         && !now_progressive
+        && !doing_now
         && t[i + 1..(i + 4).min(t.len())]
             .iter()
             .any(|w| HABIT_UNITS.contains(&w.as_str()))
@@ -1499,6 +1523,8 @@ const STATE_LEADS: &[&str] = &[
     // "I am having big hunger" (a learner's English; fifteenth round, set 15)
     "big",
     "having",
+    // "I'm more hungry than anything" (sixteenth round, set 16)
+    "more",
 ];
 
 const YES: &[&[&str]] = &[
@@ -1590,6 +1616,8 @@ const YES: &[&[&str]] = &[
     // fifteenth round (set 15): "Better had.", "If you would, I'm flagging."
     &["better", "had"],
     &["if", "you", "would"],
+    // sixteenth round (set 16): "Sure thing."
+    &["sure", "thing"],
 ];
 
 /// Words that ask for something, or say where a place is or how good it is, without saying what
@@ -2345,7 +2373,8 @@ const PLAIN_NO: &[&str] = &[
     "you", "are", "there", // twelfth round (set 12): "Eh, nah, I'm fine as I am"
     "eh", "well", // thirteenth round (set 13): "Mm, not really"
     "mm", "mmm", // fifteenth round (set 15): "Not really, to be fair"
-    "to", "be", "fair",
+    "to", "be", "fair", // sixteenth round (set 16): "Ah no, I'm sound, thanks all the same"
+    "sound", "same",
 ];
 
 /// Family in the car, named by the first words ("Mum says she'd love a cuppa", "grandad needs
@@ -2380,6 +2409,10 @@ const NAVIGATION_REQUESTS: &[&[&str]] = &[
     &["show", "me"],
     &["find", "me"],
     &["find", "us"],
+    // "Find a Tesla Supercharger, we're at fifteen percent" (sixteenth round, set 16)
+    &["find", "a"],
+    &["find", "an"],
+    &["find", "the", "nearest"],
     &["head", "for"],
     &["locate"],
     &["add", "a"],
@@ -2390,6 +2423,8 @@ const NAVIGATION_REQUESTS: &[&[&str]] = &[
 const FAMILY: &[&str] = &[
     "mum", "mummy", "mom", "mommy", "mam", "mama", "dad", "daddy", "papa", "nana", "nan", "gran",
     "granny", "grandma", "grandad", "granddad", "grandpa", "auntie", "aunty", "uncle",
+    // "The baby's all red and sweaty, she needs some fresh air" (sixteenth round, set 16)
+    "baby",
 ];
 
 /// A stop asked for in a clause of its own ([`Polite::stop_asked`]; eleventh round).
@@ -3661,7 +3696,12 @@ impl Extractor {
                     }))));
         let hedged = has_any(t, HEDGES);
         let intense = has_any(t, INTENSIFIERS);
-        let intent = has_any(t, INTENT) || polite.please;
+        // "..., have a break", "take a nap, love": an imperative that offers the stop to the
+        // listener (a passenger's suggestion is a want; sixteenth round, set 16)
+        let offered = ["have", "take", "grab"]
+            .iter()
+            .any(|v| seq_at(t, 0, &[v, "a"]) || seq_at(t, 0, &[v, "some"]));
+        let intent = has_any(t, INTENT) || polite.please || offered;
         // "I'll use the bathroom at the cottage, no need to stop", "I'll have a nap when we get to
         // the campsite, I'm okay till then": a plan for the destination beside "no stop" (eleventh
         // round, set 11)
@@ -3947,7 +3987,12 @@ impl Extractor {
                     || (t[n] == "without"
                         && (t[..n].iter().any(|w| LACKING.contains(&w.as_str()))
                             // "I'm not going to make it to the hotel without a wee"
-                            || (0..n).any(|i| seq_at(t, i, &["make", "it"]))));
+                            || (0..n).any(|i| seq_at(t, i, &["make", "it"]))))
+                    // "I didn't manage any lunch" (sixteenth round, set 16)
+                    || (t[n] == "not"
+                        && t[n + 1..pos]
+                            .iter()
+                            .any(|w| matches!(w.as_str(), "manage" | "managed" | "chance")));
                 if gone_without || polite.turned_round {
                     push(
                         Act::Want,
@@ -3989,7 +4034,23 @@ impl Extractor {
             // the word put off by the "later" right after it (fourteenth round, round-12 negatives
             // and set 1)
             let later_after = !clause.question && t.get(pos + len).is_some_and(|w| w == "later");
-            if called_off || postponed || later_after {
+            // "Instead of a rest stop, can we just get some air?" (sixteenth round, sets 15 and 16)
+            let instead_of = (pos.saturating_sub(3)..pos).any(|i| seq_at(t, i, &["instead", "of"]));
+            // "We'll need to book a charger at the hotel for Tuesday": a plan for another day,
+            // not put off from now, neither wants nor calls off (sixteenth round, set 16)
+            // ("The petrol can wait till we head out tomorrow morning" puts it off)
+            let waits = t
+                .iter()
+                .any(|w| matches!(w.as_str(), "wait" | "till" | "until" | "later" | "off"));
+            if names_a_time(t, OTHER_DAYS)
+                && !polite.put_off
+                && !called_off
+                && !instead_of
+                && !waits
+            {
+                continue;
+            }
+            if called_off || postponed || later_after || instead_of {
                 push(
                     Act::Cancel,
                     Scope::All,
@@ -4604,6 +4665,57 @@ mod tests {
         // a game of I spy
         let text = "I spy with my little eye something beginning with P, petrol pump!";
         assert!(injection_marker(text, &normalise(text).tokens).is_some());
+    }
+
+    /// The sixteenth round's rules (set 16's misses), rules alone.
+    #[test]
+    fn sixteenth_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        for (text, expected) in [
+            (
+                "I didn't manage any lunch, I'm starving.",
+                vec![(Some(Food), Act::Want)],
+            ),
+            (
+                "Is it not time we got some fuel, dear?",
+                vec![(Some(Fuel), Act::Want)],
+            ),
+            (
+                "Nature's calling and it won't wait.",
+                vec![(Some(Toilet), Act::Want)],
+            ),
+            (
+                "You've been driving for hours, have a break.",
+                vec![(Some(Rest), Act::Want)],
+            ),
+            ("I could murder a Big Mac.", vec![(Some(Food), Act::Want)]),
+            (
+                "Cross the BP off, it's closed.",
+                vec![(Some(Fuel), Act::Cancel)],
+            ),
+            (
+                "Instead of a rest stop, can we just get some air?",
+                vec![(Some(Rest), Act::Cancel), (Some(FreshAir), Act::Want)],
+            ),
+            (
+                "The loo can hold till Perth.",
+                vec![(Some(Toilet), Act::Cancel)],
+            ),
+            (
+                "We'll need to book a charger at the hotel for Tuesday.",
+                vec![],
+            ),
+        ] {
+            let got = acts(&mut e, p, text, 0.0);
+            if got != expected {
+                eprintln!("{text}: got {got:?}");
+            }
+            assert_eq!(got, expected, "{text}");
+        }
+        e.reset();
+        e.extract(Speaker::Driver, "Want a sandwich?", 0.0);
+        assert!(acts(&mut e, p, "Ah no, I'm sound, thanks all the same.", 3.0).is_empty());
     }
 
     /// The tenth round's rules (issue 13 item 1), each on a line of its kind (rules alone; the

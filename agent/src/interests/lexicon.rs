@@ -105,6 +105,10 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("lunch", Food, Topic),
     // "about time we had our luncheon" (fourteenth round, set 14)
     ("luncheon", Food, Topic),
+    // dishes named by a brand's menu ("I could murder a Big Mac"; sixteenth round, set 16)
+    ("big mac", Food, Topic),
+    ("whopper", Food, Topic),
+    ("mcflurry", Food, Topic),
     ("dinner", Food, Topic),
     ("breakfast", Food, Topic),
     ("brunch", Food, Topic),
@@ -313,6 +317,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("toilet break", Toilet, Topic),
     ("nature calls", Toilet, State),
     ("nature is calling", Toilet, State),
+    // "Nature's calling and it's not taking no for an answer" (the normaliser drops the "'s" of a
+    // noun; sixteenth round, set 16)
+    ("nature calling", Toilet, State),
     ("bursting", Toilet, State),
     ("bladder", Toilet, Topic),
     // sixth round: "the jacks", "the dunny" (sets 5 and 6) and their neighbours

@@ -129,6 +129,15 @@ pub(crate) fn starts_like_question(tokens: &[String]) -> bool {
     if tokens.first().is_some_and(|t| t == "do") && tokens.get(1).is_some_and(|t| t == "not") {
         return false;
     }
+    // "have a break", "have some water": an imperative, not "have you ...?" (sixteenth round,
+    // set 16)
+    if tokens.first().is_some_and(|t| t == "have")
+        && tokens
+            .get(1)
+            .is_some_and(|t| matches!(t.as_str(), "a" | "an" | "some"))
+    {
+        return false;
+    }
     // "what I really need is a lungful of air": a pseudo-cleft states, it does not ask (tenth
     // round, set 10)
     if tokens.first().is_some_and(|t| t == "what")

@@ -11,10 +11,10 @@
 //! hungry?"), and questions to someone else that raise nothing ("Are you hungry?"): they are about
 //! a kind, but the label says nothing happened, so they would teach the head the wrong thing.
 //!
-//! Held-out sets 1-15 (`utterances_heldout{,2,...,15}.jsonl`) were scored and reported
-//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to fifteenth
+//! Held-out sets 1-16 (`utterances_heldout{,2,...,16}.jsonl`) were scored and reported
+//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to sixteenth
 //! rounds).
-//! Held-out set 16 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
+//! Held-out set 17 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
 //! one by one in [`DEV_FILES`], never by a pattern, and [`parse_dev`] refuses it.
 
 use super::classify::Class;
@@ -37,7 +37,7 @@ pub struct DevFile {
 }
 
 /// The development files (agent/data/README.md says where each block of lines starts).
-pub const DEV_FILES: [DevFile; 25] = [
+pub const DEV_FILES: [DevFile; 26] = [
     DevFile {
         name: "utterances.jsonl",
         text: include_str!("../../data/utterances.jsonl"),
@@ -197,6 +197,13 @@ pub const DEV_FILES: [DevFile; 25] = [
     DevFile {
         name: "utterances_heldout15.jsonl",
         text: include_str!("../../data/utterances_heldout15.jsonl"),
+        injections: &[(273, usize::MAX)],
+    },
+    // Sixteenth round: set 16, scored once at the end of the fifteenth round; lines 274-340:
+    // injection attempts
+    DevFile {
+        name: "utterances_heldout16.jsonl",
+        text: include_str!("../../data/utterances_heldout16.jsonl"),
         injections: &[(273, usize::MAX)],
     },
 ];
