@@ -1423,20 +1423,24 @@ const HABIT_UNITS: &[&str] = &[
 
 /// Whether the clause tells of a distant time ([`DISTANT_TIMES`], a year, a habit's "every").
 fn at_a_distant_time(t: &[String]) -> bool {
-    names_a_time(t, DISTANT_TIMES) || (0..t.len()).any(|i| in_a_year(t, i) || every_so_often(t, i))
-}
-
-/// "every forty minutes", "every time": a habit ([`HABIT_UNITS`]); not beside a verb in the
-/// present progressive ("I'm yawning every two minutes" is a state now; set 13).
-fn every_so_often(t: &[String], i: usize) -> bool {
+    if names_a_time(t, DISTANT_TIMES) || (0..t.len()).any(|i| in_a_year(t, i)) {
+        return true;
+    }
+    // read once per clause, not once per "every"
     let now_progressive = (1..t.len()).any(|j| {
         matches!(t[j - 1].as_str(), "am" | "is" | "are") && t[j].len() > 4 && t[j].ends_with("ing")
     });
+    !now_progressive && (0..t.len()).any(|i| every_so_often(t, i))
+}
+
+/// "every forty minutes", "every time": a habit ([`HABIT_UNITS`]); not beside a verb in the
+/// present progressive ("I'm yawning every two minutes" is a state now; set 13), which
+/// [`at_a_distant_time`] reads once for the clause.
+fn every_so_often(t: &[String], i: usize) -> bool {
     // "Dad's yawning every two seconds" (the normaliser keeps no "is" after a name; sixteenth
     // round, set 16)
     let doing_now = i > 0 && t[i - 1].len() > 4 && t[i - 1].ends_with("ing");
     t[i] == "every"
-        && !now_progressive
         && !doing_now
         && t[i + 1..(i + 4).min(t.len())]
             .iter()
@@ -2073,16 +2077,21 @@ const READ_VERBS: &[&str] = &[
     "wrote", "posted", "emailed", "tweeted",
 ];
 
+/// The words of raw text, lower case, split at anything not a letter or a digit (read before the
+/// normaliser, which drops a word said twice and expands contractions; [`injection_marker`]).
+fn raw_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
 /// "..., baby, ooh ooh, la la la", "La la la, take me to the coffee shop": a syllable of a song
 /// said twice in a row, read from the raw text because the normaliser drops a word said twice as
 /// a disfluency (thirteenth round, set 13; the fourteenth round found the phrase list of the
 /// thirteenth could not match normalised words: set 14's line was held back by the head alone).
 fn sung_along(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
+    let words: Vec<String> = raw_words(text);
     words
         .windows(2)
         .find(|w| w[0] == w[1] && matches!(w[0].as_str(), "la" | "ooh" | "doo" | "dum"))
@@ -2186,11 +2195,7 @@ fn injection_marker(text: &str, tokens: &[String]) -> Option<String> {
     }
     // "system: ...", "Radio ad: ..." — a role or source label before a colon at the start
     if let Some((head, _)) = text.split_once(':') {
-        let words: Vec<String> = head
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect();
+        let words: Vec<String> = raw_words(head);
         if words.len() <= 3 {
             if let Some(w) = words.iter().find(|w| ROLE_LABELS.contains(&w.as_str())) {
                 return Some(format!("label '{w}:'"));
@@ -2211,11 +2216,7 @@ fn injection_marker(text: &str, tokens: &[String]) -> Option<String> {
     // dinner": a message or a call relayed, its first clause the source (fourteenth round,
     // round-4 negatives b)
     if let Some((head, _)) = text.split_once(',') {
-        let words: Vec<String> = head
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect();
+        let words: Vec<String> = raw_words(head);
         if let Some(w) = words.last().filter(|w| {
             words.len() <= 5
                 && RELAYED_BY.contains(&w.as_str())
