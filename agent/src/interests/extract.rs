@@ -187,6 +187,30 @@ fn obliged_at(t: &[String], m: usize) -> bool {
     (m..(m + 3).min(t.len())).any(|i| seq_at(t, i, &["got", "to"]))
 }
 
+/// Desires a person can have "got" ([`desire_got_at`]).
+const DESIRES: &[&str] = &[
+    "craving",
+    "hankering",
+    "urge",
+    "yearning",
+    "longing",
+    "itch",
+    "hunger",
+    "thirst",
+];
+
+/// "I've got a craving for KFC", "we've got a real hankering for chips": "got" at the satisfied
+/// marker `m` followed by a desire is the wish, not a need met (seventeenth round, set 17).
+fn desire_got_at(t: &[String], m: usize) -> bool {
+    (m..(m + 3).min(t.len()))
+        .find(|&g| t[g] == "got")
+        .is_some_and(|g| {
+            t[g + 1..(g + 4).min(t.len())]
+                .iter()
+                .any(|w| DESIRES.contains(&w.as_str()))
+        })
+}
+
 /// "Petrol is almost finished", "the battery's nearly gone": the tank or battery running out at
 /// `at` (the word after the energy word), a want, not a need met (twelfth round, set 12 and
 /// development lines of Indian English).
@@ -340,6 +364,9 @@ const DISLIKED_AFTER: &[&[&str]] = &[
     &["is", "not", "appealing"],
     &["not", "my", "thing"],
     &["does", "nothing", "for", "me"],
+    // "Coffee's the last thing on my mind today" (seventeenth round, set 17)
+    &["is", "the", "last", "thing"],
+    &["the", "last", "thing"],
 ];
 
 /// Engines that are not the car's ("I filled the lawnmower with petrol"; twelfth round, set 12).
@@ -681,6 +708,8 @@ const NAMED_CALL_OFFS: &[&[&str]] = &[
     &["ignore"],
     // "Call off the charging stop" (eleventh round, set 11)
     &["call", "off"],
+    // "Let's not bother with the Tesla Supercharger after all" (seventeenth round, set 17)
+    &["not", "bother", "with"],
 ];
 
 /// Where the clause calls the stops off ([`CALL_OFF`]), if it does: not "before we carry on" ("I
@@ -1101,6 +1130,22 @@ fn word_tag(tag: &[String], all: &[String]) -> bool {
         && !all.iter().any(|w| w == "you" || w == "your")
 }
 
+/// A last question that invites the others to join a proposal ("Five Guys for lunch, who's in?";
+/// seventeenth round, set 17): a request, like [`is_tag`].
+const PROPOSAL_TAGS: &[&[&str]] = &[
+    // "who's" is read "who" (the normaliser keeps the stem of a noun's "'s")
+    &["who", "in"],
+    &["who", "is", "in"],
+    &["who", "with", "me"],
+    &["who", "is", "with", "me"],
+    &["who", "up", "for", "it"],
+    &["who", "is", "up", "for", "it"],
+    &["who", "keen"],
+    &["who", "is", "keen"],
+    &["anyone", "in"],
+    &["any", "takers"],
+];
+
 /// Names and endearments said after a tag question.
 const VOCATIVES: &[&str] = &[
     "sweetheart",
@@ -1301,6 +1346,8 @@ const WANTS_WHAT_WAS_NAMED: &[&[&str]] = &[
     &["that", "is", "all", "i", "need"],
     &["all", "i", "need", "is"],
     &["just", "what", "i", "need"],
+    // "Coffee and a toilet, in that order." (seventeenth round, set 17)
+    &["in", "that", "order"],
 ];
 
 /// What the whole utterance says that every clause reads: a "please" anywhere (or a request said
@@ -1329,6 +1376,7 @@ struct Polite {
     turned_round: bool,
     /// A later clause takes this one's wish back ([`TAKEN_BACK`]).
     taken_back: bool,
+
     /// The question closes by offering the choice ("Should I find somewhere to charge, or are we
     /// fine?"; thirteenth round, set 13): it asks the others, it does not ask for the stop.
     offers_a_choice: bool,
@@ -1454,6 +1502,9 @@ fn names_a_time(t: &[String], set: &[&[&str]]) -> bool {
     (0..t.len()).any(|i| {
         set.iter().any(|s| seq_at(t, i, s))
             && !(i > 0 && matches!(t[i - 1].as_str(), "since" | "till" | "until" | "like"))
+            // "I can't hold it like I used to": a comparison with the past, about now
+            // (seventeenth round, set 17)
+            && !(i > 1 && matches!(t[i - 2].as_str(), "like" | "as") && t[i] == "used")
     })
 }
 
@@ -1622,6 +1673,11 @@ const YES: &[&[&str]] = &[
     &["if", "you", "would"],
     // sixteenth round (set 16): "Sure thing."
     &["sure", "thing"],
+    // seventeenth round (set 17): "Twist my arm, why don't you. Yes.", "Ooh, now you're
+    // talking.", "Stop, if you don't mind." ("I do, actually": [`Extractor::answer`])
+    &["twist", "my", "arm"],
+    &["now", "you", "are", "talking"],
+    &["if", "you", "do", "not", "mind"],
 ];
 
 /// Words that ask for something, or say where a place is or how good it is, without saying what
@@ -2014,6 +2070,10 @@ const INJECTION_PHRASES: &[&[&str]] = &[
     &["improv"],
     // testing what it makes of a word ("I bet this thing thinks \"coffee\" means I want one")
     &["this", "thing", "thinks"],
+    // an advert's boast read out ("Visit Costa, the nation's favourite coffee shop"; seventeenth
+    // round, set 17; "nation's" is read "nation")
+    &["the", "nation", "favourite"],
+    &["the", "nation", "favorite"],
 ];
 /// A source of text read out rather than said: "radio ad: ...", "the billboard says ...".
 const TEXT_SOURCES: &[&str] = &[
@@ -3213,7 +3273,10 @@ impl Extractor {
         // "Let a bit of air in, would you?": a tag at the end makes a request, not a question
         let tagged = norm.clauses.len() > 1
             && norm.clauses.last().is_some_and(|c| {
-                c.question && (is_tag(&c.tokens) || word_tag(&c.tokens, &norm.tokens))
+                c.question
+                    && (is_tag(&c.tokens)
+                        || word_tag(&c.tokens, &norm.tokens)
+                        || PROPOSAL_TAGS.iter().any(|tag| c.tokens.as_slice() == *tag))
             });
         // "Coffee and a rest, that's what I need": the wish is said after the things it names
         let wants_them = has_any(&norm.tokens, WANTS_WHAT_WAS_NAMED);
@@ -3227,7 +3290,13 @@ impl Extractor {
                     c.question
                         && opens_a_request(&c.tokens)
                         && c.tokens.iter().any(|w| {
-                            matches!(w.as_str(), "there" | "stop" | "pull" | "pop" | "stopping")
+                            matches!(
+                                w.as_str(),
+                                "there" | "stop" | "pull" | "pop" | "stopping"
+                                    // "Texaco on the left, can we fill up?" (seventeenth
+                                    // round, set 17)
+                                    | "fill" | "refuel" | "charge" | "plug"
+                            )
                         })
                 }),
             stop_asked: norm.clauses.len() > 1
@@ -3477,7 +3546,11 @@ impl Extractor {
         }
         // "Me!" after "Anyone want coffee?"
         let me = tokens.len() <= 2 && tokens.first().is_some_and(|t| t == "me");
-        if me || yes.is_some() {
+        // "I do, actually" after "Do you need a wee?": only at the start (not "I'll tell you if
+        // I do"), and not "I don't" (seventeenth round, set 17)
+        let i_do = (seq_at(tokens, 0, &["i", "do"]) || seq_at(tokens, 0, &["we", "do"]))
+            && tokens.get(2).is_none_or(|w| w != "not");
+        if me || i_do || yes.is_some() {
             self.last = None;
             return Some(accepted(&last));
         }
@@ -3850,15 +3923,19 @@ impl Extractor {
             let satisfied_marker = find_any(t, pos.saturating_sub(5), pos, SATISFIED)
                 // not "got to" / "we have got to": an obligation
                 .filter(|&m| !obliged_at(t, m))
-                // not "peckish enough to eat a whole tray": a measure of the state (fourteenth
-                // round, round-12 wishes; "had enough to eat" stays)
+                // not "peckish enough to eat a whole tray", "hungry enough for a Baconator": a
+                // measure of the state (fourteenth round, round-12 wishes; seventeenth, set 17;
+                // "had enough to eat" stays)
                 .filter(|&m| {
                     !(t[m] == "enough"
-                        && t.get(m + 1).is_some_and(|w| w == "to")
+                        && t.get(m + 1).is_some_and(|w| w == "to" || w == "for")
                         && m.checked_sub(1).is_some_and(|p| {
                             !matches!(t[p].as_str(), "had" | "eaten" | "drunk" | "got" | "have")
                         }))
                 })
+                // not "I've got a craving for KFC": a desire one has got is the wish itself
+                // (seventeenth round, set 17)
+                .filter(|&m| !desire_got_at(t, m))
                 // not "The Shell's got a café": what a place has (fourteenth round, set 14)
                 .filter(|&m| {
                     !brand_ends.iter().any(|&e| {
@@ -3993,7 +4070,15 @@ impl Extractor {
                     || (t[n] == "not"
                         && t[n + 1..pos]
                             .iter()
-                            .any(|w| matches!(w.as_str(), "manage" | "managed" | "chance")));
+                            .any(|w| matches!(w.as_str(), "manage" | "managed" | "chance")))
+                    // "he didn't have his coffee, can we get him one?": gone without it (not
+                    // "didn't have to", "didn't have time"; seventeenth round, set 17)
+                    || (t[n] == "not"
+                        && n.checked_sub(1).is_some_and(|p| t[p] == "did")
+                        && t.get(n + 1).is_some_and(|w| w == "have" || w == "get")
+                        && !t
+                            .get(n + 2)
+                            .is_some_and(|w| matches!(w.as_str(), "to" | "time")));
                 if gone_without || polite.turned_round {
                     push(
                         Act::Want,
@@ -4036,7 +4121,9 @@ impl Extractor {
             // and set 1)
             let later_after = !clause.question && t.get(pos + len).is_some_and(|w| w == "later");
             // "Instead of a rest stop, can we just get some air?" (sixteenth round, sets 15 and 16)
-            let instead_of = (pos.saturating_sub(3)..pos).any(|i| seq_at(t, i, &["instead", "of"]));
+            // "Rather than eating, can we just get some fresh air?" (seventeenth round, set 17)
+            let instead_of = (pos.saturating_sub(3)..pos)
+                .any(|i| seq_at(t, i, &["instead", "of"]) || seq_at(t, i, &["rather", "than"]));
             // "We'll need to book a charger at the hotel for Tuesday": a plan for another day,
             // not put off from now, neither wants nor calls off (sixteenth round, set 16)
             // ("The petrol can wait till we head out tomorrow morning" puts it off)
@@ -4717,6 +4804,93 @@ mod tests {
         e.reset();
         e.extract(Speaker::Driver, "Want a sandwich?", 0.0);
         assert!(acts(&mut e, p, "Ah no, I'm sound, thanks all the same.", 3.0).is_empty());
+    }
+
+    /// The seventeenth round's rules (issue 13 item 1; set 17's misses), each on a line of its
+    /// kind written for this test (rules alone).
+    #[test]
+    fn seventeenth_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        let brand_of = |e: &mut Extractor, text: &str| {
+            e.reset();
+            e.extract(p, text, 0.0)
+                .signals
+                .into_iter()
+                .filter_map(|s| s.brand.map(|b| (b, s.act)))
+                .collect::<Vec<_>>()
+        };
+        for (text, expected) in [
+            // a desire one has got, a measure of hunger, an Australian nickname, a proposal with
+            // "who's in", a brand named before "can we fill up", "let's not bother with"
+            ("I've got a real craving for Greggs.", ("Greggs", Act::Want)),
+            (
+                "I'm hungry enough for a Subway footlong.",
+                ("Subway", Act::Want),
+            ),
+            ("Let's swing into Maccas.", ("McDonald's", Act::Want)),
+            ("Nando's for tea, who's in?", ("Nando's", Act::Want)),
+            ("BP on the right, can we fill up?", ("BP", Act::Want)),
+            (
+                "Let's not bother with the Shell after all.",
+                ("Shell", Act::Cancel),
+            ),
+        ] {
+            let got = brand_of(&mut e, text);
+            assert!(
+                got.iter().any(|(b, a)| b == expected.0 && *a == expected.1),
+                "{text}: got {got:?}"
+            );
+        }
+        for (text, expected) in [
+            (
+                "Mum's cranky because she didn't have her tea, can we get her a coffee?",
+                vec![(Some(Coffee), Act::Want)],
+            ),
+            (
+                "Rather than lunch, can we just get some fresh air?",
+                vec![(Some(Food), Act::Cancel), (Some(FreshAir), Act::Want)],
+            ),
+            (
+                "Food is the last thing on my mind.",
+                vec![(Some(Food), Act::Cancel)],
+            ),
+            ("I could do with a leak.", vec![(Some(Toilet), Act::Want)]),
+            ("There's a leak in the sunroof again.", vec![]),
+            (
+                "What I need is a proper sleep.",
+                vec![(Some(Rest), Act::Want)],
+            ),
+            (
+                "I can't go as long as I used to, I need the toilet.",
+                vec![(Some(Toilet), Act::Want)],
+            ),
+            ("I used to need the toilet every hour on this road.", vec![]),
+        ] {
+            e.reset();
+            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
+        }
+        for (question, answer, yes) in [
+            ("Do you need a wee?", "I do, actually.", true),
+            ("Do you need a wee?", "I don't, thanks.", false),
+            ("Do you need a break?", "I'll tell you if I do.", false),
+            ("Want a coffee?", "Twist my arm, why don't you. Yes.", true),
+            ("Want a coffee?", "Ooh, now you're talking.", true),
+            (
+                "Shall I stop for some air?",
+                "Stop, if you don't mind.",
+                true,
+            ),
+        ] {
+            e.reset();
+            e.extract(Speaker::Driver, question, 0.0);
+            let got = acts(&mut e, p, answer, 3.0);
+            assert_eq!(
+                got.iter().any(|(_, a)| *a == Act::Want),
+                yes,
+                "{answer}: got {got:?}"
+            );
+        }
     }
 
     /// The tenth round's rules (issue 13 item 1), each on a line of its kind (rules alone; the

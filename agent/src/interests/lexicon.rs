@@ -340,6 +340,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("the ladies", Toilet, Topic),
     // tenth round (sets 7, 10 and round-4 wishes): idioms of a full bladder
     ("take a leak", Toilet, Topic),
+    // "I need a leak and about four hours of sleep" (seventeenth round, set 17): wanted only
+    // with a wish word, like every topic word ("there's a leak in the roof" names nothing)
+    ("leak", Toilet, Topic),
     ("rest room", Toilet, Topic),
     // tenth round, general vocabulary: regional and nursery words for the toilet
     ("khazi", Toilet, Topic),
@@ -432,6 +435,12 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("breather", Rest, Topic),
     // sixth round: "a kip" (set 5) and its neighbours
     ("kip", Rest, Topic),
+    // "what I need is a proper sleep", "about four hours of sleep" (seventeenth round, set 17):
+    // not "sleep" alone ("I didn't sleep well" names no stop)
+    ("a sleep", Rest, Topic),
+    ("a proper sleep", Rest, Topic),
+    ("some sleep", Rest, Topic),
+    ("hours of sleep", Rest, Topic),
     ("snooze", Rest, Topic),
     ("forty winks", Rest, Topic),
     ("shut eye", Rest, Topic),
@@ -550,6 +559,9 @@ const BRANDS: &[(&str, &str, InterestKind)] = &[
     ("mcdonalds", "McDonald's", Food),
     ("mcdonald s", "McDonald's", Food),
     ("maccies", "McDonald's", Food),
+    // Australian (seventeenth round, set 17)
+    ("maccas", "McDonald's", Food),
+    ("macca s", "McDonald's", Food),
     ("burger king", "Burger King", Food),
     ("kfc", "KFC", Food),
     ("subway", "Subway", Food),
