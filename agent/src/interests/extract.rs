@@ -687,6 +687,9 @@ const NAMED_REQUESTS: &[&[&str]] = &[
     &["find", "us"],
     &["find", "me"],
     &["am", "after"],
+    // "Find a Tesla Supercharger, we're at fifteen percent" (seventeenth round, set 16)
+    &["find", "a"],
+    &["find", "an"],
 ];
 
 /// Verbs between a request's opening and its object ("let's *get* fuel", "can we *stop for* a").
@@ -2498,6 +2501,15 @@ const STOP_REQUESTS: &[&[&str]] = &[
     &["let", "us", "pull", "over"],
 ];
 
+/// A stop ordered at the start of a clause of its own ("Ooh, is that a Greggs? Pull in!";
+/// seventeenth round, set 16): what another clause names is what it is for ([`Polite::stop_asked`]).
+const STOP_ORDERS: &[&[&str]] = &[
+    &["pull", "in"],
+    &["pull", "over"],
+    &["stop", "there"],
+    &["stop", "here"],
+];
+
 /// Words of a wish that reaches the car from elsewhere: a call, a message, a screen, a show.
 const REMOTE_SOURCES: &[&str] = &[
     "rang",
@@ -3034,6 +3046,17 @@ impl Extractor {
                 .get(j)
                 .is_some_and(|w| REQUEST_VERBS.contains(&w.as_str()))
             {
+                // "let's charge there", "can we fill up": the verb is itself the kind asked for
+                // (seventeenth round, set 17; the car's verbs only: "I want go outside ... to
+                // move my legs" is a leg stretch)
+                if let Some((n, hit)) = self.lexicon.lookup(tokens, j) {
+                    if hit.role != Role::Ignore
+                        && matches!(hit.kind, InterestKind::Charging | InterestKind::Fuel)
+                        && self.lexicon.lookup(tokens, j + n).is_none()
+                    {
+                        kinds.push(hit.kind);
+                    }
+                }
                 j += 1;
             }
             if tokens.get(j).is_some_and(|w| w == "up") {
@@ -3288,7 +3311,9 @@ impl Extractor {
             asks_to_stop: norm.clauses.len() > 1
                 && norm.clauses.last().is_some_and(|c| {
                     c.question
-                        && opens_a_request(&c.tokens)
+                        // "Circle K coming up, fill up there?": a short question proposes too
+                        // (seventeenth round, set 16)
+                        && (opens_a_request(&c.tokens) || c.tokens.len() <= 3)
                         && c.tokens.iter().any(|w| {
                             matches!(
                                 w.as_str(),
@@ -3300,10 +3325,11 @@ impl Extractor {
                         })
                 }),
             stop_asked: norm.clauses.len() > 1
-                && norm
-                    .clauses
-                    .iter()
-                    .any(|c| !c.question && has_any(&c.tokens, STOP_REQUESTS)),
+                && norm.clauses.iter().any(|c| {
+                    !c.question
+                        && (has_any(&c.tokens, STOP_REQUESTS)
+                            || STOP_ORDERS.iter().any(|o| seq_at(&c.tokens, 0, o)))
+                }),
             turned_round: false,
             taken_back: false,
             // "We'll fill up tomorrow morning, there's enough for tonight": moved to another day
@@ -3755,7 +3781,9 @@ impl Extractor {
                 || asked_with_a_tag(t)
                 // "Cheeky Nando's for dinner?": a place or a dish proposed for a meal (eleventh
                 // round, set 11)
-                || (t.len() <= 6
+                || ((t.len() <= 6
+                    // "Maccies drive-thru on the way out of town?" (seventeenth round, set 16)
+                    || (t.len() <= 9 && has_any(t, &[&["on", "the", "way"]])))
                     && !starts_like_question(t)
                     // "Timmies run before the highway?": a place proposed (development miss)
                     && (hits.iter().any(|(_, _, h)| h.brand.is_some())
@@ -4011,7 +4039,14 @@ impl Extractor {
                 }
                 out.push(signal);
             };
-            if clause.question && !request && (t.len() > 3 || starts_like_question(t)) {
+            // ("Ooh, is that a Greggs? Pull in!": a place asked about, then stopped at; not "Are
+            // we okay for fuel? ..., we should stop", which asks about the need)
+            let stopped_at = polite.stop_asked && hit.brand.is_some();
+            if clause.question
+                && !request
+                && !stopped_at
+                && (t.len() > 3 || starts_like_question(t))
+            {
                 // "Have you had lunch?", "Aren't you hungry?": asking someone else
                 push(
                     Act::Inquiry,
@@ -4148,7 +4183,7 @@ impl Extractor {
                 continue;
             }
             if clause.question {
-                if request {
+                if request || stopped_at {
                     push(
                         Act::Want,
                         Scope::Speaker,
@@ -4835,6 +4870,11 @@ mod tests {
                 "Let's not bother with the Shell after all.",
                 ("Shell", Act::Cancel),
             ),
+            // a short question that proposes, a place asked about then stopped at, a brand
+            // proposed "on the way"
+            ("Esso coming up, fill up there?", ("Esso", Act::Want)),
+            ("Is that a Costa? Pull in!", ("Costa", Act::Want)),
+            ("Greggs on the way out of town?", ("Greggs", Act::Want)),
         ] {
             let got = brand_of(&mut e, text);
             assert!(
@@ -4866,6 +4906,11 @@ mod tests {
                 vec![(Some(Toilet), Act::Want)],
             ),
             ("I used to need the toilet every hour on this road.", vec![]),
+            ("I'm going to throw up.", vec![(Some(FreshAir), Act::Want)]),
+            (
+                "I don't need air any more.",
+                vec![(Some(FreshAir), Act::Cancel)],
+            ),
         ] {
             e.reset();
             assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");

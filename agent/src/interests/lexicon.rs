@@ -477,6 +477,10 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("go outside", FreshAir, Topic),
     ("get out and breathe", FreshAir, Topic),
     ("queasy", FreshAir, State),
+    // "I think I'm gonna throw up, pull over, I need air", "I don't need air anymore"
+    // (seventeenth round, sets 16 and 17)
+    ("throw up", FreshAir, State),
+    ("need air", FreshAir, State),
     // seventh round (set 7): heat said as a state, air let in
     ("roasting in here", FreshAir, State),
     ("boiling in here", FreshAir, State),
