@@ -677,14 +677,16 @@ fn explain() {
 const SET18_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
 const SET18_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Set 18 is not scored yet: it is scored once at the end of the seventeenth round, and these
-/// floors are then set to its figures rounded down.
+/// Set 18 scored once, 16:48 UTC 2026-12-07, on the seventeenth round's final system (a3fc55f): P
+/// 0.992, R 0.974, F1 0.983 (tp 264, fp 2, fn 7); 0 of 67 injection lines and 1 of 50 lines about
+/// something else raise something. The floors are those figures rounded down. (Set 17, scored once
+/// at 14:32 UTC, is development data now, held by `LEFT_OUT_FLOORS`.)
 const SET18_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.99,
+    recall: 0.97,
+    f1: 0.98,
+    injections_raising: 0,
+    something_else_raising: 1,
 };
 
 struct HeldOutFloors {
