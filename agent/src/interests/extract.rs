@@ -878,6 +878,8 @@ const INTENT: &[&[&str]] = &[
     &["need"],
     &["needs"],
     &["needed"],
+    // "I'd rather we found a loo" (eighteenth round, set 18)
+    &["would", "rather", "we"],
     // "I'm needing the lavvy", "Ah'm needin' the cludgie" (Scottish and Indian English; tenth
     // round, sets 7 and 10)
     &["needing"],
@@ -1113,7 +1115,8 @@ fn asked_with_a_tag(t: &[String]) -> bool {
 /// A tag question and nothing else: "would you", "will you", "could you", "can you" (and "...,
 /// please"). Said in a clause of its own, it makes the utterance a request ([`Extractor::extract`]).
 fn is_tag(t: &[String]) -> bool {
-    (t.len() == 2 || (t.len() == 3 && t[2] == "please"))
+    // "..., would you, love?" (eighteenth round, set 18)
+    (t.len() == 2 || (t.len() == 3 && (t[2] == "please" || VOCATIVES.contains(&t[2].as_str()))))
         && matches!(t[0].as_str(), "would" | "will" | "could" | "can")
         && t[1] == "you"
 }
@@ -1380,10 +1383,24 @@ struct Polite {
     /// A later clause takes this one's wish back ([`TAKEN_BACK`]).
     taken_back: bool,
 
+    /// The next clause denies this one ("Me, hungry? Not in the slightest"; eighteenth round).
+    denied_after: bool,
     /// The question closes by offering the choice ("Should I find somewhere to charge, or are we
     /// fine?"; thirteenth round, set 13): it asks the others, it does not ask for the stop.
     offers_a_choice: bool,
 }
+
+/// A clause that denies the short question before it ([`Polite::denied_after`]).
+const DENIALS: &[&[&str]] = &[
+    &["not", "in", "the", "slightest"],
+    &["not", "at", "all"],
+    &["not", "really"],
+    &["not", "for", "me"],
+    &["no"],
+    &["nope"],
+    &["nah"],
+    &["never"],
+];
 
 /// A clause after a negated one that says it holds now ("I wasn't hungry an hour ago, but I am
 /// now", "I didn't think we'd need to charge, but we do"; tenth round, round-4 negatives). The
@@ -3294,8 +3311,10 @@ impl Extractor {
         // another day anywhere in the utterance ("Next week we're driving to Cornwall, we'll need
         // lunch on the way") puts every clause's wishes on that day
         // "Let a bit of air in, would you?": a tag at the end makes a request, not a question
+        // (not only the last clause: "Pop into a garage for some unleaded, would you, love?
+        // We're nearly dry"; eighteenth round, set 18)
         let tagged = norm.clauses.len() > 1
-            && norm.clauses.last().is_some_and(|c| {
+            && norm.clauses[1..].iter().any(|c| {
                 c.question
                     && (is_tag(&c.tokens)
                         || word_tag(&c.tokens, &norm.tokens)
@@ -3332,6 +3351,7 @@ impl Extractor {
                 }),
             turned_round: false,
             taken_back: false,
+            denied_after: false,
             // "We'll fill up tomorrow morning, there's enough for tonight": moved to another day
             // because there is enough now (twelfth round, set 12)
             put_off: has_any(&norm.tokens, PUT_OFF)
@@ -3357,6 +3377,14 @@ impl Extractor {
                         .any(|r| c.tokens.iter().map(String::as_str).eq(r.iter().copied()))
                 }),
                 taken_back: later.iter().any(|c| has_any(&c.tokens, TAKEN_BACK)),
+                denied_after: clause.question
+                    && later.first().is_some_and(|c| {
+                        !c.question
+                            && DENIALS.iter().any(|d| seq_at(&c.tokens, 0, d))
+                            // not "Coffee? No, tea": what is wanted instead is read by the
+                            // rules of that clause
+                            && c.tokens.len() <= 6
+                    }),
                 ..polite
             };
             any_hit |= self.clause(clause, clause_polite, &mut out.signals);
@@ -4042,10 +4070,14 @@ impl Extractor {
             // ("Ooh, is that a Greggs? Pull in!": a place asked about, then stopped at; not "Are
             // we okay for fuel? ..., we should stop", which asks about the need)
             let stopped_at = polite.stop_asked && hit.brand.is_some();
-            if clause.question
+            // "Hands up in the back if anybody needs a wee": asks the others (eighteenth round,
+            // set 18)
+            let asks_if_anyone = has_any(t, &[&["if", "anybody"], &["if", "anyone"]]);
+            if (clause.question
                 && !request
                 && !stopped_at
-                && (t.len() > 3 || starts_like_question(t))
+                && (t.len() > 3 || starts_like_question(t)))
+                || asks_if_anyone
             {
                 // "Have you had lunch?", "Aren't you hungry?": asking someone else
                 push(
@@ -4190,6 +4222,15 @@ impl Extractor {
                         0.75,
                         format!("asks for '{phrase}'"),
                     );
+                } else if t.len() <= 3 && !starts_like_question(t) && polite.denied_after {
+                    // "Me, hungry? Not in the slightest", "Coffee? Nah, not for me": the
+                    // speaker's echo, then denied (eighteenth round, sets 18 and 6)
+                    push(
+                        Act::Cancel,
+                        Scope::Speaker,
+                        0.7,
+                        format!("'{phrase}?' denied"),
+                    );
                 } else if t.len() <= 3 && !starts_like_question(t) {
                     push(Act::Want, Scope::Speaker, 0.6, format!("'{phrase}?'"));
                 } else {
@@ -4261,8 +4302,19 @@ impl Extractor {
                 {
                     0.7
                 }
-                // (fillers aside: "uh the um five guys"; fifteenth round, set 15)
-                _ if t.iter().filter(|w| !is_filler(w)).count() <= 3 => 0.6,
+                // (fillers aside: "uh the um five guys"; fifteenth round, set 15; and the word
+                // that lists it: "First a wee, then a flat white"; eighteenth round, set 18)
+                _ if t
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, w)| {
+                        !(is_filler(w) || (i == 0 && matches!(w.as_str(), "then" | "and" | "plus")))
+                    })
+                    .count()
+                    <= 3 =>
+                {
+                    0.6
+                }
                 // "No nap for me, just some fresh air": the wish left after a no (twelfth round,
                 // set 12)
                 _ if t.first().is_some_and(|w| w == "just")
@@ -4935,6 +4987,37 @@ mod tests {
                 yes,
                 "{answer}: got {got:?}"
             );
+        }
+    }
+
+    /// The eighteenth round's rules (issue 13 item 1; set 18's misses), each on a line of its
+    /// kind written for this test (rules alone).
+    #[test]
+    fn eighteenth_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        for (text, expected) in [
+            ("Gotta fill 'er up soon.", vec![(Some(Fuel), Act::Want)]),
+            (
+                "Nip into a garage for some diesel, would you, pet? We're on fumes.",
+                vec![(Some(Fuel), Act::Want)],
+            ),
+            (
+                "First the loo, then a latte.",
+                vec![(Some(Coffee), Act::Want), (Some(Toilet), Act::Want)],
+            ),
+            (
+                "I'd rather we found a toilet.",
+                vec![(Some(Toilet), Act::Want)],
+            ),
+            ("Me, tired? Not at all.", vec![(Some(Rest), Act::Cancel)]),
+            (
+                "Shout if anyone needs the toilet before the ferry.",
+                vec![(Some(Toilet), Act::Inquiry)],
+            ),
+        ] {
+            e.reset();
+            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
         }
     }
 

@@ -219,6 +219,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("gas up", Fuel, Topic),
     ("tank up", Fuel, Topic),
     ("fill her up", Fuel, Topic),
+    // "Gotta fill 'er up before the long stretch" (eighteenth round, set 18)
+    ("fill er up", Fuel, Topic),
     // tenth round (development sets 6-10, round-4 wishes): fuel by grade or another language's
     // word, the warning light described by a child or a worried passenger, the car as hungry
     ("unleaded", Fuel, Topic),
