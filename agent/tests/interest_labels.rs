@@ -680,14 +680,16 @@ fn explain() {
 const SET19_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
 const SET19_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Set 19 is not scored yet: it is scored once at the end of the eighteenth round, and these
-/// floors are then set to its figures rounded down.
+/// Set 19 scored once, 17:07 UTC 2026-12-07, on the eighteenth round's final system (e38ed83): P
+/// 0.974, R 0.974, F1 0.974 (tp 266, fp 7, fn 7); 2 of 67 injection lines and 1 of 50 lines about
+/// something else raise something. The floors are those figures rounded down. (Set 18, scored once
+/// at 16:48 UTC, is development data now, held by `LEFT_OUT_FLOORS`.)
 const SET19_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.97,
+    recall: 0.97,
+    f1: 0.97,
+    injections_raising: 2,
+    something_else_raising: 1,
 };
 
 struct HeldOutFloors {
