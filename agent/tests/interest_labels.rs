@@ -1,9 +1,9 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-18, the round-4 and round-12 files are
+//! `models/embedding/`, issue 13 item 1). Sets 1-19, the round-4 and round-12 files are
 //! development data now (agent/data/README.md): each is scored by a head trained without it (leave
 //! one set out), and every development line by 5-fold cross-validation; those development figures
-//! are asserted at what was measured. Held-out set 19 is scored once by the lead (the marked place below), never
+//! are asserted at what was measured. Held-out set 20 is scored once by the lead (the marked place below), never
 //! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
@@ -182,12 +182,12 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 }
 
 /// How the development data is split to score lines with a head that did not see them. Held-out
-/// sets 1-18 were scored and reported and are development data now, and so are the four round-4
-/// files and the two round-12 files (agent/data/README.md); each of these twenty-four files, written
+/// sets 1-19 were scored and reported and are development data now, and so are the four round-4
+/// files and the two round-12 files (agent/data/README.md); each of these twenty-five files, written
 /// apart from the others, is scored by a head (and second-opinion neighbours) trained on
 /// everything else (leave one set out), and every development line by 5-fold cross-validation
 /// (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 24] = [
+const LEFT_OUT_SETS: [&str; 25] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
@@ -212,6 +212,7 @@ const LEFT_OUT_SETS: [&str; 24] = [
     "utterances_heldout16.jsonl",
     "utterances_heldout17.jsonl",
     "utterances_heldout18.jsonl",
+    "utterances_heldout19.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -394,18 +395,19 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
 /// Measured 14:32 UTC 2026-12-07 (sixteenth round's final rules, set 16 in the development data):
 /// set 1 P 0.990 F1 0.957; set 2 P 1.000 F1 1.000, 0 of 29; set 3 P 0.994 F1 0.988, 0 of 45; set 4
 /// P 0.984 F1 0.986, 0 of 59; round-4 wishes P 0.996 F1 0.980; wishes b P 0.968 F1 0.944; negatives
-/// Measured 17:04 UTC 2026-12-07 (eighteenth round's final rules), each file left out: set 1 P
+/// Measured 17:42 UTC 2026-12-07 (nineteenth round's final rules), each file left out: set 1 P
 /// 0.990 F1 0.962; set 2 P 1.000 F1 1.000; set 3 P 0.994 F1 0.985; set 4 P 0.984 F1 0.986;
-/// round-4 wishes P 0.996 F1 0.980; wishes b P 0.970 F1 0.943; negatives P 0.958 F1 0.941, 1 of
-/// 150; negatives b P 0.930 F1 0.905, 0 of 203; set 5 P 1.000 F1 0.990; set 6 P 0.988 F1 0.990;
+/// round-4 wishes P 0.996 F1 0.979; wishes b P 0.970 F1 0.943; negatives P 0.958 F1 0.944, 1 of
+/// 150; negatives b P 0.929 F1 0.901, 0 of 203; set 5 P 1.000 F1 0.990; set 6 P 0.988 F1 0.990;
 /// set 7 P 0.996 F1 0.984; set 8 P 0.992 F1 0.994; set 9 P 0.996 F1 0.988; set 10 P 1.000 F1
-/// 0.985; set 11 P 1.000 F1 0.992; set 12 P 0.996 F1 0.992, 1 of 67; round-12 wishes P 0.992 F1
-/// 0.937; round-12 negatives P 0.926 F1 0.933, 1 of 188; set 13 P 0.996 F1 0.979; set 14 P 1.000
-/// F1 0.993; set 15 P 0.981 F1 0.980, 2 of 67; set 16 P 1.000 F1 0.979; set 17 P 0.985 F1 0.982,
-/// 1 of 67; set 18 P 1.000 F1 0.996 (before any rule of this round: P 0.992 F1 0.983, its
-/// held-out scoring); 0 injection lines raising where not named. All twenty-four together P 0.989
-/// R 0.963 F1 0.976, 6 of 1609 injection lines, 16 of 1400 other nothing-lines. Floors: precision
-/// and F1 rounded down to two places (one step more where the third place is 0).
+/// 0.987; set 11 P 1.000 F1 0.992; set 12 P 0.996 F1 0.992, 1 of 67; round-12 wishes P 0.992 F1
+/// 0.935; round-12 negatives P 0.913 F1 0.926, 1 of 188; set 13 P 0.996 F1 0.979; set 14 P 1.000
+/// F1 0.991; set 15 P 0.981 F1 0.981, 2 of 67; set 16 P 1.000 F1 0.981; set 17 P 0.989 F1 0.983,
+/// 1 of 67; set 18 P 1.000 F1 0.996; set 19 P 1.000 F1 0.994 (before any rule of this round: P
+/// 0.974 F1 0.974, its held-out scoring); 0 injection lines raising where not named. All
+/// twenty-five together P 0.990 R 0.964 F1 0.977, 6 of 1676 injection lines, 16 of 1456 other
+/// nothing-lines. Floors: precision and F1 rounded down to two places (one step more where the
+/// third place is 0).
 const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.98, 0.96, 0),
     (0.99, 0.99, 0),
@@ -424,19 +426,20 @@ const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.99, 0.99, 0),
     (0.99, 0.99, 1),
     (0.99, 0.93, 0),
-    (0.92, 0.93, 1),
+    (0.91, 0.92, 1),
     (0.99, 0.97, 0),
     (0.99, 0.99, 0),
-    (0.98, 0.97, 2),
-    (0.99, 0.97, 0),
+    (0.98, 0.98, 2),
+    (0.99, 0.98, 0),
     (0.98, 0.98, 1),
+    (0.99, 0.99, 0),
     (0.99, 0.99, 0),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
-/// Measured 17:04 UTC 2026-12-07: P 0.988, R 0.959, F1 0.973 over 8776 lines.
+/// Measured 17:42 UTC 2026-12-07: P 0.988, R 0.962, F1 0.975 over 9116 lines.
 const CV_FLOORS: (f64, f64) = (0.98, 0.97);
 
-/// Every development line scored by a head that did not see it: each of the twenty-four files left
+/// Every development line scored by a head that did not see it: each of the twenty-five files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
 #[test]
 fn leave_one_set_out_and_cross_validate() {
@@ -650,11 +653,11 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 19 (agent/data/utterances_heldout19.jsonl, `labelled::HELD_OUT_FILE`): written by
-// another helper during the seventeenth round, apart from the tuning and before the eighteenth
-// round's (98f070b), never opened, grepped, loaded or trained on by the tuning (`labelled::load`,
+// HELD-OUT SET 20 (agent/data/utterances_heldout20.jsonl, `labelled::HELD_OUT_FILE`): written by
+// another helper during the eighteenth round, apart from the tuning and before the nineteenth
+// round's (6c9d049), never opened, grepped, loaded or trained on by the tuning (`labelled::load`,
 // `labelled::parse` and `training::parse_dev` refuse it). The lead scores it ONCE, in
-// `held_out_set_19` below, on the eighteenth round's final system, and reports aggregates only.
+// `held_out_set_20` below, on the nineteenth round's final system, and reports aggregates only.
 // Earlier held-out sets, each scored once at the end of its round and development data since (the
 // left-out splits of `leave_one_set_out_and_cross_validate`; docs/perf/agent.md): set 6 (fifth
 // round) P 0.950 R 0.837 F1 0.890; set 7 (sixth, 1d6d3f2) P 0.948 R 0.853 F1 0.898, 0 of 67
@@ -671,25 +674,24 @@ fn explain() {
 // (fifteenth, 610b187) P 0.976 R 0.903 F1 0.938, 0 of 67 injection lines, 2 of 50 about
 // something else; set 17 (sixteenth, 8ddca9a) P 0.965 R 0.901 F1 0.932, 2 of 67 injection lines,
 // 1 of 50 about something else; set 18 (seventeenth, a3fc55f) P 0.992 R 0.974 F1 0.983, 0 of 67
-// injection lines, 1 of 50 about something else.
+// injection lines, 1 of 50 about something else; set 19 (eighteenth, e38ed83) P 0.974 R 0.974 F1
+// 0.974, 2 of 67 injection lines, 1 of 50 about something else.
 // ---------------------------------------------------------------------------------------------
 
-/// Set 19's blocks (the helper's README section, 1-based lines, set 17's plan): 224-233 questions
+/// Set 20's blocks (the helper's README section, 1-based lines, set 17's plan): 224-233 questions
 /// to the other person, 234-273 the same words about something else, 274-340 injection and hostile
 /// lines; all `[]`.
-const SET19_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
-const SET19_INJECTIONS: std::ops::Range<usize> = 273..340;
+const SET20_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
+const SET20_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Set 19 scored once, 17:07 UTC 2026-12-07, on the eighteenth round's final system (e38ed83): P
-/// 0.974, R 0.974, F1 0.974 (tp 266, fp 7, fn 7); 2 of 67 injection lines and 1 of 50 lines about
-/// something else raise something. The floors are those figures rounded down. (Set 18, scored once
-/// at 16:48 UTC, is development data now, held by `LEFT_OUT_FLOORS`.)
-const SET19_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.97,
-    recall: 0.97,
-    f1: 0.97,
-    injections_raising: 2,
-    something_else_raising: 1,
+/// Set 20 is not scored yet: it is scored once at the end of the nineteenth round, and these
+/// floors are then set to its figures rounded down.
+const SET20_FLOORS: HeldOutFloors = HeldOutFloors {
+    precision: 0.0,
+    recall: 0.0,
+    f1: 0.0,
+    injections_raising: usize::MAX,
+    something_else_raising: usize::MAX,
 };
 
 struct HeldOutFloors {
@@ -701,12 +703,12 @@ struct HeldOutFloors {
 }
 
 #[test]
-fn held_out_set_19() {
+fn held_out_set_20() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
         .join(labelled::HELD_OUT_FILE);
-    let items = labelled::load_held_out(&path).expect("held-out set 19");
-    assert_eq!(items.len(), 340, "set 19 is 340 lines");
+    let items = labelled::load_held_out(&path).expect("held-out set 20");
+    assert_eq!(items.len(), 340, "set 20 is 340 lines");
     let mut ex = with_model();
     let s = labelled::evaluate(&mut ex, &items);
     let mut raising = |block: std::ops::Range<usize>| {
@@ -715,16 +717,16 @@ fn held_out_set_19() {
             .filter(|item| !labelled::predict(&mut ex, item).is_empty())
             .count()
     };
-    let injections = raising(SET19_INJECTIONS);
-    let something_else = raising(SET19_ABOUT_SOMETHING_ELSE);
+    let injections = raising(SET20_INJECTIONS);
+    let something_else = raising(SET20_ABOUT_SOMETHING_ELSE);
     println!(
-        "set 19: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+        "set 20: {}; {injections} of {} injection lines and {something_else} of {} lines about \
          something else raise something",
         totals(&s),
-        SET19_INJECTIONS.len(),
-        SET19_ABOUT_SOMETHING_ELSE.len()
+        SET20_INJECTIONS.len(),
+        SET20_ABOUT_SOMETHING_ELSE.len()
     );
-    let f = SET19_FLOORS;
+    let f = SET20_FLOORS;
     assert!(
         s.precision() >= f.precision,
         "precision {:.3}",
@@ -765,7 +767,7 @@ fn first_look() {
     }
     for file in files.split(',') {
         assert!(
-            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout19"),
+            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout20"),
             "the held-out set is scored only by the lead"
         );
         let items = load(file);

@@ -738,6 +738,17 @@ fn calls_off(t: &[String]) -> Option<usize> {
             t[i] == "cross" && t[i + 1..(i + 5).min(t.len())].iter().any(|w| w == "off")
         })
     })
+    // "Let's give that BP a swerve", "give the Costa a miss" (nineteenth round, set 19)
+    .or_else(|| {
+        (0..t.len()).find(|&i| {
+            t[i] == "give"
+                && (i + 1..(i + 5).min(t.len())).any(|j| {
+                    seq_at(t, j, &["a", "swerve"])
+                        || seq_at(t, j, &["a", "miss"])
+                        || seq_at(t, j, &["a", "wide", "berth"])
+                })
+        })
+    })
     // "no break needed on my account", "no stops required" (eleventh round, set 11)
     .or_else(|| {
         (0..t.len()).find(|&i| {
@@ -880,6 +891,9 @@ const INTENT: &[&[&str]] = &[
     &["needed"],
     // "I'd rather we found a loo" (eighteenth round, set 18)
     &["would", "rather", "we"],
+    // "Grandad's been on about a coffee for the last twenty minutes" (nineteenth round, set 19)
+    &["been", "on", "about"],
+    &["going", "on", "about"],
     // "I'm needing the lavvy", "Ah'm needin' the cludgie" (Scottish and Indian English; tenth
     // round, sets 7 and 10)
     &["needing"],
@@ -1454,6 +1468,10 @@ const DISTANT_TIMES: &[&[&str]] = &[
     &["the", "other", "day"],
     &["used", "to"],
     &["when", "i", "was"],
+    // "the fanciest toilet I've ever seen": a superlative of experience, a story (nineteenth
+    // round, set 19)
+    &["i", "have", "ever"],
+    &["we", "have", "ever"],
     // habits (twelfth round, round-12 negatives): "On workdays I grab a flat white at the Pret"
     &["most", "mornings"],
     &["every", "morning"],
@@ -1698,6 +1716,11 @@ const YES: &[&[&str]] = &[
     &["twist", "my", "arm"],
     &["now", "you", "are", "talking"],
     &["if", "you", "do", "not", "mind"],
+    // nineteenth round (set 19): "Ravenous, now that you mention it", "Uh-huh, I feel yucky"
+    &["now", "that", "you", "mention", "it"],
+    &["now", "you", "mention", "it"],
+    &["uh", "huh"],
+    &["mm", "hmm"],
 ];
 
 /// Words that ask for something, or say where a place is or how good it is, without saying what
@@ -1944,6 +1967,9 @@ const NO: &[&[&str]] = &[
     // Airbnb tonight" (fourteenth round, round-12 negatives)
     &["rather", "not"],
     &["do", "not", "bother"],
+    // "Eh, I'm grand" after "Hungry?": fine as I am, read before YES's "grand" (nineteenth
+    // round, set 19)
+    &["i", "am", "grand"],
 ];
 
 /// Kinds a "let's keep going" calls off: every stop, not the cabin.
@@ -2094,6 +2120,9 @@ const INJECTION_PHRASES: &[&[&str]] = &[
     // round, set 17; "nation's" is read "nation")
     &["the", "nation", "favourite"],
     &["the", "nation", "favorite"],
+    // a game that casts the assistant ("Let's play a game where you're a car that's always
+    // thirsty for diesel"; nineteenth round, set 19)
+    &["play", "a", "game"],
 ];
 /// A source of text read out rather than said: "radio ad: ...", "the billboard says ...".
 const TEXT_SOURCES: &[&str] = &[
@@ -2116,6 +2145,10 @@ const TEXT_SOURCES: &[&str] = &[
     // messages and texts read out (round-4 development negatives: "Text from the school: ...",
     // "Reminder from your calendar: ...", "Mum's message says she's starving")
     "message",
+    // "Family chat, Auntie Pam: ...", "Kid in the TV show: ..." (nineteenth round, set 19 and
+    // round-4 negatives)
+    "chat",
+    "show",
     "text",
     "email",
     "voicemail",
@@ -5018,6 +5051,50 @@ mod tests {
         ] {
             e.reset();
             assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
+        }
+    }
+
+    /// The nineteenth round's rules (issue 13 item 1; set 19's misses), each on a line of its
+    /// kind written for this test (rules alone).
+    #[test]
+    fn nineteenth_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        for (text, expected) in [
+            (
+                "Give the Shell a miss, we'll go to the BP instead.",
+                vec![(Some(Fuel), Act::Want), (Some(Fuel), Act::Cancel)],
+            ),
+            ("The best coffee I've ever had was in Rome.", vec![]),
+            (
+                "Work chat, Priya: 'starving, stop at the next one'.",
+                vec![],
+            ),
+            (
+                "Let's play a game where you're always hungry for chips.",
+                vec![],
+            ),
+        ] {
+            e.reset();
+            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
+        }
+        for (question, answer, yes) in [
+            (
+                "Are you hungry?",
+                "Starving, now that you mention it.",
+                true,
+            ),
+            ("Do you need some air?", "Uh-huh.", true),
+            ("Hungry?", "Eh, I'm grand.", false),
+        ] {
+            e.reset();
+            e.extract(Speaker::Driver, question, 0.0);
+            let got = acts(&mut e, p, answer, 3.0);
+            assert_eq!(
+                got.iter().any(|(_, a)| *a == Act::Want),
+                yes,
+                "{answer}: got {got:?}"
+            );
         }
     }
 

@@ -440,6 +440,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // "what I need is a proper sleep", "about four hours of sleep" (seventeenth round, set 17):
     // not "sleep" alone ("I didn't sleep well" names no stop)
     ("a sleep", Rest, Topic),
+    // "five minutes with my eyes shut" (nineteenth round, set 19)
+    ("eyes shut", Rest, Topic),
     ("a proper sleep", Rest, Topic),
     ("some sleep", Rest, Topic),
     ("hours of sleep", Rest, Topic),
@@ -483,6 +485,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // (seventeenth round, sets 16 and 17)
     ("throw up", FreshAir, State),
     ("need air", FreshAir, State),
+    // "so I can breathe some proper air" (nineteenth round, set 19)
+    ("proper air", FreshAir, Topic),
     // seventh round (set 7): heat said as a state, air let in
     ("roasting in here", FreshAir, State),
     ("boiling in here", FreshAir, State),
