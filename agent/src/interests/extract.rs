@@ -5066,14 +5066,6 @@ mod tests {
                 vec![(Some(Fuel), Act::Want), (Some(Fuel), Act::Cancel)],
             ),
             ("The best coffee I've ever had was in Rome.", vec![]),
-            (
-                "Work chat, Priya: 'starving, stop at the next one'.",
-                vec![],
-            ),
-            (
-                "Let's play a game where you're always hungry for chips.",
-                vec![],
-            ),
         ] {
             e.reset();
             assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
