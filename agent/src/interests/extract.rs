@@ -4408,6 +4408,21 @@ mod tests {
             .collect()
     }
 
+    /// Each `(question, answer, wants)`: the driver asks, the passenger answers 3 s later, and the
+    /// answer wants something or not.
+    fn check_answers(e: &mut Extractor, cases: &[(&str, &str, bool)]) {
+        for &(question, answer, wants) in cases {
+            e.reset();
+            e.extract(Speaker::Driver, question, 0.0);
+            let got = acts(e, Speaker::Passenger, answer, 3.0);
+            assert_eq!(
+                got.iter().any(|(_, a)| *a == Act::Want),
+                wants,
+                "{answer}: got {got:?}"
+            );
+        }
+    }
+
     /// The ninth round's rules (issue 13 item 1), each on a line of its kind.
     #[test]
     fn ninth_round_rules() {
@@ -5000,7 +5015,7 @@ mod tests {
             e.reset();
             assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
         }
-        for (question, answer, yes) in [
+        let answers = [
             ("Do you need a wee?", "I do, actually.", true),
             ("Do you need a wee?", "I don't, thanks.", false),
             ("Do you need a break?", "I'll tell you if I do.", false),
@@ -5011,16 +5026,8 @@ mod tests {
                 "Stop, if you don't mind.",
                 true,
             ),
-        ] {
-            e.reset();
-            e.extract(Speaker::Driver, question, 0.0);
-            let got = acts(&mut e, p, answer, 3.0);
-            assert_eq!(
-                got.iter().any(|(_, a)| *a == Act::Want),
-                yes,
-                "{answer}: got {got:?}"
-            );
-        }
+        ];
+        check_answers(&mut e, &answers);
     }
 
     /// The eighteenth round's rules (issue 13 item 1; set 18's misses), each on a line of its
@@ -5070,7 +5077,7 @@ mod tests {
             e.reset();
             assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
         }
-        for (question, answer, yes) in [
+        let answers = [
             (
                 "Are you hungry?",
                 "Starving, now that you mention it.",
@@ -5078,16 +5085,8 @@ mod tests {
             ),
             ("Do you need some air?", "Uh-huh.", true),
             ("Hungry?", "Eh, I'm grand.", false),
-        ] {
-            e.reset();
-            e.extract(Speaker::Driver, question, 0.0);
-            let got = acts(&mut e, p, answer, 3.0);
-            assert_eq!(
-                got.iter().any(|(_, a)| *a == Act::Want),
-                yes,
-                "{answer}: got {got:?}"
-            );
-        }
+        ];
+        check_answers(&mut e, &answers);
     }
 
     /// The tenth round's rules (issue 13 item 1), each on a line of its kind (rules alone; the
