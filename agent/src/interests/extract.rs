@@ -1150,8 +1150,8 @@ fn word_tag(tag: &[String], all: &[String]) -> bool {
         && !all.iter().any(|w| w == "you" || w == "your")
 }
 
-/// A last question that invites the others to join a proposal ("Five Guys for lunch, who's in?";
-/// seventeenth round, set 17): a request, like [`is_tag`].
+/// A question after the first clause that invites the others to join a proposal ("Five Guys for
+/// lunch, who's in?"; seventeenth round, set 17): a request, like [`is_tag`].
 const PROPOSAL_TAGS: &[&[&str]] = &[
     // "who's" is read "who" (the normaliser keeps the stem of a noun's "'s")
     &["who", "in"],
