@@ -3891,6 +3891,9 @@ impl Extractor {
         // stuffy in the office all summer", "My mate on the other coach is bursting for the
         // loo": the issue's example, fourteenth round, round-4 and round-12 negatives)
         let distant = at_a_distant_time(t) || (0..t.len()).any(|i| names_a_place_elsewhere(t, i));
+        // "Hands up in the back if anybody needs a wee": asks the others (eighteenth round,
+        // set 18)
+        let asks_if_anyone = has_any(t, &[&["if", "anybody"], &["if", "anyone"]]);
         let mut named = false;
         let starts: Vec<usize> = hits.iter().map(|h| h.0).collect();
         let brand_ends: Vec<usize> = hits
@@ -4103,9 +4106,6 @@ impl Extractor {
             // ("Ooh, is that a Greggs? Pull in!": a place asked about, then stopped at; not "Are
             // we okay for fuel? ..., we should stop", which asks about the need)
             let stopped_at = polite.stop_asked && hit.brand.is_some();
-            // "Hands up in the back if anybody needs a wee": asks the others (eighteenth round,
-            // set 18)
-            let asks_if_anyone = has_any(t, &[&["if", "anybody"], &["if", "anyone"]]);
             if (clause.question
                 && !request
                 && !stopped_at
@@ -4255,17 +4255,19 @@ impl Extractor {
                         0.75,
                         format!("asks for '{phrase}'"),
                     );
-                } else if t.len() <= 3 && !starts_like_question(t) && polite.denied_after {
-                    // "Me, hungry? Not in the slightest", "Coffee? Nah, not for me": the
-                    // speaker's echo, then denied (eighteenth round, sets 18 and 6)
-                    push(
-                        Act::Cancel,
-                        Scope::Speaker,
-                        0.7,
-                        format!("'{phrase}?' denied"),
-                    );
                 } else if t.len() <= 3 && !starts_like_question(t) {
-                    push(Act::Want, Scope::Speaker, 0.6, format!("'{phrase}?'"));
+                    if polite.denied_after {
+                        // "Me, hungry? Not in the slightest", "Coffee? Nah, not for me": the
+                        // speaker's echo, then denied (eighteenth round, sets 18 and 6)
+                        push(
+                            Act::Cancel,
+                            Scope::Speaker,
+                            0.7,
+                            format!("'{phrase}?' denied"),
+                        );
+                    } else {
+                        push(Act::Want, Scope::Speaker, 0.6, format!("'{phrase}?'"));
+                    }
                 } else {
                     push(
                         Act::Inquiry,
