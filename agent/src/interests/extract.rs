@@ -516,6 +516,10 @@ const NEGATIVE_QUESTIONS: &[&[&str]] = &[
     // "Is it not time we got some fuel in the car, dear?" (sixteenth round, set 16)
     &["is", "it", "not", "time"],
     &["is", "not", "it", "time"],
+    // "Would you not take a break, you're wrecked" (Irish English; twentieth round, set 20)
+    &["would", "you", "not", "take"],
+    &["would", "you", "not", "stop"],
+    &["would", "you", "not", "pull"],
 ];
 
 /// Markers that the need was met, read before the interest phrase.
@@ -668,6 +672,8 @@ const CALL_OFF: &[&[&str]] = &[
     &["heading", "straight"],
     &["keep", "trucking"],
     &["keep", "truckin"],
+    // "Naw, we'll just keep gaun" (Scots; twentieth round, set 20)
+    &["keep", "gaun"],
 ];
 
 /// Openings of a request that takes what it asks for as its object ([`Extractor::asked_for_by_name`]).
@@ -880,6 +886,25 @@ const PUT_OFF: &[&[&str]] = &[
 ];
 
 /// Intent cues for a topic word ("coffee" alone is only a mention).
+/// Whether the clause says a wish or a plan ([`INTENT`]), not counting the auxiliary "have" of a
+/// perfect tense ("they've found the snacks" says what happened; twentieth round, set 20).
+fn intends(t: &[String]) -> bool {
+    (0..t.len()).any(|i| {
+        INTENT.iter().any(|s| {
+            seq_at(t, i, s)
+                && !(*s == ["have"]
+                    && t.get(i + 1)
+                        .is_some_and(|w| w.ends_with("ed") || PARTICIPLES.contains(&w.as_str())))
+        })
+    })
+}
+
+/// Past participles without "-ed" that follow an auxiliary "have" ([`intends`]).
+const PARTICIPLES: &[&str] = &[
+    "found", "been", "eaten", "brought", "done", "seen", "bought", "made", "left", "drunk",
+    "taken", "gone",
+];
+
 const INTENT: &[&[&str]] = &[
     // "Petrol and a coffee at the Esso and we're sorted" (fifteenth round, set 15)
     &["and", "we", "are", "sorted"],
@@ -894,6 +919,15 @@ const INTENT: &[&[&str]] = &[
     // "Grandad's been on about a coffee for the last twenty minutes" (nineteenth round, set 19)
     &["been", "on", "about"],
     &["going", "on", "about"],
+    // "I've been dreaming about a mocha for the last forty miles" (twentieth round: the
+    // auxiliary "have" no longer reads as a wish, round-12 wishes)
+    &["dreaming", "about"],
+    &["dreaming", "of"],
+    // "I'm absolutely busting for a wee", "you're well due a break" (twentieth round, set 20)
+    &["busting", "for"],
+    &["bursting", "for"],
+    &["due", "a"],
+    &["due", "for"],
     // "I'm needing the lavvy", "Ah'm needin' the cludgie" (Scottish and Indian English; tenth
     // round, sets 7 and 10)
     &["needing"],
@@ -1088,6 +1122,11 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     // "Would ye ever pull in", "would you let a bit of air in", "Reckon there's a cafe round
     // here ...?" (Irish, Australian; eleventh round, set 11)
     &["would", "you", "ever"],
+    // "Would we pull in somewhere for a coffee, do you think?" (twentieth round, set 20)
+    &["would", "we", "pull"],
+    &["would", "we", "stop"],
+    &["would", "we", "get"],
+    &["would", "we", "grab"],
     // a learner's question in statement order ("We stop for eating?", "we can take some food
     // please?", "we do a pause?"; development misses, eleventh round)
     &["we", "stop"],
@@ -1498,6 +1537,11 @@ const DISTANT_TIMES: &[&[&str]] = &[
     &["in", "the", "summer"],
     &["at", "christmas"],
     &["at", "easter"],
+    // someone else's return ("Your dad needs a proper rest when he gets back from the rigs";
+    // twentieth round, set 17)
+    &["when", "he", "gets"],
+    &["when", "she", "gets"],
+    &["when", "they", "get"],
 ];
 
 /// The units of a habit's "every ..." ("take a tea break every forty minutes", "asking for the
@@ -1621,6 +1665,8 @@ const STATE_LEADS: &[&str] = &[
 ];
 
 const YES: &[&[&str]] = &[
+    // "Too right I do, make it a large one" (Australian; twentieth round, set 20)
+    &["too", "right"],
     &["yes"],
     &["yeah"],
     &["yep"],
@@ -1938,6 +1984,11 @@ const UNSURE: &[&[&str]] = &[
     // "Let me have a think" (fourteenth round, round-12 wishes)
     &["have", "a", "think"],
     &["let", "me", "have", "a", "think"],
+    // "I'll see how I feel in a bit" (twentieth round, set 10)
+    &["see", "how", "i", "feel"],
+    &["see", "how", "i", "go"],
+    &["see", "how", "we", "go"],
+    &["see", "how", "it", "goes"],
 ];
 
 const NO: &[&[&str]] = &[
@@ -2489,6 +2540,9 @@ const PLAIN_NO: &[&str] = &[
     "mm", "mmm", // fifteenth round (set 15): "Not really, to be fair"
     "to", "be", "fair", // sixteenth round (set 16): "Ah no, I'm sound, thanks all the same"
     "sound", "same",
+    // twentieth round: "Nah, I'll pass on that one" (set 20), "Nah, ta, all good down here"
+    // (set 17)
+    "will", "pass", "one", "down", "here",
 ];
 
 /// Family in the car, named by the first words ("Mum says she'd love a cuppa", "grandad needs
@@ -3064,6 +3118,15 @@ impl Extractor {
     /// three words.
     fn called_off_by_name(&self, tokens: &[String]) -> Vec<InterestKind> {
         let mut kinds = Vec::new();
+        // "No Burger King, I had it yesterday": a brand refused by the utterance's first word
+        // (twentieth round, set 20)
+        if tokens.first().is_some_and(|w| w == "no") {
+            if let Some((_, hit)) = self.lexicon.lookup(tokens, 1) {
+                if hit.brand.is_some() {
+                    kinds.push(hit.kind);
+                }
+            }
+        }
         for i in 0..tokens.len() {
             let Some(verb) = NAMED_CALL_OFFS.iter().find(|s| seq_at(tokens, i, s)) else {
                 continue;
@@ -3354,7 +3417,20 @@ impl Extractor {
                         || PROPOSAL_TAGS.iter().any(|tag| c.tokens.as_slice() == *tag))
             });
         // "Coffee and a rest, that's what I need": the wish is said after the things it names
-        let wants_them = has_any(&norm.tokens, WANTS_WHAT_WAS_NAMED);
+        // ("Shell for diesel and a sandwich, sorted": a plan closed by "sorted"; twentieth round,
+        // set 20)
+        let wants_them = has_any(&norm.tokens, WANTS_WHAT_WAS_NAMED)
+            || (norm.clauses.len() > 1
+                && norm.clauses.last().is_some_and(|c| {
+                    matches!(
+                        c.tokens
+                            .iter()
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()
+                            .as_slice(),
+                        ["sorted"] | ["and", "sorted"] | ["job", "done"] | ["done", "deal"]
+                    )
+                }));
         let polite = Polite {
             please: polite || tagged || wants_them,
             other_day: another_day(&norm.tokens),
@@ -3864,7 +3940,7 @@ impl Extractor {
         let offered = ["have", "take", "grab"]
             .iter()
             .any(|v| seq_at(t, 0, &[v, "a"]) || seq_at(t, 0, &[v, "some"]));
-        let intent = has_any(t, INTENT) || polite.please || offered;
+        let intent = intends(t) || polite.please || offered;
         // "I'll use the bathroom at the cottage, no need to stop", "I'll have a nap when we get to
         // the campsite, I'm okay till then": a plan for the destination beside "no stop" (eleventh
         // round, set 11)
@@ -3919,6 +3995,16 @@ impl Extractor {
             // "I filled the lawnmower with petrol" ([`OTHER_ENGINES`])
             if hit.kind == InterestKind::Fuel
                 && t.iter().any(|w| OTHER_ENGINES.contains(&w.as_str()))
+            {
+                continue;
+            }
+            // "Get some air in those tyres": air for the wheels, not to breathe (twentieth round,
+            // set 20)
+            if hit.kind == InterestKind::FreshAir
+                && t[pos + len..]
+                    .iter()
+                    .take(4)
+                    .any(|w| matches!(w.as_str(), "tyre" | "tyres" | "tire" | "tires"))
             {
                 continue;
             }
@@ -5089,6 +5175,72 @@ mod tests {
             ("Hungry?", "Eh, I'm grand.", false),
         ];
         check_answers(&mut e, &answers);
+    }
+
+    /// The twentieth round's rules (issue 13 item 1), from set 20's misses, each on a line of its
+    /// kind (rules alone).
+    #[test]
+    fn twentieth_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        let want = |k| vec![(Some(k), Act::Want)];
+        let cancel = |k| vec![(Some(k), Act::Cancel)];
+        let cases = [
+            // a proposal asked with "would we"; Irish "would you not"; needs said as "busting
+            // for" and "due a"; a rumbling tummy
+            ("Would we stop for a coffee, do you reckon?", want(Coffee)),
+            (
+                "Would you not take a break, you look shattered.",
+                want(Rest),
+            ),
+            (
+                "I'm busting for a wee, can you find somewhere?",
+                want(Toilet),
+            ),
+            ("You're well due a break, mate.", want(Rest)),
+            ("My tummy's rumbling.", want(Food)),
+            // "need feeding" negated; the perfect tense's "have" is no wish
+            (
+                "The kids don't need feeding, they've found the crisps.",
+                cancel(Food),
+            ),
+            // Scots "keep gaun"; a tank "half full"
+            ("Naw, just keep gaun.", vec![(None, Act::Cancel)]),
+            ("We don't need diesel, it's half full.", cancel(Fuel)),
+            // an idiom and air for the wheels
+            ("Don't add fuel to the fire, he's upset enough.", vec![]),
+            ("Put some air in the tyres on Saturday.", vec![]),
+            // someone else's need when they get back; a screen's break
+            (
+                "Your dad needs a proper rest when he gets back from Aberdeen.",
+                vec![],
+            ),
+            ("Give your eyes a break from that phone.", vec![]),
+        ];
+        for (text, expected) in cases {
+            e.reset();
+            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
+        }
+        // a plan closed by "sorted" wants what it names
+        e.reset();
+        let got = acts(&mut e, p, "Esso for petrol and a pasty, sorted.", 0.0);
+        assert!(got.contains(&(Some(Fuel), Act::Want)), "{got:?}");
+        assert!(got.contains(&(Some(Food), Act::Want)), "{got:?}");
+        // "too right" agrees; "I'll pass on that one" is a plain no that raises nothing
+        check_answers(&mut e, &[("Fancy a coffee?", "Too right.", true)]);
+        e.reset();
+        e.extract(Speaker::Driver, "Coffee?", 0.0);
+        let got = acts(&mut e, p, "Nah, I'll pass on that one.", 3.0);
+        assert!(got.is_empty(), "{got:?}");
+        e.reset();
+        e.extract(Speaker::Driver, "Do you need the loo?", 0.0);
+        let got = acts(&mut e, p, "Nah, all good down here.", 3.0);
+        assert!(got.is_empty(), "{got:?}");
+        // "I'll see how I feel" is not sure, not a yes
+        check_answers(
+            &mut e,
+            &[("Need a break?", "I'll see how I feel in a bit.", false)],
+        );
     }
 
     /// The tenth round's rules (issue 13 item 1), each on a line of its kind (rules alone; the

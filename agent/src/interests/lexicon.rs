@@ -99,6 +99,11 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("the munchies", Food, State),
     ("stomach is growling", Food, State),
     ("stomach is rumbling", Food, State),
+    // twentieth round (set 20): "my tummy's rumbling" ("tummy's" is read "tummy")
+    ("tummy rumbling", Food, State),
+    ("tummy is rumbling", Food, State),
+    ("stomach rumbling", Food, State),
+    ("belly rumbling", Food, State),
     ("eat", Food, Topic),
     ("eating", Food, Topic),
     ("food", Food, Topic),
@@ -160,6 +165,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // me" (Australian and nursery English)
     ("a feed", Food, Topic),
     ("feed me", Food, State),
+    // twentieth round (set 20): "The kids don't need feeding"
+    ("need feeding", Food, Topic),
+    ("needs feeding", Food, Topic),
     ("noodles", Food, Topic),
     ("sushi", Food, Topic),
     ("pasty", Food, Topic),
@@ -254,6 +262,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("needle down", Fuel, State),
     ("filled up", Fuel, Satisfied),
     ("tank is full", Fuel, Satisfied),
+    // "We don't need petrol, it's half full": the tank, not a meal (twentieth round, set 20)
+    ("half full", Fuel, Satisfied),
     // charging
     ("charge", Charging, Topic),
     ("juice up", Charging, Topic),
@@ -516,6 +526,9 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("break down", Rest, Ignore),
     ("broke down", Rest, Ignore),
     ("lucky break", Rest, Ignore),
+    // "Put the tablet down and give your eyes a break, kids" (a screen's break; twentieth
+    // round, set 3)
+    ("eyes a break", Rest, Ignore),
     ("coffee table", Coffee, Ignore),
     // things named after a kind (development misses, eleventh round: "The air freshener smells
     // like vanilla", "a fuel-efficient little car", "coffee-coloured", "a coffee snob", "the
@@ -543,6 +556,10 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("bathroom door", Toilet, Ignore),
     ("bathroom at home", Toilet, Ignore),
     ("think tank", Fuel, Ignore),
+    // "Don't pour fuel on the fire" (an idiom; twentieth round, set 20)
+    ("fuel on the fire", Fuel, Ignore),
+    ("fuel to the fire", Fuel, Ignore),
+    ("fuel the fire", Fuel, Ignore),
     ("full speed", Food, Ignore),
     // "We're not stopping, full stop" (fifteenth round, set 15)
     ("full stop", Food, Ignore),
