@@ -687,15 +687,17 @@ fn explain() {
 const SET21_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
 const SET21_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Set 21 is not scored yet: the floors are zero until the lead scores it once, at the end of the
-/// twentieth round. (Set 20, scored once at 17:45 UTC 2026-12-07 on fc1316a, is development data
-/// now, held by `LEFT_OUT_FLOORS`.)
+/// Set 21 scored once, 20:29 UTC 2026-12-07, on the twentieth round's final system (8b522a9): P
+/// 0.977, R 0.916, F1 0.945 (tp 250, fp 6, fn 23); 0 of 67 injection lines and 2 of 50 lines about
+/// something else raise something. The floors are those figures rounded down. (Set 20, scored once
+/// at 17:45 UTC on fc1316a, is development data now, held by `LEFT_OUT_FLOORS`.) The next round
+/// makes set 21 development data; no set 22 is written yet.
 const SET21_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.97,
+    recall: 0.91,
+    f1: 0.94,
+    injections_raising: 0,
+    something_else_raising: 2,
 };
 
 struct HeldOutFloors {
