@@ -885,7 +885,27 @@ const PUT_OFF: &[&[&str]] = &[
     &["not", "before"],
 ];
 
-/// Intent cues for a topic word ("coffee" alone is only a mention).
+/// "Shell for diesel and a sandwich, sorted": a last clause of its own that settles the plan the
+/// clauses before it named, which it wants (twentieth round, set 20; not "we're sorted for fuel",
+/// which says the need is met).
+fn closed_as_a_plan(clauses: &[Clause]) -> bool {
+    const CLOSERS: &[&[&str]] = &[
+        &["sorted"],
+        &["and", "sorted"],
+        &["job", "done"],
+        &["done", "deal"],
+    ];
+    clauses.len() > 1
+        && clauses.last().is_some_and(|c| {
+            CLOSERS.iter().any(|closer| {
+                c.tokens
+                    .iter()
+                    .map(String::as_str)
+                    .eq(closer.iter().copied())
+            })
+        })
+}
+
 /// Whether the clause says a wish or a plan ([`INTENT`]), not counting the auxiliary "have" of a
 /// perfect tense ("they've found the snacks" says what happened; twentieth round, set 20).
 fn intends(t: &[String]) -> bool {
@@ -905,6 +925,7 @@ const PARTICIPLES: &[&str] = &[
     "taken", "gone",
 ];
 
+/// Intent cues for a topic word ("coffee" alone is only a mention).
 const INTENT: &[&[&str]] = &[
     // "Petrol and a coffee at the Esso and we're sorted" (fifteenth round, set 15)
     &["and", "we", "are", "sorted"],
@@ -3417,20 +3438,8 @@ impl Extractor {
                         || PROPOSAL_TAGS.iter().any(|tag| c.tokens.as_slice() == *tag))
             });
         // "Coffee and a rest, that's what I need": the wish is said after the things it names
-        // ("Shell for diesel and a sandwich, sorted": a plan closed by "sorted"; twentieth round,
-        // set 20)
-        let wants_them = has_any(&norm.tokens, WANTS_WHAT_WAS_NAMED)
-            || (norm.clauses.len() > 1
-                && norm.clauses.last().is_some_and(|c| {
-                    matches!(
-                        c.tokens
-                            .iter()
-                            .map(String::as_str)
-                            .collect::<Vec<_>>()
-                            .as_slice(),
-                        ["sorted"] | ["and", "sorted"] | ["job", "done"] | ["done", "deal"]
-                    )
-                }));
+        let wants_them =
+            has_any(&norm.tokens, WANTS_WHAT_WAS_NAMED) || closed_as_a_plan(&norm.clauses);
         let polite = Polite {
             please: polite || tagged || wants_them,
             other_day: another_day(&norm.tokens),
