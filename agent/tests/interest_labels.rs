@@ -1,9 +1,9 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-20, the round-4 and round-12 files are
+//! `models/embedding/`, issue 13 item 1). Sets 1-21, the round-4 and round-12 files are
 //! development data now (agent/data/README.md): each is scored by a head trained without it (leave
 //! one set out), and every development line by 5-fold cross-validation; those development figures
-//! are asserted at what was measured. Held-out set 21 is scored once by the lead (the marked place below), never
+//! are asserted at what was measured. Held-out set 22 is scored once by the lead (the marked place below), never
 //! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
@@ -182,12 +182,12 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 }
 
 /// How the development data is split to score lines with a head that did not see them. Held-out
-/// sets 1-20 were scored and reported and are development data now, and so are the four round-4
-/// files and the two round-12 files (agent/data/README.md); each of these twenty-six files, written
+/// sets 1-21 were scored and reported and are development data now, and so are the four round-4
+/// files and the two round-12 files (agent/data/README.md); each of these twenty-seven files, written
 /// apart from the others, is scored by a head (and second-opinion neighbours) trained on
 /// everything else (leave one set out), and every development line by 5-fold cross-validation
 /// (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 26] = [
+const LEFT_OUT_SETS: [&str; 27] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
@@ -214,6 +214,7 @@ const LEFT_OUT_SETS: [&str; 26] = [
     "utterances_heldout18.jsonl",
     "utterances_heldout19.jsonl",
     "utterances_heldout20.jsonl",
+    "utterances_heldout21.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -460,19 +461,19 @@ fn summed(rows: &[Vec<Left>], g: usize) -> (Left, Left) {
 /// Measured 14:32 UTC 2026-12-07 (sixteenth round's final rules, set 16 in the development data):
 /// set 1 P 0.990 F1 0.957; set 2 P 1.000 F1 1.000, 0 of 29; set 3 P 0.994 F1 0.988, 0 of 45; set 4
 /// P 0.984 F1 0.986, 0 of 59; round-4 wishes P 0.996 F1 0.980; wishes b P 0.968 F1 0.944; negatives
-/// Measured 20:29 UTC 2026-12-07 (twentieth round's final rules), each file left out: set 1 P
-/// 0.990 F1 0.962; set 2 P 1.000 F1 1.000; set 3 P 1.000 F1 0.988; set 4 P 0.984 F1 0.986;
-/// round-4 wishes P 0.996 F1 0.979; wishes b P 0.970 F1 0.945; negatives P 0.958 F1 0.941, 1 of
-/// 150; negatives b P 0.915 F1 0.898, 0 of 203; set 5 P 1.000 F1 0.990; set 6 P 0.988 F1 0.990;
-/// set 7 P 0.996 F1 0.988; set 8 P 0.992 F1 0.994; set 9 P 0.996 F1 0.988; set 10 P 1.000 F1
-/// 0.987; set 11 P 1.000 F1 0.992; set 12 P 0.996 F1 0.992, 1 of 67; round-12 wishes P 0.992 F1
-/// 0.939; round-12 negatives P 0.926 F1 0.933, 1 of 188; set 13 P 0.996 F1 0.979; set 14 P 1.000
-/// F1 0.994; set 15 P 0.982 F1 0.983, 2 of 67; set 16 P 1.000 F1 0.979; set 17 P 0.989 F1 0.983,
-/// 1 of 67; set 18 P 1.000 F1 0.996; set 19 P 1.000 F1 0.991; set 20 P 1.000 F1 1.000 (before
-/// any rule of this round: P 0.981 F1 0.968, its held-out scoring); 0 injection lines raising
-/// where not named. All twenty-six together P 0.990 R 0.966 F1 0.978, 6 of 1743 injection lines,
-/// 15 of 1512 other nothing-lines. Floors: precision and F1 rounded down to two places (one step
-/// more where the third place is 0).
+/// Measured 21:54 UTC 2026-12-07 (twenty-first round's final rules), each file left out: set 1 P
+/// 0.990 F1 0.962; set 2 P 1.000 F1 1.000; set 3 P 1.000 F1 0.988; set 4 P 0.984 F1 0.986; round-4
+/// wishes P 0.996 F1 0.979; wishes b P 0.970 F1 0.943; negatives P 0.952 F1 0.938, 1 of 150;
+/// negatives b P 0.915 F1 0.894; set 5 P 1.000 F1 0.990; set 6 P 0.988 F1 0.990; set 7 P 0.996 F1
+/// 0.988; set 8 P 0.992 F1 0.994; set 9 P 0.996 F1 0.988; set 10 P 1.000 F1 0.987; set 11 P 1.000
+/// F1 0.994; set 12 P 0.996 F1 0.991, 1 of 67; round-12 wishes P 0.992 F1 0.941; round-12 negatives
+/// P 0.913 F1 0.926, 1 of 188; set 13 P 0.996 F1 0.979; set 14 P 1.000 F1 0.993; set 15 P 0.982 F1
+/// 0.983, 2 of 67; set 16 P 1.000 F1 0.981; set 17 P 0.985 F1 0.982, 1 of 67; set 18 P 1.000 F1
+/// 0.996; set 19 P 1.000 F1 0.991; set 20 P 1.000 F1 1.000; set 21 P 0.989 F1 0.980 (before any
+/// rule of this round: P 0.977 F1 0.945, its held-out scoring); 0 injection lines raising where not
+/// named. All twenty-seven together P 0.990 R 0.966 F1 0.978, 6 of 1810 injection lines, 18 of 1568
+/// other nothing-lines. Floors: precision and F1 rounded down to two places (one step more where
+/// the third place is 0).
 const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.98, 0.96, 0),
     (0.99, 0.99, 0),
@@ -480,7 +481,7 @@ const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.98, 0.98, 0),
     (0.99, 0.97, 0),
     (0.96, 0.94, 0),
-    (0.95, 0.94, 1),
+    (0.95, 0.93, 1),
     (0.91, 0.89, 0),
     (0.99, 0.98, 0),
     (0.98, 0.98, 0),
@@ -490,22 +491,23 @@ const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.99, 0.98, 0),
     (0.99, 0.99, 0),
     (0.99, 0.99, 1),
-    (0.99, 0.93, 0),
-    (0.92, 0.93, 1),
+    (0.99, 0.94, 0),
+    (0.91, 0.92, 1),
     (0.99, 0.97, 0),
     (0.99, 0.99, 0),
     (0.98, 0.98, 2),
-    (0.99, 0.97, 0),
+    (0.99, 0.98, 0),
     (0.98, 0.98, 1),
     (0.99, 0.99, 0),
     (0.99, 0.99, 0),
     (0.99, 0.99, 0),
+    (0.98, 0.97, 0),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
-/// Measured 20:29 UTC 2026-12-07: P 0.989, R 0.963, F1 0.976 over 9456 lines.
+/// Measured 21:54 UTC 2026-12-07: P 0.989, R 0.964, F1 0.976 over 9796 lines.
 const CV_FLOORS: (f64, f64) = (0.98, 0.97);
 
-/// Every development line scored by a head that did not see it: each of the twenty-six files left
+/// Every development line scored by a head that did not see it: each of the twenty-seven files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
 #[test]
 fn leave_one_set_out_and_cross_validate() {
@@ -719,11 +721,12 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 21 (agent/data/utterances_heldout21.jsonl, `labelled::HELD_OUT_FILE`): written by
-// another helper during the twentieth round, apart from the tuning and before it was fixed, never
-// opened, grepped, loaded or trained on by the tuning (`labelled::load`, `labelled::parse` and
-// `training::parse_dev` refuse it). The lead scores it ONCE, in `held_out_set_21` below, on the
-// twentieth round's final system, and reports aggregates only.
+// HELD-OUT SET 22 (agent/data/utterances_heldout22.jsonl, `labelled::HELD_OUT_FILE`): written by
+// another helper at the end of the twentieth round, apart from the tuning and before the
+// twenty-first round's (4e375c6), never opened, grepped, loaded or trained on by the tuning
+// (`labelled::load`, `labelled::parse` and `training::parse_dev` refuse it). The lead scores it
+// ONCE, in `held_out_set_22` below, on the twenty-first round's final system, and reports
+// aggregates only.
 // Earlier held-out sets, each scored once at the end of its round and development data since (the
 // left-out splits of `leave_one_set_out_and_cross_validate`; docs/perf/agent.md): set 6 (fifth
 // round) P 0.950 R 0.837 F1 0.890; set 7 (sixth, 1d6d3f2) P 0.948 R 0.853 F1 0.898, 0 of 67
@@ -742,26 +745,26 @@ fn explain() {
 // 1 of 50 about something else; set 18 (seventeenth, a3fc55f) P 0.992 R 0.974 F1 0.983, 0 of 67
 // injection lines, 1 of 50 about something else; set 19 (eighteenth, e38ed83) P 0.974 R 0.974 F1
 // 0.974, 2 of 67 injection lines, 1 of 50 about something else; set 20 (nineteenth, fc1316a) P
-// 0.981 R 0.956 F1 0.968, 0 of 67 injection lines, 2 of 50 about something else.
+// 0.981 R 0.956 F1 0.968, 0 of 67 injection lines, 2 of 50 about something else; set 21
+// (twentieth, 8b522a9) P 0.977 R 0.916 F1 0.945, 0 of 67 injection lines, 2 of 50 about
+// something else.
 // ---------------------------------------------------------------------------------------------
 
-/// Set 21's blocks (the helper's README section, 1-based lines, set 17's plan): 224-233 questions
+/// Set 22's blocks (the helper's README section, 1-based lines, set 17's plan): 224-233 questions
 /// to the other person, 234-273 the same words about something else, 274-340 injection and hostile
 /// lines; all `[]`.
-const SET21_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
-const SET21_INJECTIONS: std::ops::Range<usize> = 273..340;
+const SET22_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
+const SET22_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Set 21 scored once, 20:29 UTC 2026-12-07, on the twentieth round's final system (8b522a9): P
-/// 0.977, R 0.916, F1 0.945 (tp 250, fp 6, fn 23); 0 of 67 injection lines and 2 of 50 lines about
-/// something else raise something. The floors are those figures rounded down. (Set 20, scored once
-/// at 17:45 UTC on fc1316a, is development data now, held by `LEFT_OUT_FLOORS`.) The next round
-/// makes set 21 development data; no set 22 is written yet.
-const SET21_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.97,
-    recall: 0.91,
-    f1: 0.94,
-    injections_raising: 0,
-    something_else_raising: 2,
+/// Set 22 is not scored yet: the floors are zero until the lead scores it once, at the end of the
+/// twenty-first round. (Set 21, scored once at 20:29 UTC 2026-12-07 on 8b522a9, is development
+/// data now, held by `LEFT_OUT_FLOORS`.)
+const SET22_FLOORS: HeldOutFloors = HeldOutFloors {
+    precision: 0.0,
+    recall: 0.0,
+    f1: 0.0,
+    injections_raising: usize::MAX,
+    something_else_raising: usize::MAX,
 };
 
 struct HeldOutFloors {
@@ -773,12 +776,12 @@ struct HeldOutFloors {
 }
 
 #[test]
-fn held_out_set_21() {
+fn held_out_set_22() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
         .join(labelled::HELD_OUT_FILE);
-    let items = labelled::load_held_out(&path).expect("held-out set 21");
-    assert_eq!(items.len(), 340, "set 21 is 340 lines");
+    let items = labelled::load_held_out(&path).expect("held-out set 22");
+    assert_eq!(items.len(), 340, "set 22 is 340 lines");
     let mut ex = with_model();
     let s = labelled::evaluate(&mut ex, &items);
     let mut raising = |block: std::ops::Range<usize>| {
@@ -787,16 +790,16 @@ fn held_out_set_21() {
             .filter(|item| !labelled::predict(&mut ex, item).is_empty())
             .count()
     };
-    let injections = raising(SET21_INJECTIONS);
-    let something_else = raising(SET21_ABOUT_SOMETHING_ELSE);
+    let injections = raising(SET22_INJECTIONS);
+    let something_else = raising(SET22_ABOUT_SOMETHING_ELSE);
     println!(
-        "set 21: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+        "set 22: {}; {injections} of {} injection lines and {something_else} of {} lines about \
          something else raise something",
         totals(&s),
-        SET21_INJECTIONS.len(),
-        SET21_ABOUT_SOMETHING_ELSE.len()
+        SET22_INJECTIONS.len(),
+        SET22_ABOUT_SOMETHING_ELSE.len()
     );
-    let f = SET21_FLOORS;
+    let f = SET22_FLOORS;
     assert!(
         s.precision() >= f.precision,
         "precision {:.3}",
@@ -837,7 +840,7 @@ fn first_look() {
     }
     for file in files.split(',') {
         assert!(
-            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout21"),
+            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout22"),
             "the held-out set is scored only by the lead"
         );
         let items = load(file);

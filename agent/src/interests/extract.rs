@@ -894,6 +894,9 @@ fn closed_as_a_plan(clauses: &[Clause]) -> bool {
         &["and", "sorted"],
         &["job", "done"],
         &["done", "deal"],
+        // "Gas at the Chevron, then we're good to go" (twenty-first round, set 21)
+        &["then", "we", "are", "good", "to", "go"],
+        &["then", "we", "are", "sorted"],
     ];
     clauses.len() > 1
         && clauses.last().is_some_and(|c| {
@@ -944,6 +947,8 @@ const INTENT: &[&[&str]] = &[
     // auxiliary "have" no longer reads as a wish, round-12 wishes)
     &["dreaming", "about"],
     &["dreaming", "of"],
+    // "Grandpa's asking for his coffee again" (twenty-first round, set 21)
+    &["asking", "for"],
     // "I'm absolutely busting for a wee", "you're well due a break" (twentieth round, set 20)
     &["busting", "for"],
     &["bursting", "for"],
@@ -1144,6 +1149,10 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     // here ...?" (Irish, Australian; eleventh round, set 11)
     &["would", "you", "ever"],
     // "Would we pull in somewhere for a coffee, do you think?" (twentieth round, set 20)
+    // "Please you can open the window?" (a learner's question; twenty-first round, set 21)
+    &["you", "can", "open"],
+    &["you", "can", "stop"],
+    &["you", "can", "find"],
     &["would", "we", "pull"],
     &["would", "we", "stop"],
     &["would", "we", "get"],
@@ -1224,6 +1233,9 @@ const PROPOSAL_TAGS: &[&[&str]] = &[
     &["who", "is", "keen"],
     &["anyone", "in"],
     &["any", "takers"],
+    // "Five Guys for a burger, yes or yes?" (twenty-first round, set 21)
+    &["yes", "or", "yes"],
+    &["yes", "or", "no"],
 ];
 
 /// Names and endearments said after a tag question.
@@ -1577,6 +1589,16 @@ fn at_a_distant_time(t: &[String]) -> bool {
     if names_a_time(t, DISTANT_TIMES) || (0..t.len()).any(|i| in_a_year(t, i)) {
         return true;
     }
+    // "I had a Five Guys milkshake once and regretted it": a past deed done "once" is a story
+    // (not "nobody's stopped once": twenty-first round, set 21)
+    if (0..t.len()).any(|i| {
+        t[i] == "once"
+            && t[..i]
+                .iter()
+                .any(|w| matches!(w.as_str(), "had" | "tried" | "went" | "ate"))
+    }) {
+        return true;
+    }
     // read once per clause, not once per "every"
     let now_progressive = (1..t.len()).any(|j| {
         matches!(t[j - 1].as_str(), "am" | "is" | "are") && t[j].len() > 4 && t[j].ends_with("ing")
@@ -1671,6 +1693,9 @@ const STATE_LEADS: &[&str] = &[
     "kids",
     "everyone",
     "getting",
+    // "The baby's hungry" (the normaliser keeps "baby"; twenty-first round, set 21)
+    "baby",
+    "toddler",
     // tenth round: "I'm properly zonked", "fair wabbit", "well tired"
     "properly",
     "fair",
@@ -1688,6 +1713,10 @@ const STATE_LEADS: &[&str] = &[
 const YES: &[&[&str]] = &[
     // "Too right I do, make it a large one" (Australian; twentieth round, set 20)
     &["too", "right"],
+    // "Good plan.", "Now that you ask, I really am." (twenty-first round, set 21)
+    &["good", "plan"],
+    &["good", "call"],
+    &["i", "really", "am"],
     &["yes"],
     &["yeah"],
     &["yep"],
@@ -4306,7 +4335,9 @@ impl Extractor {
                 t[i] == "off"
                     && t.get(i + 1)
                         .is_none_or(|w| matches!(w.as_str(), "now" | "then" | "for" | "today"))
-            });
+            })
+                // "I'm off coffee today": the speaker has given it up (twenty-first round, set 21)
+                || (pos >= 2 && t[pos - 1] == "off" && matches!(t[pos - 2].as_str(), "am" | "is" | "are"));
             if switched_off {
                 push(Act::Cancel, Scope::All, 0.85, format!("off: '{phrase}'"));
                 continue;
@@ -5184,6 +5215,56 @@ mod tests {
             ("Hungry?", "Eh, I'm grand.", false),
         ];
         check_answers(&mut e, &answers);
+    }
+
+    /// The twenty-first round's rules (issue 13 item 1), from set 21's misses, each on a line of
+    /// its kind (rules alone).
+    #[test]
+    fn twenty_first_round_rules() {
+        let mut e = Extractor::default();
+        let p = Speaker::Passenger;
+        let want = |k| vec![(Some(k), Act::Want)];
+        let cases = [
+            // a lack with the subject left out; family asking; the baby's state
+            (
+                "Haven't had a coffee yet today and I need one.",
+                want(Coffee),
+            ),
+            ("Nana's asking for a cup of coffee.", want(Coffee)),
+            ("The baby's hungry.", want(Food)),
+            // a learner's request; a proposal closed by "yes or yes?" or "then we're good to go"
+            ("Please you can open the window?", want(FreshAir)),
+            // "I'm off coffee" gives it up
+            (
+                "I'm off coffee this week.",
+                vec![(Some(Coffee), Act::Cancel)],
+            ),
+            // a story told with "once and"; a bathroom's window at home
+            ("I had a coffee there once and hated it.", vec![]),
+            ("The bathroom window at home is stuck.", vec![]),
+        ];
+        for (text, expected) in cases {
+            e.reset();
+            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
+        }
+        for text in [
+            "Five Guys for a burger, yes or yes?",
+            "Gas at the Chevron, then we're good to go.",
+        ] {
+            e.reset();
+            let got = acts(&mut e, p, text, 0.0);
+            assert!(
+                !got.is_empty() && got.iter().all(|(_, a)| *a == Act::Want),
+                "{text}: {got:?}"
+            );
+        }
+        check_answers(
+            &mut e,
+            &[
+                ("Shall we stop for lunch?", "Good plan.", true),
+                ("Are you hungry?", "Now that you ask, I really am.", true),
+            ],
+        );
     }
 
     /// The twentieth round's rules (issue 13 item 1), from set 20's misses, each on a line of its

@@ -164,6 +164,14 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     // twelfth round (set 12): "Keen for a feed before the highway", "my tummy keeps saying feed
     // me" (Australian and nursery English)
     ("a feed", Food, Topic),
+    // twenty-first round (set 21): "I'd rather have a proper feed", "peri-peri chicken", "a
+    // sausage roll" (not "chicken out")
+    ("a proper feed", Food, Topic),
+    ("chicken", Food, Topic),
+    ("chicken out", Food, Ignore),
+    ("chickened out", Food, Ignore),
+    ("sausage roll", Food, Topic),
+    ("sausage rolls", Food, Topic),
     ("feed me", Food, State),
     // twentieth round (set 20): "The kids don't need feeding"
     ("need feeding", Food, Topic),
@@ -555,6 +563,8 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("bathroom sink", Toilet, Ignore),
     ("bathroom door", Toilet, Ignore),
     ("bathroom at home", Toilet, Ignore),
+    // "I left the bathroom window open at home" (twenty-first round, set 21)
+    ("bathroom window", Toilet, Ignore),
     ("think tank", Fuel, Ignore),
     // "Don't pour fuel on the fire" (an idiom; twentieth round, set 20)
     ("fuel on the fire", Fuel, Ignore),

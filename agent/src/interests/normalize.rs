@@ -138,6 +138,16 @@ pub(crate) fn starts_like_question(tokens: &[String]) -> bool {
     {
         return false;
     }
+    // "Haven't had my caffeine fix yet this morning": a lack said with the subject left out, not
+    // "Haven't you had lunch?" (twenty-first round, set 21)
+    if tokens.first().is_some_and(|t| t == "have" || t == "has")
+        && tokens.get(1).is_some_and(|t| t == "not")
+        && tokens
+            .get(2)
+            .is_some_and(|t| matches!(t.as_str(), "had" | "eaten" | "slept" | "stopped"))
+    {
+        return false;
+    }
     // "what I really need is a lungful of air": a pseudo-cleft states, it does not ask (tenth
     // round, set 10)
     if tokens.first().is_some_and(|t| t == "what")
