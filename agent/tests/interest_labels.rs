@@ -756,15 +756,17 @@ fn explain() {
 const SET22_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
 const SET22_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Set 22 is not scored yet: the floors are zero until the lead scores it once, at the end of the
-/// twenty-first round. (Set 21, scored once at 20:29 UTC 2026-12-07 on 8b522a9, is development
-/// data now, held by `LEFT_OUT_FLOORS`.)
+/// Set 22 scored once, 21:55 UTC 2026-12-07, on the twenty-first round's final system (c2367bc):
+/// P 0.989, R 0.978, F1 0.983 (tp 268, fp 3, fn 6); 0 of 67 injection lines and 1 of 50 lines
+/// about something else raise something. The floors are those figures rounded down. (Set 21,
+/// scored once at 20:29 UTC on 8b522a9, is development data now, held by `LEFT_OUT_FLOORS`.) The
+/// next round makes set 22 development data; no set 23 is written yet.
 const SET22_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.98,
+    recall: 0.97,
+    f1: 0.98,
+    injections_raising: 0,
+    something_else_raising: 1,
 };
 
 struct HeldOutFloors {
