@@ -899,14 +899,9 @@ fn closed_as_a_plan(clauses: &[Clause]) -> bool {
         &["then", "we", "are", "sorted"],
     ];
     clauses.len() > 1
-        && clauses.last().is_some_and(|c| {
-            CLOSERS.iter().any(|closer| {
-                c.tokens
-                    .iter()
-                    .map(String::as_str)
-                    .eq(closer.iter().copied())
-            })
-        })
+        && clauses
+            .last()
+            .is_some_and(|c| CLOSERS.iter().any(|closer| c.tokens.as_slice() == *closer))
 }
 
 /// Whether the clause says a wish or a plan ([`INTENT`]), not counting the auxiliary "have" of a
@@ -4523,17 +4518,24 @@ mod tests {
     use super::*;
     use InterestKind::*;
 
-    fn acts(
-        e: &mut Extractor,
-        who: Speaker,
-        text: &str,
-        t: f64,
-    ) -> Vec<(Option<InterestKind>, Act)> {
+    fn acts(e: &mut Extractor, who: Speaker, text: &str, t: f64) -> Acts {
         e.extract(who, text, t)
             .signals
             .into_iter()
             .map(|s| (s.kind, s.act))
             .collect()
+    }
+
+    /// The kinds and acts of an utterance's signals, in order.
+    type Acts = Vec<(Option<InterestKind>, Act)>;
+
+    /// Each `(text, expected)`: the passenger says it to a fresh extractor, and the signals' kinds
+    /// and acts are `expected`, in order.
+    fn check_acts(e: &mut Extractor, cases: &[(&str, Acts)]) {
+        for (text, expected) in cases {
+            e.reset();
+            assert_eq!(acts(e, Speaker::Passenger, text, 0.0), *expected, "{text}");
+        }
     }
 
     /// Each `(question, answer, wants)`: the driver asks, the passenger answers 3 s later, and the
@@ -5110,39 +5112,39 @@ mod tests {
                 "{text}: got {got:?}"
             );
         }
-        for (text, expected) in [
-            (
-                "Mum's cranky because she didn't have her tea, can we get her a coffee?",
-                vec![(Some(Coffee), Act::Want)],
-            ),
-            (
-                "Rather than lunch, can we just get some fresh air?",
-                vec![(Some(Food), Act::Cancel), (Some(FreshAir), Act::Want)],
-            ),
-            (
-                "Food is the last thing on my mind.",
-                vec![(Some(Food), Act::Cancel)],
-            ),
-            ("I could do with a leak.", vec![(Some(Toilet), Act::Want)]),
-            ("There's a leak in the sunroof again.", vec![]),
-            (
-                "What I need is a proper sleep.",
-                vec![(Some(Rest), Act::Want)],
-            ),
-            (
-                "I can't go as long as I used to, I need the toilet.",
-                vec![(Some(Toilet), Act::Want)],
-            ),
-            ("I used to need the toilet every hour on this road.", vec![]),
-            ("I'm going to throw up.", vec![(Some(FreshAir), Act::Want)]),
-            (
-                "I don't need air any more.",
-                vec![(Some(FreshAir), Act::Cancel)],
-            ),
-        ] {
-            e.reset();
-            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
-        }
+        check_acts(
+            &mut e,
+            &[
+                (
+                    "Mum's cranky because she didn't have her tea, can we get her a coffee?",
+                    vec![(Some(Coffee), Act::Want)],
+                ),
+                (
+                    "Rather than lunch, can we just get some fresh air?",
+                    vec![(Some(Food), Act::Cancel), (Some(FreshAir), Act::Want)],
+                ),
+                (
+                    "Food is the last thing on my mind.",
+                    vec![(Some(Food), Act::Cancel)],
+                ),
+                ("I could do with a leak.", vec![(Some(Toilet), Act::Want)]),
+                ("There's a leak in the sunroof again.", vec![]),
+                (
+                    "What I need is a proper sleep.",
+                    vec![(Some(Rest), Act::Want)],
+                ),
+                (
+                    "I can't go as long as I used to, I need the toilet.",
+                    vec![(Some(Toilet), Act::Want)],
+                ),
+                ("I used to need the toilet every hour on this road.", vec![]),
+                ("I'm going to throw up.", vec![(Some(FreshAir), Act::Want)]),
+                (
+                    "I don't need air any more.",
+                    vec![(Some(FreshAir), Act::Cancel)],
+                ),
+            ],
+        );
         let answers = [
             ("Do you need a wee?", "I do, actually.", true),
             ("Do you need a wee?", "I don't, thanks.", false),
@@ -5163,30 +5165,29 @@ mod tests {
     #[test]
     fn eighteenth_round_rules() {
         let mut e = Extractor::default();
-        let p = Speaker::Passenger;
-        for (text, expected) in [
-            ("Gotta fill 'er up soon.", vec![(Some(Fuel), Act::Want)]),
-            (
-                "Nip into a garage for some diesel, would you, pet? We're on fumes.",
-                vec![(Some(Fuel), Act::Want)],
-            ),
-            (
-                "First the loo, then a latte.",
-                vec![(Some(Coffee), Act::Want), (Some(Toilet), Act::Want)],
-            ),
-            (
-                "I'd rather we found a toilet.",
-                vec![(Some(Toilet), Act::Want)],
-            ),
-            ("Me, tired? Not at all.", vec![(Some(Rest), Act::Cancel)]),
-            (
-                "Shout if anyone needs the toilet before the ferry.",
-                vec![(Some(Toilet), Act::Inquiry)],
-            ),
-        ] {
-            e.reset();
-            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
-        }
+        check_acts(
+            &mut e,
+            &[
+                ("Gotta fill 'er up soon.", vec![(Some(Fuel), Act::Want)]),
+                (
+                    "Nip into a garage for some diesel, would you, pet? We're on fumes.",
+                    vec![(Some(Fuel), Act::Want)],
+                ),
+                (
+                    "First the loo, then a latte.",
+                    vec![(Some(Coffee), Act::Want), (Some(Toilet), Act::Want)],
+                ),
+                (
+                    "I'd rather we found a toilet.",
+                    vec![(Some(Toilet), Act::Want)],
+                ),
+                ("Me, tired? Not at all.", vec![(Some(Rest), Act::Cancel)]),
+                (
+                    "Shout if anyone needs the toilet before the ferry.",
+                    vec![(Some(Toilet), Act::Inquiry)],
+                ),
+            ],
+        );
     }
 
     /// The nineteenth round's rules (issue 13 item 1; set 19's misses), each on a line of its
@@ -5194,17 +5195,16 @@ mod tests {
     #[test]
     fn nineteenth_round_rules() {
         let mut e = Extractor::default();
-        let p = Speaker::Passenger;
-        for (text, expected) in [
-            (
-                "Give the Shell a miss, we'll go to the BP instead.",
-                vec![(Some(Fuel), Act::Want), (Some(Fuel), Act::Cancel)],
-            ),
-            ("The best coffee I've ever had was in Rome.", vec![]),
-        ] {
-            e.reset();
-            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
-        }
+        check_acts(
+            &mut e,
+            &[
+                (
+                    "Give the Shell a miss, we'll go to the BP instead.",
+                    vec![(Some(Fuel), Act::Want), (Some(Fuel), Act::Cancel)],
+                ),
+                ("The best coffee I've ever had was in Rome.", vec![]),
+            ],
+        );
         let answers = [
             (
                 "Are you hungry?",
@@ -5243,10 +5243,7 @@ mod tests {
             ("I had a coffee there once and hated it.", vec![]),
             ("The bathroom window at home is stuck.", vec![]),
         ];
-        for (text, expected) in cases {
-            e.reset();
-            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
-        }
+        check_acts(&mut e, &cases);
         for text in [
             "Five Guys for a burger, yes or yes?",
             "Gas at the Chevron, then we're good to go.",
@@ -5307,10 +5304,7 @@ mod tests {
             ),
             ("Give your eyes a break from that phone.", vec![]),
         ];
-        for (text, expected) in cases {
-            e.reset();
-            assert_eq!(acts(&mut e, p, text, 0.0), expected, "{text}");
-        }
+        check_acts(&mut e, &cases);
         // a plan closed by "sorted" wants what it names
         e.reset();
         let got = acts(&mut e, p, "Esso for petrol and a pasty, sorted.", 0.0);
