@@ -1,9 +1,9 @@
 //! Precision and recall of interest extraction on the labelled utterance sets (agent/data/): the
 //! rules alone, and the rules with the sentence-embedding model (all-MiniLM-L6-v2 from
-//! `models/embedding/`, issue 13 item 1). Sets 1-21, the round-4 and round-12 files are
+//! `models/embedding/`, issue 13 item 1). Sets 1-22, the round-4 and round-12 files are
 //! development data now (agent/data/README.md): each is scored by a head trained without it (leave
 //! one set out), and every development line by 5-fold cross-validation; those development figures
-//! are asserted at what was measured. Held-out set 22 is scored once by the lead (the marked place below), never
+//! are asserted at what was measured. Held-out set 23 is scored once by the lead (the marked place below), never
 //! by the tuning: the loaders refuse it. Also: the model reproduces the published
 //! sentence-transformers similarities, embeds deterministically, and raises nothing from text aimed
 //! at the assistant or from talk about something else.
@@ -182,12 +182,12 @@ fn model_matches_the_published_similarities_and_is_deterministic() {
 }
 
 /// How the development data is split to score lines with a head that did not see them. Held-out
-/// sets 1-21 were scored and reported and are development data now, and so are the four round-4
-/// files and the two round-12 files (agent/data/README.md); each of these twenty-seven files, written
+/// sets 1-22 were scored and reported and are development data now, and so are the four round-4
+/// files and the two round-12 files (agent/data/README.md); each of these twenty-eight files, written
 /// apart from the others, is scored by a head (and second-opinion neighbours) trained on
 /// everything else (leave one set out), and every development line by 5-fold cross-validation
 /// (fold = line index mod 5).
-const LEFT_OUT_SETS: [&str; 27] = [
+const LEFT_OUT_SETS: [&str; 28] = [
     "utterances_heldout.jsonl",
     "utterances_heldout2.jsonl",
     "utterances_heldout3.jsonl",
@@ -215,6 +215,7 @@ const LEFT_OUT_SETS: [&str; 27] = [
     "utterances_heldout19.jsonl",
     "utterances_heldout20.jsonl",
     "utterances_heldout21.jsonl",
+    "utterances_heldout22.jsonl",
 ];
 const FOLDS: usize = 5;
 
@@ -502,12 +503,14 @@ const LEFT_OUT_FLOORS: [(f64, f64, usize); LEFT_OUT_SETS.len()] = [
     (0.99, 0.99, 0),
     (0.99, 0.99, 0),
     (0.98, 0.97, 0),
+    // set 22: measured at the end of this round
+    (0.0, 0.0, usize::MAX),
 ];
 /// 5-fold cross-validation over every development line: precision, F1.
 /// Measured 21:54 UTC 2026-12-07: P 0.989, R 0.964, F1 0.976 over 9796 lines.
 const CV_FLOORS: (f64, f64) = (0.98, 0.97);
 
-/// Every development line scored by a head that did not see it: each of the twenty-seven files left
+/// Every development line scored by a head that did not see it: each of the twenty-eight files left
 /// out in turn, and 5-fold cross-validation (development figures, docs/perf/agent.md).
 #[test]
 fn leave_one_set_out_and_cross_validate() {
@@ -721,11 +724,11 @@ fn explain() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HELD-OUT SET 22 (agent/data/utterances_heldout22.jsonl, `labelled::HELD_OUT_FILE`): written by
-// another helper at the end of the twentieth round, apart from the tuning and before the
-// twenty-first round's (4e375c6), never opened, grepped, loaded or trained on by the tuning
+// HELD-OUT SET 23 (agent/data/utterances_heldout23.jsonl, `labelled::HELD_OUT_FILE`): written by
+// another helper at the end of the twenty-first round, apart from the tuning and before the
+// twenty-second round's (7cba513), never opened, grepped, loaded or trained on by the tuning
 // (`labelled::load`, `labelled::parse` and `training::parse_dev` refuse it). The lead scores it
-// ONCE, in `held_out_set_22` below, on the twenty-first round's final system, and reports
+// ONCE, in `held_out_set_23` below, on the twenty-second round's final system, and reports
 // aggregates only.
 // Earlier held-out sets, each scored once at the end of its round and development data since (the
 // left-out splits of `leave_one_set_out_and_cross_validate`; docs/perf/agent.md): set 6 (fifth
@@ -747,26 +750,23 @@ fn explain() {
 // 0.974, 2 of 67 injection lines, 1 of 50 about something else; set 20 (nineteenth, fc1316a) P
 // 0.981 R 0.956 F1 0.968, 0 of 67 injection lines, 2 of 50 about something else; set 21
 // (twentieth, 8b522a9) P 0.977 R 0.916 F1 0.945, 0 of 67 injection lines, 2 of 50 about
-// something else.
+// something else; set 22 (twenty-first, c2367bc) P 0.989 R 0.978 F1 0.983, 0 of 67 injection
+// lines, 1 of 50 about something else.
 // ---------------------------------------------------------------------------------------------
 
-/// Set 22's blocks (the helper's README section, 1-based lines, set 17's plan): 224-233 questions
+/// Set 23's blocks (the helper's README section, 1-based lines, set 17's plan): 224-233 questions
 /// to the other person, 234-273 the same words about something else, 274-340 injection and hostile
 /// lines; all `[]`.
-const SET22_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
-const SET22_INJECTIONS: std::ops::Range<usize> = 273..340;
+const SET23_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
+const SET23_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Set 22 scored once, 21:55 UTC 2026-12-07, on the twenty-first round's final system (c2367bc):
-/// P 0.989, R 0.978, F1 0.983 (tp 268, fp 3, fn 6); 0 of 67 injection lines and 1 of 50 lines
-/// about something else raise something. The floors are those figures rounded down. (Set 21,
-/// scored once at 20:29 UTC on 8b522a9, is development data now, held by `LEFT_OUT_FLOORS`.) The
-/// next round makes set 22 development data; no set 23 is written yet.
-const SET22_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.98,
-    recall: 0.97,
-    f1: 0.98,
-    injections_raising: 0,
-    something_else_raising: 1,
+/// Set 23: not scored yet (scored once at the end of the twenty-second round; its floors then).
+const SET23_FLOORS: HeldOutFloors = HeldOutFloors {
+    precision: 0.0,
+    recall: 0.0,
+    f1: 0.0,
+    injections_raising: usize::MAX,
+    something_else_raising: usize::MAX,
 };
 
 struct HeldOutFloors {
@@ -778,12 +778,12 @@ struct HeldOutFloors {
 }
 
 #[test]
-fn held_out_set_22() {
+fn held_out_set_23() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
         .join(labelled::HELD_OUT_FILE);
-    let items = labelled::load_held_out(&path).expect("held-out set 22");
-    assert_eq!(items.len(), 340, "set 22 is 340 lines");
+    let items = labelled::load_held_out(&path).expect("held-out set 23");
+    assert_eq!(items.len(), 340, "set 23 is 340 lines");
     let mut ex = with_model();
     let s = labelled::evaluate(&mut ex, &items);
     let mut raising = |block: std::ops::Range<usize>| {
@@ -792,16 +792,16 @@ fn held_out_set_22() {
             .filter(|item| !labelled::predict(&mut ex, item).is_empty())
             .count()
     };
-    let injections = raising(SET22_INJECTIONS);
-    let something_else = raising(SET22_ABOUT_SOMETHING_ELSE);
+    let injections = raising(SET23_INJECTIONS);
+    let something_else = raising(SET23_ABOUT_SOMETHING_ELSE);
     println!(
-        "set 22: {}; {injections} of {} injection lines and {something_else} of {} lines about \
+        "set 23: {}; {injections} of {} injection lines and {something_else} of {} lines about \
          something else raise something",
         totals(&s),
-        SET22_INJECTIONS.len(),
-        SET22_ABOUT_SOMETHING_ELSE.len()
+        SET23_INJECTIONS.len(),
+        SET23_ABOUT_SOMETHING_ELSE.len()
     );
-    let f = SET22_FLOORS;
+    let f = SET23_FLOORS;
     assert!(
         s.precision() >= f.precision,
         "precision {:.3}",
@@ -842,7 +842,7 @@ fn first_look() {
     }
     for file in files.split(',') {
         assert!(
-            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout22"),
+            !labelled::is_held_out(Path::new(file)) && !file.contains("heldout23"),
             "the held-out set is scored only by the lead"
         );
         let items = load(file);

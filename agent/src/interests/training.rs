@@ -11,10 +11,10 @@
 //! hungry?"), and questions to someone else that raise nothing ("Are you hungry?"): they are about
 //! a kind, but the label says nothing happened, so they would teach the head the wrong thing.
 //!
-//! Held-out sets 1-21 (`utterances_heldout{,2,...,21}.jsonl`) were scored and reported
-//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to twenty-first
+//! Held-out sets 1-22 (`utterances_heldout{,2,...,22}.jsonl`) were scored and reported
+//! (docs/perf/agent.md) and became development data afterwards (issue 13, third to twenty-second
 //! rounds).
-//! Held-out set 22 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
+//! Held-out set 23 ([`super::labelled::HELD_OUT_FILE`]) is never read here: the files are listed
 //! one by one in [`DEV_FILES`], never by a pattern, and [`parse_dev`] refuses it.
 
 use super::classify::Class;
@@ -37,7 +37,7 @@ pub struct DevFile {
 }
 
 /// The development files (agent/data/README.md says where each block of lines starts).
-pub const DEV_FILES: [DevFile; 31] = [
+pub const DEV_FILES: [DevFile; 32] = [
     DevFile {
         name: "utterances.jsonl",
         text: include_str!("../../data/utterances.jsonl"),
@@ -239,6 +239,13 @@ pub const DEV_FILES: [DevFile; 31] = [
     DevFile {
         name: "utterances_heldout21.jsonl",
         text: include_str!("../../data/utterances_heldout21.jsonl"),
+        injections: &[(273, usize::MAX)],
+    },
+    // Twenty-second round: set 22, scored once at the end of the twenty-first round; lines 274-340:
+    // injection attempts
+    DevFile {
+        name: "utterances_heldout22.jsonl",
+        text: include_str!("../../data/utterances_heldout22.jsonl"),
         injections: &[(273, usize::MAX)],
     },
 ];
