@@ -486,6 +486,8 @@ const POSITIVE_NEGATIONS: &[&[&str]] = &[
     &["not", "go", "past"],
     &["not", "tell", "me"],
     &["not", "make", "it"],
+    // Scots "We'll no make it hame on this charge" (twenty-second round, set 22)
+    &["no", "make", "it"],
     &["not", "going", "to", "make", "it"],
     &["not", "skipping"],
     &["never", "say", "no"],
@@ -1058,6 +1060,9 @@ const INTENT: &[&[&str]] = &[
     &["roll", "down"],
     &["lower"],
     &["take"],
+    // "I need to get out, breathe some fresh air and stretch my legs": the clause after the
+    // comma says what for (twenty-second round, set 22)
+    &["breathe"],
     &["please"],
     &["pull", "over"],
     &["low"],
@@ -1152,6 +1157,9 @@ const REQUEST_QUESTIONS: &[&[&str]] = &[
     &["would", "we", "stop"],
     &["would", "we", "get"],
     &["would", "we", "grab"],
+    // "Would we ever stop for a coffee" (Irish, a request like "would you ever"; twenty-second
+    // round, set 22)
+    &["would", "we", "ever"],
     // a learner's question in statement order ("We stop for eating?", "we can take some food
     // please?", "we do a pause?"; development misses, eleventh round)
     &["we", "stop"],
@@ -4155,7 +4163,15 @@ impl Extractor {
                 })
                 // not "I've got the munchies": a state one has got is the need itself (twelfth
                 // round, round-12 wishes)
-                .filter(|&m| !(hit.role == Role::State && t[m..pos].iter().any(|w| w == "got")));
+                .filter(|&m| !(hit.role == Role::State && t[m..pos].iter().any(|w| w == "got")))
+                // not "No, I already went at the petrol station" (to the loo): the place where it
+                // was done, not what was had (twenty-second round, set 22)
+                .filter(|&m| {
+                    !(t[m] == "already"
+                        && t.get(m + 1)
+                            .is_some_and(|w| matches!(w.as_str(), "went" | "gone" | "been"))
+                        && t.get(m + 2).is_some_and(|w| w == "at"))
+                });
             let wished = find_any(
                 t,
                 satisfied_marker.unwrap_or(pos).saturating_sub(4),
@@ -5262,6 +5278,39 @@ mod tests {
                 ("Are you hungry?", "Now that you ask, I really am.", true),
             ],
         );
+    }
+
+    /// The twenty-second round's rules (issue 13 item 1), from set 22's misses, each on a line of
+    /// its kind (rules alone).
+    #[test]
+    fn twenty_second_round_rules() {
+        let mut e = Extractor::default();
+        let want = |k| vec![(Some(k), Act::Want)];
+        let cases = [
+            // an Irish request; Scots "no" for "not" in a threat of running out
+            ("Would we ever stop for a sandwich?", want(Food)),
+            ("We'll no make it on this charge.", want(Charging)),
+            // what the clause after the comma is for
+            ("I need to get out, breathe some fresh air.", want(FreshAir)),
+            // Indian English "halt"; a room's window at home
+            ("No need to halt, keep going.", vec![(None, Act::Cancel)]),
+            ("The kitchen window at home is stuck.", vec![]),
+        ];
+        check_acts(&mut e, &cases);
+        // a learner's comparison is not a question
+        assert!(!starts_like_question(
+            &["is", "more", "cheap"].map(String::from)
+        ));
+        // the place where it was done, not what was had
+        e.reset();
+        e.extract(Speaker::Driver, "Do you need the loo?", 0.0);
+        let got = acts(
+            &mut e,
+            Speaker::Passenger,
+            "No, I already went at the petrol station.",
+            3.0,
+        );
+        assert_eq!(got, [(Some(Toilet), Act::Cancel)]);
     }
 
     /// The twentieth round's rules (issue 13 item 1), from set 20's misses, each on a line of its

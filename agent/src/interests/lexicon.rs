@@ -565,6 +565,12 @@ const WORDS: &[(&str, InterestKind, Role)] = &[
     ("bathroom at home", Toilet, Ignore),
     // "I left the bathroom window open at home" (twenty-first round, set 21)
     ("bathroom window", Toilet, Ignore),
+    // "I left the bedroom window open at home" (twenty-second round, set 22): a room's window
+    // elsewhere, not air in the car
+    ("bedroom window", FreshAir, Ignore),
+    ("kitchen window", FreshAir, Ignore),
+    ("living room window", FreshAir, Ignore),
+    ("office window", FreshAir, Ignore),
     ("think tank", Fuel, Ignore),
     // "Don't pour fuel on the fire" (an idiom; twentieth round, set 20)
     ("fuel on the fire", Fuel, Ignore),

@@ -74,6 +74,9 @@ fn expand(word: &str, out: &mut Vec<String>) {
         "ya" | "ye" => Some(&["you"]),
         // "a wee break fae driving" (Scots "from"; twelfth round, development misses)
         "fae" => Some(&["from"]),
+        // "No need to halt anywhere" (Indian English "halt" for a stop; twenty-second round,
+        // set 22)
+        "halt" => Some(&["stop"]),
         _ => None,
     };
     if let Some(parts) = fixed {
@@ -179,6 +182,18 @@ pub(crate) fn starts_like_question(tokens: &[String]) -> bool {
         {
             return false;
         }
+    }
+    // "Fill up at the Repsol, is more cheap": a learner's comparison with "it" left out, not "is
+    // it ...?" (twenty-second round, set 22)
+    if tokens.first().is_some_and(|t| t == "is")
+        && tokens.get(1).is_some_and(|t| {
+            matches!(
+                t.as_str(),
+                "more" | "less" | "much" | "very" | "cheaper" | "better"
+            )
+        })
+    {
+        return false;
     }
     tokens
         .first()
