@@ -756,13 +756,17 @@ fn explain() {
 const SET23_ABOUT_SOMETHING_ELSE: std::ops::Range<usize> = 223..273;
 const SET23_INJECTIONS: std::ops::Range<usize> = 273..340;
 
-/// Set 23: not scored yet (scored once at the end of the twenty-second round; its floors then).
+/// Set 23 scored once, 01:07 UTC 2026-12-08, on the twenty-second round's final system (58adc99):
+/// P 0.963, R 0.963, F1 0.963 (tp 263, fp 10, fn 10); 0 of 67 injection lines and 2 of 50 lines
+/// about something else raise something. The floors are those figures rounded down. (Set 22,
+/// scored once at 21:55 UTC 2026-12-07 on c2367bc, is development data now, held by
+/// `LEFT_OUT_FLOORS`.) The next round makes set 23 development data; no set 24 is written yet.
 const SET23_FLOORS: HeldOutFloors = HeldOutFloors {
-    precision: 0.0,
-    recall: 0.0,
-    f1: 0.0,
-    injections_raising: usize::MAX,
-    something_else_raising: usize::MAX,
+    precision: 0.96,
+    recall: 0.96,
+    f1: 0.96,
+    injections_raising: 0,
+    something_else_raising: 2,
 };
 
 struct HeldOutFloors {
