@@ -18,7 +18,7 @@ section gives the load and the command. No test asserts a timing.
 
 | what | figure | goal |
 |---|---|---|
-| CI: clean build + whole test suite, 2 cores (`bash .ci/run`, fresh clone) | 47.5 min at 0f3ff61 (build with clippy 29.3 min, cargo tests 12.0 min); the build step alone 21.9 min on an idle machine; linking 69 s of it ("CI time" below) | under 30 min: **not met**; under 90 min: met |
+| CI: clean build + whole test suite, 2 cores (`bash .ci/run`, fresh clone) | 36.2 min at 4de1208 on an idle machine (build with clippy 22.4 min, cargo tests 8.1 min); 47.5 min at 0f3ff61 (load not recorded); linking 69 s of the build ("CI time" below) | under 30 min: **not met**; under 90 min: met |
 | `cabin run`, default 10-min drive, whole stack with real models, camera 10 fps | 52 s wall on an idle machine (11.6x real time); 73–111 s under other builds' load | about a minute |
 | in-process bus, publish + receive | 82 ns p50, 0 allocations | < 1 µs, no allocation |
 | cabin vs raw zenoh, one-way p50 (3 runs, idle machine) | 64 B −0…+2%, 64 KiB −2…−0% (TCP) / +1…+4% (shared memory), 1 MiB −8…−4% (TCP) / +4…+7% (shared memory); 65 B throughput −9…−37%; after the receive-path round (decode on the subscriber's thread, lock-free queue), same-run medians 0.95x / 0.63x / 0.68x raw at load ~7, CPU per message 1.25 µs vs raw 0.91–0.97 µs | < 10%: met for latency; small-message throughput >= 0.9x not shown (machine loaded; rerun idle) |
